@@ -1,0 +1,86 @@
+/**
+ * The engine's contract with the rest of rfedit (jobs, commands, CLI). Everything below the engine
+ * (ONNX, sharp, the samplers) stays behind this interface.
+ */
+
+/** `ode`: controlled reverse ODE (deterministic). `sde`: the better-conditioned stochastic sampler
+ *  (re-noises a predicted clean latent; default for variations). `sde-paper`: the authors' Euler–Maruyama
+ *  discretisation of the rectified SDE, kept for comparison. */
+export type SamplerName = 'ode' | 'sde' | 'sde-paper';
+export type EditMethod = 'rf-inversion' | 'sdedit';
+/** Which time the inversion feeds the model; see src/engine/flow/invert.ts. */
+export type InversionConvention = 'consistent' | 'diffusers';
+
+/** Every knob of one edit, fully resolved (what `info` shows and what a variation copies). */
+export interface EditParams {
+  /** Inversion and editing steps (N). */
+  steps: number;
+  /** Controller guidance γ of the forward (inversion) ODE, in [0, 1]. */
+  gamma: number;
+  /** Controller strength η of the reverse (editing) ODE, in [0, 1]. */
+  eta: number;
+  /** Controller window [start, stop) in steps, 0 ≤ start ≤ stop ≤ steps. */
+  start: number;
+  stop: number;
+  /** η decay power p: η_i = η·(1 − i/N)^p; 0 means no decay. */
+  etaDecayPower: number;
+  /** Distilled guidance fed to FLUX.1-dev (ignored by models without a guidance input). */
+  guidance: number;
+  /** Seed of the editing pass (the stochastic sampler's noise; SDEdit's noise). */
+  seed: number;
+  /** Seed of the inversion's noise target y1; kept fixed across variations so the inversion is reused. */
+  inversionSeed: number;
+  sampler: SamplerName;
+  method: EditMethod;
+  convention: InversionConvention;
+  /** The user-facing strength 0..1 these parameters were derived from (null when set by hand). */
+  strength: number | null;
+  /** The preset they came from, if any. */
+  preset: string | null;
+}
+
+export interface EditRequest {
+  /** The source photo as uploaded (any format sharp reads). */
+  image: Uint8Array;
+  prompt: string;
+  /** 0 = give me my photo back, 1 = follow the prompt freely. */
+  strength?: number;
+  preset?: string;
+  /** Power-user overrides; anything given wins over strength and preset. */
+  overrides?: Partial<Omit<EditParams, 'strength' | 'preset'>>;
+  /** Output format; PNG unless a byte limit forces JPEG/WebP. */
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+}
+
+export type EditPhase = 'prepare' | 'encode-prompt' | 'encode-image' | 'invert' | 'edit' | 'decode';
+
+export interface EditProgress {
+  phase: EditPhase;
+  /** Steps done within the phase, and the phase's total. */
+  step: number;
+  total: number;
+  /** Overall fraction 0..1 across all phases of this edit. */
+  fraction: number;
+  /** A small PNG preview of the current latent, at most every few steps. */
+  preview?: Uint8Array;
+}
+
+export interface EditResult {
+  image: Uint8Array;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  params: EditParams;
+  /** Transformer calls made by this edit, per phase (a cached inversion makes 0 inversion calls). */
+  transformerCalls: { invert: number; edit: number };
+  inversionCached: boolean;
+  timingsMs: Partial<Record<EditPhase, number>> & { total: number };
+}
+
+export interface EditEngine {
+  /** Resolves strength, preset and overrides into full parameters without running anything. */
+  resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams;
+  edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult>;
+  close(): Promise<void>;
+}
