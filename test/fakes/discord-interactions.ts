@@ -1,0 +1,174 @@
+/**
+ * Interactions the fake has sent to the bot, and the payload shapes for each kind: slash command (with an
+ * attachment option and its resolved attachment), button click, modal submit and message context-menu command.
+ */
+import {
+  ApplicationCommandOptionType,
+  ApplicationCommandType,
+  ComponentType,
+  InteractionContextType,
+  InteractionType,
+  type APIAttachment,
+  type APIChannel,
+  type APIInteraction,
+  type APIMessage,
+  type APIUser,
+} from 'discord-api-types/v10';
+import { randomBytes } from 'node:crypto';
+import { ALL_PERMISSIONS, isDmChannel, type DiscordState, type FakeGuild } from './discord-state.ts';
+
+export interface InteractionResponse {
+  readonly type: number;
+  readonly data: unknown;
+  readonly atMs: number;
+}
+
+export interface FakeInteraction {
+  readonly id: string;
+  readonly token: string;
+  readonly payload: APIInteraction;
+  readonly createdAtMs: number;
+  /** The initial callback, once the bot sent one. */
+  response?: InteractionResponse;
+  /** The message `@original` refers to (the reply, or the clicked message for component updates). */
+  originalMessageId?: string;
+  /** A modal the bot opened in answer (callback type 9). */
+  modal?: unknown;
+}
+
+/** Where an interaction happens and who does it. */
+export interface InteractionPlace {
+  readonly user: APIUser;
+  readonly channel: APIChannel;
+  /** Role ids the member holds (guild channels only). */
+  readonly roleIds?: string[];
+  readonly attachmentSizeLimit: number;
+}
+
+export type SlashOptionValue =
+  | string
+  | number
+  | boolean
+  | APIAttachment
+  | { readonly type: ApplicationCommandOptionType; readonly value: string | number | boolean };
+
+export class InteractionRegistry {
+  private readonly byId = new Map<string, FakeInteraction>();
+  private readonly byToken = new Map<string, FakeInteraction>();
+
+  constructor(
+    private readonly state: DiscordState,
+    private readonly applicationId: string,
+  ) {}
+
+  get(id: string): FakeInteraction | undefined {
+    return this.byId.get(id);
+  }
+
+  byWebhookToken(token: string): FakeInteraction | undefined {
+    return this.byToken.get(token);
+  }
+
+  all(): FakeInteraction[] {
+    return [...this.byId.values()];
+  }
+
+  slashCommand(place: InteractionPlace, name: string, options: Record<string, SlashOptionValue>, subcommand?: string): FakeInteraction {
+    const attachments: Record<string, APIAttachment> = {};
+    const apiOptions = Object.entries(options).map(([optionName, value]) => {
+      if (isAttachment(value)) {
+        attachments[value.id] = value;
+        return { name: optionName, type: ApplicationCommandOptionType.Attachment, value: value.id };
+      }
+      if (typeof value === 'object') return { name: optionName, ...value };
+      return { name: optionName, type: optionTypeOf(value), value };
+    });
+    const nested = subcommand === undefined ? apiOptions : [{ name: subcommand, type: ApplicationCommandOptionType.Subcommand, options: apiOptions }];
+    return this.register(place, InteractionType.ApplicationCommand, {
+      id: this.state.snowflake(),
+      name,
+      type: ApplicationCommandType.ChatInput,
+      options: nested,
+      ...(Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {}),
+    });
+  }
+
+  messageCommand(place: InteractionPlace, name: string, target: APIMessage): FakeInteraction {
+    return this.register(place, InteractionType.ApplicationCommand, {
+      id: this.state.snowflake(),
+      name,
+      type: ApplicationCommandType.Message,
+      target_id: target.id,
+      resolved: { messages: { [target.id]: target } },
+    });
+  }
+
+  buttonClick(place: InteractionPlace, customId: string, message: APIMessage): FakeInteraction {
+    return this.register(place, InteractionType.MessageComponent, { custom_id: customId, component_type: ComponentType.Button }, message);
+  }
+
+  modalSubmit(place: InteractionPlace, customId: string, fields: Record<string, string>, message?: APIMessage): FakeInteraction {
+    const components = Object.entries(fields).map(([fieldId, value]) => ({
+      type: ComponentType.ActionRow,
+      components: [{ type: ComponentType.TextInput, custom_id: fieldId, value }],
+    }));
+    return this.register(place, InteractionType.ModalSubmit, { custom_id: customId, components }, message);
+  }
+
+  private register(place: InteractionPlace, type: InteractionType, data: unknown, message?: APIMessage): FakeInteraction {
+    const id = this.state.snowflake();
+    const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(24).toString('base64url')}`;
+    const payload = { ...this.envelope(place), id, token, type, data, ...(message ? { message } : {}) } as unknown as APIInteraction;
+    const interaction: FakeInteraction = { id, token, payload, createdAtMs: this.state.now() };
+    if (message) interaction.originalMessageId = message.id;
+    this.byId.set(id, interaction);
+    this.byToken.set(token, interaction);
+    return interaction;
+  }
+
+  /** The fields every interaction carries, for a guild channel or a DM. */
+  private envelope(place: InteractionPlace): Record<string, unknown> {
+    const { user, channel } = place;
+    const common = {
+      application_id: this.applicationId,
+      version: 1,
+      app_permissions: ALL_PERMISSIONS,
+      locale: 'en-US',
+      entitlements: [],
+      attachment_size_limit: place.attachmentSizeLimit,
+      channel_id: channel.id,
+      channel,
+    };
+    if (isDmChannel(channel)) {
+      return { ...common, user, context: InteractionContextType.BotDM, authorizing_integration_owners: { 1: user.id } };
+    }
+    const guild = this.guildOf(channel);
+    const member = guild.members.get(user.id) ?? this.state.addMember(guild, user, place.roleIds ?? []);
+    return {
+      ...common,
+      guild_id: guild.id,
+      guild: { id: guild.id, locale: 'en-US', features: [] },
+      guild_locale: 'en-US',
+      member: { ...member, user, roles: place.roleIds ?? member.roles, permissions: ALL_PERMISSIONS },
+      context: InteractionContextType.Guild,
+      authorizing_integration_owners: { 0: guild.id },
+    };
+  }
+
+  private guildOf(channel: APIChannel): FakeGuild {
+    const guildId = 'guild_id' in channel ? channel.guild_id : undefined;
+    const guild = guildId === undefined ? undefined : this.state.guilds.get(guildId);
+    if (!guild) throw new Error(`fake discord: channel ${channel.id} belongs to no known guild`);
+    return guild;
+  }
+}
+
+function isAttachment(value: SlashOptionValue): value is APIAttachment {
+  return typeof value === 'object' && 'url' in value && 'filename' in value;
+}
+
+function optionTypeOf(value: string | number | boolean): ApplicationCommandOptionType {
+  if (typeof value === 'string') return ApplicationCommandOptionType.String;
+  if (typeof value === 'boolean') return ApplicationCommandOptionType.Boolean;
+  return ApplicationCommandOptionType.Number;
+}

@@ -1,0 +1,400 @@
+/**
+ * The REST half of the fake Discord (/api/v10): interaction callbacks and webhooks, channel messages, threads,
+ * reactions, command registration, and the rules a bot can break (3 s to answer, 15 min tokens, upload limit).
+ */
+import {
+  ChannelType,
+  InteractionResponseType,
+  MessageFlags,
+  RESTJSONErrorCodes,
+  type APIApplicationCommand,
+  type APIChannel,
+  type APIMessage,
+  type APIUser,
+} from 'discord-api-types/v10';
+import type { InteractionRegistry, FakeInteraction } from './discord-interactions.ts';
+import { isDmChannel, LOADING_FLAG, type DiscordState } from './discord-state.ts';
+import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
+
+export interface DiscordRules {
+  /** Discord drops an interaction that gets no initial response within this time. @default 3_000 */
+  readonly initialResponseMs: number;
+  /** Interaction tokens (webhook edits, follow-ups) stop working after this. @default 900_000 (15 min) */
+  readonly tokenLifetimeMs: number;
+  /** Per-file upload limit for ordinary channel messages; interactions carry their own. @default 10 MiB */
+  readonly uploadLimitBytes: number;
+}
+
+export type ViolatedRule =
+  | 'initial_response_late'
+  | 'interaction_already_acknowledged'
+  | 'interaction_token_expired'
+  | 'upload_too_large'
+  | 'unknown_interaction';
+
+export interface RuleViolation {
+  readonly rule: ViolatedRule;
+  readonly detail: string;
+  /** `seq` of the request that broke the rule. */
+  readonly requestSeq: number;
+}
+
+export interface RegisteredCommands {
+  global: APIApplicationCommand[];
+  readonly byGuild: Map<string, APIApplicationCommand[]>;
+}
+
+export interface DiscordRestContext {
+  readonly server: LoopbackServer;
+  readonly state: DiscordState;
+  readonly interactions: InteractionRegistry;
+  readonly rules: DiscordRules;
+  readonly token: string;
+  readonly applicationId: string;
+  readonly botUser: APIUser;
+  readonly violations: RuleViolation[];
+  readonly commands: RegisteredCommands;
+  readonly gatewayUrl: () => string;
+}
+
+type MessageBody = Partial<APIMessage> & {
+  attachments?: Array<{ id: string | number; filename?: string; description?: string }>;
+  message_reference?: { message_id?: string; channel_id?: string };
+};
+
+const API = '/api/v10';
+const SNOWFLAKE = '(\\d+)';
+
+export function installDiscordRest(ctx: DiscordRestContext): void {
+  const { server } = ctx;
+  const route = (method: string, path: string, handle: (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>) =>
+    server.route(method, new RegExp(`^${API}${path}$`), handle);
+  const authed = (handle: (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>) => (req: RecordedRequest, params: string[]) =>
+    req.headers.authorization === `Bot ${ctx.token}` ? handle(req, params) : error(401, 0, '401: Unauthorized');
+
+  route('GET', '/gateway/bot', authed(() => ok(gatewayInfo(ctx))));
+  route('GET', '/gateway', () => ok({ url: ctx.gatewayUrl() }));
+  route('GET', '/users/@me', authed(() => ok(ctx.botUser)));
+  route('GET', `/users/${SNOWFLAKE}`, authed((_, [id]) => found(ctx.state.users.get(id), RESTJSONErrorCodes.UnknownUser, 'Unknown User')));
+  route('POST', '/users/@me/channels', authed((req) => {
+    const recipient = ctx.state.users.get(String((req.json as { recipient_id: string }).recipient_id));
+    return recipient ? ok(ctx.state.dmChannel(recipient)) : error(404, RESTJSONErrorCodes.UnknownUser, 'Unknown User');
+  }));
+
+  route('POST', `/interactions/${SNOWFLAKE}/([^/]+)/callback`, (req, [id, token]) => interactionCallback(ctx, req, id, token));
+  route('GET', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
+    withWebhook(ctx, req, app, token, (i) => found(ctx.state.message(messageIdOf(i, mid) ?? ''), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
+  route('PATCH', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
+    withWebhook(ctx, req, app, token, (i) => editMessage(ctx, req, messageIdOf(i, mid), i.payload.attachment_size_limit)));
+  route('DELETE', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
+    withWebhook(ctx, req, app, token, (i) => deleteMessage(ctx, messageIdOf(i, mid))));
+  route('POST', `/webhooks/${SNOWFLAKE}/([^/]+)`, (req, [app, token]) =>
+    withWebhook(ctx, req, app, token, (i) => followUp(ctx, req, i)));
+
+  route('GET', `/channels/${SNOWFLAKE}`, authed((_, [id]) => found(ctx.state.channels.get(id), RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel')));
+  route('GET', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => listMessages(ctx, req, cid)));
+  route('POST', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => postChannelMessage(ctx, req, cid)));
+  route('GET', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((_, [cid, mid]) => found(messageInChannel(ctx, cid, mid), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
+  route('PATCH', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) =>
+    messageInChannel(ctx, cid, mid) ? editMessage(ctx, req, mid, ctx.rules.uploadLimitBytes) : unknownMessage()));
+  route('DELETE', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((_, [cid, mid]) =>
+    messageInChannel(ctx, cid, mid) ? deleteMessage(ctx, mid) : unknownMessage()));
+  route('POST', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/threads`, authed((req, [cid, mid]) => threadFromMessage(ctx, req, cid, mid)));
+  route('POST', `/channels/${SNOWFLAKE}/threads`, authed((req, [cid]) => threadWithoutMessage(ctx, req, cid)));
+
+  const reactions = `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/reactions`;
+  route('PUT', `${reactions}/([^/]+)/@me`, authed((_, [cid, mid, emoji]) => reactionChange(ctx, cid, mid, () => ctx.state.react(mid, emoji, ctx.botUser.id))));
+  route('DELETE', `${reactions}/([^/]+)/@me`, authed((_, [cid, mid, emoji]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, ctx.botUser.id))));
+  route('DELETE', `${reactions}/([^/]+)/${SNOWFLAKE}`, authed((_, [cid, mid, emoji, uid]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, uid))));
+  route('DELETE', `${reactions}/([^/]+)`, authed((_, [cid, mid, emoji]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, undefined))));
+  route('DELETE', reactions, authed((_, [cid, mid]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, undefined, undefined))));
+  route('GET', `${reactions}/([^/]+)`, authed((_, [, mid, emoji]) => ok(reactionUsers(ctx, mid, emoji))));
+
+  route('GET', `/guilds/${SNOWFLAKE}/members/${SNOWFLAKE}`, authed((_, [gid, uid]) =>
+    found(ctx.state.guilds.get(gid)?.members.get(uid), RESTJSONErrorCodes.UnknownMember, 'Unknown Member')));
+
+  const registerCommands = (req: RecordedRequest, guildId?: string): Reply => {
+    const commands = ((req.json as Array<Partial<APIApplicationCommand>>) ?? []).map((c) => registeredCommand(ctx, c, guildId));
+    if (guildId === undefined) ctx.commands.global = commands;
+    else ctx.commands.byGuild.set(guildId, commands);
+    return ok(commands);
+  };
+  route('PUT', `/applications/${SNOWFLAKE}/commands`, authed((req) => registerCommands(req)));
+  route('PUT', `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`, authed((req, [, gid]) => registerCommands(req, gid)));
+  route('GET', `/applications/${SNOWFLAKE}/commands`, authed(() => ok(ctx.commands.global)));
+  route('GET', `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`, authed((_, [, gid]) => ok(ctx.commands.byGuild.get(gid) ?? [])));
+}
+
+function gatewayInfo(ctx: DiscordRestContext) {
+  return {
+    url: ctx.gatewayUrl(),
+    shards: 1,
+    session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+  };
+}
+
+// ── interactions ─────────────────────────────────────────────────────────────────────────────────────────────
+
+function interactionCallback(ctx: DiscordRestContext, req: RecordedRequest, id: string, token: string): Reply {
+  const interaction = ctx.interactions.get(id);
+  if (!interaction || interaction.token !== token) {
+    violate(ctx, req, 'unknown_interaction', `callback for unknown interaction ${id}`);
+    return error(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
+  }
+  if (interaction.response) {
+    violate(ctx, req, 'interaction_already_acknowledged', `second callback (type ${bodyOf(req).type}) for interaction ${id}`);
+    return error(400, RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged, 'Interaction has already been acknowledged.');
+  }
+  const elapsedMs = ctx.state.now() - interaction.createdAtMs;
+  if (elapsedMs > ctx.rules.initialResponseMs) {
+    // Real Discord has already shown "The application did not respond" and forgotten the interaction.
+    violate(ctx, req, 'initial_response_late', `interaction ${id} answered after ${elapsedMs} ms (limit ${ctx.rules.initialResponseMs} ms)`);
+    return error(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
+  }
+  const body = bodyOf(req) as { type: InteractionResponseType; data?: MessageBody & { flags?: number } };
+  const tooLarge = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit);
+  if (tooLarge) return tooLarge;
+  interaction.response = { type: body.type, data: body.data, atMs: ctx.state.now() };
+  const message = applyCallback(ctx, req, interaction, body);
+  if (req.query.get('with_response') === 'true') {
+    return ok({
+      interaction: { id, type: interaction.payload.type, response_message_id: message?.id, response_message_loading: body.type === InteractionResponseType.DeferredChannelMessageWithSource, response_message_ephemeral: Boolean((message?.flags ?? 0) & MessageFlags.Ephemeral) },
+      ...(message ? { resource: { type: body.type, message } } : {}),
+    });
+  }
+  // A 204 carrying a JSON content type makes @discordjs/rest parse an empty body and throw.
+  return { status: 204 };
+}
+
+function applyCallback(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction, body: { type: InteractionResponseType; data?: MessageBody & { flags?: number } }): APIMessage | undefined {
+  const data = body.data ?? {};
+  switch (body.type) {
+    case InteractionResponseType.ChannelMessageWithSource:
+    case InteractionResponseType.DeferredChannelMessageWithSource: {
+      const loading = body.type === InteractionResponseType.DeferredChannelMessageWithSource ? LOADING_FLAG : 0;
+      const message = interactionMessage(ctx, req, interaction, data, {
+        flags: (data.flags ?? 0) | loading,
+        interaction_metadata: { id: interaction.id, type: interaction.payload.type, user: userOf(interaction), authorizing_integration_owners: interaction.payload.authorizing_integration_owners } as APIMessage['interaction_metadata'],
+      });
+      interaction.originalMessageId = message.id;
+      return message;
+    }
+    case InteractionResponseType.UpdateMessage: {
+      const id = interaction.originalMessageId;
+      const existing = id === undefined ? undefined : ctx.state.message(id);
+      if (!existing || id === undefined) return undefined;
+      return ctx.state.editMessage(id, { ...messageFields(data), attachments: ctx.state.attachmentsFor(existing.attachments, data.attachments, req.files) });
+    }
+    case InteractionResponseType.Modal:
+      interaction.modal = data;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Webhook calls authenticate by the interaction token in the URL, not by the bot token. */
+function withWebhook(ctx: DiscordRestContext, req: RecordedRequest, applicationId: string, token: string, handle: (i: FakeInteraction) => Reply): Reply {
+  if (applicationId !== ctx.applicationId) return error(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+  const interaction = ctx.interactions.byWebhookToken(token);
+  if (!interaction) return error(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
+  const ageMs = ctx.state.now() - interaction.createdAtMs;
+  if (ageMs > ctx.rules.tokenLifetimeMs) {
+    violate(ctx, req, 'interaction_token_expired', `${req.method} ${req.path} with a token ${ageMs} ms old (limit ${ctx.rules.tokenLifetimeMs} ms)`);
+    return error(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
+  }
+  if (!interaction.response) return error(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
+  return handle(interaction);
+}
+
+function messageIdOf(interaction: FakeInteraction, pathId: string): string | undefined {
+  return pathId === '@original' ? interaction.originalMessageId : pathId;
+}
+
+function followUp(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction): Reply {
+  const tooLarge = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit);
+  if (tooLarge) return tooLarge;
+  return ok(interactionMessage(ctx, req, interaction, bodyOf(req) as MessageBody));
+}
+
+/** A message the bot sends through an interaction: posted by the application's webhook in the interaction's channel. */
+function interactionMessage(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction, data: MessageBody, extra: Partial<APIMessage> = {}): APIMessage {
+  return ctx.state.createMessage({
+    ...messageFields(data),
+    channel_id: interaction.payload.channel?.id ?? '',
+    author: ctx.botUser,
+    webhook_id: ctx.applicationId,
+    application_id: ctx.applicationId,
+    attachments: ctx.state.attachmentsFor([], data.attachments, req.files),
+    ...extra,
+  });
+}
+
+// ── messages ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+function postChannelMessage(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
+  if (!ctx.state.channels.has(channelId)) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+  const tooLarge = oversizedUpload(ctx, req, ctx.rules.uploadLimitBytes);
+  if (tooLarge) return tooLarge;
+  const data = bodyOf(req) as MessageBody;
+  const reference = data.message_reference?.message_id;
+  return ok(ctx.state.createMessage({
+    ...messageFields(data),
+    channel_id: channelId,
+    author: ctx.botUser,
+    attachments: ctx.state.attachmentsFor([], data.attachments, req.files),
+    ...(reference ? { type: 19, message_reference: { type: 0, message_id: reference, channel_id: channelId } } : {}),
+  }));
+}
+
+function editMessage(ctx: DiscordRestContext, req: RecordedRequest, messageId: string | undefined, uploadLimitBytes: number): Reply {
+  const existing = messageId === undefined ? undefined : ctx.state.message(messageId);
+  if (!existing || messageId === undefined) return unknownMessage();
+  const tooLarge = oversizedUpload(ctx, req, uploadLimitBytes);
+  if (tooLarge) return tooLarge;
+  const data = bodyOf(req) as MessageBody;
+  const flags = data.flags === undefined ? (existing.flags ?? 0) & ~LOADING_FLAG : data.flags;
+  return ok(ctx.state.editMessage(messageId, {
+    ...messageFields(data),
+    flags,
+    attachments: ctx.state.attachmentsFor(existing.attachments, data.attachments, req.files),
+  }));
+}
+
+function deleteMessage(ctx: DiscordRestContext, messageId: string | undefined): Reply {
+  return messageId !== undefined && ctx.state.deleteMessage(messageId) ? { status: 204 } : unknownMessage();
+}
+
+function listMessages(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
+  if (!ctx.state.channels.has(channelId)) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+  const limit = Number(req.query.get('limit') ?? 50);
+  // Discord lists newest first.
+  return ok(ctx.state.messagesIn(channelId).reverse().slice(0, limit));
+}
+
+function messageInChannel(ctx: DiscordRestContext, channelId: string, messageId: string): APIMessage | undefined {
+  const message = ctx.state.message(messageId);
+  return message?.channel_id === channelId ? message : undefined;
+}
+
+/** Only the fields a bot may set; everything else (id, author, timestamps) stays the fake's. */
+function messageFields(data: MessageBody): Partial<APIMessage> {
+  const fields: Partial<APIMessage> = {};
+  if (data.content !== undefined) fields.content = data.content ?? '';
+  if (data.embeds !== undefined) fields.embeds = data.embeds ?? [];
+  if (data.components !== undefined) fields.components = data.components ?? [];
+  if (data.flags !== undefined) fields.flags = data.flags;
+  return fields;
+}
+
+// ── threads, reactions, DMs, commands ────────────────────────────────────────────────────────────────────────
+
+function threadFromMessage(ctx: DiscordRestContext, req: RecordedRequest, channelId: string, messageId: string): Reply {
+  const parent = ctx.state.channels.get(channelId);
+  const message = messageInChannel(ctx, channelId, messageId);
+  if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+  if (!message) return unknownMessage();
+  if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+  if (ctx.state.channels.has(messageId)) return error(400, RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage, 'A thread has already been created for this message');
+  // Discord gives a thread started from a message that message's id.
+  const thread = newThread(ctx, parent, messageId, req.json as { name: string; auto_archive_duration?: number }, ChannelType.PublicThread);
+  ctx.state.editMessage(messageId, { thread, flags: (message.flags ?? 0) | MessageFlags.HasThread });
+  return { status: 201, body: thread };
+}
+
+function threadWithoutMessage(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
+  const parent = ctx.state.channels.get(channelId);
+  if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+  if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+  const body = req.json as { name: string; type?: number; auto_archive_duration?: number };
+  return { status: 201, body: newThread(ctx, parent, ctx.state.snowflake(), body, body.type ?? ChannelType.PrivateThread) };
+}
+
+function newThread(ctx: DiscordRestContext, parent: APIChannel, id: string, body: { name: string; auto_archive_duration?: number }, type: number): APIChannel {
+  const guildId = 'guild_id' in parent ? parent.guild_id : undefined;
+  return ctx.state.addChannel({
+    id,
+    type,
+    name: body.name,
+    guild_id: guildId,
+    parent_id: parent.id,
+    owner_id: ctx.botUser.id,
+    last_message_id: null,
+    rate_limit_per_user: 0,
+    message_count: 0,
+    member_count: 1,
+    total_message_sent: 0,
+    flags: 0,
+    thread_metadata: {
+      archived: false,
+      auto_archive_duration: body.auto_archive_duration ?? 1440,
+      archive_timestamp: new Date(ctx.state.now()).toISOString(),
+      locked: false,
+      create_timestamp: new Date(ctx.state.now()).toISOString(),
+    },
+  } as unknown as APIChannel);
+}
+
+function reactionChange(ctx: DiscordRestContext, channelId: string, messageId: string, change: () => boolean): Reply {
+  if (!messageInChannel(ctx, channelId, messageId)) return unknownMessage();
+  change();
+  return { status: 204 };
+}
+
+function reactionUsers(ctx: DiscordRestContext, messageId: string, emoji: string): APIUser[] {
+  const reaction = ctx.state.reactions(messageId).find((r) => (r.emoji.id ? `${r.emoji.name}:${r.emoji.id}` : r.emoji.name) === emoji);
+  return [...(reaction?.userIds ?? [])].flatMap((id) => ctx.state.users.get(id) ?? []);
+}
+
+function registeredCommand(ctx: DiscordRestContext, command: Partial<APIApplicationCommand>, guildId?: string): APIApplicationCommand {
+  return {
+    type: 1,
+    description: '',
+    default_member_permissions: null,
+    ...command,
+    id: ctx.state.snowflake(),
+    application_id: ctx.applicationId,
+    version: ctx.state.snowflake(),
+    ...(guildId === undefined ? {} : { guild_id: guildId }),
+  } as APIApplicationCommand;
+}
+
+// ── shared helpers ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** JSON body, or payload_json of a multipart body (discord.js sends files that way). */
+function bodyOf(req: RecordedRequest): Record<string, unknown> {
+  if (req.json !== undefined) return req.json as Record<string, unknown>;
+  const payload = req.fields.payload_json;
+  return payload === undefined ? {} : (JSON.parse(payload) as Record<string, unknown>);
+}
+
+function oversizedUpload(ctx: DiscordRestContext, req: RecordedRequest, limitBytes: number): Reply | undefined {
+  const big = req.files.find((f) => f.data.length > limitBytes);
+  if (!big) return undefined;
+  violate(ctx, req, 'upload_too_large', `${big.filename} is ${big.data.length} bytes (limit ${limitBytes})`);
+  return error(413, RESTJSONErrorCodes.RequestEntityTooLarge, 'Request entity too large');
+}
+
+function userOf(interaction: FakeInteraction): APIUser | undefined {
+  return interaction.payload.member?.user ?? interaction.payload.user;
+}
+
+function violate(ctx: DiscordRestContext, req: RecordedRequest, rule: ViolatedRule, detail: string): void {
+  ctx.violations.push({ rule, detail, requestSeq: req.seq });
+}
+
+function ok(body: unknown): Reply {
+  return { status: 200, body };
+}
+
+function found(body: unknown, code: number, message: string): Reply {
+  return body === undefined ? error(404, code, message) : ok(body);
+}
+
+function unknownMessage(): Reply {
+  return error(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
+}
+
+export function error(status: number, code: number, message: string): Reply {
+  return { status, body: { code, message, errors: {} } };
+}

@@ -1,0 +1,292 @@
+/**
+ * What the fake Discord knows: users, guilds, channels, messages with their uploaded bytes, reactions.
+ * REST handlers and gateway injectors both read and write this one world, so a message the bot posted over REST
+ * is the same object a later button click carries.
+ */
+import {
+  ChannelType,
+  MessageFlags,
+  MessageType,
+  type APIAttachment,
+  type APIChannel,
+  type APIGuildMember,
+  type APIMessage,
+  type APIRole,
+  type APIUser,
+} from 'discord-api-types/v10';
+import type { LoopbackServer, UploadedFile } from './loopback-server.ts';
+
+const DISCORD_EPOCH_MS = 1_420_070_400_000n;
+/** Every permission bit set: the fake never refuses on permissions. */
+export const ALL_PERMISSIONS = ((1n << 51n) - 1n).toString();
+
+export interface FakeGuild {
+  readonly id: string;
+  readonly name: string;
+  readonly ownerId: string;
+  readonly roles: APIRole[];
+  readonly members: Map<string, APIGuildMember>;
+  readonly joinedAt: string;
+}
+
+export interface StoredReaction {
+  readonly emoji: { id: string | null; name: string };
+  readonly userIds: Set<string>;
+}
+
+interface StoredMessage {
+  message: APIMessage;
+  reactions: StoredReaction[];
+}
+
+export interface NewUpload {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly data: Buffer;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+export class DiscordState {
+  readonly users = new Map<string, APIUser>();
+  readonly guilds = new Map<string, FakeGuild>();
+  readonly channels = new Map<string, APIChannel>();
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly attachmentBytes = new Map<string, Buffer>();
+  private snowflakeCounter = 0;
+
+  constructor(
+    private readonly server: LoopbackServer,
+    readonly now: () => number,
+  ) {}
+
+  /** Real snowflakes carry their creation time, which discord.js reads back as `createdTimestamp`. */
+  snowflake(): string {
+    const counter = BigInt(this.snowflakeCounter++ & 0xfff);
+    return (((BigInt(this.now()) - DISCORD_EPOCH_MS) << 22n) | counter).toString();
+  }
+
+  addUser(username: string, bot = false): APIUser {
+    const user: APIUser = { id: this.snowflake(), username, discriminator: '0', global_name: username, avatar: null, bot };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  addGuild(name: string, ownerId: string): FakeGuild {
+    const id = this.snowflake();
+    // Discord's @everyone role shares the guild's id; discord.js looks it up that way.
+    const everyone = role(id, '@everyone', '1071698660929', 0);
+    const guild: FakeGuild = { id, name, ownerId, roles: [everyone], members: new Map(), joinedAt: new Date(this.now()).toISOString() };
+    this.guilds.set(id, guild);
+    return guild;
+  }
+
+  addRole(guild: FakeGuild, name: string, permissions = '0'): APIRole {
+    const added = role(this.snowflake(), name, permissions, guild.roles.length);
+    guild.roles.push(added);
+    return added;
+  }
+
+  addMember(guild: FakeGuild, user: APIUser, roleIds: string[] = []): APIGuildMember {
+    const member: APIGuildMember = {
+      user,
+      roles: roleIds,
+      joined_at: guild.joinedAt,
+      deaf: false,
+      mute: false,
+      flags: 0 as APIGuildMember['flags'],
+      nick: null,
+      avatar: null,
+      premium_since: null,
+      pending: false,
+    };
+    guild.members.set(user.id, member);
+    return member;
+  }
+
+  addChannel(channel: APIChannel): APIChannel {
+    this.channels.set(channel.id, channel);
+    return channel;
+  }
+
+  /** The DM channel between the bot and a user, made on first use as Discord does. */
+  dmChannel(user: APIUser): APIChannel {
+    const existing = [...this.channels.values()].find((c) => c.type === ChannelType.DM && c.recipients?.some((r) => r.id === user.id));
+    const fresh = { id: this.snowflake(), type: ChannelType.DM, recipients: [user], last_message_id: null, flags: 0 };
+    return existing ?? this.addChannel(fresh as unknown as APIChannel);
+  }
+
+  /** Stores bytes where the fake's "CDN" serves them and returns the attachment object Discord would send. */
+  upload(upload: NewUpload, id = this.snowflake()): APIAttachment {
+    const served = this.server.serve(upload.data, { contentType: upload.contentType, filename: upload.filename });
+    this.attachmentBytes.set(id, upload.data);
+    return {
+      id,
+      filename: upload.filename,
+      size: upload.data.length,
+      url: served.url,
+      proxy_url: served.url,
+      content_type: upload.contentType,
+      ...(upload.width === undefined ? {} : { width: upload.width, height: upload.height ?? upload.width }),
+    };
+  }
+
+  attachmentData(attachmentId: string): Buffer | undefined {
+    return this.attachmentBytes.get(attachmentId);
+  }
+
+  createMessage(fields: Partial<APIMessage> & Pick<APIMessage, 'channel_id' | 'author'>): APIMessage {
+    const message: APIMessage = {
+      id: this.snowflake(),
+      content: '',
+      timestamp: new Date(this.now()).toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      components: [],
+      pinned: false,
+      type: MessageType.Default,
+      flags: 0 as MessageFlags,
+      ...fields,
+    };
+    this.messages.set(message.id, { message, reactions: [] });
+    return message;
+  }
+
+  message(id: string): APIMessage | undefined {
+    const stored = this.messages.get(id);
+    return stored && this.withReactions(stored);
+  }
+
+  messagesIn(channelId: string): APIMessage[] {
+    return [...this.messages.values()].filter((s) => s.message.channel_id === channelId).map((s) => this.withReactions(s));
+  }
+
+  allMessages(): APIMessage[] {
+    return [...this.messages.values()].map((s) => this.withReactions(s));
+  }
+
+  editMessage(id: string, changes: Partial<APIMessage>): APIMessage | undefined {
+    const stored = this.messages.get(id);
+    if (!stored) return undefined;
+    stored.message = { ...stored.message, ...changes, edited_timestamp: new Date(this.now()).toISOString() };
+    return this.withReactions(stored);
+  }
+
+  deleteMessage(id: string): boolean {
+    return this.messages.delete(id);
+  }
+
+  reactions(messageId: string): StoredReaction[] {
+    return this.messages.get(messageId)?.reactions ?? [];
+  }
+
+  /** `emoji` as it appears in a reaction route: a unicode emoji or `name:id` for a custom one. */
+  react(messageId: string, emoji: string, userId: string): boolean {
+    const stored = this.messages.get(messageId);
+    if (!stored) return false;
+    const parsed = parseEmoji(emoji);
+    let reaction = stored.reactions.find((r) => sameEmoji(r.emoji, parsed));
+    if (!reaction) stored.reactions.push((reaction = { emoji: parsed, userIds: new Set() }));
+    reaction.userIds.add(userId);
+    return true;
+  }
+
+  unreact(messageId: string, emoji: string | undefined, userId: string | undefined): boolean {
+    const stored = this.messages.get(messageId);
+    if (!stored) return false;
+    const parsed = emoji === undefined ? undefined : parseEmoji(emoji);
+    for (const reaction of stored.reactions) {
+      if (parsed && !sameEmoji(reaction.emoji, parsed)) continue;
+      if (userId === undefined) reaction.userIds.clear();
+      else reaction.userIds.delete(userId);
+    }
+    stored.reactions = stored.reactions.filter((r) => r.userIds.size > 0);
+    return true;
+  }
+
+  /** Files from a multipart body merged with the `attachments` array of its payload_json, as Discord does. */
+  attachmentsFor(existing: APIAttachment[], listed: Array<{ id: string | number; filename?: string; description?: string }> | undefined, files: readonly UploadedFile[]): APIAttachment[] {
+    const uploads = new Map<string, UploadedFile>();
+    for (const file of files) {
+      const index = /^files\[(\d+)\]$/.exec(file.field)?.[1] ?? file.field;
+      uploads.set(index, file);
+    }
+    const fromUpload = (file: UploadedFile, filename?: string, description?: string): APIAttachment => ({
+      ...this.upload({ filename: filename ?? file.filename, contentType: contentTypeOf(filename ?? file.filename, file.contentType), data: file.data }),
+      ...(description === undefined ? {} : { description }),
+    });
+    if (listed === undefined) return [...existing, ...[...uploads.values()].map((f) => fromUpload(f))];
+    const result: APIAttachment[] = [];
+    for (const entry of listed) {
+      const id = String(entry.id);
+      const kept = existing.find((a) => a.id === id);
+      const upload = uploads.get(id);
+      if (kept) result.push(kept);
+      else if (upload) {
+        result.push(fromUpload(upload, entry.filename, entry.description));
+        uploads.delete(id);
+      }
+    }
+    return [...result, ...[...uploads.values()].map((f) => fromUpload(f))];
+  }
+
+  private withReactions(stored: StoredMessage): APIMessage {
+    if (stored.reactions.length === 0) return stored.message;
+    const botIds = new Set([...this.users.values()].filter((u) => u.bot).map((u) => u.id));
+    return {
+      ...stored.message,
+      reactions: stored.reactions.map((r) => ({
+        emoji: r.emoji,
+        count: r.userIds.size,
+        count_details: { burst: 0, normal: r.userIds.size },
+        me: [...r.userIds].some((id) => botIds.has(id)),
+        me_burst: false,
+        burst_colors: [],
+      })),
+    };
+  }
+}
+
+function role(id: string, name: string, permissions: string, position: number): APIRole {
+  return {
+    id,
+    name,
+    color: 0,
+    colors: { primary_color: 0, secondary_color: null, tertiary_color: null },
+    hoist: false,
+    icon: null,
+    unicode_emoji: null,
+    position,
+    permissions,
+    managed: false,
+    mentionable: false,
+    flags: 0 as APIRole['flags'],
+  };
+}
+
+function parseEmoji(emoji: string): { id: string | null; name: string } {
+  const custom = /^(?:a:)?([^:]+):(\d+)$/.exec(emoji);
+  return custom ? { id: custom[2], name: custom[1] } : { id: null, name: emoji };
+}
+
+function sameEmoji(a: { id: string | null; name: string }, b: { id: string | null; name: string }): boolean {
+  return a.id !== null || b.id !== null ? a.id === b.id : a.name === b.name;
+}
+
+/** Discord derives an attachment's content type from its extension; discord.js uploads as octet-stream. */
+function contentTypeOf(filename: string, sent: string): string {
+  const ext = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase();
+  const known: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', txt: 'text/plain; charset=utf-8' };
+  return (ext && known[ext]) || sent || 'application/octet-stream';
+}
+
+export function isDmChannel(channel: APIChannel): boolean {
+  return channel.type === ChannelType.DM || channel.type === ChannelType.GroupDM;
+}
+
+export const LOADING_FLAG = MessageFlags.Loading;
