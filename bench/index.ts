@@ -1,0 +1,26 @@
+/**
+ * `npm run bench` prints a table; `npm run bench -- --json` prints the same figures as JSON.
+ * `--only <section>` runs one part (flow, engine, jobs).
+ */
+import os from 'node:os';
+import { benchFlow } from './flow.ts';
+import { formatTable, type BenchRow } from './table.ts';
+
+const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
+  flow: benchFlow,
+};
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+const rows: BenchRow[] = [];
+for (const [name, run] of Object.entries(SECTIONS)) {
+  if (only && only !== name) continue;
+  rows.push(...(await run()));
+}
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+if (json) {
+  process.stdout.write(`${JSON.stringify({ machine, rows }, null, 2)}\n`);
+} else {
+  process.stdout.write(`rfedit benchmarks on ${machine}\n${formatTable(rows)}\n`);
+}
