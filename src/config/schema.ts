@@ -119,4 +119,4 @@ export const SECRET_ENV = {
   redisUrl: 'REDIS_URL',
 } as const;
 
-export type Secrets = { [K in keyof typeof SECRET_ENV]?: string };
+export type Secrets = { -readonly [K in keyof typeof SECRET_ENV]?: string };
