@@ -15,6 +15,7 @@ import {
   type APIUser,
 } from 'discord-api-types/v10';
 import type { LoopbackServer, UploadedFile } from './loopback-server.ts';
+import { contentTypeFromName } from './mime.ts';
 
 const DISCORD_EPOCH_MS = 1_420_070_400_000n;
 /** Every permission bit set: the fake never refuses on permissions. */
@@ -217,7 +218,7 @@ export class DiscordState {
       uploads.set(index, file);
     }
     const fromUpload = (file: UploadedFile, filename?: string, description?: string): APIAttachment => ({
-      ...this.upload({ filename: filename ?? file.filename, contentType: contentTypeOf(filename ?? file.filename, file.contentType), data: file.data }),
+      ...this.upload({ filename: filename ?? file.filename, contentType: contentTypeFromName(filename ?? file.filename, file.contentType), data: file.data }),
       ...(description === undefined ? {} : { description }),
     });
     if (listed === undefined) return [...existing, ...[...uploads.values()].map((f) => fromUpload(f))];
@@ -276,13 +277,6 @@ function parseEmoji(emoji: string): { id: string | null; name: string } {
 
 function sameEmoji(a: { id: string | null; name: string }, b: { id: string | null; name: string }): boolean {
   return a.id !== null || b.id !== null ? a.id === b.id : a.name === b.name;
-}
-
-/** Discord derives an attachment's content type from its extension; discord.js uploads as octet-stream. */
-function contentTypeOf(filename: string, sent: string): string {
-  const ext = /\.([a-z0-9]+)$/i.exec(filename)?.[1]?.toLowerCase();
-  const known: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', txt: 'text/plain; charset=utf-8' };
-  return (ext && known[ext]) || sent || 'application/octet-stream';
 }
 
 export function isDmChannel(channel: APIChannel): boolean {

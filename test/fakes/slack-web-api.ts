@@ -1,0 +1,274 @@
+/**
+ * The Web API half of the fake Slack: `POST /api/<method>` (form-urlencoded, multipart or JSON), bearer tokens
+ * checked, the file upload flow with an absolute upload URL, and `response_url` endpoints for `respond()`.
+ */
+import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
+import { randomBytes } from 'node:crypto';
+import { contentTypeFromName } from './mime.ts';
+import type { SlackFile, SlackMessage, SlackState, SlackUser } from './slack-state.ts';
+
+export interface SlackRules {
+  /** views.open refuses a trigger id older than this, as Slack does. @default 3_000 */
+  readonly triggerLifetimeMs: number;
+}
+
+export interface SlackViolation {
+  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id';
+  readonly detail: string;
+  readonly requestSeq: number;
+}
+
+export interface SlackApiContext {
+  readonly server: LoopbackServer;
+  readonly state: SlackState;
+  readonly rules: SlackRules;
+  readonly botToken: string;
+  readonly appToken: string;
+  readonly botUser: SlackUser;
+  readonly botId: string;
+  readonly appId: string;
+  readonly violations: SlackViolation[];
+  readonly socketModeUrl: () => string;
+}
+
+type Args = Record<string, unknown>;
+type Method = (args: Args, req: RecordedRequest) => Args;
+
+/** Thrown by a method to answer `{ ok: false, error }` with HTTP 200, as Slack does for most failures. */
+class SlackMethodError extends Error {
+  constructor(readonly code: string) {
+    super(code);
+  }
+}
+
+/** Fields Slack's clients send as JSON strings inside a form body. */
+const JSON_FIELDS = ['blocks', 'attachments', 'view', 'files', 'metadata'];
+
+export function installSlackWebApi(ctx: SlackApiContext): void {
+  const methods = slackMethods(ctx);
+  ctx.server.route('POST', /^\/api\/([\w.]+)$/, (req, [name]) => callMethod(ctx, methods, name, req));
+  ctx.server.route('POST', /^\/upload\/v1\/(\w+)$/, (req, [fileId]) => receiveUpload(ctx, req, fileId));
+  // respond() posts here; the record of requests is what tests read.
+  ctx.server.route('POST', /^\/response\/(\w+)$/, () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' }));
+}
+
+/** What a call carried, whatever its encoding, with JSON-string fields parsed. */
+export function argsOf(req: RecordedRequest): Args {
+  const args: Args = { ...(req.json as Args | undefined), ...req.fields };
+  for (const field of JSON_FIELDS) {
+    const value = args[field];
+    if (typeof value === 'string' && /^[[{]/.test(value)) args[field] = JSON.parse(value);
+  }
+  return args;
+}
+
+function callMethod(ctx: SlackApiContext, methods: Record<string, Method>, name: string, req: RecordedRequest): Reply {
+  const args = argsOf(req);
+  const token = req.headers.authorization?.replace(/^Bearer /, '') ?? (args.token as string | undefined);
+  const expected = name === 'apps.connections.open' ? ctx.appToken : ctx.botToken;
+  if (!token) return failed('not_authed');
+  if (token !== expected) return failed(name === 'apps.connections.open' ? 'invalid_auth' : token.startsWith('xapp-') ? 'not_allowed_token_type' : 'invalid_auth');
+  const method = methods[name];
+  if (!method) return failed('unknown_method');
+  try {
+    return { status: 200, body: { ok: true, ...method(args, req) } };
+  } catch (error) {
+    if (error instanceof SlackMethodError) return failed(error.code);
+    throw error;
+  }
+}
+
+function failed(code: string): Reply {
+  return { status: 200, body: { ok: false, error: code } };
+}
+
+function slackMethods(ctx: SlackApiContext): Record<string, Method> {
+  const { state } = ctx;
+  const channelOf = (args: Args, field = 'channel'): string => {
+    const id = String(args[field] ?? '');
+    if (!state.channels.has(id)) throw new SlackMethodError('channel_not_found');
+    return id;
+  };
+  const messageOf = (args: Args, tsField = 'ts'): SlackMessage => {
+    const message = state.message(channelOf(args), String(args[tsField] ?? ''));
+    if (!message) throw new SlackMethodError('message_not_found');
+    return message;
+  };
+  const bot = { user: ctx.botUser.id, bot_id: ctx.botId };
+
+  return {
+    'auth.test': () => ({ url: 'https://fake.slack.com/', team: 'Fake Team', user: ctx.botUser.name, team_id: state.teamId, user_id: ctx.botUser.id, bot_id: ctx.botId, is_enterprise_install: false }),
+    'apps.connections.open': () => ({ url: ctx.socketModeUrl() }),
+
+    'chat.postMessage': (args) => {
+      const channel = channelOf(args);
+      requireContent(args);
+      const message = state.addMessage({ channel, text: String(args.text ?? ''), ...blocksOf(args), ...bot, ...threadOf(args) });
+      return { channel, ts: message.ts, message };
+    },
+    'chat.update': (args) => {
+      const message = messageOf(args);
+      if (args.text !== undefined) message.text = String(args.text);
+      if (args.blocks !== undefined) message.blocks = blocksOf(args).blocks;
+      message.edited = { user: ctx.botUser.id, ts: state.ts() };
+      return { channel: message.channel, ts: message.ts, text: message.text, message };
+    },
+    'chat.delete': (args) => {
+      const message = messageOf(args);
+      state.deleteMessage(message.channel, message.ts);
+      return { channel: message.channel, ts: message.ts };
+    },
+    'chat.postEphemeral': (args) => {
+      const channel = channelOf(args);
+      requireContent(args);
+      if (!state.users.has(String(args.user))) throw new SlackMethodError('user_not_found');
+      const message_ts = state.ts();
+      state.ephemerals.push({ channel, user: String(args.user), text: args.text as string | undefined, ...blocksOf(args), ...threadOf(args), message_ts });
+      return { message_ts };
+    },
+
+    'views.open': (args, req) => {
+      checkTrigger(ctx, req, String(args.trigger_id ?? ''));
+      return { view: storeView(ctx, req, args.view as Args, String(args.trigger_id)) };
+    },
+    'views.push': (args, req) => {
+      checkTrigger(ctx, req, String(args.trigger_id ?? ''));
+      return { view: storeView(ctx, req, args.view as Args, String(args.trigger_id)) };
+    },
+    'views.update': (args) => {
+      const stored = [...state.views.values()].find((v) => v.id === args.view_id || (args.external_id !== undefined && v.view.external_id === args.external_id));
+      if (!stored) throw new SlackMethodError('not_found');
+      stored.view = { ...stored.view, ...(args.view as Args) };
+      return { view: stored.view };
+    },
+
+    'files.getUploadURLExternal': (args) => {
+      if (!args.filename || !args.length) throw new SlackMethodError('invalid_arguments');
+      const fileId = state.id('F');
+      ctx.state.pendingUploads.set(fileId, { filename: String(args.filename), length: Number(args.length), alt_text: args.alt_text as string | undefined });
+      return { upload_url: `${ctx.server.origin}/upload/v1/${fileId}`, file_id: fileId };
+    },
+    'files.completeUploadExternal': (args) => completeUploads(ctx, args),
+    'files.info': (args) => {
+      const file = state.file(String(args.file));
+      if (!file) throw new SlackMethodError('file_not_found');
+      return { file };
+    },
+
+    'conversations.info': (args) => {
+      const channel = state.channels.get(channelOf(args));
+      return { channel: { ...channel, is_channel: !channel?.is_im, is_member: true, is_private: false, is_archived: false } };
+    },
+    'conversations.history': (args) => {
+      const channel = channelOf(args);
+      const inRange = (m: SlackMessage) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts);
+      return { messages: window(state.messages.filter(inRange), args).reverse(), has_more: false };
+    },
+    'conversations.replies': (args) => {
+      const channel = channelOf(args);
+      const thread = String(args.ts);
+      const inThread = (m: SlackMessage) => m.channel === channel && (m.ts === thread || m.thread_ts === thread);
+      return { messages: window(state.messages.filter(inThread), args), has_more: false };
+    },
+
+    'reactions.add': (args) => {
+      const message = messageOf(args, 'timestamp');
+      const name = String(args.name);
+      const reaction = message.reactions?.find((r) => r.name === name);
+      if (reaction?.users.includes(ctx.botUser.id)) throw new SlackMethodError('already_reacted');
+      if (reaction) {
+        reaction.users.push(ctx.botUser.id);
+        reaction.count++;
+      } else message.reactions = [...(message.reactions ?? []), { name, users: [ctx.botUser.id], count: 1 }];
+      return {};
+    },
+    'reactions.remove': (args) => {
+      const message = messageOf(args, 'timestamp');
+      const reaction = message.reactions?.find((r) => r.name === args.name && r.users.includes(ctx.botUser.id));
+      if (!reaction) throw new SlackMethodError('no_reaction');
+      reaction.users = reaction.users.filter((u) => u !== ctx.botUser.id);
+      reaction.count--;
+      message.reactions = message.reactions?.filter((r) => r.count > 0);
+      return {};
+    },
+
+    'users.info': (args) => {
+      const user = state.users.get(String(args.user));
+      if (!user) throw new SlackMethodError('user_not_found');
+      return { user: { ...user, real_name: user.name, deleted: false, profile: { display_name: user.name, real_name: user.name } } };
+    },
+  };
+}
+
+function receiveUpload(ctx: SlackApiContext, req: RecordedRequest, fileId: string): Reply {
+  const pending = ctx.state.pendingUploads.get(fileId);
+  if (!pending) return { status: 404, body: 'unknown upload' };
+  // web-api sends one multipart part named "body"; curl-style uploads send the raw bytes.
+  pending.data = req.files[0]?.data ?? req.rawBody;
+  return { status: 200, headers: { 'content-type': 'text/plain' }, body: `OK - ${pending.data.length}` };
+}
+
+function completeUploads(ctx: SlackApiContext, args: Args): Args {
+  const { state } = ctx;
+  const entries = (args.files as Array<{ id: string; title?: string }> | undefined) ?? [];
+  if (entries.length === 0) throw new SlackMethodError('invalid_arguments');
+  const files: SlackFile[] = entries.map(({ id, title }) => {
+    const pending = state.pendingUploads.get(id);
+    if (!pending?.data) throw new SlackMethodError('file_not_found');
+    state.pendingUploads.delete(id);
+    const mimetype = contentTypeFromName(pending.filename);
+    return state.addFile(pending.data, { name: pending.filename, title: title ?? pending.filename, mimetype, user: ctx.botUser.id, alt_txt: pending.alt_text }, id);
+  });
+  const channel = (args.channel_id as string | undefined) ?? (args.channels as string | undefined)?.split(',')[0];
+  if (channel !== undefined) {
+    if (!state.channels.has(channel)) throw new SlackMethodError('channel_not_found');
+    // Sharing a file into a conversation is a message from the bot carrying the files.
+    state.addMessage({ channel, text: String(args.initial_comment ?? ''), ...blocksOf(args), user: ctx.botUser.id, bot_id: ctx.botId, files, ...threadOf(args) });
+  }
+  return { files };
+}
+
+function storeView(ctx: SlackApiContext, req: RecordedRequest, view: Args, trigger: string): Args {
+  const id = ctx.state.id('V');
+  const full = { ...view, id, team_id: ctx.state.teamId, app_id: ctx.appId, bot_id: ctx.botId, hash: `${Date.now()}.${id}`, state: { values: {} }, previous_view_id: null, root_view_id: id };
+  ctx.state.views.set(id, { id, trigger_id: trigger, view: full, opened_by_call: req.seq });
+  return full;
+}
+
+function checkTrigger(ctx: SlackApiContext, req: RecordedRequest, trigger: string): void {
+  const issuedAt = ctx.state.triggerIssuedAt(trigger);
+  if (issuedAt === undefined) {
+    ctx.violations.push({ rule: 'invalid_trigger_id', detail: `views call with trigger ${trigger || '(none)'}`, requestSeq: req.seq });
+    throw new SlackMethodError('invalid_trigger_id');
+  }
+  const ageMs = ctx.state.now() - issuedAt;
+  if (ageMs > ctx.rules.triggerLifetimeMs) {
+    ctx.violations.push({ rule: 'expired_trigger_id', detail: `trigger used after ${ageMs} ms (limit ${ctx.rules.triggerLifetimeMs} ms)`, requestSeq: req.seq });
+    throw new SlackMethodError('expired_trigger_id');
+  }
+}
+
+function requireContent(args: Args): void {
+  if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) throw new SlackMethodError('no_text');
+}
+
+/** Slack gives every stored block a block_id, and block_actions payloads carry it back. */
+function blocksOf(args: Args): { blocks?: unknown[] } {
+  if (!Array.isArray(args.blocks)) return {};
+  return { blocks: args.blocks.map((block: Args, i: number) => ({ ...block, block_id: block.block_id ?? `b${i}-${randomBytes(3).toString('hex')}` })) };
+}
+
+function threadOf(args: Args): { thread_ts?: string } {
+  return args.thread_ts === undefined || args.thread_ts === '' ? {} : { thread_ts: String(args.thread_ts) };
+}
+
+function window(messages: SlackMessage[], args: Args): SlackMessage[] {
+  const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+  const latest = args.latest === undefined ? undefined : String(args.latest);
+  const oldest = args.oldest === undefined ? undefined : String(args.oldest);
+  const limit = Number(args.limit ?? 100);
+  return messages
+    .filter((m) => latest === undefined || (inclusive ? m.ts <= latest : m.ts < latest))
+    .filter((m) => oldest === undefined || (inclusive ? m.ts >= oldest : m.ts > oldest))
+    .slice(0, limit);
+}
