@@ -47,7 +47,7 @@ export async function benchFlow(): Promise<BenchRow[]> {
       name: `${name}: time per step`,
       value: times[Math.floor(times.length / 2)],
       unit: 'ms',
-      note: `goal ≤ 2 ms; array memory per ${STEPS}-step pass ${(arrayBytes / 2 ** 20).toFixed(1)} MiB (the output${name.includes('sde') ? ' and the noise buffer' : ''}: nothing per step)`,
+      note: `goal ≤ 2 ms; arrays allocated per ${STEPS}-step pass: ${(arrayBytes / 2 ** 20).toFixed(1)} MiB (the 1 MiB output${name.includes('sde') ? ' and noise buffer' : ''}; nothing per step)`,
     });
   }
   return rows;
