@@ -1,13 +1,15 @@
 /**
  * `npm run bench` prints a table; `npm run bench -- --json` prints the same figures as JSON.
- * `--only <section>` runs one part (flow, engine, jobs).
+ * `--only <section>` runs one part (flow, accuracy, engine, jobs, redis).
  */
 import os from 'node:os';
+import { benchAccuracy } from './accuracy.ts';
 import { benchFlow } from './flow.ts';
 import { formatTable, type BenchRow } from './table.ts';
 
 const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   flow: benchFlow,
+  accuracy: benchAccuracy,
 };
 
 const args = process.argv.slice(2);

@@ -8,7 +8,8 @@ export interface BenchRow {
 }
 
 function formatValue(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value) || value === 0) return String(value);
+  if (Math.abs(value) < 0.001) return value.toExponential(2);
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
   return value.toPrecision(3);
 }

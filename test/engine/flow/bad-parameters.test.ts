@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   edit, fluxSigmas, gaussianNoise, invert, InvalidParameterError, NonFiniteError, sample, sdedit, type Velocity,
 } from '../../../src/engine/flow/index.ts';
-import { closedFormVelocity, type Target } from './closed-form.ts';
+import { closedFormVelocity, type Target } from '../../../src/engine/flow/reference-flows.ts';
 
 const cond: Target = { kind: 'gaussian', target: { mean: 0.5, std: 0.5 } };
 const sigmas = fluxSigmas(8, { imageSeqLen: 256 });

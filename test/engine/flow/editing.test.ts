@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   edit, etaSchedule, fluxSigmas, gaussianNoise, invert, sample, sdedit, type SamplerKind,
 } from '../../../src/engine/flow/index.ts';
-import { closedFormVelocity, meanAndVariance, rms, type Target } from './closed-form.ts';
+import { closedFormVelocity, meanAndVariance, rms, type Target } from '../../../src/engine/flow/reference-flows.ts';
 
 const source: Target = { kind: 'mixture', target: { centers: [-1.2, 0.3, 1.4], width: 0.1 } };
 const prompt: Target = { kind: 'gaussian', target: { mean: 1.5, std: 0.3 } };

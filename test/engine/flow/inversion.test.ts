@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { edit, fluxSigmas, gaussianNoise, invert, type InversionConvention } from '../../../src/engine/flow/index.ts';
-import { closedFormVelocity, gaussianFlowMap, rms, type Target } from './closed-form.ts';
+import { closedFormVelocity, gaussianFlowMap, rms, type Target } from '../../../src/engine/flow/reference-flows.ts';
 
 const gaussian: Target = { kind: 'gaussian', target: { mean: 0.8, std: 0.5 } };
 const mixture: Target = { kind: 'mixture', target: { centers: [-1.5, 0.2, 1.3], width: 0.15 } };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { GaussianRng, gaussianNoise, InvalidParameterError } from '../../../src/engine/flow/index.ts';
-import { meanAndVariance } from './closed-form.ts';
+import { meanAndVariance } from '../../../src/engine/flow/reference-flows.ts';
 
 describe('gaussianNoise', () => {
   it('gives bit-identical numbers for the same seed', () => {
