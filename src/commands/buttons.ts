@@ -1,0 +1,29 @@
+/** The buttons shown under a job's messages, by the job's state. */
+import type { ActionCodec, ActionName } from './action-id.ts';
+import type { ButtonStyle, ReplyButton } from './types.ts';
+
+const BUTTONS: Record<ActionName, { label: string; emoji: string; style: ButtonStyle }> = {
+  variation: { label: 'Variation', emoji: '🎲', style: 'primary' },
+  subtle: { label: 'Subtler', emoji: '🔉', style: 'secondary' },
+  strong: { label: 'Stronger', emoji: '🔊', style: 'secondary' },
+  remix: { label: 'Remix', emoji: '🎛️', style: 'secondary' },
+  info: { label: 'Info', emoji: 'ℹ️', style: 'secondary' },
+  cancel: { label: 'Cancel', emoji: '✖️', style: 'danger' },
+  delete: { label: 'Delete', emoji: '🗑️', style: 'danger' },
+};
+
+const RESULT_ACTIONS: readonly ActionName[] = ['variation', 'subtle', 'strong', 'remix', 'info', 'delete'];
+
+export function button(codec: ActionCodec, action: ActionName, jobId: string): ReplyButton {
+  return { ...BUTTONS[action], actionId: codec.encode({ action, jobId }) };
+}
+
+/** While a job waits or runs: cancel. */
+export function pendingButtons(codec: ActionCodec, jobId: string): ReplyButton[] {
+  return [button(codec, 'cancel', jobId)];
+}
+
+/** Under a result: build on it, look inside it, or remove it. */
+export function resultButtons(codec: ActionCodec, jobId: string): ReplyButton[] {
+  return RESULT_ACTIONS.map((action) => button(codec, action, jobId));
+}

@@ -1,0 +1,26 @@
+import { validateEditOptions, validateImage, validatePrompt } from './validate.ts';
+import { submitJob } from './lineage.ts';
+import { SAMPLERS } from './validate.ts';
+import type { CommandModule } from './types.ts';
+
+export const editCommand: CommandModule<'edit'> = {
+  name: 'edit',
+  description: 'Edit a photo with a prompt',
+  options: [
+    { name: 'image', type: 'image', description: 'The photo to edit', required: true },
+    { name: 'prompt', type: 'string', description: 'What to change, e.g. "make it snowy"', required: true, maxLength: 1_000 },
+    { name: 'strength', type: 'number', description: '0 keeps your photo, 1 follows the prompt freely', min: 0, max: 1 },
+    { name: 'preset', type: 'string', description: 'A named set of parameters' },
+    { name: 'seed', type: 'integer', description: 'Repeat a result exactly', min: 0, max: 0xffff_ffff },
+    { name: 'steps', type: 'integer', description: 'More steps: slower, finer', min: 1, max: 50 },
+    { name: 'guidance', type: 'number', description: 'How literally to follow the prompt', min: 0, max: 20 },
+    { name: 'sampler', type: 'string', description: 'ode is exact, sde varies more', choices: SAMPLERS },
+  ],
+  async execute(command, ctx, deps) {
+    const prompt = validatePrompt(command.prompt, deps.limits);
+    const { strength, preset, ...overrides } = validateEditOptions(command.options ?? {}, deps.limits);
+    await validateImage(command.image, deps.limits);
+    const sourceHash = await deps.images.put(command.image.bytes);
+    return submitJob({ kind: 'edit', prompt, strength, preset, overrides, sourceHash, parentId: null }, ctx, deps);
+  },
+};

@@ -1,0 +1,27 @@
+/** Plain-language pieces shared by replies and event messages. */
+
+/** "about 40 s", "about 3 min", "about 1 h 10 min"; estimates are rounded so they do not look precise. */
+export function formatEta(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 60) return `about ${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  return `about ${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** "1.2 s", "3 min 5 s". */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+export function formatQueuePlace(position: number, etaMs: number): string {
+  if (position === 0) return 'Your edit has started.';
+  if (position === 1) return `Your edit is next in line (starts in ${formatEta(etaMs)}).`;
+  return `Your edit is number ${position} in line (starts in ${formatEta(etaMs)}).`;
+}
+
+export function quote(prompt: string, maxChars = 80): string {
+  return `“${prompt.length > maxChars ? `${prompt.slice(0, maxChars - 1)}…` : prompt}”`;
+}

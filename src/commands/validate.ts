@@ -1,0 +1,109 @@
+/**
+ * Input checks shared by the commands. Each throws UserInputError with a message that says what
+ * was wrong and what is allowed, before anything is stored or queued.
+ */
+import sharp from 'sharp';
+import type { SamplerName } from '../engine/types.ts';
+import { UserInputError } from '../errors.ts';
+import { sniffImageMime } from '../jobs/image-store.ts';
+import type { ImageRef } from '../jobs/types.ts';
+import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
+
+export const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
+const MAX_SEED = 0xffff_ffff; // seeds are 32-bit so users can type them back in
+// Control characters other than tab and newline only come from pasted junk and confuse the tokenizer.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+export function validatePrompt(prompt: string, limits: Required<CommandLimits>): string {
+  const trimmed = prompt.trim();
+  if (trimmed.length === 0) throw new UserInputError('prompt_empty', 'Please describe the edit you want, e.g. "make it snowy".');
+  if (trimmed.length > limits.maxPromptChars) {
+    throw new UserInputError('prompt_too_long', `The prompt is ${trimmed.length} characters; the limit is ${limits.maxPromptChars}.`, {
+      details: { length: trimmed.length },
+    });
+  }
+  if (CONTROL_CHARACTERS.test(trimmed)) throw new UserInputError('prompt_invalid', 'The prompt contains control characters; please retype it.');
+  const lower = trimmed.toLowerCase();
+  const banned = limits.bannedWords.find((word) => new RegExp(`\\b${escapeRegExp(word.toLowerCase())}\\b`, 'u').test(lower));
+  if (banned !== undefined) {
+    throw new UserInputError('prompt_blocked', `The prompt uses a word this server does not allow ("${banned}"). Please rephrase it.`);
+  }
+  return trimmed;
+}
+
+export function validateStrength(strength: number | undefined): number | undefined {
+  return checkRange('strength', strength, 0, 1, false);
+}
+
+export function validateEditOptions(options: EditOptions, limits: Required<CommandLimits>): EditOptions {
+  const valid: EditOptions = {};
+  const strength = validateStrength(options.strength);
+  if (strength !== undefined) valid.strength = strength;
+  const seed = checkRange('seed', options.seed, 0, MAX_SEED, true);
+  if (seed !== undefined) valid.seed = seed;
+  const steps = checkRange('steps', options.steps, 1, limits.maxSteps, true);
+  if (steps !== undefined) valid.steps = steps;
+  const guidance = checkRange('guidance', options.guidance, 0, limits.maxGuidance, false);
+  if (guidance !== undefined) valid.guidance = guidance;
+  if (options.sampler !== undefined) {
+    if (!SAMPLERS.includes(options.sampler)) {
+      throw new UserInputError('option_invalid', `sampler must be one of ${SAMPLERS.join(', ')}; got "${options.sampler}".`);
+    }
+    valid.sampler = options.sampler;
+  }
+  if (options.preset !== undefined) {
+    const preset = options.preset.trim();
+    if (!/^[a-z0-9-]{1,32}$/i.test(preset)) throw new UserInputError('option_invalid', `"${options.preset}" is not a preset name.`);
+    valid.preset = preset;
+  }
+  return valid;
+}
+
+/** Checks bytes, type and pixel count (from the header; nothing is decoded). */
+export async function validateImage(image: ImageInput, limits: Required<CommandLimits>): Promise<Pick<ImageRef, 'mime' | 'width' | 'height'>> {
+  const sizeBytes = image.bytes.byteLength;
+  if (sizeBytes === 0) throw new UserInputError('image_missing', 'Please attach a photo to edit.');
+  if (sizeBytes > limits.maxImageBytes) {
+    throw new UserInputError('image_too_large', `That image is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(limits.maxImageBytes)} MB.`, {
+      details: { sizeBytes },
+    });
+  }
+  const mime = sniffImageMime(image.bytes);
+  if (!mime) throw new UserInputError('image_type', 'That file is not an image I can read. Please send a PNG, JPEG, WebP or GIF.');
+  let width = 0;
+  let height = 0;
+  try {
+    const metadata = await sharp(image.bytes).metadata();
+    width = metadata.autoOrient?.width ?? metadata.width ?? 0;
+    height = metadata.autoOrient?.height ?? metadata.height ?? 0;
+  } catch (error) {
+    throw new UserInputError('image_unreadable', 'That image seems to be damaged; I could not read it. Please send it again.', { cause: error });
+  }
+  if (width === 0 || height === 0) throw new UserInputError('image_unreadable', 'That image has no pixels I can read. Please send another.');
+  if (width * height > limits.maxImagePixels) {
+    const megapixels = ((width * height) / 1e6).toFixed(1);
+    throw new UserInputError(
+      'image_too_many_pixels',
+      `That image is ${width}×${height} (${megapixels} MP); the limit is ${(limits.maxImagePixels / 1e6).toFixed(0)} MP. Please send a smaller one.`,
+      { details: { width, height } },
+    );
+  }
+  return { mime, width, height };
+}
+
+function checkRange(name: string, value: number | undefined, min: number, max: number, integer: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+    const kind = integer ? 'a whole number' : 'a number';
+    throw new UserInputError('option_out_of_range', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, { details: { name, value } });
+  }
+  return value;
+}
+
+function megabytes(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(1);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

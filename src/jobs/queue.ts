@@ -1,0 +1,98 @@
+/**
+ * The JobQueue contract. The in-process implementation (memory-queue.ts) and the later Redis one
+ * both satisfy it and both run test/jobs/queue-contract.ts.
+ */
+import type { JobEventListener, JobRecord, JobSpec } from './types.ts';
+
+export interface QueueOptions {
+  /** Jobs the engine runs at once (one GPU, one slot). @default 1 */
+  readonly engineSlots?: number;
+  /** Jobs waiting or running across all users before new ones are refused. @default 100 */
+  readonly maxQueued?: number;
+  /** Jobs one user may have waiting or running. @default 10 */
+  readonly perUserQueued?: number;
+  /** Jobs of one user running at once. @default 1 */
+  readonly perUserRunning?: number;
+  /** A job still running after this long is stopped and fails. @default 600_000 (10 min) */
+  readonly jobTimeoutMs?: number;
+  /** At most one progress event per job per this interval (the first and last step always pass). @default 2_500 */
+  readonly progressIntervalMs?: number;
+  /** ETA seed before any job was measured: engine time per edit step. @default 1_000 */
+  readonly initialMsPerStep?: number;
+  /** A job interrupted by this many restarts while running is failed instead of run again. @default 2 */
+  readonly maxAttempts?: number;
+  /** After a restart, final events finished this recently but never confirmed by an adapter are sent again. @default 900_000 (15 min) */
+  readonly redeliverWindowMs?: number;
+  /** Clock, for tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+export const QUEUE_DEFAULTS: Required<QueueOptions> = {
+  engineSlots: 1,
+  maxQueued: 100,
+  perUserQueued: 10,
+  perUserRunning: 1,
+  jobTimeoutMs: 600_000, // 10 min
+  progressIntervalMs: 2_500,
+  initialMsPerStep: 1_000,
+  maxAttempts: 2,
+  redeliverWindowMs: 900_000, // 15 min
+  now: Date.now,
+};
+
+/** Merge options over the defaults and refuse nonsense, naming the option and the value received. */
+export function resolveQueueOptions(options: QueueOptions = {}): Required<QueueOptions> {
+  const merged = { ...QUEUE_DEFAULTS, ...dropUndefined(options) } satisfies Required<QueueOptions>;
+  const positiveIntegers = ['engineSlots', 'maxQueued', 'perUserQueued', 'perUserRunning', 'maxAttempts'] as const;
+  for (const key of positiveIntegers) {
+    const value = merged[key];
+    if (!Number.isInteger(value) || value < 1) throw new TypeError(`Queue option ${key} must be a positive integer, got ${value}`);
+  }
+  const nonNegative = ['jobTimeoutMs', 'progressIntervalMs', 'initialMsPerStep', 'redeliverWindowMs'] as const;
+  for (const key of nonNegative) {
+    const value = merged[key];
+    if (!Number.isFinite(value) || value < 0) throw new TypeError(`Queue option ${key} must be a number ≥ 0, got ${value}`);
+  }
+  return merged;
+}
+
+export function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export interface QueuePosition {
+  /** 1 = next to start; 0 = running now. */
+  position: number;
+  etaMs: number;
+}
+
+export interface SubmittedJob extends QueuePosition {
+  job: JobRecord;
+}
+
+export interface QueueStats {
+  queued: number;
+  running: number;
+  /** Measured engine time per edit step (ETA basis). */
+  msPerStep: number;
+}
+
+export interface JobQueue {
+  /** Stores the job and puts it in line. Throws QuotaError (queue_full, user_queue_full). Emits `queued`. */
+  submit(spec: JobSpec): Promise<SubmittedJob>;
+  /** Cancels a queued job at once, or stops a running one at its next step. False when already finished or unknown. */
+  cancel(jobId: string, options?: { byOwner?: boolean }): Promise<boolean>;
+  /** Where a waiting job stands; null for jobs that are not waiting or running. */
+  position(jobId: string): QueuePosition | null;
+  /** Every event of every job. Returns an unsubscribe function. */
+  onEvent(listener: JobEventListener): () => void;
+  /** The events of one job. Returns an unsubscribe function. */
+  subscribe(jobId: string, listener: JobEventListener): () => void;
+  /** Restores waiting and interrupted jobs from the store, re-sends unconfirmed outcomes, then runs. */
+  start(): Promise<void>;
+  /** Resolves when nothing is waiting or running. */
+  onIdle(): Promise<void>;
+  stats(): QueueStats;
+  /** Stops taking jobs; running ones are stopped and left queued in the store, to resume on the next start. */
+  close(): Promise<void>;
+}

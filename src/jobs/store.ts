@@ -1,0 +1,292 @@
+/**
+ * Job records in SQLite (better-sqlite3, WAL). The only module that touches SQLite.
+ * The store is the source of truth: the queue's memory is rebuilt from it on start.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EditParams } from '../engine/types.ts';
+import type { ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Platform, UserRef } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+  id             TEXT NOT NULL UNIQUE,
+  kind           TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  owner_platform TEXT NOT NULL,
+  owner_id       TEXT NOT NULL,
+  owner_name     TEXT,
+  platform       TEXT NOT NULL,
+  guild_id       TEXT,
+  channel_id     TEXT NOT NULL,
+  thread_id      TEXT,
+  message_id     TEXT,
+  prompt         TEXT NOT NULL,
+  strength       REAL,
+  preset         TEXT,
+  overrides_json TEXT,
+  params_json    TEXT NOT NULL,
+  seed           INTEGER NOT NULL,
+  source_hash    TEXT NOT NULL,
+  parent_id      TEXT,
+  result_json    TEXT,
+  error_code     TEXT,
+  error_message  TEXT,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL,
+  started_at     INTEGER,
+  finished_at    INTEGER,
+  engine_ms_json TEXT,
+  delivered_at   INTEGER,
+  deleted        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner_platform, owner_id, seq);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at);
+CREATE TABLE IF NOT EXISTS job_messages (
+  job_id     TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  role       TEXT NOT NULL,
+  platform   TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  thread_id  TEXT,
+  message_id TEXT NOT NULL,
+  PRIMARY KEY (job_id, role)
+);
+`;
+
+interface JobRow {
+  id: string;
+  kind: string;
+  status: string;
+  owner_platform: string;
+  owner_id: string;
+  owner_name: string | null;
+  platform: string;
+  guild_id: string | null;
+  channel_id: string;
+  thread_id: string | null;
+  message_id: string | null;
+  prompt: string;
+  strength: number | null;
+  preset: string | null;
+  overrides_json: string | null;
+  params_json: string;
+  source_hash: string;
+  parent_id: string | null;
+  result_json: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  attempts: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  engine_ms_json: string | null;
+  delivered_at: number | null;
+  deleted: number;
+}
+
+interface MessageRow {
+  role: string;
+  platform: string;
+  channel_id: string;
+  thread_id: string | null;
+  message_id: string;
+}
+
+export class JobStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  /** `path` is a file (created with its folder) or ':memory:'. */
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash can lose the last one.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    this.statements = this.prepareStatements();
+  }
+
+  private prepareStatements() {
+    const db = this.db;
+    return {
+      insert: db.prepare(`INSERT INTO jobs (id, kind, status, owner_platform, owner_id, owner_name, platform, guild_id,
+        channel_id, thread_id, message_id, prompt, strength, preset, overrides_json, params_json, seed, source_hash,
+        parent_id, attempts, created_at)
+        VALUES (@id, @kind, @status, @owner_platform, @owner_id, @owner_name, @platform, @guild_id, @channel_id,
+        @thread_id, @message_id, @prompt, @strength, @preset, @overrides_json, @params_json, @seed, @source_hash,
+        @parent_id, @attempts, @created_at)`),
+      get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
+      messages: db.prepare<[string], MessageRow>('SELECT * FROM job_messages WHERE job_id = ? ORDER BY role'),
+      markRunning: db.prepare(`UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'`),
+      markDone: db.prepare(`UPDATE jobs SET status = 'done', finished_at = ?, result_json = ?, params_json = ?, seed = ?,
+        engine_ms_json = ? WHERE id = ? AND status = 'running'`),
+      markFinished: db.prepare(`UPDATE jobs SET status = ?, finished_at = ?, error_code = ?, error_message = ?
+        WHERE id = ? AND status IN ('queued', 'running')`),
+      requeue: db.prepare(`UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`),
+      unfinished: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY seq`),
+      undelivered: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE status IN ('done', 'failed', 'cancelled')
+        AND delivered_at IS NULL AND deleted = 0 AND finished_at >= ? ORDER BY seq`),
+      markDelivered: db.prepare('UPDATE jobs SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL'),
+      recordMessage: db.prepare(`INSERT INTO job_messages (job_id, role, platform, channel_id, thread_id, message_id)
+        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, role) DO UPDATE SET platform = excluded.platform,
+        channel_id = excluded.channel_id, thread_id = excluded.thread_id, message_id = excluded.message_id`),
+      byOwner: db.prepare<[string, string, number], JobRow>(`SELECT * FROM jobs WHERE owner_platform = ? AND owner_id = ?
+        AND deleted = 0 ORDER BY seq DESC LIMIT ?`),
+      markDeleted: db.prepare('UPDATE jobs SET deleted = 1 WHERE id = ?'),
+      deleteFinishedBefore: db.prepare(`DELETE FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?`),
+      referencedSources: db.prepare<[], { hash: string }>('SELECT DISTINCT source_hash AS hash FROM jobs'),
+      referencedResults: db.prepare<[], { json: string }>(`SELECT result_json AS json FROM jobs WHERE result_json IS NOT NULL AND deleted = 0`),
+    };
+  }
+
+  insert(job: JobRecord): void {
+    this.statements.insert.run({
+      id: job.id,
+      kind: job.kind,
+      status: job.status,
+      owner_platform: job.owner.platform,
+      owner_id: job.owner.id,
+      owner_name: job.owner.name ?? null,
+      platform: job.place.platform,
+      guild_id: job.place.guildId ?? null,
+      channel_id: job.place.channelId,
+      thread_id: job.place.threadId ?? null,
+      message_id: job.place.messageId ?? null,
+      prompt: job.prompt,
+      strength: job.strength ?? null,
+      preset: job.preset ?? null,
+      overrides_json: job.overrides === undefined ? null : JSON.stringify(job.overrides),
+      params_json: JSON.stringify(job.params),
+      seed: job.params.seed,
+      source_hash: job.sourceHash,
+      parent_id: job.parentId,
+      attempts: job.attempts,
+      created_at: job.timings.createdAt,
+    });
+  }
+
+  get(id: string): JobRecord | null {
+    const row = this.statements.get.get(id);
+    return row ? this.toRecord(row) : null;
+  }
+
+  /** queued → running; false if the job was no longer queued (cancelled meanwhile). */
+  markRunning(id: string, startedAt: number): boolean {
+    return this.statements.markRunning.run(startedAt, id).changes === 1;
+  }
+
+  /** running → done. False if the job was not running (then the result is not recorded: nothing completes twice). */
+  markDone(id: string, outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number }): boolean {
+    const { result, params, engineMs, finishedAt } = outcome;
+    return (
+      this.statements.markDone.run(finishedAt, JSON.stringify(result), JSON.stringify(params), params.seed, JSON.stringify(engineMs), id)
+        .changes === 1
+    );
+  }
+
+  /** queued/running → failed or cancelled. */
+  markFinished(id: string, status: 'failed' | 'cancelled', finishedAt: number, error?: { code: string; userMessage: string }): boolean {
+    return this.statements.markFinished.run(status, finishedAt, error?.code ?? null, error?.userMessage ?? null, id).changes === 1;
+  }
+
+  /** running → queued (shutdown while running: the job resumes on the next start). */
+  requeue(id: string): void {
+    this.statements.requeue.run(id);
+  }
+
+  /** Queued and running jobs in submission order. */
+  listUnfinished(): JobRecord[] {
+    return this.statements.unfinished.all().map((row) => this.toRecord(row));
+  }
+
+  /** Finished since `since` without an adapter's confirmation that the owner saw the outcome. */
+  listUndelivered(since: number): JobRecord[] {
+    return this.statements.undelivered.all(since).map((row) => this.toRecord(row));
+  }
+
+  markDelivered(id: string, at: number): void {
+    this.statements.markDelivered.run(at, id);
+  }
+
+  /** Remembers (or replaces) the chat message that shows this job's status or result. */
+  recordMessage(jobId: string, ref: MessageRef): void {
+    this.statements.recordMessage.run(jobId, ref.role, ref.platform, ref.channelId, ref.threadId ?? null, ref.messageId);
+  }
+
+  /** A user's recent jobs, newest first. */
+  listByOwner(owner: UserRef, limit: number): JobRecord[] {
+    return this.statements.byOwner.all(owner.platform, owner.id, limit).map((row) => this.toRecord(row));
+  }
+
+  markDeleted(id: string): void {
+    this.statements.markDeleted.run(id);
+  }
+
+  /** Retention: drops finished jobs older than `cutoff`; returns how many. */
+  deleteFinishedBefore(cutoff: number): number {
+    return this.statements.deleteFinishedBefore.run(cutoff).changes;
+  }
+
+  /** Every image hash a remaining job still needs (sources of all jobs, results of jobs not deleted). */
+  referencedHashes(): Set<string> {
+    const hashes = new Set(this.statements.referencedSources.all().map((row) => row.hash));
+    for (const row of this.statements.referencedResults.all()) hashes.add((JSON.parse(row.json) as ImageRef).hash);
+    return hashes;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private toRecord(row: JobRow): JobRecord {
+    const place: JobRecord['place'] = { platform: row.platform as Platform, channelId: row.channel_id };
+    if (row.guild_id !== null) place.guildId = row.guild_id;
+    if (row.thread_id !== null) place.threadId = row.thread_id;
+    if (row.message_id !== null) place.messageId = row.message_id;
+    const owner: UserRef = { platform: row.owner_platform as Platform, id: row.owner_id };
+    if (row.owner_name !== null) owner.name = row.owner_name;
+    const record: JobRecord = {
+      id: row.id,
+      kind: row.kind as JobRecord['kind'],
+      status: row.status as JobStatus,
+      owner,
+      place,
+      prompt: row.prompt,
+      params: JSON.parse(row.params_json) as EditParams,
+      sourceHash: row.source_hash,
+      parentId: row.parent_id,
+      attempts: row.attempts,
+      result: row.result_json === null ? null : (JSON.parse(row.result_json) as ImageRef),
+      error: row.error_code === null ? null : { code: row.error_code, userMessage: row.error_message ?? '' },
+      timings: {
+        createdAt: row.created_at,
+        startedAt: row.started_at,
+        finishedAt: row.finished_at,
+        engineMs: row.engine_ms_json === null ? null : (JSON.parse(row.engine_ms_json) as Record<string, number>),
+      },
+      messages: this.statements.messages.all(row.id).map(toMessageRef),
+      deliveredAt: row.delivered_at,
+      deleted: row.deleted === 1,
+    };
+    if (row.strength !== null) record.strength = row.strength;
+    if (row.preset !== null) record.preset = row.preset;
+    if (row.overrides_json !== null) record.overrides = JSON.parse(row.overrides_json) as JobRecord['overrides'];
+    return record;
+  }
+}
+
+function toMessageRef(row: MessageRow): MessageRef {
+  const ref: MessageRef = {
+    role: row.role as MessageRole,
+    platform: row.platform as Platform,
+    channelId: row.channel_id,
+    messageId: row.message_id,
+  };
+  if (row.thread_id !== null) ref.threadId = row.thread_id;
+  return ref;
+}
