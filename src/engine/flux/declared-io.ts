@@ -28,6 +28,8 @@ export interface DeclaredTensor {
 export interface DeclaredIo {
   inputs: DeclaredTensor[];
   outputs: DeclaredTensor[];
+  /** Files named by external-data initializers, relative to the model's folder. */
+  externalFiles: string[];
 }
 
 export function readDeclaredIo(path: string): DeclaredIo {
@@ -43,8 +45,15 @@ export function readDeclaredIo(path: string): DeclaredIo {
       shape: (tensor?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue ?? 0))),
     };
   };
-  const weights = new Set((graph?.initializer ?? []).map((t) => t.name ?? ''));
+  const initializers = graph?.initializer ?? [];
+  const weights = new Set(initializers.map((t) => t.name ?? ''));
+  const externalFiles = new Set<string>();
+  for (const t of initializers) {
+    const location = (t.externalData ?? []).find((e) => e.key === 'location')?.value;
+    if (location) externalFiles.add(location);
+  }
   return {
+    externalFiles: [...externalFiles],
     // Older exporters list initializers among the inputs; those are weights, not feeds.
     inputs: (graph?.input ?? []).filter((v) => !weights.has(v.name ?? '')).map(describe),
     outputs: (graph?.output ?? []).map(describe),

@@ -22,6 +22,8 @@ export const silentLogger: EngineLogger = { debug() {}, info() {}, warn() {} };
 export interface SessionSettings {
   /** Tried in order; 'cpu' is always the last resort. */
   executionProviders: readonly ExecutionProviderName[];
+  /** Providers that already failed for a sibling session; not tried again. */
+  failedProviders?: Set<ExecutionProviderName>;
   /** 0 lets onnxruntime choose. */
   intraOpNumThreads: number;
   logger: EngineLogger;
@@ -64,13 +66,16 @@ export class LazySession {
   }
 
   private async open(): Promise<LoadedSession> {
-    const providers = [...this.settings.executionProviders.filter((p) => p !== 'cpu'), 'cpu' as const];
+    const failed = this.settings.failedProviders;
+    const providers = [...this.settings.executionProviders.filter((p) => p !== 'cpu' && !failed?.has(p)), 'cpu' as const];
     let lastError: unknown;
     for (const provider of providers) {
       try {
         const session = await ort.InferenceSession.create(this.path, {
           executionProviders: [provider],
           graphOptimizationLevel: 'all',
+          // onnxruntime prints a failed provider library load itself; we log the reason once, below.
+          logSeverityLevel: provider === 'cpu' ? 2 : 4,
           ...(this.settings.intraOpNumThreads > 0 ? { intraOpNumThreads: this.settings.intraOpNumThreads } : {}),
         });
         this.settings.logger.debug({ path: this.path, provider }, 'onnx session ready');
@@ -83,6 +88,7 @@ export class LazySession {
       } catch (error) {
         lastError = error;
         if (provider !== 'cpu') {
+          failed?.add(provider);
           this.settings.logger.warn(
             { path: this.path, provider, reason: error instanceof Error ? error.message : String(error) },
             `execution provider ${provider} unavailable, falling back`,

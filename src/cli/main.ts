@@ -1,0 +1,50 @@
+/** `npx rfedit <command>`: parses the command line and hands over; no logic of its own. */
+import { RfeditError } from '../errors.ts';
+import { runDemoGenerate } from './demo-command.ts';
+import { EDIT_USAGE, runEdit } from './edit-command.ts';
+import { type CliIo, processIo } from './io.ts';
+import { runModelCheck } from './model-check.ts';
+
+const USAGE = `Usage: rfedit <command>
+
+  start                       run the bot (not wired yet)
+  edit <image> --prompt …     edit one photo (rfedit edit --help)
+  model check <dir>           check a FLUX.1 ONNX export and say what to fix
+  demo generate [dir]         write the built-in demo model`;
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'edit':
+        return await runEdit(rest, io);
+      case 'model':
+        if (rest[0] === 'check') return runModelCheck(rest.slice(1), io);
+        break;
+      case 'demo':
+        if (rest[0] === 'generate') return runDemoGenerate(rest.slice(1), io);
+        break;
+      case 'start':
+        io.err('rfedit start is not yet available: the chat adapters are not wired to the engine yet. Try `rfedit edit`.');
+        return 1;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+    }
+    io.err(`Unknown command: ${argv.join(' ')}\n\n${USAGE}`);
+    return 2;
+  } catch (error) {
+    if (error instanceof RfeditError) {
+      io.err(error.userMessage);
+      return 1;
+    }
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${error.message}\n\n${EDIT_USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+}
