@@ -1,0 +1,47 @@
+/**
+ * Getting an attached photo safely: only from Discord's CDN (a URL is not trusted just because it came in a
+ * payload), refused before download when Discord already says it is not an image or too large, and fetched
+ * with a size and time limit.
+ */
+import type { Attachment, Message } from 'discord.js';
+import { UserInputError } from '../../errors.ts';
+import type { ImageInput } from '../../commands/index.ts';
+import { assertWithinLimit, downloadLimited } from '../shared/limited-download.ts';
+import { DISCORD_CDN_HOSTS } from './options.ts';
+
+export interface AttachmentRules {
+  readonly maxDownloadBytes: number;
+  readonly downloadTimeoutMs: number;
+  readonly extraDownloadHosts: readonly string[];
+}
+
+const IMAGE_NAME = /\.(png|jpe?g|webp|gif)$/i;
+
+/** Throws the user-facing refusal for an attachment that is not an image or is too large, before any download. */
+export function checkAttachment(attachment: Pick<Attachment, 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
+  const looksLikeImage = attachment.contentType ? attachment.contentType.startsWith('image/') : IMAGE_NAME.test(attachment.name);
+  if (!looksLikeImage) {
+    throw new UserInputError('image_type', `“${attachment.name}” is not an image. Please attach a PNG, JPEG, WebP or GIF photo.`);
+  }
+  assertWithinLimit(attachment.size, rules.maxDownloadBytes);
+}
+
+/** The first image attached to a message (for the "Edit image" menu), or null. */
+export function firstImageOf(message: Message): Attachment | null {
+  return message.attachments.find((a) => (a.contentType ? a.contentType.startsWith('image/') : IMAGE_NAME.test(a.name))) ?? null;
+}
+
+export function isAllowedDownloadUrl(url: URL, extraHosts: readonly string[]): boolean {
+  if (url.protocol === 'https:' && DISCORD_CDN_HOSTS.includes(url.hostname)) return true;
+  return (url.protocol === 'http:' || url.protocol === 'https:') && extraHosts.includes(url.hostname);
+}
+
+export async function downloadAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): Promise<ImageInput> {
+  checkAttachment(attachment, rules);
+  const url = new URL(attachment.url);
+  if (!isAllowedDownloadUrl(url, rules.extraDownloadHosts)) {
+    throw new UserInputError('image_source', 'I only download attachments from Discord itself. Please upload the photo to Discord.');
+  }
+  const bytes = await downloadLimited(url, { maxBytes: rules.maxDownloadBytes, timeoutMs: rules.downloadTimeoutMs });
+  return { bytes, filename: attachment.name, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) };
+}

@@ -1,0 +1,258 @@
+/**
+ * Slash commands, the "Edit image" menu, buttons and modal submits → core commands. Every path answers
+ * Discord before any slow work (download, queue): refusals that need no I/O go out at once as ephemeral
+ * replies; everything else is deferred first. Only the adapter's translation lives here; the core validates,
+ * checks ownership and quotas.
+ */
+import {
+  ActionRowBuilder,
+  MessageFlags,
+  ModalBuilder,
+  TextInputBuilder,
+  TextInputStyle,
+  type ButtonInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+  type MessageContextMenuCommandInteraction,
+  type ModalSubmitInteraction,
+  type RepliableInteraction,
+} from 'discord.js';
+import type { Command, CommandContext, EditOptions, Reply } from '../../commands/index.ts';
+import { RfeditError, UserInputError, asRfeditError } from '../../errors.ts';
+import { newJobId } from '../../jobs/ids.ts';
+import { accessRefusal, isServerAdmin, whereaboutsOf } from './access.ts';
+import type { Adapter } from './adapter.ts';
+import { checkAttachment, downloadAttachment, firstImageOf } from './attachments.ts';
+import { COMMAND_NAMES } from './command-definitions.ts';
+import { compareAttachment } from './compare.ts';
+import { deleteMessages } from './delete-messages.ts';
+import { isCompare } from './render.ts';
+
+/** Modal ids. The remix form's id is the signed remix action itself (with this argument). */
+const EDIT_IMAGE_MODAL_PREFIX = 'rfedit.image.';
+const REMIX_FORM_ARG = 'form';
+const FIELD = { prompt: 'prompt', strength: 'strength' } as const;
+
+export async function handleInteraction(interaction: Interaction, adapter: Adapter): Promise<void> {
+  if (!interaction.isRepliable()) return;
+  const refusal = accessRefusal(adapter.options, whereaboutsOf(interaction));
+  if (refusal) return refuse(interaction, refusal);
+  try {
+    if (interaction.isChatInputCommand()) await onSlashCommand(interaction, adapter);
+    else if (interaction.isMessageContextMenuCommand()) await onEditImageMenu(interaction, adapter);
+    else if (interaction.isButton()) await onButton(interaction, adapter);
+    else if (interaction.isModalSubmit()) await onModalSubmit(interaction, adapter);
+  } catch (error) {
+    await answerError(interaction, error, adapter);
+  }
+}
+
+export function commandContext(interaction: Interaction): CommandContext {
+  const channel = interaction.channel;
+  const channelId = interaction.channelId ?? '';
+  return {
+    user: { platform: 'discord', id: interaction.user.id, name: interaction.user.username },
+    place: {
+      platform: 'discord',
+      ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
+      channelId,
+      ...(channel?.isThread() ? { threadId: channelId } : {}),
+      // Ties the job's events to this interaction, so its status message is this interaction's reply.
+      messageId: interaction.id,
+    },
+    isAdmin: isServerAdmin(interaction),
+  };
+}
+
+// ── slash commands ───────────────────────────────────────────────────────────────────────────────────────────
+
+async function onSlashCommand(interaction: ChatInputCommandInteraction, adapter: Adapter): Promise<void> {
+  if (interaction.commandName === COMMAND_NAMES.edit) return onEdit(interaction, adapter);
+  if (interaction.commandName === COMMAND_NAMES.rfedit) {
+    const sub = interaction.options.getSubcommand();
+    const command: Command =
+      sub === COMMAND_NAMES.info
+        ? { kind: 'info', jobId: interaction.options.getString('job', true).trim() }
+        : { kind: 'history', ...optional('limit', interaction.options.getInteger('limit')) };
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const reply = await adapter.core.dispatch(command, commandContext(interaction));
+    await interaction.editReply({ content: reply.text });
+    return;
+  }
+  await refuse(interaction, 'I do not know that command; the command list may be out of date.');
+}
+
+async function onEdit(interaction: ChatInputCommandInteraction, adapter: Adapter): Promise<void> {
+  const attachment = interaction.options.getAttachment('image', true);
+  checkAttachment(attachment, adapter.options); // not an image / too large: refused before deferring, so ephemeral
+  const options: EditOptions = {
+    ...optional('strength', interaction.options.getNumber('strength')),
+    ...optional('preset', interaction.options.getString('preset')),
+    ...optional('seed', interaction.options.getInteger('seed')),
+    ...optional('steps', interaction.options.getInteger('steps')),
+    ...optional('guidance', interaction.options.getNumber('guidance')),
+    ...optional('sampler', interaction.options.getString('sampler') as EditOptions['sampler'] | null),
+  };
+  const prompt = interaction.options.getString('prompt', true);
+  await startJob(interaction, adapter, async () => {
+    const image = await downloadAttachment(attachment, adapter.options);
+    return adapter.core.dispatch({ kind: 'edit', image, prompt, options }, commandContext(interaction));
+  });
+}
+
+// ── "Edit image" on a message ────────────────────────────────────────────────────────────────────────────────
+
+async function onEditImageMenu(interaction: MessageContextMenuCommandInteraction, adapter: Adapter): Promise<void> {
+  if (interaction.commandName !== COMMAND_NAMES.editImageMenu) return refuse(interaction, 'I do not know that command.');
+  const image = firstImageOf(interaction.targetMessage);
+  if (!image) return refuse(interaction, 'That message has no image to edit. Use “Edit image” on a message with a photo.');
+  checkAttachment(image, adapter.options);
+  await interaction.showModal(editForm(`${EDIT_IMAGE_MODAL_PREFIX}${interaction.targetMessage.id}`, 'Edit image', '', null));
+}
+
+function editForm(customId: string, title: string, prompt: string, strength: number | null): ModalBuilder {
+  const promptInput = new TextInputBuilder()
+    .setCustomId(FIELD.prompt)
+    .setLabel('What should change?')
+    .setStyle(TextInputStyle.Paragraph)
+    .setRequired(true)
+    .setMaxLength(1_000)
+    .setPlaceholder('make it snowy');
+  if (prompt) promptInput.setValue(prompt);
+  const strengthInput = new TextInputBuilder()
+    .setCustomId(FIELD.strength)
+    .setLabel('Strength, 0 (keep the photo) to 1 (free)')
+    .setStyle(TextInputStyle.Short)
+    .setRequired(false)
+    .setMaxLength(5)
+    .setPlaceholder('0.6');
+  if (strength !== null) strengthInput.setValue(String(strength));
+  return new ModalBuilder()
+    .setCustomId(customId)
+    .setTitle(title)
+    .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(promptInput), new ActionRowBuilder<TextInputBuilder>().addComponents(strengthInput));
+}
+
+// ── buttons ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+async function onButton(interaction: ButtonInteraction, adapter: Adapter): Promise<void> {
+  const { core } = adapter;
+  const action = core.codec.decode(interaction.customId);
+  const ctx = commandContext(interaction);
+  if (!action) return refuse(interaction, (await core.handleAction(interaction.customId, ctx)).text); // forged or another bot's
+  if (isCompare(action)) {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const compared = await compareAttachment(action.jobId, ctx, adapter);
+    await interaction.editReply(compared.ok ? { content: 'Before ↔ after', files: [compared.file] } : { content: compared.text });
+    return;
+  }
+  switch (action.action) {
+    case 'remix': {
+      // A modal must be the first answer, so no defer here; the core's lookup is a single store read.
+      const reply = await core.handleAction(interaction.customId, ctx);
+      if (!reply.requestInput) return refuse(interaction, reply.text);
+      const formId = core.codec.encode({ action: 'remix', jobId: reply.requestInput.jobId, arg: REMIX_FORM_ARG });
+      await interaction.showModal(editForm(formId, 'Remix', reply.requestInput.prompt, reply.requestInput.strength));
+      return;
+    }
+    case 'cancel':
+    case 'delete':
+    case 'info': {
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const reply = await core.handleAction(interaction.customId, ctx);
+      if (reply.deleteMessages) await deleteMessages(reply.deleteMessages, adapter);
+      await interaction.editReply({ content: reply.text });
+      return;
+    }
+    default:
+      await startJob(interaction, adapter, () => core.handleAction(interaction.customId, ctx));
+  }
+}
+
+// ── modal submits ────────────────────────────────────────────────────────────────────────────────────────────
+
+async function onModalSubmit(interaction: ModalSubmitInteraction, adapter: Adapter): Promise<void> {
+  const prompt = interaction.fields.getTextInputValue(FIELD.prompt);
+  const strength = parseStrength(interaction.fields.getTextInputValue(FIELD.strength));
+  const ctx = commandContext(interaction);
+  if (interaction.customId.startsWith(EDIT_IMAGE_MODAL_PREFIX)) {
+    const messageId = interaction.customId.slice(EDIT_IMAGE_MODAL_PREFIX.length);
+    await startJob(interaction, adapter, async () => {
+      // Fetched again now: the menu's copy of the attachment URL may have expired while the form was open.
+      const channel = interaction.channel ?? (await adapter.client.channels.fetch(interaction.channelId ?? ''));
+      if (!channel || !('messages' in channel)) throw new UserInputError('image_missing', 'I cannot see that message any more.');
+      const image = firstImageOf(await channel.messages.fetch(messageId));
+      if (!image) throw new UserInputError('image_missing', 'That message no longer has an image.');
+      const input = await downloadAttachment(image, adapter.options);
+      return adapter.core.dispatch({ kind: 'edit', image: input, prompt, options: optional('strength', strength) }, ctx);
+    });
+    return;
+  }
+  const action = adapter.core.codec.decode(interaction.customId);
+  if (action?.action !== 'remix' || action.arg !== REMIX_FORM_ARG) return refuse(interaction, 'That form is not valid here (it may belong to another bot).');
+  await startJob(interaction, adapter, () =>
+    adapter.core.dispatch({ kind: 'remix', jobId: action.jobId, prompt, ...optional('strength', strength) }, ctx),
+  );
+}
+
+function parseStrength(text: string): number | null {
+  const trimmed = text.trim().replace(',', '.');
+  if (trimmed === '') return null;
+  const value = Number(trimmed);
+  if (!Number.isFinite(value) || value < 0 || value > 1) {
+    throw new UserInputError('option_out_of_range', `Strength must be a number from 0 to 1; got “${text.trim()}”.`);
+  }
+  return value;
+}
+
+// ── answering ────────────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Defers (public: the reply becomes the job's status message), then does the slow part. A refusal after
+ * deferring replaces the public "thinking…" with an ephemeral message, so only the user sees it.
+ */
+async function startJob(interaction: RepliableInteraction, adapter: Adapter, submit: () => Promise<Reply>): Promise<void> {
+  await interaction.deferReply();
+  adapter.jobs.track(interaction);
+  let reply: Reply;
+  try {
+    reply = await submit();
+  } catch (error) {
+    adapter.jobs.forget(interaction);
+    throw error;
+  }
+  if (reply.code !== undefined || reply.jobId === undefined) {
+    adapter.jobs.forget(interaction);
+    await answerPrivately(interaction, reply.text);
+  }
+  // Otherwise the job's events edit the deferred reply from here on.
+}
+
+async function answerError(interaction: RepliableInteraction, error: unknown, adapter: Adapter): Promise<void> {
+  const referenceId = newJobId();
+  const failure = asRfeditError(error, referenceId);
+  if (!(error instanceof RfeditError)) adapter.logger.error({ err: error, referenceId, interaction: interaction.id }, 'Discord interaction failed');
+  try {
+    await answerPrivately(interaction, failure.userMessage);
+  } catch (answerFailure) {
+    adapter.logger.warn({ err: answerFailure, interaction: interaction.id }, 'could not tell the user about an error');
+  }
+}
+
+async function answerPrivately(interaction: RepliableInteraction, text: string): Promise<void> {
+  if (!interaction.deferred && !interaction.replied) return refuse(interaction, text);
+  if (interaction.ephemeral) {
+    await interaction.editReply({ content: text });
+    return;
+  }
+  await interaction.deleteReply().catch(() => {});
+  await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
+}
+
+async function refuse(interaction: RepliableInteraction, text: string): Promise<void> {
+  await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
+}
+
+function optional<K extends string, V>(key: K, value: V | null | undefined): Partial<Record<K, V>> {
+  return value === null || value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
