@@ -66,7 +66,8 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Prom
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let meta: Metadata;
   try {
-    meta = await sharp(input).metadata();
+    // Only the header is read here, so no pixel limit yet: our own check below names the size.
+    meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (cause) {
     throw unreadable(cause);
   }

@@ -1,0 +1,74 @@
+/**
+ * Replies as Block Kit: a text section, an optional image (a Slack-hosted file), and the reply's
+ * buttons. A button's action_id and value are the signed action id, so a click carries everything
+ * needed to act on it, also after a restart.
+ */
+import type { types } from '@slack/bolt';
+import type { ActionCodec, ReplyButton } from '../../commands/index.ts';
+
+type KnownBlock = types.KnownBlock;
+type Button = types.Button;
+
+/** The compare button has no action of its own in the commands layer; it rides on a signed `info` id with this argument. */
+export const COMPARE_ARG = 'compare';
+
+/** Slack's mrkdwn treats &, < and > as markup; user text must not. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+export interface MessageContent {
+  /** Already mrkdwn (escape user text with escapeMrkdwn). */
+  readonly mrkdwn: string;
+  readonly imageFileId?: string;
+  readonly imageAlt?: string;
+  readonly buttons?: readonly ReplyButton[];
+}
+
+/** `text` is the notification and screen-reader fallback Slack asks for alongside blocks. */
+export function messageBlocks(content: MessageContent): { text: string; blocks: KnownBlock[] } {
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: content.mrkdwn } }];
+  if (content.imageFileId) {
+    blocks.push({ type: 'image', slack_file: { id: content.imageFileId }, alt_text: content.imageAlt ?? 'image' });
+  }
+  if (content.buttons && content.buttons.length > 0) {
+    blocks.push({ type: 'actions', elements: content.buttons.map(toSlackButton) });
+  }
+  return { text: content.mrkdwn, blocks };
+}
+
+function toSlackButton(button: ReplyButton): Button {
+  // Slack buttons have two accent styles; the others render as the default.
+  const style = button.style === 'primary' || button.style === 'danger' ? { style: button.style } : {};
+  const label = button.emoji ? `${button.emoji} ${button.label}` : button.label;
+  return { type: 'button', text: { type: 'plain_text', text: label, emoji: true }, action_id: button.actionId, value: button.actionId, ...style };
+}
+
+/** The result buttons from the commands layer, with Compare added after Remix. */
+export function withCompareButton(buttons: readonly ReplyButton[], codec: ActionCodec, jobId: string): ReplyButton[] {
+  const compare: ReplyButton = { label: 'Compare', emoji: '↔️', style: 'secondary', actionId: codec.encode({ action: 'info', jobId, arg: COMPARE_ARG }) };
+  const remixAt = buttons.findIndex((b) => codec.decode(b.actionId)?.action === 'remix');
+  const at = remixAt < 0 ? buttons.length : remixAt + 1;
+  return [...buttons.slice(0, at), compare, ...buttons.slice(at)];
+}
+
+/** The job id behind a message's buttons (signed, so a message's own buttons are trusted). */
+export function jobIdOfBlocks(blocks: unknown, codec: ActionCodec): { jobId: string; actions: Set<string> } | null {
+  if (!Array.isArray(blocks)) return null;
+  const actions = new Set<string>();
+  let jobId: string | null = null;
+  for (const block of blocks as Array<{ type?: string; elements?: Array<{ action_id?: string }> }>) {
+    if (block.type !== 'actions') continue;
+    for (const element of block.elements ?? []) {
+      const action = element.action_id ? codec.decode(element.action_id) : null;
+      if (!action) continue;
+      jobId ??= action.jobId;
+      if (action.jobId === jobId) actions.add(action.arg === COMPARE_ARG ? COMPARE_ARG : action.action);
+    }
+  }
+  return jobId === null ? null : { jobId, actions };
+}

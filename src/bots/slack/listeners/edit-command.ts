@@ -1,0 +1,51 @@
+/**
+ * `/edit [prompt] [--strength s]`: slash commands carry no files, so this opens a modal with a file
+ * input, prefilled from the typed text. Its submission posts a thread starter in the channel (the
+ * job's messages go in that thread) and runs the edit.
+ */
+import type { App } from '@slack/bolt';
+import { quote } from '../../../commands/format.ts';
+import { RfeditError } from '../../../errors.ts';
+import { answeringErrors, admitted, refusalFor, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import { escapeMrkdwn, mention } from '../blocks.ts';
+import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
+import { parsePromptFlags } from '../prompt-flags.ts';
+
+export const EDIT_COMMAND = '/edit';
+
+export function registerEditCommand(app: App, adapter: SlackAdapter): void {
+  app.command(EDIT_COMMAND, async ({ command, ack, client }) => {
+    const request: SlackRequest = { teamId: command.team_id, channelId: command.channel_id, userId: command.user_id, userName: command.user_name };
+    const refusal = refusalFor(adapter, request);
+    if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
+    let initial: { prompt: string; strength?: number };
+    try {
+      const parsed = parsePromptFlags(command.text);
+      initial = { prompt: parsed.prompt, ...(parsed.options.strength === undefined ? {} : { strength: parsed.options.strength }) };
+    } catch (error) {
+      if (error instanceof RfeditError) return ack({ response_type: 'ephemeral', text: error.userMessage });
+      throw error;
+    }
+    await ack();
+    // The trigger id is valid for 3 s, so the modal opens before anything slow.
+    await client.views.open({ trigger_id: command.trigger_id, view: editModal({ channelId: command.channel_id }, initial) });
+  });
+
+  app.view(CALLBACK.editModal, async ({ ack, view, body }) => {
+    await ack();
+    const meta = readMetadata<EditModalMetadata>(view.private_metadata);
+    const submitted = readSubmission(view.state.values as ViewValues);
+    const request: SlackRequest = { teamId: body.team?.id ?? view.team_id, channelId: meta.channelId, userId: body.user.id, userName: body.user.name };
+    if (!(await admitted(adapter, request))) return;
+    await answeringErrors(adapter, request, async () => {
+      const file = submitted.files[0];
+      if (!file) return adapter.messenger.ephemeral({ channelId: meta.channelId }, body.user.id, 'Please attach a photo to edit.');
+      const threadTs = await adapter.messenger.post(
+        { channelId: meta.channelId },
+        { mrkdwn: `${mention(body.user.id)} asked me to edit a photo: ${escapeMrkdwn(quote(parsePromptFlags(submitted.prompt).prompt))}` },
+      );
+      const inThread = { ...request, threadTs, messageTs: threadTs };
+      await answeringErrors(adapter, inThread, () => runEdit(adapter, inThread, { file, text: submitted.prompt, strength: submitted.strength }));
+    });
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * The Web API calls the adapter makes, in one place: posting, editing and deleting messages (paced
+ * per channel), ephemeral notes, and private image uploads shown through image blocks. web-api
+ * itself retries a 429 after its Retry-After.
+ */
+import type { webApi } from '@slack/bolt';
+import type { ChatPacer } from '../../jobs/chat-pacer.ts';
+import { escapeMrkdwn, messageBlocks, type MessageContent } from './blocks.ts';
+import type { SlackBotLogger } from './options.ts';
+
+type WebClient = webApi.WebClient;
+
+export interface Where {
+  readonly channelId: string;
+  readonly threadTs?: string;
+}
+
+export class SlackMessenger {
+  constructor(
+    private readonly client: WebClient,
+    private readonly pacer: ChatPacer,
+    private readonly logger: SlackBotLogger,
+  ) {}
+
+  /** A new message (in a thread when `threadTs` is set); returns its ts. */
+  async post(where: Where, content: MessageContent): Promise<string> {
+    const response = await this.pacer.schedule(where.channelId, () =>
+      this.client.chat.postMessage({ channel: where.channelId, ...threadArg(where), ...messageBlocks(content) }),
+    );
+    return response.ts!;
+  }
+
+  /** Replaces a message's content; when edits pile up only the newest is sent. */
+  async update(channelId: string, ts: string, content: MessageContent): Promise<void> {
+    await this.pacer.scheduleLatest(channelId, `${channelId}/${ts}`, () => this.client.chat.update({ channel: channelId, ts, ...messageBlocks(content) }));
+  }
+
+  async delete(channelId: string, ts: string): Promise<void> {
+    try {
+      await this.pacer.schedule(channelId, () => this.client.chat.delete({ channel: channelId, ts }));
+    } catch (error) {
+      // Already gone (deleted by hand, or by an earlier click) is what the user wanted.
+      if (slackErrorCode(error) !== 'message_not_found') throw error;
+    }
+  }
+
+  /** Plain text only the user sees; Slack does not let anyone edit it later. */
+  async ephemeral(where: Where, userId: string, text: string): Promise<void> {
+    try {
+      await this.client.chat.postEphemeral({ channel: where.channelId, user: userId, text: escapeMrkdwn(text), ...threadArg(where) });
+    } catch (error) {
+      // The bot may not be in the channel (a shortcut used elsewhere); nothing else can reach the user privately.
+      this.logger.warn({ err: error, channel: where.channelId, user: userId }, 'could not send an ephemeral message');
+    }
+  }
+
+  /**
+   * Uploads without sharing (the file stays private to the bot) and returns the file id for an
+   * image block: one message then carries the image and its buttons, and its ts is known.
+   */
+  async uploadImage(bytes: Uint8Array, filename: string, altText: string): Promise<string> {
+    const response = await this.client.filesUploadV2({ file: Buffer.from(bytes), filename, alt_text: altText });
+    const completed = (response.files as Array<{ files?: Array<{ id?: string }> }>)[0]?.files?.[0]?.id;
+    if (!completed) throw new Error('files.completeUploadExternal returned no file id');
+    return completed;
+  }
+
+  /** Best effort: previews are only worth keeping while a job runs. */
+  async deleteFile(fileId: string): Promise<void> {
+    try {
+      await this.client.files.delete({ file: fileId });
+    } catch (error) {
+      this.logger.debug({ err: error, fileId }, 'could not delete a preview file');
+    }
+  }
+}
+
+function threadArg(where: Where): { thread_ts?: string } {
+  return where.threadTs ? { thread_ts: where.threadTs } : {};
+}
+
+export function slackErrorCode(error: unknown): string | undefined {
+  return (error as { data?: { error?: string } } | undefined)?.data?.error;
+}

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buttonsOf, imageFileIdOf, photo, photoMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+describe('/edit', () => {
+  it('opens a modal with a file input, prefilled from the typed prompt and strength', async () => {
+    h = await startHarness();
+    const delivery = await h.events.slashCommand({ text: 'make it snowy --strength 0.7' });
+    expect(delivery.status).toBe(200);
+    const open = await h.slack.waitForCall('views.open');
+    const view = open.args.view as { callback_id: string; blocks: Array<{ block_id: string; element: Record<string, unknown> }> };
+    expect(open.args.trigger_id).toBe(delivery.triggerId);
+    expect(view.blocks.find((b) => b.block_id === 'image')?.element.type).toBe('file_input');
+    expect(view.blocks.find((b) => b.block_id === 'prompt')?.element.initial_value).toBe('make it snowy');
+    expect(view.blocks.find((b) => b.block_id === 'strength')?.element.initial_value).toBe('0.7');
+  });
+
+  it('runs the submitted photo through to a threaded status and an uploaded result with buttons', async () => {
+    h = await startHarness();
+    await h.events.slashCommand({ text: '' });
+    await h.slack.waitForCall('views.open');
+    const file = h.slack.addFile(await photo(1), { name: 'cat.png', mimetype: 'image/png' });
+    const submitted = await h.events.viewSubmission({
+      view: h.slack.views[0],
+      values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } }, strength: { strength: { type: 'number_input', value: '0.6' } } },
+    });
+    expect(submitted.status).toBe(200);
+
+    const result = await waitForResult(h.slack);
+    await h.bot.idle();
+    const [starter, ...replies] = h.slack.thread(h.slack.channel.id, result.thread_ts!);
+    expect(textOf(starter)).toContain('make it snowy');
+    const status = replies.find((m) => m.ts !== result.ts)!;
+    expect(textOf(status)).toMatch(/Done/);
+    expect(buttonsOf(result).map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Compare', 'Info', 'Delete']);
+    expect(h.slack.fileData(imageFileIdOf(result)!)).toEqual(await photo(9));
+    expect(h.slack.calls('files.getUploadURLExternal')).toHaveLength(1);
+    expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(1);
+    expect(h.core.getJob(h.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId)?.params.strength).toBe(0.6);
+    expect(h.slack.violations).toEqual([]);
+  });
+});
+
+describe('the "Edit this image" shortcut', () => {
+  it('asks for a prompt and edits the message’s photo in its thread', async () => {
+    h = await startHarness();
+    const { message } = await photoMessage(h.slack);
+    await h.events.messageShortcut({ callbackId: 'rfedit_edit_image', message });
+    const open = await h.slack.waitForCall('views.open');
+    expect((open.args.view as { callback_id: string }).callback_id).toBe('rfedit_shortcut_edit');
+
+    await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it night --strength 0.4' } }, strength: { strength: { type: 'number_input', value: null } } } });
+
+    const result = await waitForResult(h.slack);
+    expect(result.thread_ts).toBe(message.ts);
+    const jobId = h.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId;
+    expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it night', strength: 0.4 });
+  });
+
+  it('says so when the message has no image', async () => {
+    h = await startHarness();
+    const message = h.slack.seedMessage({ text: 'no photo here' });
+    await h.events.messageShortcut({ callbackId: 'rfedit_edit_image', message });
+    await h.bot.idle();
+    await expect.poll(() => h.slack.ephemerals.at(-1)?.text).toMatch(/no image/);
+    expect(h.slack.calls('views.open')).toHaveLength(0);
+  });
+});
+
+describe('mentions', () => {
+  it('edits a photo attached to a mention, with flags, in the mention’s thread', async () => {
+    h = await startHarness();
+    const file = h.slack.addFile(await photo(2), { name: 'dog.jpg', mimetype: 'image/png' });
+    const { message } = await h.events.appMention({ text: 'make it snowy --strength 0.7', files: [file] });
+
+    const result = await waitForResult(h.slack);
+    expect(result.thread_ts).toBe(message.ts);
+    expect(textOf(result)).toContain(`<@${h.slack.user.id}>`);
+    const jobId = h.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId;
+    expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it snowy', strength: 0.7 });
+  });
+
+  it('asks for a photo when the mention has none', async () => {
+    h = await startHarness();
+    await h.events.appMention({ text: 'make it snowy' });
+    await expect.poll(() => h.slack.ephemerals.at(-1)?.text).toMatch(/Attach a photo/);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * A real Bolt app (through createSlackBot) against the fake Slack on 127.0.0.1, over a real bot core
+ * with a test engine and a temporary data directory. The engine is the only thing replaced.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
+import type { EditEngine, EditProgress, EditRequest, EditResult } from '../../../src/engine/types.ts';
+import { createSlackBot, type SlackBot, type SlackBotOptions } from '../../../src/bots/slack/index.ts';
+import { FakeSlack, type SlackEvents, type SlackFile, type SlackMessage, type SlackUser } from '../../fakes/slack.ts';
+import { TestEngine, type TestEngineOptions } from '../../jobs/fixtures/test-engines.ts';
+
+export const SECRET = 'slack-adapter-test-secret-0123456789';
+
+/** A real PNG (the commands layer reads uploads with sharp), different for each seed. */
+export async function photo(seed = 0, size = 32): Promise<Buffer> {
+  return sharp({ create: { width: size, height: size, channels: 3, background: { r: (seed * 40) % 256, g: 120, b: 200 } } }).png().toBuffer();
+}
+
+/** The test engine, returning a real PNG so Compare can decode the result. */
+export class PngResultEngine extends TestEngine {
+  constructor(
+    private readonly resultPng: Buffer,
+    options: TestEngineOptions = {},
+  ) {
+    super(options);
+  }
+
+  override async edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
+    const result = await super.edit(request, onProgress);
+    return { ...result, image: new Uint8Array(this.resultPng), width: 32, height: 32 };
+  }
+}
+
+export interface Harness {
+  slack: FakeSlack;
+  core: BotCore;
+  bot: SlackBot;
+  events: SlackEvents;
+  dataDir: string;
+  /** Restarts core and bot on the same data directory (the fake Slack stays). */
+  restart(engine?: EditEngine): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  engine?: EditEngine;
+  mode?: 'http' | 'socket';
+  bot?: Partial<SlackBotOptions>;
+  slack?: FakeSlack;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const slack = options.slack ?? (await FakeSlack.start());
+  const dataDir = await mkdtemp(join(tmpdir(), 'rfedit-slack-'));
+  const mode = options.mode ?? 'http';
+  const build = async (engine: EditEngine) => {
+    const core = createBotCore({ engine, dataDir, secret: SECRET, queue: { progressIntervalMs: 0 } });
+    const bot = createSlackBot({
+      core,
+      botToken: slack.botToken,
+      mode,
+      ...(mode === 'http' ? { signingSecret: slack.signingSecret, port: 0 } : { appToken: slack.appToken }),
+      slackApiUrl: slack.apiUrl,
+      allowedWorkspaces: [],
+      allowedChannels: [],
+      allowedUsers: [],
+      fileHostsAllowed: [slack.origin],
+      pacing: { minTimeMs: 0 },
+      ...options.bot,
+    });
+    await bot.start();
+    await core.start();
+    const events = mode === 'http' ? slack.httpEvents(bot.requestUrl()!) : slack.socketEvents();
+    if (mode === 'socket') await slack.socketMode.connections.waitFor(() => true, { nth: slack.socketMode.connections.entries.length || 1 });
+    return { core, bot, events };
+  };
+  const engine = options.engine ?? new PngResultEngine(await photo(9));
+  const harness = { slack, dataDir, ...(await build(engine)) } as Harness;
+  const stopBoth = async () => {
+    await harness.bot.stop();
+    await harness.core.close();
+  };
+  harness.restart = async (next = engine) => {
+    await stopBoth();
+    Object.assign(harness, await build(next));
+  };
+  harness.close = async () => {
+    await stopBoth();
+    if (!options.slack) await slack.close();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  return harness;
+}
+
+/** A user's photo post in the channel, as the target of a shortcut. */
+export async function photoMessage(slack: FakeSlack, options: { user?: SlackUser; text?: string } = {}): Promise<{ file: SlackFile; message: SlackMessage }> {
+  const file = slack.addFile(await photo(1), { name: 'beach.png', mimetype: 'image/png', ...(options.user ? { user: options.user } : {}) });
+  const message = slack.seedMessage({ text: options.text ?? 'look at this', files: [file], ...(options.user ? { user: options.user } : {}) });
+  return { file, message };
+}
+
+/** The bot's message in `channel` whose blocks have a button with this label (newest first). */
+export function messageWithButton(slack: FakeSlack, label: string, channel = slack.channel.id): SlackMessage | undefined {
+  return slack
+    .messages(channel)
+    .filter((m) => buttonsOf(m).some((b) => b.label === label))
+    .at(-1);
+}
+
+export function buttonsOf(message: SlackMessage | undefined): Array<{ label: string; actionId: string }> {
+  const blocks = (message?.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; action_id: string; text: { text: string } }> }>;
+  return blocks
+    .filter((b) => b.type === 'actions')
+    .flatMap((b) => b.elements ?? [])
+    .map((e) => ({ label: e.text.text.replace(/^\S+\s/, ''), actionId: e.action_id }));
+}
+
+export function imageFileIdOf(message: SlackMessage | undefined): string | undefined {
+  const image = ((message?.blocks ?? []) as Array<{ type: string; slack_file?: { id: string } }>).find((b) => b.type === 'image');
+  return image?.slack_file?.id;
+}
+
+export function textOf(message: SlackMessage | undefined): string {
+  const section = ((message?.blocks ?? []) as Array<{ type: string; text?: { text: string } }>).find((b) => b.type === 'section');
+  return section?.text?.text ?? message?.text ?? '';
+}
+
+/** The result message of a job (image and a Variation button), once it is posted. */
+export async function waitForResult(slack: FakeSlack, nth = 1): Promise<SlackMessage> {
+  const call = await slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks ?? '').includes('Variation'), { nth });
+  const ts = (call.request.responseBody as { ts: string }).ts;
+  return slack.message(String(call.args.channel), ts)!;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { UserInputError } from '../../src/errors.ts';
+import { PRESETS, resolveEditParams, strengthToController } from '../../src/engine/params.ts';
+
+const seed = () => 42;
+
+describe('strength', () => {
+  it('by default reproduces the paper: γ 0.5, η 0.9, controller over the first 7 of 28 steps', () => {
+    const p = resolveEditParams({}, seed);
+    expect(p).toMatchObject({ steps: 28, gamma: 0.5, eta: 0.9, start: 0, stop: 7, guidance: 3.5, strength: 0.5, seed: 42 });
+  });
+
+  it('0 holds the controller at η 1 over every step, which returns the source', () => {
+    expect(strengthToController(0, 28)).toEqual({ start: 0, stop: 28, eta: 1 });
+  });
+
+  it('1 removes the controller', () => {
+    expect(strengthToController(1, 28).stop).toBe(0);
+  });
+
+  it('maps monotonically: more strength never means a longer window or a larger η', () => {
+    let previous = strengthToController(0, 28);
+    for (let s = 0.05; s <= 1.0001; s += 0.05) {
+      const next = strengthToController(Math.min(s, 1), 28);
+      expect(next.stop).toBeLessThanOrEqual(previous.stop);
+      expect(next.eta).toBeLessThanOrEqual(previous.eta);
+      previous = next;
+    }
+  });
+
+  it('does not change anything the inversion depends on', () => {
+    const a = resolveEditParams({ strength: 0.1 }, seed);
+    const b = resolveEditParams({ strength: 0.9 }, seed);
+    expect([a.gamma, a.steps, a.inversionSeed, a.convention]).toEqual([b.gamma, b.steps, b.inversionSeed, b.convention]);
+  });
+
+  it('for SDEdit is the fraction of the schedule re-run', () => {
+    expect(resolveEditParams({ strength: 0.25, overrides: { method: 'sdedit' } }, seed).start).toBe(21);
+  });
+});
+
+describe('presets', () => {
+  it('use the paper\'s Table 4 windows at 28 steps', () => {
+    expect(resolveEditParams({ preset: 'add-glasses' }, seed)).toMatchObject({ start: 6, stop: 25, eta: 0.7, preset: 'add-glasses', strength: null });
+  });
+
+  it('scale their windows to other step counts', () => {
+    expect(resolveEditParams({ preset: 'add-glasses', overrides: { steps: 14 } }, seed)).toMatchObject({ start: 3, stop: 13 });
+  });
+
+  it('cover all six tasks', () => {
+    expect(Object.keys(PRESETS).sort()).toEqual(['add-glasses', 'age-edit', 'gender-edit', 'object-insert', 'stroke-to-image', 'stylize']);
+  });
+
+  it('reject unknown names with the list of known ones', () => {
+    expect(() => resolveEditParams({ preset: 'sparkle' }, seed)).toThrow(/object-insert/);
+  });
+});
+
+describe('overrides', () => {
+  it('win over strength and mark the edit as hand-set', () => {
+    const p = resolveEditParams({ strength: 0.2, overrides: { eta: 0.5, stop: 3, seed: 7, sampler: 'sde' } }, seed);
+    expect(p).toMatchObject({ eta: 0.5, stop: 3, seed: 7, sampler: 'sde', strength: null });
+  });
+
+  it.each([
+    [{ steps: 0 }],
+    [{ gamma: 1.5 }],
+    [{ start: 9, stop: 3 }],
+    [{ sampler: 'euler' as never }],
+    [{ seed: 1.5 }],
+  ])('refuse %o with a UserInputError', (overrides) => {
+    expect(() => resolveEditParams({ overrides }, seed)).toThrow(UserInputError);
+  });
+
+  it('refuse a strength outside 0..1', () => {
+    expect(() => resolveEditParams({ strength: 2 }, seed)).toThrow(/strength/);
+  });
+});
