@@ -9,6 +9,9 @@ import {
   ButtonStyle,
   ChannelType,
   Client,
+  type GuildMember,
+  MessageFlags,
+  PermissionFlagsBits,
   Events,
   GatewayIntentBits,
   ModalBuilder,
@@ -39,6 +42,19 @@ async function startClient(fake: FakeDiscord): Promise<Client> {
   await started.login(fake.token);
   await ready;
   return started;
+}
+
+/** Reads a body but gives up after `ms`: what an adapter's download time limit does. */
+async function readWithTimeout(response: Response, ms: number): Promise<Buffer> {
+  const reader = response.body!.getReader();
+  const chunks: Uint8Array[] = [];
+  const timeout = AbortSignal.timeout(ms);
+  const aborted = new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(new Error('download timed out'))));
+  for (;;) {
+    const { done, value } = await Promise.race([reader.read(), aborted]);
+    if (done) return Buffer.concat(chunks);
+    chunks.push(value);
+  }
 }
 
 /** The next interaction the client emits, whatever listener the test adds afterwards. */
@@ -195,6 +211,72 @@ describe('the fake Discord with the real discord.js client', () => {
     await thread.send({ content: 'result', files: [new AttachmentBuilder(PNG, { name: 'r.png' })] });
     expect(thread.id).toBe(status.id);
     expect(discord.messagesIn(thread.id)[0]?.attachments).toHaveLength(1);
+  });
+
+  it('stores an ephemeral reply and a follow-up message', async () => {
+    const received = nextInteraction();
+    discord.slashCommand('edit', {});
+    const interaction = (await received) as ChatInputCommandInteraction;
+    await interaction.reply({ content: 'That is not an image.', flags: MessageFlags.Ephemeral });
+    const follow = await interaction.followUp({ content: 'Try a PNG.' });
+
+    const original = discord.message(discord.interaction(interaction.id)!.originalMessageId!);
+    expect(original?.content).toBe('That is not an image.');
+    expect((original?.flags ?? 0) & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    expect(discord.message(follow.id)?.content).toBe('Try a PNG.');
+  });
+
+  it('delivers a subcommand and a command in a DM, where threads are refused', async () => {
+    const dm = discord.dmChannel();
+    const received = nextInteraction();
+    discord.slashCommand('rfedit', {}, { subcommand: 'history', channel: dm });
+    const interaction = (await received) as ChatInputCommandInteraction;
+    expect(interaction.options.getSubcommand()).toBe('history');
+    expect(interaction.channel?.type).toBe(ChannelType.DM);
+    expect(interaction.user.id).toBe(discord.user.id);
+
+    await interaction.reply('history');
+    const status = await interaction.fetchReply();
+    await expect(client.rest.post(`/channels/${dm.id}/messages/${status.id}/threads`, { body: { name: 't' } })).rejects.toThrow(/channel type/);
+  });
+
+  it('applies reactions, edits and deletes the bot makes on channel messages', async () => {
+    const channel = client.channels.cache.get(discord.channel.id);
+    if (!channel?.isSendable()) throw new Error('channel not sendable');
+    const sent = await channel.send('status');
+    await sent.react('✅');
+    await sent.edit('status, edited');
+    expect(discord.message(sent.id)?.reactions?.[0]).toMatchObject({ emoji: { name: '✅' }, count: 1, me: true });
+    expect(discord.message(sent.id)?.content).toBe('status, edited');
+    await sent.delete();
+    expect(discord.message(sent.id)).toBeUndefined();
+  });
+
+  it('gives members the permissions of their roles and the bot its own', async () => {
+    const editor = discord.addRole('editor', String(PermissionFlagsBits.ManageMessages));
+    const received = nextInteraction();
+    discord.slashCommand('edit', {}, { roleIds: [editor.id] });
+    const interaction = (await received) as ChatInputCommandInteraction;
+    expect(interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages)).toBe(true);
+    expect(interaction.memberPermissions?.has(PermissionFlagsBits.Administrator)).toBe(false);
+    expect(interaction.appPermissions.has(PermissionFlagsBits.Administrator)).toBe(true);
+    expect((interaction.member as GuildMember).roles.cache.has(editor.id)).toBe(true);
+  });
+
+  it('serves an attachment that stalls mid-body, for download time limits', async () => {
+    const slow = discord.attachment({ filename: 'slow.png', contentType: 'image/png', data: Buffer.alloc(1000), stall: true });
+    const response = await fetch(slow.url);
+    expect(response.headers.get('content-length')).toBe('1000');
+    await expect(readWithTimeout(response, 100)).rejects.toThrow(/aborted|timed out/i);
+  });
+
+  it('acknowledges heartbeats so the connection stays up', async () => {
+    await client.destroy();
+    await discord.close();
+    discord = await FakeDiscord.start({ heartbeatIntervalMs: 20 });
+    client = await startClient(discord);
+    await discord.gateway.received.waitFor((f) => f.op === 1, { nth: 3 });
+    expect(new Set(discord.gateway.received.entries.map((f) => f.connection))).toEqual(new Set([1]));
   });
 
   it('registers guild commands with a bulk PUT', async () => {

@@ -19,6 +19,12 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 
 let slack: FakeSlack;
 
+/** Starts Bolt's HTTP receiver on a free port and returns its events URL. */
+async function receiverUrlOf(app: App): Promise<string> {
+  const server = (await app.start(0)) as Server;
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
+}
+
 beforeEach(async () => {
   slack = await FakeSlack.start();
 });
@@ -30,16 +36,13 @@ afterEach(async () => {
 describe('the fake Slack with a real Bolt app over HTTP', () => {
   let app: App;
   let events: SlackEvents;
-  let receiverUrl: string;
 
   beforeEach(async () => {
     app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
   });
 
   async function start(): Promise<void> {
-    const server = (await app.start(0)) as Server;
-    receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`;
-    events = slack.httpEvents(receiverUrl);
+    events = slack.httpEvents(await receiverUrlOf(app));
   }
 
   afterEach(async () => {
@@ -149,6 +152,24 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     expect(await clicked.promise).toEqual({ actionId: 'vary', value: 'job-1', ts: result.ts });
   });
 
+  it('applies respond() with replace_original to the message whose button was clicked', async () => {
+    const result = slack.seedMessage({ user: slack.botUser, text: 'running', blocks: [{ type: 'actions', block_id: 'b', elements: [{ type: 'button', action_id: 'cancel', text: { type: 'plain_text', text: 'Cancel' } }] }] });
+    const responded = deferred<void>();
+    app.action('cancel', async ({ ack, respond }) => {
+      await ack();
+      await respond({ replace_original: true, text: 'cancelled' });
+      await respond({ text: 'only you can see this' });
+      responded.resolve();
+    });
+    await start();
+
+    await events.blockActions({ actionId: 'cancel', message: result });
+    await responded.promise;
+
+    expect(slack.message(result.channel, result.ts)?.text).toBe('cancelled');
+    expect(slack.ephemerals).toMatchObject([{ user: slack.user.id, text: 'only you can see this' }]);
+  });
+
   it('delivers a message shortcut, an app mention with a file and a reaction', async () => {
     const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
     const photoPost = slack.seedMessage({ text: 'look', files: [photo] });
@@ -186,28 +207,63 @@ describe('the fake Slack file hosting', () => {
     expect(withoutToken.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
-  it('refuses views.open with a trigger id older than 3 s and records it', async () => {
-    let nowMs = 1_800_000_000_000;
-    await slack.close();
-    slack = await FakeSlack.start({ now: () => nowMs });
-    const app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
-    const opened = deferred<unknown>();
-    app.command('/edit', async ({ ack, client, body }) => {
-      await ack();
-      nowMs += 3_001;
-      opened.resolve(await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } }).catch((e: Error) => e.message));
-    });
-    const server = (await app.start(0)) as Server;
-    await slack.httpEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`).slashCommand({});
-    expect(await opened.promise).toMatch(/expired_trigger_id/);
-    expect(slack.violations.map((v) => v.rule)).toEqual(['expired_trigger_id']);
-    await app.stop();
-  });
-
   it('signs requests with the v0 HMAC-SHA256 scheme Slack documents', () => {
     // Slack's documented example (api.slack.com/authentication/verifying-requests-from-slack).
     const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
     expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
+  });
+});
+
+describe('the Slack rules the fake enforces', () => {
+  let app: App | undefined;
+  let nowMs = 1_800_000_000_000;
+
+  /** A fake on a hand-driven clock and a Bolt app whose listeners `register` adds. */
+  async function startOnHandDrivenClock(register: (app: App) => void): Promise<SlackEvents> {
+    await slack.close();
+    slack = await FakeSlack.start({ now: () => nowMs });
+    app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
+    register(app);
+    return slack.httpEvents(await receiverUrlOf(app));
+  }
+
+  afterEach(async () => {
+    await app?.stop();
+  });
+
+  it('refuses views.open with a trigger id older than 3 s and records it', async () => {
+    const clockAdvanced = deferred<void>();
+    const opened = deferred<unknown>();
+    const events = await startOnHandDrivenClock((a) =>
+      a.command('/edit', async ({ ack, client, body }) => {
+        await ack();
+        await clockAdvanced.promise;
+        opened.resolve(await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } }).catch((e: Error) => e.message));
+      }),
+    );
+    await events.slashCommand({});
+    nowMs += 3_001;
+    clockAdvanced.resolve();
+    expect(await opened.promise).toMatch(/expired_trigger_id/);
+    expect(slack.violations.map((v) => v.rule)).toEqual(['expired_trigger_id']);
+  });
+
+  it('records an acknowledgement that came after 3 s', async () => {
+    const listening = deferred<void>();
+    const mayAck = deferred<void>();
+    const events = await startOnHandDrivenClock((a) =>
+      a.command('/edit', async ({ ack }) => {
+        listening.resolve();
+        await mayAck.promise;
+        await ack();
+      }),
+    );
+    const delivered = events.slashCommand({});
+    await listening.promise;
+    nowMs += 3_001;
+    mayAck.resolve();
+    await delivered;
+    expect(slack.violations.map((v) => v.rule)).toEqual(['ack_late']);
   });
 });
 

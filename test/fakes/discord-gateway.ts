@@ -68,6 +68,11 @@ export class FakeGateway {
     return this.active?.readyState === WebSocket.OPEN;
   }
 
+  /** True once a client identified; dispatches before that have nowhere to go. */
+  get hasSession(): boolean {
+    return this.session !== undefined;
+  }
+
   /** Sends a dispatch now, or keeps it for the resume when the client is away. Returns its sequence number. */
   dispatch(t: string, d: unknown): number {
     if (!this.session) throw new Error(`fake gateway: no session to dispatch ${t} to; wait for the client's clientReady first`);

@@ -15,7 +15,7 @@ import {
   type APIUser,
 } from 'discord-api-types/v10';
 import { randomBytes } from 'node:crypto';
-import { ALL_PERMISSIONS, isDmChannel, type DiscordState, type FakeGuild } from './discord-state.ts';
+import { EVERYONE_PERMISSIONS, isDmChannel, type DiscordState, type FakeGuild } from './discord-state.ts';
 
 export interface InteractionResponse {
   readonly type: number;
@@ -59,6 +59,7 @@ export class InteractionRegistry {
   constructor(
     private readonly state: DiscordState,
     private readonly applicationId: string,
+    private readonly botUserId: string,
   ) {}
 
   get(id: string): FakeInteraction | undefined {
@@ -129,27 +130,30 @@ export class InteractionRegistry {
   /** The fields every interaction carries, for a guild channel or a DM. */
   private envelope(place: InteractionPlace): Record<string, unknown> {
     const { user, channel } = place;
+    const dm = isDmChannel(channel);
+    const guild = dm ? undefined : this.guildOf(channel);
     const common = {
       application_id: this.applicationId,
       version: 1,
-      app_permissions: ALL_PERMISSIONS,
+      // In DMs a bot may do what it likes with its own messages; Discord reports the DM permission set there.
+      app_permissions: guild ? this.state.permissionsOf(guild, guild.members.get(this.botUserId)?.roles ?? []) : EVERYONE_PERMISSIONS,
       locale: 'en-US',
       entitlements: [],
       attachment_size_limit: place.attachmentSizeLimit,
       channel_id: channel.id,
       channel,
     };
-    if (isDmChannel(channel)) {
+    if (!guild) {
       return { ...common, user, context: InteractionContextType.BotDM, authorizing_integration_owners: { 1: user.id } };
     }
-    const guild = this.guildOf(channel);
     const member = guild.members.get(user.id) ?? this.state.addMember(guild, user, place.roleIds ?? []);
+    const roles = place.roleIds ?? member.roles;
     return {
       ...common,
       guild_id: guild.id,
       guild: { id: guild.id, locale: 'en-US', features: [] },
       guild_locale: 'en-US',
-      member: { ...member, user, roles: place.roleIds ?? member.roles, permissions: ALL_PERMISSIONS },
+      member: { ...member, user, roles, permissions: this.state.permissionsOf(guild, roles) },
       context: InteractionContextType.Guild,
       authorizing_integration_owners: { 0: guild.id },
     };

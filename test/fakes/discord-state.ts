@@ -18,8 +18,11 @@ import type { LoopbackServer, UploadedFile } from './loopback-server.ts';
 import { contentTypeFromName } from './mime.ts';
 
 const DISCORD_EPOCH_MS = 1_420_070_400_000n;
-/** Every permission bit set: the fake never refuses on permissions. */
+/** Every permission bit set: what an Administrator holds. */
 export const ALL_PERMISSIONS = ((1n << 51n) - 1n).toString();
+const ADMINISTRATOR = 1n << 3n;
+/** Discord's default @everyone permissions (view, send, attach, embed, react, threads, use commands …). */
+export const EVERYONE_PERMISSIONS = '1071698660929';
 
 export interface FakeGuild {
   readonly id: string;
@@ -46,6 +49,8 @@ export interface NewUpload {
   readonly data: Buffer;
   readonly width?: number;
   readonly height?: number;
+  /** The CDN sends half the bytes and then stalls (for download time limits). */
+  readonly stall?: boolean;
 }
 
 export class DiscordState {
@@ -76,7 +81,7 @@ export class DiscordState {
   addGuild(name: string, ownerId: string): FakeGuild {
     const id = this.snowflake();
     // Discord's @everyone role shares the guild's id; discord.js looks it up that way.
-    const everyone = role(id, '@everyone', '1071698660929', 0);
+    const everyone = role(id, '@everyone', EVERYONE_PERMISSIONS, 0);
     const guild: FakeGuild = { id, name, ownerId, roles: [everyone], members: new Map(), joinedAt: new Date(this.now()).toISOString() };
     this.guilds.set(id, guild);
     return guild;
@@ -105,6 +110,13 @@ export class DiscordState {
     return member;
   }
 
+  /** Guild-wide permissions of a member with these roles: @everyone's plus each role's; Administrator means all. */
+  permissionsOf(guild: FakeGuild, roleIds: readonly string[]): string {
+    let bits = 0n;
+    for (const r of guild.roles) if (r.id === guild.id || roleIds.includes(r.id)) bits |= BigInt(r.permissions);
+    return bits & ADMINISTRATOR ? ALL_PERMISSIONS : bits.toString();
+  }
+
   addChannel(channel: APIChannel): APIChannel {
     this.channels.set(channel.id, channel);
     return channel;
@@ -119,7 +131,7 @@ export class DiscordState {
 
   /** Stores bytes where the fake's "CDN" serves them and returns the attachment object Discord would send. */
   upload(upload: NewUpload, id = this.snowflake()): APIAttachment {
-    const served = this.server.serve(upload.data, { contentType: upload.contentType, filename: upload.filename });
+    const served = this.server.serve(upload.data, { contentType: upload.contentType, filename: upload.filename, stall: upload.stall });
     this.attachmentBytes.set(id, upload.data);
     return {
       id,

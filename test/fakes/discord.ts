@@ -35,6 +35,8 @@ export interface FakeDiscordOptions {
   readonly now?: () => number;
   /** HELLO's heartbeat interval. @default 41_250 */
   readonly heartbeatIntervalMs?: number;
+  /** Permissions of the bot's own role in the guild. @default '8' (Administrator) */
+  readonly botPermissions?: string;
 }
 
 /** Who acts and where; every field defaults to the fake's built-in user and text channel. */
@@ -92,10 +94,11 @@ export class FakeDiscord {
     this.applicationId = this.botUser.id;
     this.user = this.state.addUser('alice');
     this.guild = this.state.addGuild('Test Guild', this.user.id);
-    this.state.addMember(this.guild, this.botUser);
+    const botRole = this.state.addRole(this.guild, 'rfedit', options.botPermissions ?? '8');
+    this.state.addMember(this.guild, this.botUser, [botRole.id]);
     this.state.addMember(this.guild, this.user);
     this.channel = this.addTextChannel('general');
-    this.interactions = new InteractionRegistry(this.state, this.applicationId);
+    this.interactions = new InteractionRegistry(this.state, this.applicationId, this.botUser.id);
     this.gateway = new FakeGateway({
       token: this.token,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
@@ -153,17 +156,20 @@ export class FakeDiscord {
     return user;
   }
 
+  /** After login, the client also hears of it (GUILD_ROLE_CREATE), as it would from Discord. */
   addRole(name: string, permissions = '0'): APIRole {
-    return this.state.addRole(this.guild, name, permissions);
+    const role = this.state.addRole(this.guild, name, permissions);
+    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.GuildRoleCreate, { guild_id: this.guild.id, role });
+    return role;
   }
 
   member(userId: string): APIGuildMember | undefined {
     return this.guild.members.get(userId);
   }
 
-  /** Add before the client logs in: channels reach discord.js in GUILD_CREATE. */
+  /** After login, the client also hears of it (CHANNEL_CREATE), as it would from Discord. */
   addTextChannel(name: string): APIChannel {
-    return this.state.addChannel({
+    const channel = this.state.addChannel({
       id: this.state.snowflake(),
       type: ChannelType.GuildText,
       name,
@@ -177,6 +183,8 @@ export class FakeDiscord {
       rate_limit_per_user: 0,
       flags: 0,
     } as unknown as APIChannel);
+    if (this.gateway?.hasSession) this.gateway.dispatch(GatewayDispatchEvents.ChannelCreate, channel);
+    return channel;
   }
 
   /** A DM channel between the bot and `user`. */

@@ -41,6 +41,8 @@ export interface Reply {
   readonly headers?: Readonly<Record<string, string>>;
   /** Buffer/string are sent as is; anything else as JSON; undefined sends no body and no Content-Type. */
   readonly body?: unknown;
+  /** Send the headers and the first half of the body, then stall until the server closes (download timeouts). */
+  readonly stall?: boolean;
 }
 
 export type RouteHandler = (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>;
@@ -62,6 +64,8 @@ export interface ServeOptions {
   readonly filename?: string;
   /** Answer instead of the file when this returns a reply (e.g. Slack's login page without a token). */
   readonly guard?: (req: RecordedRequest) => Reply | undefined;
+  /** Stall mid-body, for testing a download time limit. */
+  readonly stall?: boolean;
 }
 
 export interface ServedFile {
@@ -78,7 +82,7 @@ export class LoopbackServer {
   private readonly routes: Route[] = [];
   private readonly faults: QueuedFault[] = [];
   private readonly upgrades = new Map<string, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
-  private readonly files = new Map<string, ServedFile & { guard?: ServeOptions['guard'] }>();
+  private readonly files = new Map<string, ServedFile & Pick<ServeOptions, 'guard' | 'stall'>>();
   private seq = 0;
   private fileSeq = 0;
   private port = 0;
@@ -130,7 +134,7 @@ export class LoopbackServer {
   serve(data: Buffer, options: ServeOptions): ServedFile {
     const filename = options.filename ?? 'file.bin';
     const path = `/files/${++this.fileSeq}/${encodeURIComponent(filename)}`;
-    const file = { url: `${this.origin}${path}`, path, data, contentType: options.contentType, filename, guard: options.guard };
+    const file = { url: `${this.origin}${path}`, path, data, contentType: options.contentType, filename, guard: options.guard, stall: options.stall };
     this.files.set(path, file);
     return file;
   }
@@ -160,7 +164,7 @@ export class LoopbackServer {
   private async dispatch(req: RecordedRequest): Promise<Reply> {
     const file = this.files.get(req.path);
     if (file && (req.method === 'GET' || req.method === 'HEAD')) {
-      return file.guard?.(req) ?? { status: 200, headers: { 'content-type': file.contentType }, body: file.data };
+      return file.guard?.(req) ?? { status: 200, headers: { 'content-type': file.contentType }, body: file.data, stall: file.stall };
     }
     for (const route of this.routes) {
       if (route.method !== req.method && route.method !== '*') continue;
@@ -221,5 +225,6 @@ function writeReply(res: ServerResponse, reply: Reply, headOnly: boolean): void 
   }
   if (body) headers['content-length'] = String(body.length);
   res.writeHead(reply.status, headers);
-  res.end(headOnly ? undefined : body);
+  if (reply.stall && body && !headOnly) res.write(body.subarray(0, Math.floor(body.length / 2)));
+  else res.end(headOnly ? undefined : body);
 }

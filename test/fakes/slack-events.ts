@@ -3,6 +3,7 @@
  * built from the fake's workspace and delivered over a transport (signed HTTP to a Bolt receiver, or Socket Mode).
  */
 import { createHmac } from 'node:crypto';
+import type { SlackViolation } from './slack-web-api.ts';
 import type { SlackChannel, SlackFile, SlackMessage, SlackState, SlackUser, SlackView } from './slack-state.ts';
 
 /** The three envelope kinds of Socket Mode; HTTP encodes each one differently. */
@@ -32,7 +33,10 @@ export interface SlackEventsContext {
   readonly appId: string;
   readonly defaultUser: SlackUser;
   readonly defaultChannel: SlackChannel;
-  readonly responseUrl: () => string;
+  /** A fresh response_url whose respond() lands in `channel` (replacing `messageTs` when asked). */
+  readonly responseUrl: (target: { channel: string; user: string; messageTs?: string }) => string;
+  readonly violations: SlackViolation[];
+  readonly ackMs: number;
 }
 
 export interface From {
@@ -102,8 +106,8 @@ export class SlackEvents {
   async slashCommand(args: { command?: string; text?: string } & From = {}, signing?: SigningOverride): Promise<Delivery & { triggerId: string; responseUrl: string }> {
     const { user, channel } = this.who(args);
     const triggerId = this.ctx.state.issueTrigger();
-    const responseUrl = this.ctx.responseUrl();
-    const delivery = await this.transport.deliver('slash_commands', {
+    const responseUrl = this.ctx.responseUrl({ channel: channel.id, user: user.id });
+    const delivery = await this.deliver('slash_commands', {
       token: VERIFICATION_TOKEN,
       team_id: this.ctx.state.teamId,
       team_domain: 'fake',
@@ -127,8 +131,8 @@ export class SlackEvents {
     const { message } = args;
     const found = findElement(message.blocks, args.actionId);
     const triggerId = this.ctx.state.issueTrigger();
-    const responseUrl = this.ctx.responseUrl();
-    const delivery = await this.transport.deliver('interactive', {
+    const responseUrl = this.ctx.responseUrl({ channel: message.channel, user: user.id, messageTs: message.ts });
+    const delivery = await this.deliver('interactive', {
       type: 'block_actions',
       ...this.common(user),
       container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.thread_ts ? { thread_ts: message.thread_ts } : {}) },
@@ -157,7 +161,7 @@ export class SlackEvents {
     const { user } = this.who(args);
     const stored = typeof args.view === 'string' ? this.ctx.state.views.get(args.view) : args.view;
     if (!stored) throw new Error(`fake slack: no view ${String(args.view)}`);
-    return this.transport.deliver('interactive', {
+    return this.deliver('interactive', {
       type: 'view_submission',
       ...this.common(user),
       trigger_id: this.ctx.state.issueTrigger(),
@@ -170,13 +174,13 @@ export class SlackEvents {
   async messageShortcut(args: { callbackId: string; message: SlackMessage } & From, signing?: SigningOverride): Promise<Delivery & { triggerId: string }> {
     const { user } = this.who(args);
     const triggerId = this.ctx.state.issueTrigger();
-    const delivery = await this.transport.deliver('interactive', {
+    const delivery = await this.deliver('interactive', {
       type: 'message_action',
       ...this.common(user),
       action_ts: actionTs(),
       callback_id: args.callbackId,
       trigger_id: triggerId,
-      response_url: this.ctx.responseUrl(),
+      response_url: this.ctx.responseUrl({ channel: args.message.channel, user: user.id }),
       channel: { id: args.message.channel, name: this.ctx.state.channels.get(args.message.channel)?.name ?? '' },
       message_ts: args.message.ts,
       message: args.message,
@@ -218,7 +222,7 @@ export class SlackEvents {
 
   /** Any other Events API event, wrapped in an event_callback envelope. */
   event(event: Record<string, unknown>, signing?: SigningOverride): Promise<Delivery> {
-    return this.transport.deliver('events_api', {
+    return this.deliver('events_api', {
       token: VERIFICATION_TOKEN,
       team_id: this.ctx.state.teamId,
       api_app_id: this.ctx.appId,
@@ -230,6 +234,17 @@ export class SlackEvents {
       is_ext_shared_channel: false,
       event_context: `4-fake-${this.eventCounter}`,
     }, signing);
+  }
+
+  /** Every delivery is timed on the fake's clock: Slack shows the user an error when the ack takes over 3 s. */
+  private async deliver(kind: EnvelopeKind, payload: Record<string, unknown>, signing?: SigningOverride): Promise<Delivery> {
+    const startMs = this.ctx.state.now();
+    const delivery = await this.transport.deliver(kind, payload, signing);
+    const tookMs = this.ctx.state.now() - startMs;
+    if (tookMs > this.ctx.ackMs) {
+      this.ctx.violations.push({ rule: 'ack_late', detail: `${kind} ${String(payload.type ?? payload.command ?? '')} acknowledged after ${tookMs} ms (limit ${this.ctx.ackMs} ms)` });
+    }
+    return delivery;
   }
 
   private who(from: From): { user: SlackUser; channel: SlackChannel } {

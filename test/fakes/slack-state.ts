@@ -34,6 +34,17 @@ export interface SlackFile {
   readonly alt_txt?: string;
 }
 
+export interface NewSlackFile {
+  readonly name: string;
+  readonly mimetype: string;
+  readonly title?: string;
+  readonly alt_txt?: string;
+  /** Answer the HTML login page even to the bot token, as Slack does for a token without files:read. */
+  readonly servesLoginPage?: boolean;
+  /** Send half the bytes, then stall (for download time limits). */
+  readonly stall?: boolean;
+}
+
 export interface SlackMessage {
   readonly type: 'message';
   readonly channel: string;
@@ -63,6 +74,8 @@ export class SlackState {
   readonly views = new Map<string, SlackView>();
   /** Files announced by files.getUploadURLExternal and not yet completed, by file id. */
   readonly pendingUploads = new Map<string, { filename: string; length: number; alt_text?: string; data?: Buffer }>();
+  /** response_urls handed out with commands and actions, by their id. */
+  readonly responseUrls = new Map<string, { channel: string; user: string; messageTs?: string; issuedAtMs: number; uses: number }>();
   private readonly files = new Map<string, { file: SlackFile; data: Buffer }>();
   private readonly triggers = new Map<string, number>();
   private idCounter = 0;
@@ -102,8 +115,9 @@ export class SlackState {
    * Stores bytes as a Slack file. Its `url_private` answers only with the bot token; without it Slack serves an
    * HTML login page with status 200, which is what a bot downloading without a token gets.
    */
-  addFile(data: Buffer, meta: { name: string; mimetype: string; user: string; title?: string; alt_txt?: string }, id = this.id('F')): SlackFile {
-    const served = this.server.serve(data, { contentType: meta.mimetype, filename: meta.name, guard: (req) => this.loginPageUnlessAuthorized(req) });
+  addFile(data: Buffer, meta: NewSlackFile & { user: string }, id = this.id('F')): SlackFile {
+    const guard = (req: RecordedRequest) => (meta.servesLoginPage ? loginPage() : this.loginPageUnlessAuthorized(req));
+    const served = this.server.serve(data, { contentType: meta.mimetype, filename: meta.name, guard, stall: meta.stall });
     const created = Math.floor(this.now() / 1000);
     const file: SlackFile = {
       id,
@@ -162,11 +176,14 @@ export class SlackState {
   }
 
   private loginPageUnlessAuthorized(req: RecordedRequest): Reply | undefined {
-    if (req.headers.authorization === `Bearer ${this.botToken}`) return undefined;
-    return {
-      status: 200,
-      headers: { 'content-type': 'text/html; charset=utf-8' },
-      body: '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>',
-    };
+    return req.headers.authorization === `Bearer ${this.botToken}` ? undefined : loginPage();
   }
+}
+
+function loginPage(): Reply {
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/html; charset=utf-8' },
+    body: '<!DOCTYPE html><html><head><title>Slack</title></head><body>Sign in to your workspace</body></html>',
+  };
 }

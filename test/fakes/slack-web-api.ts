@@ -10,12 +10,26 @@ import type { SlackFile, SlackMessage, SlackState, SlackUser } from './slack-sta
 export interface SlackRules {
   /** views.open refuses a trigger id older than this, as Slack does. @default 3_000 */
   readonly triggerLifetimeMs: number;
+  /** An app must acknowledge a request within this, or Slack shows the user an error. @default 3_000 */
+  readonly ackMs: number;
+  /** A response_url works this long … @default 1_800_000 (30 min) */
+  readonly responseUrlLifetimeMs: number;
+  /** … and this many times. @default 5 */
+  readonly responseUrlUses: number;
 }
 
+export const DEFAULT_SLACK_RULES: SlackRules = {
+  triggerLifetimeMs: 3_000,
+  ackMs: 3_000,
+  responseUrlLifetimeMs: 1_800_000, // 30 min
+  responseUrlUses: 5,
+};
+
 export interface SlackViolation {
-  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id';
+  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id' | 'ack_late' | 'response_url_expired' | 'response_url_overused';
   readonly detail: string;
-  readonly requestSeq: number;
+  /** `seq` of the request that broke the rule; absent for a late ack (that is a response, not a request). */
+  readonly requestSeq?: number;
 }
 
 export interface SlackApiContext {
@@ -48,8 +62,35 @@ export function installSlackWebApi(ctx: SlackApiContext): void {
   const methods = slackMethods(ctx);
   ctx.server.route('POST', /^\/api\/([\w.]+)$/, (req, [name]) => callMethod(ctx, methods, name, req));
   ctx.server.route('POST', /^\/upload\/v1\/(\w+)$/, (req, [fileId]) => receiveUpload(ctx, req, fileId));
-  // respond() posts here; the record of requests is what tests read.
-  ctx.server.route('POST', /^\/response\/(\w+)$/, () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' }));
+  ctx.server.route('POST', /^\/response\/(\w+)$/, (req, [id]) => respondVia(ctx, req, id));
+}
+
+/** respond(): ephemeral by default, `in_channel` posts, `replace_original` / `delete_original` change the source message. */
+function respondVia(ctx: SlackApiContext, req: RecordedRequest, id: string): Reply {
+  const { state } = ctx;
+  const target = state.responseUrls.get(id);
+  if (!target) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'no_service' };
+  const ageMs = state.now() - target.issuedAtMs;
+  if (ageMs > ctx.rules.responseUrlLifetimeMs) {
+    ctx.violations.push({ rule: 'response_url_expired', detail: `response_url used after ${ageMs} ms`, requestSeq: req.seq });
+    return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'expired_url' };
+  }
+  if (++target.uses > ctx.rules.responseUrlUses) {
+    ctx.violations.push({ rule: 'response_url_overused', detail: `response_url used ${target.uses} times`, requestSeq: req.seq });
+    return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'used_url' };
+  }
+  const args = argsOf(req);
+  const source = target.messageTs === undefined ? undefined : state.message(target.channel, target.messageTs);
+  if (args.delete_original === true && source) state.deleteMessage(source.channel, source.ts);
+  else if (args.replace_original === true && source) {
+    if (args.text !== undefined) source.text = String(args.text);
+    if (args.blocks !== undefined) source.blocks = blocksOf(args).blocks;
+  } else if (args.response_type === 'in_channel') {
+    state.addMessage({ channel: target.channel, text: String(args.text ?? ''), ...blocksOf(args), user: ctx.botUser.id, bot_id: ctx.botId, ...threadOf(args) });
+  } else {
+    state.ephemerals.push({ channel: target.channel, user: target.user, text: args.text as string | undefined, ...blocksOf(args), ...threadOf(args), message_ts: state.ts() });
+  }
+  return { status: 200, headers: { 'content-type': 'text/html' }, body: 'ok' };
 }
 
 /** What a call carried, whatever its encoding, with JSON-string fields parsed. */
@@ -190,6 +231,18 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       reaction.count--;
       message.reactions = message.reactions?.filter((r) => r.count > 0);
       return {};
+    },
+
+    'conversations.open': (args) => {
+      const userId = String(args.users ?? '').split(',')[0] ?? '';
+      const user = state.users.get(userId);
+      if (!user) throw new SlackMethodError('user_not_found');
+      const existing = [...state.channels.values()].find((c) => c.is_im && c.name === user.id);
+      return { channel: { id: (existing ?? state.addChannel(user.id, true)).id } };
+    },
+    'chat.getPermalink': (args) => {
+      const message = messageOf(args, 'message_ts');
+      return { channel: message.channel, permalink: `https://fake.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}` };
     },
 
     'users.info': (args) => {

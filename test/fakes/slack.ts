@@ -13,8 +13,8 @@ import { LoopbackServer, type RecordedRequest } from './loopback-server.ts';
 import type { WaitOptions } from './recorder.ts';
 import { HttpReceiverTransport, SlackEvents } from './slack-events.ts';
 import { SOCKET_MODE_PATH, SocketModeServer } from './slack-socket-mode.ts';
-import { SlackState, type SlackChannel, type SlackFile, type SlackMessage, type SlackUser } from './slack-state.ts';
-import { argsOf, installSlackWebApi, type SlackRules, type SlackViolation } from './slack-web-api.ts';
+import { SlackState, type NewSlackFile, type SlackChannel, type SlackFile, type SlackMessage, type SlackUser } from './slack-state.ts';
+import { argsOf, DEFAULT_SLACK_RULES, installSlackWebApi, type SlackRules, type SlackViolation } from './slack-web-api.ts';
 
 export type { Delivery, SigningOverride } from './slack-events.ts';
 export { slackSignature, SlackEvents } from './slack-events.ts';
@@ -51,6 +51,7 @@ export class FakeSlack {
   /** A public channel used when a sender is given no channel. */
   readonly channel: SlackChannel;
   readonly violations: SlackViolation[] = [];
+  readonly rules: SlackRules;
   readonly socketMode: SocketModeServer;
   private readonly server: LoopbackServer;
   private readonly state: SlackState;
@@ -66,6 +67,7 @@ export class FakeSlack {
     this.botToken = options.botToken ?? 'xoxb-fake-bot-token';
     this.appToken = options.appToken ?? 'xapp-fake-app-token';
     this.signingSecret = options.signingSecret ?? 'fake-signing-secret';
+    this.rules = { ...DEFAULT_SLACK_RULES, ...options.rules };
     this.server = new LoopbackServer('fake slack');
     this.state = new SlackState(this.server, this.teamId, this.botToken, options.now ?? Date.now);
     this.botUser = this.state.addUser('rfedit', true);
@@ -76,7 +78,7 @@ export class FakeSlack {
     installSlackWebApi({
       server: this.server,
       state: this.state,
-      rules: { triggerLifetimeMs: 3_000, ...options.rules },
+      rules: this.rules,
       botToken: this.botToken,
       appToken: this.appToken,
       botUser: this.botUser,
@@ -135,7 +137,7 @@ export class FakeSlack {
     return toCall(method, request);
   }
 
-  /** What `respond()` posted to the response_url handed out with the nth slash command or action. */
+  /** What `respond()` posted to response_urls, in order (the fake also applies it: ephemeral, in_channel, replace, delete). */
   responses(): Array<{ url: string; body: unknown }> {
     return this.server.requests.filter((r) => r.path.startsWith('/response/')).map((r) => ({ url: `${this.server.origin}${r.path}`, body: r.json }));
   }
@@ -156,7 +158,7 @@ export class FakeSlack {
   }
 
   /** A file uploaded by a user; its url_private needs the bot token (else: HTML login page, status 200). */
-  addFile(data: Buffer, meta: { name: string; mimetype: string; user?: SlackUser }): SlackFile {
+  addFile(data: Buffer, meta: NewSlackFile & { user?: SlackUser }): SlackFile {
     return this.state.addFile(data, { ...meta, user: (meta.user ?? this.user).id });
   }
 
@@ -229,7 +231,13 @@ export class FakeSlack {
       appId: this.appId,
       defaultUser: this.user,
       defaultChannel: this.channel,
-      responseUrl: () => `${this.server.origin}/response/R${++this.responseCounter}`,
+      responseUrl: (target: { channel: string; user: string; messageTs?: string }) => {
+        const id = `R${++this.responseCounter}`;
+        this.state.responseUrls.set(id, { ...target, issuedAtMs: this.state.now(), uses: 0 });
+        return `${this.server.origin}/response/${id}`;
+      },
+      violations: this.violations,
+      ackMs: this.rules.ackMs,
     };
   }
 }
