@@ -1,6 +1,6 @@
 /**
  * Who may use the bot where: allowed workspaces, channels and users from the config. Empty lists
- * allow everything. A refusal is a sentence the user sees ephemerally.
+ * allow everything. A refusal is a sentence in Slack mrkdwn (it links channels) that the user sees ephemerally.
  */
 export interface AccessLists {
   readonly allowedWorkspaces: readonly string[];

@@ -8,6 +8,7 @@ import type { BotCore, CommandContext, Reply } from '../../commands/index.ts';
 import { RfeditError, asRfeditError } from '../../errors.ts';
 import { newJobId } from '../../jobs/ids.ts';
 import { accessRefusal } from './access.ts';
+import { escapeMrkdwn } from './blocks.ts';
 import { downloadSlackImage, type SlackFileRef } from './download.ts';
 import type { SlackMessenger, Where } from './messenger.ts';
 import type { ResolvedSlackBotOptions } from './options.ts';
@@ -63,8 +64,8 @@ export async function deliverReply(adapter: SlackAdapter, reply: Reply, request:
   for (const message of reply.deleteMessages ?? []) {
     if (message.platform === 'slack') await adapter.messenger.delete(message.channelId, message.messageId);
   }
-  if (reply.ephemeral) return adapter.messenger.ephemeral(whereOf(request), request.userId, reply.text);
-  if (reply.jobId === undefined) await adapter.messenger.post(whereOf(request), { mrkdwn: reply.text });
+  if (reply.ephemeral) return adapter.messenger.ephemeral(whereOf(request), request.userId, escapeMrkdwn(reply.text));
+  if (reply.jobId === undefined) await adapter.messenger.post(whereOf(request), { mrkdwn: escapeMrkdwn(reply.text) });
 }
 
 /** Runs a listener's work; any error reaches the user as an ephemeral message, unknown ones with a reference id. */
@@ -75,7 +76,7 @@ export async function answeringErrors(adapter: SlackAdapter, request: SlackReque
     const referenceId = newJobId();
     const failure = asRfeditError(error, referenceId);
     if (!(error instanceof RfeditError)) adapter.options.logger.error({ err: error, referenceId }, 'Slack request failed');
-    await adapter.messenger.ephemeral(whereOf(request), request.userId, failure.userMessage);
+    await adapter.messenger.ephemeral(whereOf(request), request.userId, escapeMrkdwn(failure.userMessage));
   }
 }
 

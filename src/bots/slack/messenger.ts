@@ -5,7 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ChatPacer } from '../../jobs/chat-pacer.ts';
-import { escapeMrkdwn, messageBlocks, type MessageContent } from './blocks.ts';
+import { messageBlocks, type MessageContent } from './blocks.ts';
 import type { SlackBotLogger } from './options.ts';
 
 type WebClient = webApi.WebClient;
@@ -44,10 +44,10 @@ export class SlackMessenger {
     }
   }
 
-  /** Plain text only the user sees; Slack does not let anyone edit it later. */
-  async ephemeral(where: Where, userId: string, text: string): Promise<void> {
+  /** mrkdwn only the user sees (escape user text with escapeMrkdwn); Slack does not let anyone edit it later. */
+  async ephemeral(where: Where, userId: string, mrkdwn: string): Promise<void> {
     try {
-      await this.client.chat.postEphemeral({ channel: where.channelId, user: userId, text: escapeMrkdwn(text), ...threadArg(where) });
+      await this.client.chat.postEphemeral({ channel: where.channelId, user: userId, text: mrkdwn, ...threadArg(where) });
     } catch (error) {
       // The bot may not be in the channel (a shortcut used elsewhere); nothing else can reach the user privately.
       this.logger.warn({ err: error, channel: where.channelId, user: userId }, 'could not send an ephemeral message');
