@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDemoEngine } from '../../../src/engine/index.ts';
+import { gatedEngine } from '../../jobs/fixtures/test-engines.ts';
+import { buttonsOf, imageFileIdOf, messageWithButton, photo, PngResultEngine, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+describe('Socket Mode', () => {
+  it('takes a mention over the WebSocket and answers in the thread', async () => {
+    h = await startHarness({ mode: 'socket' });
+    const file = h.slack.addFile(await photo(6), { name: 'p.png', mimetype: 'image/png' });
+    const { message, status } = await h.events.appMention({ text: 'make it snowy', files: [file] });
+    expect(status).toBe(200);
+    const result = await waitForResult(h.slack);
+    expect(result.thread_ts).toBe(message.ts);
+    expect(h.slack.calls('apps.connections.open')).toHaveLength(1);
+  });
+
+  it('answers /edit with a modal, acknowledged on the socket', async () => {
+    h = await startHarness({ mode: 'socket' });
+    await h.events.slashCommand({ text: 'make it snowy' });
+    await h.slack.waitForCall('views.open');
+    expect(h.slack.violations).toEqual([]);
+  });
+});
+
+describe('the status message', () => {
+  it('is edited in place through a restart: the resumed job updates the same message', async () => {
+    const first = gatedEngine();
+    h = await startHarness({ engine: first.engine });
+    const file = h.slack.addFile(await photo(6), { name: 'p.png', mimetype: 'image/png' });
+    await h.events.appMention({ text: 'make it snowy', files: [file] });
+    await first.gate.reached();
+    await h.bot.idle();
+    const status = messageWithButton(h.slack, 'Cancel')!;
+
+    await h.restart(new PngResultEngine(await photo(9)));
+    const result = await waitForResult(h.slack);
+    await h.bot.idle();
+    expect(result.thread_ts).toBe(status.thread_ts);
+    const statusPosts = h.slack.calls('chat.postMessage').filter((c) => !JSON.stringify(c.args.blocks).includes('Variation'));
+    expect(statusPosts).toHaveLength(1);
+    expect(textOf(h.slack.message(status.channel, status.ts))).toMatch(/Done/);
+    expect(buttonsOf(h.slack.message(status.channel, status.ts))).toEqual([]);
+  });
+});
+
+describe('with the real demo engine', () => {
+  let modelDir: string;
+  beforeAll(async () => {
+    modelDir = await mkdtemp(join(tmpdir(), 'rfedit-slack-demo-'));
+  });
+  afterAll(async () => rm(modelDir, { recursive: true, force: true }));
+
+  it('edits a photo end to end, with previews on the status message and a decodable result', async () => {
+    const engine = createDemoEngine(modelDir, { pixelBudget: 64 * 64, previewEverySteps: 1 });
+    h = await startHarness({ engine, bot: { previewIntervalMs: 1 } });
+    const file = h.slack.addFile(await photo(7, 64), { name: 'p.png', mimetype: 'image/png' });
+    await h.events.appMention({ text: 'make it snowy --steps 4 --strength 0.6', files: [file] });
+    const result = await waitForResult(h.slack);
+    await h.bot.idle();
+
+    const previewUpdates = h.slack.calls('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes('"image"'));
+    expect(previewUpdates.length).toBeGreaterThan(0);
+    const metadata = await sharp(h.slack.fileData(imageFileIdOf(result)!)).metadata();
+    expect(metadata.width).toBeGreaterThan(0);
+    expect(textOf(result)).toMatch(/Done \(seed \d+\)/);
+  }, 60_000);
+});
