@@ -1,0 +1,69 @@
+/**
+ * Redis connection settings and the key names rfedit keeps beside BullMQ's own.
+ * One place for both, so the bot, the workers and the tests cannot disagree on a name.
+ */
+import type { RedisOptions } from 'bullmq';
+
+/** The BullMQ queue name when none is configured; several rfedit deployments may share one Redis with different names. */
+export const DEFAULT_QUEUE_NAME = 'rfedit-edits';
+
+/**
+ * ioredis options from a `redis://[user:password@]host[:port][/db]` or `rediss://…` URL.
+ * `maxRetriesPerRequest: null`: while Redis is away, commands wait for the reconnect instead of
+ * failing, so both the bot and the workers simply carry on after a Redis restart (BullMQ requires
+ * it for its blocking connections anyway).
+ */
+export function redisOptionsFromUrl(redisUrl: string): RedisOptions {
+  let url: URL;
+  try {
+    url = new URL(redisUrl);
+  } catch (cause) {
+    throw new TypeError(`REDIS_URL is not a URL: ${redisUrl}`, { cause });
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new TypeError(`REDIS_URL must start with redis:// or rediss://, got ${url.protocol}//`);
+  }
+  const options: RedisOptions = {
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 6379,
+    maxRetriesPerRequest: null,
+    // Reconnect quickly at first, then every 2 s at most, for as long as it takes.
+    retryStrategy: (attempt) => Math.min(50 * attempt, 2_000),
+  };
+  if (url.username) options.username = decodeURIComponent(url.username);
+  if (url.password) options.password = decodeURIComponent(url.password);
+  const db = url.pathname.replace(/^\//, '');
+  if (db) {
+    if (!/^\d+$/.test(db)) throw new TypeError(`REDIS_URL database must be a number, got /${db}`);
+    options.db = Number(db);
+  }
+  if (url.protocol === 'rediss:') options.tls = {};
+  return options;
+}
+
+/** rfedit's own keys for one queue (BullMQ keeps its keys under `bull:<queueName>:`). */
+export function rfeditKeys(queueName: string) {
+  const base = `rfedit:${queueName}`;
+  return {
+    /** Hash: '*' → jobs waiting or running in total; userKey → that user's. */
+    counts: `${base}:counts`,
+    /** Set of job ids included in `counts`, so a job is released exactly once whoever notices its end. */
+    counted: `${base}:counted`,
+    /** Hash userKey → the fairness tag of that user's latest job. */
+    tags: `${base}:tags`,
+    /** The highest fairness tag a worker has started: the round the line is in. */
+    round: `${base}:round`,
+    /** Hash jobId → userKey of jobs a worker has claimed (is running), for the per-user running limit. */
+    claimed: `${base}:claimed`,
+    /** Pub/sub channel: a job id published here is to be stopped by the worker running it. */
+    cancelChannel: `${base}:cancel`,
+    /** String per job, set before a cancel is published, so a worker that starts the job later still sees it. */
+    cancelFlag: (jobId: string) => `${base}:cancel:${jobId}`,
+    /** List per job: the worker pushes here once it has stopped the engine for a cancel. */
+    cancelAck: (jobId: string) => `${base}:cancel-ack:${jobId}`,
+  };
+}
+export type RfeditKeys = ReturnType<typeof rfeditKeys>;
+
+/** BullMQ's key prefix; its job hash for `jobId` is `${BULL_PREFIX}:${queueName}:${jobId}`. */
+export const BULL_PREFIX = 'bull';

@@ -1,0 +1,444 @@
+/**
+ * The JobQueue for the bot process when REDIS_URL is set: jobs go into a BullMQ queue on Redis and
+ * any number of `rfedit worker` processes (one per GPU) run them. This side stores each job in the
+ * bot's SQLite store first, admits it against limits kept in Redis (so several bot replicas share
+ * them), and turns the workers' signals and outcomes, read from BullMQ's event stream, into
+ * JobEvents. Images go by hash through the shared image store.
+ *
+ * Restarts: the store is the truth about what this bot promised its users. On start the bot asks
+ * BullMQ what became of every unfinished job, so outcomes reached while it was down are delivered,
+ * and a job Redis no longer knows (Redis lost its data) is put back in line from the store.
+ */
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QuotaError, RfeditError } from '../../errors.ts';
+import { EtaEstimator, etaToStartMs } from '../eta.ts';
+import { JobEventHub } from '../event-hub.ts';
+import { newJobId, userKey } from '../ids.ts';
+import type { ImageStore } from '../image-store.ts';
+import { finalEvent } from '../memory-queue.ts';
+import { resolveQueueOptions } from '../queue.ts';
+import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
+import type { JobStore } from '../store.ts';
+import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
+import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, rfeditKeys } from './connection.ts';
+import { LineView } from './line-view.ts';
+import { QueueScripts } from './scripts.ts';
+import { isWorkerSignal, parseOutcome, wireJobData } from './wire.ts';
+import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
+
+export interface RedisQueueDeps {
+  /** redis://host:port[/db] */
+  redisUrl: string;
+  store: JobStore;
+  /** Must be the same directory the workers use (shared storage), since jobs carry only image hashes. */
+  images: ImageStore;
+  /** @default DEFAULT_QUEUE_NAME */
+  queueName?: string;
+  /** As for the in-process queue; `engineSlots` is the number of GPU workers expected, used for ETAs only. */
+  options?: QueueOptions;
+  /** How long cancel() waits for the worker to confirm it stopped a running job. @default 5_000 */
+  cancelAckTimeoutMs?: number;
+  /** How long finished jobs stay in Redis, so a bot that was down can still collect their outcome. @default 86_400 (1 day) */
+  keepFinishedSeconds?: number;
+  /** Errors no user sees. @default ignore */
+  onError?: (error: unknown, context: { jobId?: string; where: string }) => void;
+}
+
+const INTERRUPTED_MESSAGE =
+  'The machine running your edit stopped more than once, so the edit was stopped to keep the queue moving. Please try again.';
+
+/** Connects to Redis and returns a queue ready for submit(); call start() to resume and deliver after a restart. */
+export async function createRedisQueue(deps: RedisQueueDeps): Promise<RedisJobQueue> {
+  const queue = new RedisJobQueue(deps);
+  await queue.connect();
+  return queue;
+}
+
+export class RedisJobQueue implements JobQueue {
+  private readonly options;
+  private readonly queueName: string;
+  private readonly keys;
+  private readonly redis: Redis;
+  private readonly scripts: QueueScripts;
+  private readonly bullQueue: Queue<WireJobData, JobOutcome>;
+  private readonly events: QueueEvents;
+  private readonly hub: JobEventHub;
+  private readonly line = new LineView();
+  private readonly eta: EtaEstimator;
+  /** Unfinished jobs of this bot (from its store): the ones whose events it renders. */
+  private readonly pending = new Map<string, JobRecord>();
+  private readonly onError: NonNullable<RedisQueueDeps['onError']>;
+  private idleWaiters: Array<() => void> = [];
+  private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
+  private started = false;
+  private closed = false;
+  /** Outcomes finished before this bot started and never confirmed; read before this bot ends any job itself. */
+  private readonly unconfirmed: JobRecord[];
+
+  constructor(private readonly deps: RedisQueueDeps) {
+    this.options = resolveQueueOptions(deps.options);
+    this.onError = deps.onError ?? (() => {});
+    this.queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
+    this.keys = rfeditKeys(this.queueName);
+    const connection = redisOptionsFromUrl(deps.redisUrl);
+    this.redis = new Redis({ ...connection, lazyConnect: true });
+    this.redis.on('error', (error) => this.onError(error, { where: 'redis connection' }));
+    this.scripts = new QueueScripts(this.redis, this.keys);
+    this.bullQueue = new Queue(this.queueName, { connection, prefix: BULL_PREFIX });
+    this.bullQueue.on('error', (error) => this.onError(error, { where: 'bullmq queue' }));
+    this.events = new QueueEvents(this.queueName, { connection, prefix: BULL_PREFIX, autorun: false });
+    this.events.on('error', (error) => this.onError(error, { where: 'bullmq events' }));
+    this.hub = new JobEventHub((error, event) => this.onError(error, { jobId: event.jobId, where: 'event listener' }));
+    this.eta = new EtaEstimator(this.options.initialMsPerStep);
+    this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
+    this.listenToWorkers();
+  }
+
+  /** Opens the connections and starts reading BullMQ's event stream from now on. */
+  async connect(): Promise<void> {
+    await this.redis.connect();
+    await this.bullQueue.waitUntilReady();
+    void this.events.run().catch((error) => this.onError(error, { where: 'bullmq events' }));
+    await this.events.waitUntilReady();
+    await this.refreshLine();
+  }
+
+  async submit(spec: JobSpec): Promise<SubmittedJob> {
+    if (this.closed) throw new RfeditError('shutting_down', 'The bot is restarting; please try again in a minute.');
+    const job: JobRecord = {
+      ...spec,
+      id: newJobId(),
+      status: 'queued',
+      attempts: 0,
+      result: null,
+      error: null,
+      timings: { createdAt: this.options.now(), startedAt: null, finishedAt: null, engineMs: null },
+      messages: [],
+      deliveredAt: null,
+      deleted: false,
+    };
+    const owner = userKey(job.owner);
+    const admission = await this.scripts.admit({
+      jobId: job.id,
+      userKey: owner,
+      maxQueued: this.options.maxQueued,
+      perUserQueued: this.options.perUserQueued,
+    });
+    if (!admission.admitted) throw this.refusal(admission.reason, admission.count);
+    try {
+      this.deps.store.insert(job);
+      this.pending.set(job.id, job);
+      await this.addToBull(job, owner, admission.tag);
+    } catch (error) {
+      this.pending.delete(job.id);
+      this.deps.store.markFinished(job.id, 'failed', this.options.now(), { code: 'queue_unavailable', userMessage: UNAVAILABLE });
+      await this.scripts.release(job.id, owner).catch(() => {});
+      throw new RfeditError('queue_unavailable', UNAVAILABLE, { cause: error });
+    }
+    this.line.markWaiting(job.id);
+    await this.refreshLine();
+    const place = this.position(job.id) ?? { position: 1, etaMs: 0 };
+    this.emit({ ...base(job), type: 'queued', ...place, resumed: false });
+    return { job, ...place };
+  }
+
+  async cancel(jobId: string, options: { byOwner?: boolean } = {}): Promise<boolean> {
+    const byOwner = options.byOwner ?? true;
+    const job = this.pending.get(jobId) ?? this.deps.store.get(jobId);
+    if (!job || (job.status !== 'queued' && job.status !== 'running')) return false;
+    // The flag first: a worker that takes the job from now on sees it and does not run the engine.
+    await this.redis.set(this.keys.cancelFlag(jobId), byOwner ? 'owner' : 'other', 'EX', 86_400);
+    const state = await this.bullQueue.getJobState(jobId);
+    if (state === 'completed' || state === 'failed') return false;
+    if (state !== 'active' && (await this.bullQueue.remove(jobId)) === 1) {
+      this.finish(job, { status: 'cancelled', byOwner });
+      return true;
+    }
+    await this.stopOnWorker(jobId);
+    return true;
+  }
+
+  position(jobId: string): QueuePosition | null {
+    const running = this.line.getRunning(jobId);
+    if (running) return { position: 0, etaMs: Math.round(this.remainingMs(running)) };
+    const index = this.line.indexOf(jobId);
+    if (index === null) return null;
+    const job = this.pending.get(jobId);
+    const etaMs = etaToStartMs({
+      runningRemainingMs: [...this.line.runningJobs()].map(([, run]) => this.remainingMs(run)),
+      ahead: index,
+      typicalJobMs: this.eta.jobMs(job?.params.steps ?? this.typicalSteps()),
+      slots: this.options.engineSlots,
+    });
+    return { position: index + 1, etaMs };
+  }
+
+  onEvent(listener: JobEventListener): () => void {
+    return this.hub.onEvent(listener);
+  }
+
+  subscribe(jobId: string, listener: JobEventListener): () => void {
+    return this.hub.subscribe(jobId, listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.started || this.closed) return;
+    this.started = true;
+    await this.reconcile();
+    for (const job of this.unconfirmed) {
+      const event = finalEvent(job, true);
+      if (event) this.emit(event);
+    }
+  }
+
+  onIdle(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  stats(): QueueStats {
+    return { queued: this.line.waitingCount, running: this.line.runningCount, msPerStep: this.eta.msPerStep };
+  }
+
+  /** Stops listening. Jobs stay in Redis and the workers go on; the next start() collects their outcomes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([this.events.close(), this.bullQueue.close()]);
+    await this.refreshing?.catch(() => {});
+    this.redis.disconnect();
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Asks BullMQ what became of every unfinished job in the store and acts on it. */
+  private async reconcile(): Promise<void> {
+    const resumed: JobRecord[] = [];
+    for (const job of this.deps.store.listUnfinished()) {
+      const state = await this.bullQueue.getJobState(job.id);
+      if (state === 'completed') {
+        const outcome = parseOutcome((await this.bullQueue.getJob(job.id))?.returnvalue);
+        this.finish(job, outcome ?? { status: 'failed', code: 'internal', userMessage: internalMessage(job.id) });
+      } else if (state === 'failed') {
+        this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+      } else if (state === 'active') {
+        this.pending.set(job.id, job);
+      } else if (state === 'unknown' && job.status === 'running' && job.attempts >= this.options.maxAttempts) {
+        this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+      } else {
+        if (state === 'unknown') await this.restoreToBull(job);
+        if (job.status === 'running') this.deps.store.requeue(job.id);
+        this.pending.set(job.id, { ...job, status: 'queued' });
+        this.line.markWaiting(job.id);
+        resumed.push(job);
+      }
+    }
+    await this.refreshLine();
+    for (const job of resumed) {
+      const place = this.position(job.id) ?? { position: 1, etaMs: 0 };
+      this.emit({ ...base(job), type: 'queued', ...place, resumed: true });
+    }
+    this.settleIdle();
+  }
+
+  /** Redis lost the job (restarted without persistence, or expired it): put it back from the store. */
+  private async restoreToBull(job: JobRecord): Promise<void> {
+    const owner = userKey(job.owner);
+    const admission = await this.scripts.admit({ jobId: job.id, userKey: owner, maxQueued: 0, perUserQueued: 0, force: true });
+    await this.addToBull(job, owner, admission.admitted ? admission.tag : 1);
+  }
+
+  private async addToBull(job: JobRecord, owner: string, tag: number): Promise<void> {
+    const keepSeconds = this.deps.keepFinishedSeconds ?? 86_400;
+    await this.bullQueue.add(owner, wireJobData(job, owner, tag), {
+      jobId: job.id,
+      priority: Math.min(tag, MAX_PRIORITY),
+      // A worker stopped mid-job (shutdown) fails the attempt and BullMQ runs it again, up to this many times.
+      attempts: this.options.maxAttempts,
+      removeOnComplete: { age: keepSeconds },
+      removeOnFail: { age: keepSeconds },
+    });
+  }
+
+  private listenToWorkers(): void {
+    this.events.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
+      if (isWorkerSignal(data)) this.onSignal(jobId, data);
+    });
+    this.events.on('completed', ({ jobId, returnvalue }) => {
+      const outcome = parseOutcome(returnvalue) ?? { status: 'failed', code: 'internal', userMessage: internalMessage(jobId) };
+      this.onOutcome(jobId, outcome);
+    });
+    // Only crashes reach here (a worker died, or was stopped, on every attempt): outcomes of edits are return values.
+    this.events.on('failed', ({ jobId }) => {
+      this.onOutcome(jobId, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+    });
+    // Back in line after a stopped or dead worker: not running any more; the snapshot places it.
+    const backInLine = ({ jobId }: { jobId: string }) => {
+      this.line.markInterrupted(jobId);
+      this.scheduleRefresh();
+    };
+    this.events.on('stalled', backInLine);
+    this.events.on('delayed', backInLine);
+    this.events.on('waiting', ({ jobId, prev }) => {
+      if (prev === 'active') this.line.markInterrupted(jobId);
+      this.scheduleRefresh();
+    });
+    for (const name of ['added', 'active', 'removed'] as const) this.events.on(name, () => this.scheduleRefresh());
+  }
+
+  private onSignal(jobId: string, signal: WorkerSignal): void {
+    const job = this.pending.get(jobId);
+    if (signal.kind === 'started') {
+      this.line.markStarted(jobId, { startedAt: this.options.now(), fraction: 0, steps: job?.params.steps ?? this.typicalSteps() });
+      if (!job) return;
+      if (this.deps.store.get(jobId)?.status === 'running') this.deps.store.requeue(jobId);
+      if (!this.deps.store.markRunning(jobId, signal.startedAt)) return;
+      const attempt = this.deps.store.get(jobId)?.attempts ?? 1;
+      this.pending.set(jobId, { ...job, status: 'running', attempts: attempt });
+      this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(job.params.steps)) });
+      return;
+    }
+    this.line.setFraction(jobId, signal.fraction);
+    if (!job) return;
+    const event: JobEvent = { ...base(job), type: 'progress', phase: signal.phase, step: signal.step, total: signal.total, fraction: signal.fraction };
+    if (signal.previewBase64) event.preview = new Uint8Array(Buffer.from(signal.previewBase64, 'base64'));
+    this.emit(event);
+  }
+
+  private onOutcome(jobId: string, outcome: JobOutcome): void {
+    this.line.markEnded(jobId);
+    const job = this.pending.get(jobId);
+    if (job) this.finish(job, outcome);
+    this.scheduleRefresh();
+  }
+
+  /** Records a job's end in the store and tells the adapters, once: the store refuses a second end. */
+  private finish(job: JobRecord, outcome: JobOutcome): void {
+    const now = this.options.now();
+    const { store } = this.deps;
+    this.line.markEnded(job.id);
+    this.pending.delete(job.id);
+    void this.scripts.release(job.id, userKey(job.owner)).catch((error) => this.onError(error, { jobId: job.id, where: 'release' }));
+    let event: JobEvent | null = null;
+    if (outcome.status === 'done') {
+      // A bot that was down never saw the start; record it so the job's attempts stay true.
+      if (store.get(job.id)?.status === 'queued') store.markRunning(job.id, outcome.startedAt);
+      const recorded = store.markDone(job.id, {
+        result: outcome.result,
+        params: outcome.params,
+        engineMs: outcome.engineMs,
+        finishedAt: outcome.finishedAt,
+      });
+      if (recorded) {
+        this.eta.record(outcome.params.steps, outcome.finishedAt - outcome.startedAt);
+        event = { ...base(job), type: 'done', images: [outcome.result], params: outcome.params, redelivery: false };
+      }
+    } else if (outcome.status === 'failed') {
+      if (store.markFinished(job.id, 'failed', now, { code: outcome.code, userMessage: outcome.userMessage })) {
+        event = { ...base(job), type: 'failed', code: outcome.code, userMessage: outcome.userMessage, redelivery: false };
+      }
+    } else if (store.markFinished(job.id, 'cancelled', now)) {
+      event = { ...base(job), type: 'cancelled', byOwner: outcome.byOwner, redelivery: false };
+    }
+    if (event) this.emit(event);
+    this.settleIdle();
+  }
+
+  /** Tells the worker running the job to stop, and waits (bounded) until it confirms. */
+  private async stopOnWorker(jobId: string): Promise<void> {
+    const waiter = this.redis.duplicate();
+    try {
+      await this.redis.publish(this.keys.cancelChannel, jobId);
+      await waiter.blpop(this.keys.cancelAck(jobId), String((this.deps.cancelAckTimeoutMs ?? 5_000) / 1000));
+    } finally {
+      waiter.disconnect();
+    }
+  }
+
+  /** Re-reads the line from Redis; calls while one runs are folded into one more run after it. */
+  private refreshLine(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.refreshAgain = false;
+          await this.readLine();
+        } while (this.refreshAgain && !this.closed);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private scheduleRefresh(): void {
+    if (this.closed) return;
+    this.refreshLine().catch((error) => this.onError(error, { where: 'line refresh' }));
+  }
+
+  private async readLine(): Promise<void> {
+    const keys = this.bullQueue.keys;
+    const replies = await this.redis
+      .multi()
+      .lrange(keys.wait, 0, -1)
+      .zrange(keys.prioritized, '0', '-1')
+      .lrange(keys.active, 0, -1)
+      .exec();
+    if (!replies || this.closed) return;
+    const [wait, prioritized, active] = replies.map(([error, value]) => {
+      if (error) throw error;
+      return value as string[];
+    });
+    // BullMQ's wait list is LPUSHed, so its oldest entry is last; un-prioritized jobs go before prioritized ones.
+    const waiting = [...[...wait].reverse(), ...prioritized];
+    this.line.applySnapshot({ waiting, active }, this.options.now(), (id) => this.pending.get(id)?.params.steps ?? this.typicalSteps());
+  }
+
+  private refusal(reason: 'queue_full' | 'user_queue_full', count: number): QuotaError {
+    if (reason === 'queue_full') {
+      return new QuotaError('queue_full', `The queue is full (${count} edits waiting or running). Please try again in a few minutes.`, {
+        details: { total: count, maxQueued: this.options.maxQueued },
+      });
+    }
+    return new QuotaError(
+      'user_queue_full',
+      `You already have ${count} edits waiting or running (the limit is ${this.options.perUserQueued}). Wait for one to finish, or cancel one.`,
+      { details: { mine: count, perUserQueued: this.options.perUserQueued } },
+    );
+  }
+
+  private remainingMs(run: { startedAt: number; fraction: number; steps: number }): number {
+    return this.eta.remainingMs({ steps: run.steps, elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
+  }
+
+  /** Steps of a job this bot does not own (another replica's), for its ETA share. */
+  private typicalSteps(): number {
+    const any = this.pending.values().next().value as JobRecord | undefined;
+    return any?.params.steps ?? 28;
+  }
+
+  private settleIdle(): void {
+    if (this.pending.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private emit(event: JobEvent): void {
+    this.hub.emit(event);
+  }
+}
+
+/** BullMQ's highest priority number. */
+const MAX_PRIORITY = 2_097_151;
+
+const UNAVAILABLE = 'The edit queue cannot be reached right now. Please try again in a minute.';
+
+function internalMessage(jobId: string): string {
+  return `Something went wrong on our side (reference ${jobId}). Please try again.`;
+}
+
+function base(job: JobRecord) {
+  return { jobId: job.id, owner: job.owner, place: job.place };
+}

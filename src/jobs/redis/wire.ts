@@ -1,0 +1,59 @@
+/**
+ * What travels through Redis between the bot and the workers. Small on purpose: images go by their
+ * hash in the shared image store, never as bytes (except the tiny progress previews).
+ */
+import type { EditParams, EditPhase } from '../../engine/types.ts';
+import type { ImageRef, JobRecord } from '../types.ts';
+
+/** A BullMQ job's data: what a worker needs to run the edit. The job's BullMQ name is the owner's userKey. */
+export interface WireJobData {
+  jobId: string;
+  userKey: string;
+  /** Fairness tag; also the BullMQ priority (lower starts first). */
+  tag: number;
+  prompt: string;
+  sourceHash: string;
+  strength?: number;
+  preset?: string;
+  overrides?: JobRecord['overrides'];
+  steps: number;
+}
+
+/** Sent by a worker through `job.updateProgress`, and so through BullMQ's event stream, to every bot. */
+export type WorkerSignal =
+  | { kind: 'started'; worker: string; startedAt: number }
+  | { kind: 'progress'; phase: EditPhase; step: number; total: number; fraction: number; previewBase64?: string };
+
+/** A worker's answer for a job it ran to an end: the BullMQ return value. Only crashes become BullMQ failures. */
+export type JobOutcome =
+  | { status: 'done'; result: ImageRef; params: EditParams; engineMs: Record<string, number>; startedAt: number; finishedAt: number }
+  | { status: 'failed'; code: string; userMessage: string }
+  | { status: 'cancelled'; byOwner: boolean };
+
+export function wireJobData(job: JobRecord, userKey: string, tag: number): WireJobData {
+  const data: WireJobData = { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, steps: job.params.steps };
+  if (job.strength !== undefined) data.strength = job.strength;
+  if (job.preset !== undefined) data.preset = job.preset;
+  if (job.overrides !== undefined) data.overrides = job.overrides;
+  return data;
+}
+
+export function isWorkerSignal(value: unknown): value is WorkerSignal {
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  return kind === 'started' || kind === 'progress';
+}
+
+/** BullMQ hands return values to QueueEvents as parsed JSON (or a string in some versions); accept both. */
+export function parseOutcome(returnValue: unknown): JobOutcome | null {
+  const value = typeof returnValue === 'string' ? safeJson(returnValue) : returnValue;
+  const status = (value as { status?: unknown } | null)?.status;
+  return status === 'done' || status === 'failed' || status === 'cancelled' ? (value as JobOutcome) : null;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The GPU worker: one process per GPU, on any machine that reaches Redis and the shared image
+ * directory. `npx rfedit worker` calls runWorker(). It takes jobs from the BullMQ queue in fairness
+ * order, claims them against the per-user running limit, runs the engine, and reports through
+ * BullMQ: signals (started, progress) as job progress, the outcome as the job's return value.
+ *
+ * Faults: if this process dies mid-job, its lock expires and another worker's stalled check puts
+ * the job back in line once (`maxStalledCount: 1`); a second death fails it. A graceful shutdown
+ * stops the engine and fails the attempt, so BullMQ runs the job again elsewhere (`attempts`).
+ */
+import { hostname } from 'node:os';
+import { DelayedError, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { EditEngine, EditProgress } from '../../engine/types.ts';
+import { CancelledError, asRfeditError } from '../../errors.ts';
+import { ImageStore, sniffImageMime } from '../image-store.ts';
+import { ProgressThrottle } from '../progress-throttle.ts';
+import { resolveQueueOptions } from '../queue.ts';
+import type { QueueOptions } from '../queue.ts';
+import type { ImageRef } from '../types.ts';
+import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, rfeditKeys } from './connection.ts';
+import { QueueScripts } from './scripts.ts';
+import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
+
+export interface WorkerDeps {
+  redisUrl: string;
+  engine: EditEngine;
+  /** The shared image directory (the bot's image store path on shared storage). Give this or `images`. */
+  imageDir?: string;
+  images?: ImageStore;
+  /** @default DEFAULT_QUEUE_NAME */
+  queueName?: string;
+  /** Uses jobTimeoutMs, progressIntervalMs, perUserRunning and now; keep them equal to the bot's. */
+  options?: QueueOptions;
+  /** Jobs this worker runs at once: 1 per GPU. @default 1 */
+  concurrency?: number;
+  /** How long a job's lock lives without renewal; a dead worker's job is taken back after about this long. @default 30_000 */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs of dead workers. @default lockDurationMs / 2 */
+  stalledIntervalMs?: number;
+  /** How long a job whose owner is at the running limit waits before it is offered again. @default 500 */
+  deferMs?: number;
+  /** Shown in logs and in the started signal. @default `${hostname}:${pid}` */
+  name?: string;
+  onError?: (error: unknown, context: { jobId?: string; where: string }) => void;
+}
+
+export interface RunningWorker {
+  readonly name: string;
+  /** Stops taking jobs; a running edit is stopped and its job goes back in line for another worker. */
+  close(): Promise<void>;
+}
+
+type StopReason = 'cancel' | 'timeout' | 'shutdown';
+
+interface Run {
+  controller: AbortController;
+  stopReason: StopReason | null;
+}
+
+/** Connects and starts taking jobs; resolves once connected. */
+export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
+  const runtime = new WorkerRuntime(deps);
+  await runtime.start();
+  return runtime;
+}
+
+class WorkerRuntime implements RunningWorker {
+  readonly name: string;
+  private readonly options;
+  private readonly keys;
+  private readonly images: ImageStore;
+  private readonly redis: Redis;
+  private readonly subscriber: Redis;
+  private readonly scripts: QueueScripts;
+  private readonly worker: Worker<WireJobData, JobOutcome>;
+  private readonly throttle;
+  private readonly runs = new Map<string, Run>();
+  private readonly onError: NonNullable<WorkerDeps['onError']>;
+  private closing: Promise<void> | null = null;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.options = resolveQueueOptions(deps.options);
+    this.onError = deps.onError ?? (() => {});
+    this.name = deps.name ?? `${hostname()}:${process.pid}`;
+    const queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
+    this.keys = rfeditKeys(queueName);
+    if (!deps.images && !deps.imageDir) throw new TypeError('runWorker needs imageDir (the shared image directory) or images');
+    this.images = deps.images ?? new ImageStore(deps.imageDir!);
+    const connection = redisOptionsFromUrl(deps.redisUrl);
+    this.redis = new Redis({ ...connection, lazyConnect: true });
+    this.subscriber = new Redis({ ...connection, lazyConnect: true });
+    for (const client of [this.redis, this.subscriber]) client.on('error', (error) => this.onError(error, { where: 'redis connection' }));
+    this.scripts = new QueueScripts(this.redis, this.keys);
+    this.throttle = new ProgressThrottle(this.options.progressIntervalMs, this.options.now);
+    const lockDuration = deps.lockDurationMs ?? 30_000;
+    this.worker = new Worker<WireJobData, JobOutcome>(queueName, (job, token) => this.process(job, token), {
+      connection,
+      prefix: BULL_PREFIX,
+      autorun: false,
+      concurrency: deps.concurrency ?? 1,
+      lockDuration,
+      stalledInterval: deps.stalledIntervalMs ?? Math.max(100, Math.round(lockDuration / 2)),
+      // Put back in line once after its worker died; the second time the job fails as interrupted.
+      maxStalledCount: 1,
+      name: this.name,
+    });
+    this.worker.on('error', (error) => this.onError(error, { where: 'bullmq worker' }));
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.redis.connect(), this.subscriber.connect()]);
+    this.subscriber.on('message', (_channel: string, jobId: string) => void this.onCancelRequest(jobId));
+    await this.subscriber.subscribe(this.keys.cancelChannel);
+    void this.worker.run().catch((error) => this.onError(error, { where: 'bullmq worker' }));
+    await this.worker.waitUntilReady();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      // Stop the engines first (synchronously), so no edit finishes after close() was called.
+      for (const run of this.runs.values()) this.stop(run, 'shutdown');
+      await this.worker.close();
+      this.subscriber.disconnect();
+      this.redis.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private async process(job: Job<WireJobData, JobOutcome>, token: string | undefined): Promise<JobOutcome> {
+    const data = job.data;
+    const cancelledBy = await this.redis.get(this.keys.cancelFlag(data.jobId));
+    if (cancelledBy) return this.finish(data, { status: 'cancelled', byOwner: cancelledBy === 'owner' });
+    const claimed = await this.scripts.claim({
+      activeKey: this.worker.keys.active,
+      jobId: data.jobId,
+      userKey: data.userKey,
+      perUserRunning: this.options.perUserRunning,
+      tag: data.tag,
+    });
+    if (!claimed) {
+      // The owner already has their share running elsewhere: step aside, keep the place (priority) in line.
+      await job.moveToDelayed(Date.now() + (this.deps.deferMs ?? 500), token);
+      throw new DelayedError();
+    }
+    const run: Run = { controller: new AbortController(), stopReason: null };
+    this.runs.set(data.jobId, run);
+    try {
+      // A cancel published before this run was registered: the flag tells.
+      const flag = await this.redis.get(this.keys.cancelFlag(data.jobId));
+      if (flag) return await this.finish(data, { status: 'cancelled', byOwner: flag === 'owner' });
+      return await this.execute(job, run);
+    } finally {
+      this.runs.delete(data.jobId);
+      this.throttle.forget(data.jobId);
+    }
+  }
+
+  private async execute(job: Job<WireJobData, JobOutcome>, run: Run): Promise<JobOutcome> {
+    const data = job.data;
+    const startedAt = this.options.now();
+    const timer = setTimeout(() => this.stop(run, 'timeout'), this.options.jobTimeoutMs);
+    // Signals go out in order on one connection; the outcome waits for the last of them.
+    let signals = this.signal(job, Promise.resolve(), { kind: 'started', worker: this.name, startedAt });
+    try {
+      const image = await this.images.get(data.sourceHash);
+      const result = await this.deps.engine.edit(
+        { image, prompt: data.prompt, strength: data.strength, preset: data.preset, overrides: data.overrides, signal: run.controller.signal },
+        (progress) => {
+          if (!run.stopReason && this.throttle.pass(data.jobId, progress.fraction)) signals = this.signal(job, signals, progressSignal(progress));
+        },
+      );
+      if (run.stopReason) throw run.controller.signal.reason ?? new CancelledError();
+      const ref: ImageRef = {
+        hash: await this.images.put(result.image),
+        mime: sniffImageMime(result.image) ?? result.mime,
+        width: result.width,
+        height: result.height,
+        sizeBytes: result.image.byteLength,
+      };
+      await signals;
+      const engineMs = { ...result.timingsMs } as Record<string, number>;
+      return await this.finish(data, { status: 'done', result: ref, params: result.params, engineMs, startedAt, finishedAt: this.options.now() });
+    } catch (error) {
+      await signals;
+      return await this.finishStopped(data, run, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async finishStopped(data: WireJobData, run: Run, error: unknown): Promise<JobOutcome> {
+    if (run.stopReason === 'shutdown') {
+      // Not the user's doing: give the claim back and fail this attempt, so BullMQ runs the job again.
+      await this.scripts.unclaim(data.jobId);
+      throw new Error(`worker ${this.name} stopped while running job ${data.jobId}`, { cause: error });
+    }
+    if (run.stopReason === 'cancel') {
+      const byOwner = (await this.redis.get(this.keys.cancelFlag(data.jobId))) !== 'other';
+      return this.finish(data, { status: 'cancelled', byOwner });
+    }
+    if (run.stopReason === 'timeout') {
+      const minutes = Math.max(1, Math.round(this.options.jobTimeoutMs / 60_000));
+      const userMessage = `The edit took longer than the ${minutes}-minute limit and was stopped. Try fewer steps or a smaller image.`;
+      return this.finish(data, { status: 'failed', code: 'job_timeout', userMessage });
+    }
+    const failure = asRfeditError(error, data.jobId);
+    if (failure.code === 'internal') this.onError(error, { jobId: data.jobId, where: 'engine' });
+    return this.finish(data, { status: 'failed', code: failure.code, userMessage: failure.userMessage });
+  }
+
+  /** Frees the user's places in line before BullMQ records the outcome, so a follow-up job is admitted at once. */
+  private async finish(data: WireJobData, outcome: JobOutcome): Promise<JobOutcome> {
+    await this.scripts.release(data.jobId, data.userKey);
+    return outcome;
+  }
+
+  private signal(job: Job<WireJobData, JobOutcome>, previous: Promise<void>, signal: WorkerSignal): Promise<void> {
+    return previous
+      .then(() => job.updateProgress(signal))
+      .catch((error) => this.onError(error, { jobId: job.data.jobId, where: 'progress signal' }));
+  }
+
+  private async onCancelRequest(jobId: string): Promise<void> {
+    const run = this.runs.get(jobId);
+    if (!run) return;
+    this.stop(run, 'cancel');
+    const ack = this.keys.cancelAck(jobId);
+    await this.redis.multi().rpush(ack, this.name).expire(ack, 60).exec();
+  }
+
+  private stop(run: Run, reason: StopReason): void {
+    if (run.stopReason) return;
+    run.stopReason = reason;
+    run.controller.abort(reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError());
+  }
+}
+
+function progressSignal(progress: EditProgress): WorkerSignal {
+  const signal: WorkerSignal = { kind: 'progress', phase: progress.phase, step: progress.step, total: progress.total, fraction: progress.fraction };
+  if (progress.preview) signal.previewBase64 = Buffer.from(progress.preview).toString('base64');
+  return signal;
+}
