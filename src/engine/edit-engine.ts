@@ -154,12 +154,15 @@ export class FluxEditEngine implements EditEngine {
     );
     const key = this.inversionKey(image, params);
     const cached = params.method === 'rf-inversion' ? this.inversions.get(key) : null;
-    const meter = new ProgressMeter((cached ? 0 : params.steps + 1) + params.steps + 3, onProgress);
+    const sdeditRun = params.method === 'sdedit';
+    const inversionUnits = cached ? 0 : 1 + (sdeditRun ? 0 : params.steps); // VAE encode + inversion steps
+    const editUnits = sdeditRun ? params.steps - params.start : params.steps; // SDEdit skips the first `start` steps
+    const meter = new ProgressMeter(3 + inversionUnits + editUnits, onProgress); // + prepare, prompts, decode
     meter.report('prepare', 1, 1);
 
     // 3 prompts → embeddings
     const [nullText, target] = await timed('encode-prompt', () =>
-      Promise.all([cached || params.method === 'sdedit' ? null : this.embed(''), this.embed(prompt)]),
+      Promise.all([cached || sdeditRun ? null : this.embed(''), this.embed(prompt)]),
     );
     meter.report('encode-prompt', 1, 1);
     signal?.throwIfAborted();
@@ -177,7 +180,7 @@ export class FluxEditEngine implements EditEngine {
     } else {
       const y0 = await timed('encode-image', () => this.model.encodeImage(image.rgb, image.canvasWidth, image.canvasHeight));
       meter.report('encode-image', 1, 1);
-      if (params.method === 'sdedit' || !nullText) {
+      if (sdeditRun || !nullText) {
         entry = { y0, inverted: y0 };
       } else {
         // Inversion uses the null prompt and guidance 0, as the diffusers pipeline does.
@@ -201,7 +204,7 @@ export class FluxEditEngine implements EditEngine {
     };
     const velocity = this.counted(calls, 'edit');
     const latent = await timed('edit', () =>
-      params.method === 'sdedit'
+      sdeditRun
         ? sdedit({ y0: entry.y0, velocity, cond, sigmas, strength: 1 - params.start / params.steps, seed: params.seed }, { signal, onStep })
         : edit(
             { x: entry.inverted, y0: entry.y0, velocity, cond, sigmas, eta: params.eta, start: params.start, stop: params.stop, etaDecayPower: params.etaDecayPower, sampler: params.sampler, seed: params.seed },

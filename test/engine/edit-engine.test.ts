@@ -136,8 +136,13 @@ describe('inputs that cannot be edited', () => {
 
 describe('SDEdit', () => {
   it('runs only the re-noised part of the schedule and no inversion', async () => {
-    const result = await engine.edit({ image: photo(), prompt: 'blue', strength: 0.5, overrides: { method: 'sdedit', steps: 10, seed: 8 } });
+    const fractions: number[] = [];
+    const result = await engine.edit(
+      { image: photo(), prompt: 'blue', strength: 0.5, overrides: { method: 'sdedit', steps: 10, seed: 8 } },
+      (p) => fractions.push(p.fraction),
+    );
     expect(result.transformerCalls).toEqual({ invert: 0, edit: 5 });
+    expect(fractions.at(-1)).toBe(1);
   });
 });
 

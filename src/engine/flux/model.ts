@@ -102,7 +102,7 @@ export function loadFluxModel(dir: string, options: FluxModelOptions = {}): Flux
     executionProviders: options.executionProviders ?? ['cpu'],
     intraOpNumThreads: options.intraOpNumThreads ?? 0,
     logger: options.logger ?? silentLogger,
-    failedProviders: new Set<ExecutionProviderName>(),
+    shared: { failedProviders: new Set<ExecutionProviderName>(), opening: Promise.resolve() as Promise<unknown> },
   };
   const sessions = Object.fromEntries(
     COMPONENTS.map((c) => [c, new LazySession(componentPath(dir, c), settings)]),

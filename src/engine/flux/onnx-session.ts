@@ -22,8 +22,9 @@ export const silentLogger: EngineLogger = { debug() {}, info() {}, warn() {} };
 export interface SessionSettings {
   /** Tried in order; 'cpu' is always the last resort. */
   executionProviders: readonly ExecutionProviderName[];
-  /** Providers that already failed for a sibling session; not tried again. */
-  failedProviders?: Set<ExecutionProviderName>;
+  /** Shared by a model's sessions: providers that already failed are not tried again, and sessions open one at
+   *  a time so a missing provider is probed (and logged) once and load peaks stay low. */
+  shared?: { failedProviders: Set<ExecutionProviderName>; opening: Promise<unknown> };
   /** 0 lets onnxruntime choose. */
   intraOpNumThreads: number;
   logger: EngineLogger;
@@ -61,12 +62,16 @@ export class LazySession {
   ) {}
 
   get(): Promise<LoadedSession> {
-    this.loading ??= this.open();
+    if (!this.loading) {
+      const shared = this.settings.shared;
+      this.loading = shared ? shared.opening.catch(() => undefined).then(() => this.open()) : this.open();
+      if (shared) shared.opening = this.loading;
+    }
     return this.loading;
   }
 
   private async open(): Promise<LoadedSession> {
-    const failed = this.settings.failedProviders;
+    const failed = this.settings.shared?.failedProviders;
     const providers = [...this.settings.executionProviders.filter((p) => p !== 'cpu' && !failed?.has(p)), 'cpu' as const];
     let lastError: unknown;
     for (const provider of providers) {
