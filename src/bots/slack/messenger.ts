@@ -10,6 +10,9 @@ import type { SlackBotLogger } from './options.ts';
 
 type WebClient = webApi.WebClient;
 
+/** Waits before posting an image block again after `invalid_blocks`; the last attempt's error is final. */
+const IMAGE_NOT_READY_RETRY_MS = [1_000, 3_000];
+
 export interface Where {
   readonly channelId: string;
   readonly threadTs?: string;
@@ -24,10 +27,18 @@ export class SlackMessenger {
 
   /** A new message (in a thread when `threadTs` is set); returns its ts. */
   async post(where: Where, content: MessageContent): Promise<string> {
-    const response = await this.pacer.schedule(where.channelId, () =>
-      this.client.chat.postMessage({ channel: where.channelId, ...threadArg(where), ...messageBlocks(content) }),
-    );
-    return response.ts!;
+    const send = () => this.pacer.schedule(where.channelId, () => this.client.chat.postMessage({ channel: where.channelId, ...threadArg(where), ...messageBlocks(content) }));
+    for (const delayMs of content.imageFileId ? IMAGE_NOT_READY_RETRY_MS : []) {
+      try {
+        return (await send()).ts!;
+      } catch (error) {
+        // Slack may refuse an image block for a file it is still processing; the same blocks pass a moment later.
+        if (slackErrorCode(error) !== 'invalid_blocks') throw error;
+        this.logger.debug({ fileId: content.imageFileId, delayMs }, 'image not ready yet; posting again shortly');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
+    return (await send()).ts!;
   }
 
   /** Replaces a message's content; when edits pile up only the newest is sent. */

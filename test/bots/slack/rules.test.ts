@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { photo, photoMessage, startHarness, waitForResult, type Harness } from './harness.ts';
+import { gatedEngine } from '../../jobs/fixtures/test-engines.ts';
+import { imageFileIdOf, photo, photoMessage, startHarness, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -22,7 +23,8 @@ describe('requests from Slack', () => {
 
 describe('the Web API', () => {
   it('a 429 with Retry-After is retried and the message still arrives', async () => {
-    h = await startHarness();
+    // web-api waits Retry-After, then its own backoff; the backoff is shortened so the test stays fast.
+    h = await startHarness({ bot: { retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 10 } } });
     h.slack.rateLimitNext('chat.postMessage', { retryAfterS: 0 });
     const file = h.slack.addFile(await photo(5), { name: 'p.png', mimetype: 'image/png' });
     await h.events.appMention({ text: 'make it snowy', files: [file] });
@@ -88,5 +90,23 @@ describe('allowlists', () => {
     await h.events.appMention({ text: 'make it snowy', files: [file] });
     await expect.poll(() => h.slack.ephemerals.at(-1)?.text).toMatch(/not enabled for this workspace/);
     expect(h.slack.requests.filter((r) => r.path.startsWith('/files/'))).toHaveLength(0);
+  });
+});
+
+describe('image blocks', () => {
+  it('a result refused with invalid_blocks (file still processing) is posted again', async () => {
+    const { engine, gate } = gatedEngine();
+    h = await startHarness({ engine });
+    const file = h.slack.addFile(await photo(5), { name: 'p.png', mimetype: 'image/png' });
+    await h.events.appMention({ text: 'make it snowy', files: [file] });
+    await gate.reached();
+    await h.bot.idle();
+    h.slack.failNext('chat.postMessage', 'invalid_blocks');
+    gate.open();
+    const result = await waitForResult(h.slack, 2);
+    const [refused, accepted] = h.slack.calls('chat.postMessage').slice(-2);
+    expect((refused.request.responseBody as { error?: string }).error).toBe('invalid_blocks');
+    expect(accepted.args.blocks).toEqual(refused.args.blocks);
+    expect(imageFileIdOf(result)).toBeDefined();
   });
 });
