@@ -12,6 +12,7 @@ import {
   type GuildMember,
   MessageFlags,
   PermissionFlagsBits,
+  Routes,
   Events,
   GatewayIntentBits,
   ModalBuilder,
@@ -324,6 +325,12 @@ describe('the Discord rules the fake enforces', () => {
     const big = new AttachmentBuilder(Buffer.alloc(101), { name: 'big.png' });
     await expect(interaction.editReply({ files: [big] })).rejects.toThrow(/Request entity too large/);
     expect(discord.violations.map((v) => v.rule)).toEqual(['upload_too_large']);
+  });
+
+  it('refuses a message Discord would refuse with 50035 and says why', async () => {
+    const row = { type: 1, components: [{ type: 2, style: 1, custom_id: 'x'.repeat(101), label: 'Variation' }] };
+    await expect(client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r', components: [row] } })).rejects.toThrow(/Invalid Form Body/);
+    expect(discord.violations).toMatchObject([{ rule: 'invalid_form_body', detail: expect.stringContaining('custom_id: 101 characters') }]);
   });
 
   it('refuses a second initial response to the same interaction', async () => {

@@ -170,6 +170,22 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     expect(slack.ephemerals).toMatchObject([{ user: slack.user.id, text: 'only you can see this' }]);
   });
 
+  it('refuses blocks and views Slack would refuse and says why', async () => {
+    app.command('/edit', async ({ ack }) => ack());
+    await start();
+    const { triggerId } = await events.slashCommand({});
+    const longButton = [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'x'.repeat(76) } }] }];
+
+    const longTitle = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x'.repeat(25) }, blocks: [] };
+
+    await expect(app.client.chat.postMessage({ channel: slack.channel.id, text: 't', blocks: longButton })).rejects.toThrow(/invalid_blocks/);
+    await expect(app.client.views.open({ trigger_id: triggerId, view: longTitle })).rejects.toThrow(/invalid_arguments/);
+    expect(slack.violations.map((v) => [v.rule, v.detail])).toEqual([
+      ['invalid_blocks', 'blocks[0].elements[0].text: 76 characters (max 75)'],
+      ['invalid_view', 'view.title: 25 characters (max 24)'],
+    ]);
+  });
+
   it('delivers a message shortcut, an app mention with a file and a reaction', async () => {
     const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
     const photoPost = slack.seedMessage({ text: 'look', files: [photo] });

@@ -13,6 +13,7 @@ import {
   type APIUser,
 } from 'discord-api-types/v10';
 import type { InteractionRegistry, FakeInteraction } from './discord-interactions.ts';
+import { messageProblems, modalProblems, threadNameProblems } from './discord-limits.ts';
 import { isDmChannel, LOADING_FLAG, type DiscordState } from './discord-state.ts';
 import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
 
@@ -30,6 +31,7 @@ export type ViolatedRule =
   | 'interaction_already_acknowledged'
   | 'interaction_token_expired'
   | 'upload_too_large'
+  | 'invalid_form_body'
   | 'unknown_interaction';
 
 export interface RuleViolation {
@@ -152,8 +154,8 @@ function interactionCallback(ctx: DiscordRestContext, req: RecordedRequest, id: 
     return error(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
   }
   const body = bodyOf(req) as { type: InteractionResponseType; data?: MessageBody & { flags?: number } };
-  const tooLarge = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit);
-  if (tooLarge) return tooLarge;
+  const refused = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ?? invalidForm(ctx, req, callbackProblems(body, req.files.length));
+  if (refused) return refused;
   interaction.response = { type: body.type, data: body.data, atMs: ctx.state.now() };
   const message = applyCallback(ctx, req, interaction, body);
   if (req.query.get('with_response') === 'true') {
@@ -164,6 +166,12 @@ function interactionCallback(ctx: DiscordRestContext, req: RecordedRequest, id: 
   }
   // A 204 carrying a JSON content type makes @discordjs/rest parse an empty body and throw.
   return { status: 204 };
+}
+
+function callbackProblems(body: { type: InteractionResponseType; data?: Record<string, unknown> }, fileCount: number): string[] {
+  if (body.type === InteractionResponseType.Modal) return modalProblems(body.data ?? {});
+  const carriesMessage = body.type === InteractionResponseType.ChannelMessageWithSource || body.type === InteractionResponseType.UpdateMessage;
+  return carriesMessage ? messageProblems(body.data ?? {}, fileCount) : [];
 }
 
 function applyCallback(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction, body: { type: InteractionResponseType; data?: MessageBody & { flags?: number } }): APIMessage | undefined {
@@ -212,8 +220,8 @@ function messageIdOf(interaction: FakeInteraction, pathId: string): string | und
 }
 
 function followUp(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction): Reply {
-  const tooLarge = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit);
-  if (tooLarge) return tooLarge;
+  const refused = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  if (refused) return refused;
   return ok(interactionMessage(ctx, req, interaction, bodyOf(req) as MessageBody));
 }
 
@@ -234,8 +242,8 @@ function interactionMessage(ctx: DiscordRestContext, req: RecordedRequest, inter
 
 function postChannelMessage(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
   if (!ctx.state.channels.has(channelId)) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
-  const tooLarge = oversizedUpload(ctx, req, ctx.rules.uploadLimitBytes);
-  if (tooLarge) return tooLarge;
+  const refused = oversizedUpload(ctx, req, ctx.rules.uploadLimitBytes) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  if (refused) return refused;
   const data = bodyOf(req) as MessageBody;
   const reference = data.message_reference?.message_id;
   return ok(ctx.state.createMessage({
@@ -250,8 +258,8 @@ function postChannelMessage(ctx: DiscordRestContext, req: RecordedRequest, chann
 function editMessage(ctx: DiscordRestContext, req: RecordedRequest, messageId: string | undefined, uploadLimitBytes: number): Reply {
   const existing = messageId === undefined ? undefined : ctx.state.message(messageId);
   if (!existing || messageId === undefined) return unknownMessage();
-  const tooLarge = oversizedUpload(ctx, req, uploadLimitBytes);
-  if (tooLarge) return tooLarge;
+  const refused = oversizedUpload(ctx, req, uploadLimitBytes) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  if (refused) return refused;
   const data = bodyOf(req) as MessageBody;
   const flags = data.flags === undefined ? (existing.flags ?? 0) & ~LOADING_FLAG : data.flags;
   return ok(ctx.state.editMessage(messageId, {
@@ -269,12 +277,14 @@ function listMessages(ctx: DiscordRestContext, req: RecordedRequest, channelId: 
   if (!ctx.state.channels.has(channelId)) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
   const limit = Number(req.query.get('limit') ?? 50);
   // Discord lists newest first.
-  return ok(ctx.state.messagesIn(channelId).reverse().slice(0, limit));
+  return ok(ctx.state.messagesIn(channelId).filter((m) => messageInChannel(ctx, channelId, m.id)).reverse().slice(0, limit));
 }
 
+/** Ephemeral messages exist only for their interaction's webhook; channel routes cannot see them. */
 function messageInChannel(ctx: DiscordRestContext, channelId: string, messageId: string): APIMessage | undefined {
   const message = ctx.state.message(messageId);
-  return message?.channel_id === channelId ? message : undefined;
+  const ephemeral = ((message?.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
+  return message?.channel_id === channelId && !ephemeral ? message : undefined;
 }
 
 /** Only the fields a bot may set; everything else (id, author, timestamps) stays the fake's. */
@@ -296,6 +306,8 @@ function threadFromMessage(ctx: DiscordRestContext, req: RecordedRequest, channe
   if (!message) return unknownMessage();
   if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
   if (ctx.state.channels.has(messageId)) return error(400, RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage, 'A thread has already been created for this message');
+  const badName = invalidForm(ctx, req, threadNameProblems((req.json as { name?: string } | undefined)?.name));
+  if (badName) return badName;
   // Discord gives a thread started from a message that message's id.
   const thread = newThread(ctx, parent, messageId, req.json as { name: string; auto_archive_duration?: number }, ChannelType.PublicThread);
   ctx.state.editMessage(messageId, { thread, flags: (message.flags ?? 0) | MessageFlags.HasThread });
@@ -307,6 +319,8 @@ function threadWithoutMessage(ctx: DiscordRestContext, req: RecordedRequest, cha
   if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
   if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
   const body = req.json as { name: string; type?: number; auto_archive_duration?: number };
+  const badName = invalidForm(ctx, req, threadNameProblems(body?.name));
+  if (badName) return badName;
   return { status: 201, body: newThread(ctx, parent, ctx.state.snowflake(), body, body.type ?? ChannelType.PrivateThread) };
 }
 
@@ -373,6 +387,13 @@ function oversizedUpload(ctx: DiscordRestContext, req: RecordedRequest, limitByt
   if (!big) return undefined;
   violate(ctx, req, 'upload_too_large', `${big.filename} is ${big.data.length} bytes (limit ${limitBytes})`);
   return error(413, RESTJSONErrorCodes.RequestEntityTooLarge, 'Request entity too large');
+}
+
+/** Discord answers 50035 with the problems under `errors`; the fake lists them readably. */
+function invalidForm(ctx: DiscordRestContext, req: RecordedRequest, problems: string[]): Reply | undefined {
+  if (problems.length === 0) return undefined;
+  violate(ctx, req, 'invalid_form_body', problems.join('; '));
+  return { status: 400, body: { code: RESTJSONErrorCodes.InvalidFormBodyOrContentType, message: `Invalid Form Body: ${problems.join('; ')}`, errors: { _errors: problems.map((message) => ({ code: 'INVALID', message })) } } };
 }
 
 function userOf(interaction: FakeInteraction): APIUser | undefined {

@@ -140,7 +140,15 @@ export class LoopbackServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const recorded = await readRequest(req, ++this.seq);
+    const seq = ++this.seq;
+    let recorded: RecordedRequest;
+    try {
+      recorded = await readRequest(req, seq);
+    } catch (error) {
+      // A body the platform would refuse (bad JSON, broken multipart): answer 400 rather than crash the fake.
+      writeReply(res, { status: 400, body: { message: `fake could not parse the body: ${(error as Error).message}` } }, false);
+      return;
+    }
     let reply: Reply;
     try {
       reply = this.faultFor(recorded) ?? (await this.dispatch(recorded));

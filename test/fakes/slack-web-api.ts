@@ -5,6 +5,7 @@
 import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
 import { randomBytes } from 'node:crypto';
 import { contentTypeFromName } from './mime.ts';
+import { blocksProblems, viewProblems } from './slack-limits.ts';
 import type { SlackFile, SlackMessage, SlackState, SlackUser } from './slack-state.ts';
 
 export interface SlackRules {
@@ -26,7 +27,7 @@ export const DEFAULT_SLACK_RULES: SlackRules = {
 };
 
 export interface SlackViolation {
-  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id' | 'ack_late' | 'response_url_expired' | 'response_url_overused';
+  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id' | 'ack_late' | 'response_url_expired' | 'response_url_overused' | 'invalid_blocks' | 'invalid_view';
   readonly detail: string;
   /** `seq` of the request that broke the rule; absent for a late ack (that is a response, not a request). */
   readonly requestSeq?: number;
@@ -50,7 +51,10 @@ type Method = (args: Args, req: RecordedRequest) => Args;
 
 /** Thrown by a method to answer `{ ok: false, error }` with HTTP 200, as Slack does for most failures. */
 class SlackMethodError extends Error {
-  constructor(readonly code: string) {
+  constructor(
+    readonly code: string,
+    readonly messages: string[] = [],
+  ) {
     super(code);
   }
 }
@@ -114,13 +118,28 @@ function callMethod(ctx: SlackApiContext, methods: Record<string, Method>, name:
   try {
     return { status: 200, body: { ok: true, ...method(args, req) } };
   } catch (error) {
-    if (error instanceof SlackMethodError) return failed(error.code);
+    if (error instanceof SlackMethodError) return failed(error.code, error.messages);
     throw error;
   }
 }
 
-function failed(code: string): Reply {
-  return { status: 200, body: { ok: false, error: code } };
+function failed(code: string, messages: string[] = []): Reply {
+  return { status: 200, body: { ok: false, error: code, ...(messages.length > 0 ? { response_metadata: { messages } } : {}) } };
+}
+
+/** Refuses blocks Slack would refuse, recording the violation so a test can see what broke. */
+function checkBlocks(ctx: SlackApiContext, req: RecordedRequest, args: Args): void {
+  const problems = blocksProblems(args.blocks, 50);
+  if (problems.length === 0) return;
+  ctx.violations.push({ rule: 'invalid_blocks', detail: problems.join('; '), requestSeq: req.seq });
+  throw new SlackMethodError('invalid_blocks', problems);
+}
+
+function checkView(ctx: SlackApiContext, req: RecordedRequest, view: unknown): void {
+  const problems = viewProblems(view);
+  if (problems.length === 0) return;
+  ctx.violations.push({ rule: 'invalid_view', detail: problems.join('; '), requestSeq: req.seq });
+  throw new SlackMethodError('invalid_arguments', problems);
 }
 
 function slackMethods(ctx: SlackApiContext): Record<string, Method> {
@@ -141,14 +160,17 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     'auth.test': () => ({ url: 'https://fake.slack.com/', team: 'Fake Team', user: ctx.botUser.name, team_id: state.teamId, user_id: ctx.botUser.id, bot_id: ctx.botId, is_enterprise_install: false }),
     'apps.connections.open': () => ({ url: ctx.socketModeUrl() }),
 
-    'chat.postMessage': (args) => {
+    'chat.postMessage': (args, req) => {
       const channel = channelOf(args);
       requireContent(args);
+      checkBlocks(ctx, req, args);
       const message = state.addMessage({ channel, text: String(args.text ?? ''), ...blocksOf(args), ...bot, ...threadOf(args) });
       return { channel, ts: message.ts, message };
     },
-    'chat.update': (args) => {
+    'chat.update': (args, req) => {
       const message = messageOf(args);
+      if (message.user !== ctx.botUser.id) throw new SlackMethodError('cant_update_message');
+      checkBlocks(ctx, req, args);
       if (args.text !== undefined) message.text = String(args.text);
       if (args.blocks !== undefined) message.blocks = blocksOf(args).blocks;
       message.edited = { user: ctx.botUser.id, ts: state.ts() };
@@ -156,12 +178,14 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     },
     'chat.delete': (args) => {
       const message = messageOf(args);
+      if (message.user !== ctx.botUser.id) throw new SlackMethodError('cant_delete_message');
       state.deleteMessage(message.channel, message.ts);
       return { channel: message.channel, ts: message.ts };
     },
-    'chat.postEphemeral': (args) => {
+    'chat.postEphemeral': (args, req) => {
       const channel = channelOf(args);
       requireContent(args);
+      checkBlocks(ctx, req, args);
       if (!state.users.has(String(args.user))) throw new SlackMethodError('user_not_found');
       const message_ts = state.ts();
       state.ephemerals.push({ channel, user: String(args.user), text: args.text as string | undefined, ...blocksOf(args), ...threadOf(args), message_ts });
@@ -170,13 +194,16 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
 
     'views.open': (args, req) => {
       checkTrigger(ctx, req, String(args.trigger_id ?? ''));
+      checkView(ctx, req, args.view);
       return { view: storeView(ctx, req, args.view as Args, String(args.trigger_id)) };
     },
     'views.push': (args, req) => {
       checkTrigger(ctx, req, String(args.trigger_id ?? ''));
+      checkView(ctx, req, args.view);
       return { view: storeView(ctx, req, args.view as Args, String(args.trigger_id)) };
     },
-    'views.update': (args) => {
+    'views.update': (args, req) => {
+      checkView(ctx, req, args.view);
       const stored = [...state.views.values()].find((v) => v.id === args.view_id || (args.external_id !== undefined && v.view.external_id === args.external_id));
       if (!stored) throw new SlackMethodError('not_found');
       stored.view = { ...stored.view, ...(args.view as Args) };
@@ -189,7 +216,10 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       ctx.state.pendingUploads.set(fileId, { filename: String(args.filename), length: Number(args.length), alt_text: args.alt_text as string | undefined });
       return { upload_url: `${ctx.server.origin}/upload/v1/${fileId}`, file_id: fileId };
     },
-    'files.completeUploadExternal': (args) => completeUploads(ctx, args),
+    'files.completeUploadExternal': (args, req) => {
+      checkBlocks(ctx, req, args);
+      return completeUploads(ctx, args);
+    },
     'files.info': (args) => {
       const file = state.file(String(args.file));
       if (!file) throw new SlackMethodError('file_not_found');

@@ -1,0 +1,67 @@
+/**
+ * Block Kit and view limits Slack enforces, so blocks or a modal the real API would refuse (invalid_blocks,
+ * invalid_arguments) are refused by the fake too. Each check returns readable problems; none means valid.
+ */
+
+interface Element {
+  type?: string;
+  action_id?: string;
+  block_id?: string;
+  value?: string;
+  text?: { text?: string } | string;
+  elements?: Element[];
+  accessory?: Element;
+  element?: Element;
+  image_url?: string;
+  slack_file?: unknown;
+}
+
+export function blocksProblems(blocks: unknown, maxBlocks: number): string[] {
+  if (blocks === undefined) return [];
+  if (!Array.isArray(blocks)) return ['blocks: not an array'];
+  const problems: string[] = [];
+  if (blocks.length > maxBlocks) problems.push(`blocks: ${blocks.length} (max ${maxBlocks})`);
+  (blocks as Element[]).forEach((block, i) => problems.push(...blockProblems(block, `blocks[${i}]`)));
+  return problems;
+}
+
+export function viewProblems(view: unknown): string[] {
+  if (typeof view !== 'object' || view === null) return ['view: missing'];
+  const v = view as { type?: string; title?: { text?: string }; submit?: { text?: string }; close?: { text?: string }; callback_id?: string; private_metadata?: string; blocks?: unknown };
+  const problems = [
+    ...maxLength(v.title?.text, 24, 'view.title'),
+    ...maxLength(v.submit?.text, 24, 'view.submit'),
+    ...maxLength(v.close?.text, 24, 'view.close'),
+    ...maxLength(v.callback_id, 255, 'view.callback_id'),
+    ...maxLength(v.private_metadata, 3000, 'view.private_metadata'),
+    ...blocksProblems(v.blocks ?? [], 100),
+  ];
+  if (v.type === 'modal' && !v.title?.text) problems.push('view.title: required for a modal');
+  return problems;
+}
+
+function blockProblems(block: Element, path: string): string[] {
+  const problems = [...maxLength(block.block_id, 255, `${path}.block_id`)];
+  if (block.type === 'section') problems.push(...maxLength(textOf(block.text), 3000, `${path}.text`));
+  if (block.type === 'actions' && (block.elements?.length ?? 0) > 25) problems.push(`${path}.elements: ${block.elements?.length} (max 25)`);
+  if (block.type === 'image' && !block.image_url && !block.slack_file) problems.push(`${path}: an image block needs image_url or slack_file`);
+  const elements = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : []), ...(block.element ? [block.element] : [])];
+  elements.forEach((element, i) => problems.push(...elementProblems(element, `${path}.elements[${i}]`)));
+  return problems;
+}
+
+function elementProblems(element: Element, path: string): string[] {
+  const problems = [...maxLength(element.action_id, 255, `${path}.action_id`)];
+  if (element.type === 'button') {
+    problems.push(...maxLength(textOf(element.text), 75, `${path}.text`), ...maxLength(element.value, 2000, `${path}.value`));
+  }
+  return problems;
+}
+
+function textOf(text: Element['text']): string | undefined {
+  return typeof text === 'string' ? text : text?.text;
+}
+
+function maxLength(value: string | undefined, max: number, path: string): string[] {
+  return value !== undefined && value.length > max ? [`${path}: ${value.length} characters (max ${max})`] : [];
+}
