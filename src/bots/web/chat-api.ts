@@ -1,0 +1,165 @@
+/**
+ * What the page can ask for, as plain functions of (user, input): send a typed command with an
+ * optional photo, press a button, react, submit the remix form, load the scrollback, fetch an image.
+ * Each one translates to a core command and back; the core decides everything.
+ */
+import { randomBytes } from 'node:crypto';
+import type { BotCore, CommandContext, ImageInput, Reply, UserRef } from '../../commands/index.ts';
+import { RfeditError, UserInputError } from '../../errors.ts';
+import { sniffImageMime } from '../../jobs/image-store.ts';
+import { cardFromRecord, REACTIONS } from './cards.ts';
+import type { JobCard } from './cards.ts';
+import { HttpError } from './http-io.ts';
+import { WEB_CHANNEL_ID, webContext } from './identity.ts';
+import type { LiveHub } from './live-hub.ts';
+import { helpText, parseChatInput } from './parse-command.ts';
+import type { Transcript, TranscriptEntry } from './transcript.ts';
+
+/** A reply as the page shows it: ephemeral ones only to the asker, under the message that caused them. */
+export interface WireReply {
+  text: string;
+  ephemeral: boolean;
+  code?: string;
+  jobId?: string;
+  threadId: string;
+  requestInput?: Reply['requestInput'];
+}
+
+export interface ApiResult {
+  reply: WireReply;
+  /** The user message, when it started a job (it joins the scrollback). */
+  message?: TranscriptEntry;
+  /** The job it started, as it stands now; live updates follow over the socket. */
+  card?: JobCard;
+}
+
+export interface ChatApiDeps {
+  core: BotCore;
+  transcript: Transcript;
+  hub: LiveHub;
+  nextSeq: () => number;
+  now?: () => number;
+}
+
+/** How much scrollback a page load gets. */
+const TRANSCRIPT_LIMIT = 200;
+const MESSAGE_ID = /^[A-Za-z0-9_-]{1,40}$/;
+
+export function createChatApi(deps: ChatApiDeps) {
+  const { core, transcript, hub, nextSeq } = deps;
+  const now = deps.now ?? Date.now;
+
+  /** Runs one command for the user and records what it started. `threadId` undefined = a new thread. */
+  async function run(user: UserRef, text: string, threadId: string | undefined, produce: (ctx: CommandContext) => Promise<Reply>): Promise<ApiResult> {
+    const messageId = newMessageId();
+    const thread = threadId === undefined ? messageId : checkThreadId(threadId);
+    const reply = await userMistakesAsReplies(() => produce(webContext(user, thread)));
+    const removed = (reply.deleteMessages ?? []).filter((ref) => ref.platform === 'web').map((ref) => ref.messageId);
+    if (removed.length > 0) hub.sendTo(user.id, { type: 'remove', messageIds: removed });
+    const wire: WireReply = { text: reply.text, ephemeral: reply.ephemeral, threadId: thread, ...pick(reply, 'code', 'jobId', 'requestInput') };
+    const job = reply.jobId === undefined || reply.ephemeral ? null : core.getJob(reply.jobId);
+    if (!job) return { reply: wire };
+    // A new job: the card's id is the job id, so a later delete names it and the page removes it.
+    core.recordMessage(job.id, { role: 'status', platform: 'web', channelId: WEB_CHANNEL_ID, threadId: thread, messageId: job.id });
+    const message: TranscriptEntry = { messageId, threadId: thread, userId: user.id, text, jobId: job.id, at: now() };
+    transcript.add(message);
+    return { reply: wire, message, card: cardFromRecord(job, core.queue.position(job.id), core, nextSeq()) };
+  }
+
+  return {
+    /** A line typed in the composer, with the attached photo if any. */
+    send(user: UserRef, text: string, attachment: ImageInput | null): Promise<ApiResult> {
+      return run(user, text.trim(), undefined, async (ctx) => {
+        const input = parseChatInput(text, attachment);
+        if (input.kind === 'help') return { text: helpText(), ephemeral: true };
+        return core.dispatch(input, ctx);
+      });
+    },
+
+    /** A button under a job (its signed id came from a card). */
+    action(user: UserRef, actionId: string, threadId: string): Promise<ApiResult> {
+      const name = core.codec.decode(actionId)?.action ?? 'button';
+      return run(user, `${name[0].toUpperCase()}${name.slice(1)}`, threadId, (ctx) => core.handleAction(actionId, ctx));
+    },
+
+    /** 🔁 asks for a variation; ❌ cancels a waiting or running job and deletes a finished one (as on Discord). */
+    react(user: UserRef, jobId: string, emoji: string, threadId: string): Promise<ApiResult> {
+      return run(user, emoji, threadId, async (ctx) => {
+        if (emoji === REACTIONS.variation) return core.dispatch({ kind: 'variation', jobId }, ctx);
+        if (emoji !== REACTIONS.remove) throw new UserInputError('reaction_unknown', `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`);
+        const status = core.getJob(jobId)?.status;
+        const pending = status === 'queued' || status === 'running';
+        return core.dispatch({ kind: pending ? 'cancel' : 'delete', jobId }, ctx);
+      });
+    },
+
+    /** The remix form's submit (opened by a Remix button's `requestInput`). */
+    remix(user: UserRef, jobId: string, prompt: string | undefined, strength: number | undefined, threadId: string): Promise<ApiResult> {
+      return run(user, `Remix: ${prompt ?? ''}${strength === undefined ? '' : ` --strength ${strength}`}`.trim(), threadId, (ctx) =>
+        core.dispatch({ kind: 'remix', jobId, ...(prompt === undefined ? {} : { prompt }), ...(strength === undefined ? {} : { strength }) }, ctx),
+      );
+    },
+
+    /**
+     * The user's scrollback with every job as it stands now, including jobs that finished while the
+     * page was closed or the server was down; showing them counts as delivering them.
+     */
+    scrollback(user: UserRef): { messages: TranscriptEntry[]; cards: JobCard[] } {
+      const messages = transcript.forUser(user.id, TRANSCRIPT_LIMIT);
+      const cards: JobCard[] = [];
+      for (const message of messages) {
+        const job = core.getJob(message.jobId);
+        if (!job || job.deleted) continue;
+        cards.push(cardFromRecord(job, core.queue.position(job.id), core, nextSeq()));
+        const finished = job.status === 'done' || job.status === 'failed' || job.status === 'cancelled';
+        if (finished && job.deliveredAt === null) core.markDelivered(job.id);
+      }
+      return { messages, cards };
+    },
+
+    /** A job's source or result, for a user who may see the job (the `info` command decides who may). */
+    async image(user: UserRef, jobId: string, which: 'source' | 'result'): Promise<{ mime: string; bytes: Uint8Array }> {
+      const check = await core.dispatch({ kind: 'info', jobId }, webContext(user, jobId));
+      const job = check.code === undefined ? core.getJob(jobId) : null;
+      if (!job) throw new HttpError(404, check.code ?? 'job_not_found', check.text);
+      const hash = which === 'result' ? job.result?.hash : job.sourceHash;
+      if (hash === undefined) throw new HttpError(404, 'no_result', 'That edit has no result yet.');
+      const bytes = await userMistakesAsHttp(() => core.readImage({ hash }));
+      return { mime: sniffImageMime(bytes) ?? 'application/octet-stream', bytes };
+    },
+  };
+}
+
+export type ChatApi = ReturnType<typeof createChatApi>;
+
+/** The core never throws for user mistakes; the page's own parsing can, and is answered the same way. */
+async function userMistakesAsReplies(produce: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await produce();
+  } catch (error) {
+    if (error instanceof UserInputError) return { text: error.userMessage, ephemeral: true, code: error.code };
+    throw error;
+  }
+}
+
+async function userMistakesAsHttp<T>(produce: () => Promise<T>): Promise<T> {
+  try {
+    return await produce();
+  } catch (error) {
+    if (error instanceof RfeditError) throw new HttpError(404, error.code, error.userMessage);
+    throw error;
+  }
+}
+
+function checkThreadId(threadId: string): string {
+  if (!MESSAGE_ID.test(threadId)) throw new HttpError(400, 'bad_request', 'That thread does not exist here. Please reload the page.');
+  return threadId;
+}
+
+function newMessageId(): string {
+  return randomBytes(9).toString('base64url');
+}
+
+function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Partial<Pick<T, K>> {
+  return Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<Pick<T, K>>;
+}
