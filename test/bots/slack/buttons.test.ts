@@ -1,19 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { gatedEngine } from '../../jobs/fixtures/test-engines.ts';
-import { buttonsOf, imageFileIdOf, messageWithButton, photo, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { buttonsOf, finishedEdit, imageFileIdOf, jobIdOf, messageWithButton, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 import sharp from 'sharp';
 
 let h: Harness;
 afterEach(async () => h?.close());
 
-/** A finished edit by the default user, started by a mention; returns its result message. */
-async function finishedEdit(harness: Harness, prompt = 'make it snowy --strength 0.5') {
-  const file = harness.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
-  await harness.events.appMention({ text: prompt, files: [file] });
-  const result = await waitForResult(harness.slack);
-  await harness.bot.idle();
-  return { result, jobId: harness.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId };
-}
 
 function click(harness: Harness, message: Parameters<Harness['events']['blockActions']>[0]['message'], label: string, user = harness.slack.user) {
   const button = buttonsOf(message).find((b) => b.label === label);
@@ -24,29 +15,29 @@ function click(harness: Harness, message: Parameters<Harness['events']['blockAct
 describe('result buttons', () => {
   it('Variation queues a new job on the same photo with a new seed, posted in the same thread', async () => {
     h = await startHarness();
-    const { result, jobId } = await finishedEdit(h);
+    const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await click(h, result, 'Variation');
     const variation = await waitForResult(h.slack, 2);
     expect(variation.thread_ts).toBe(result.thread_ts);
-    const child = h.core.getJob(h.core.codec.decode(buttonsOf(variation)[0].actionId)!.jobId)!;
+    const child = h.core.getJob(jobIdOf(h, variation))!;
     expect(child).toMatchObject({ kind: 'variation', parentId: jobId, sourceHash: h.core.getJob(jobId)!.sourceHash });
   });
 
   it('Subtler and Stronger move the strength down and up', async () => {
     h = await startHarness();
-    const { result } = await finishedEdit(h);
+    const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await click(h, result, 'Subtler');
     const subtle = await waitForResult(h.slack, 2);
     await click(h, result, 'Stronger');
     const strong = await waitForResult(h.slack, 3);
-    const strengthOf = (m: typeof result) => h.core.getJob(h.core.codec.decode(buttonsOf(m)[0].actionId)!.jobId)!.strength!;
+    const strengthOf = (m: typeof result) => h.core.getJob(jobIdOf(h, m))!.strength!;
     expect(strengthOf(subtle)).toBeLessThan(0.5);
     expect(strengthOf(strong)).toBeGreaterThan(0.5);
   });
 
   it('Remix opens a modal prefilled with the prompt and strength, and its submission runs a remix', async () => {
     h = await startHarness();
-    const { result, jobId } = await finishedEdit(h);
+    const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
     const clicked = await click(h, result, 'Remix');
     const open = await h.slack.waitForCall('views.open');
     expect(open.args.trigger_id).toBe(clicked.triggerId);
@@ -57,12 +48,12 @@ describe('result buttons', () => {
     await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it rainy' } }, strength: { strength: { type: 'number_input', value: '0.8' } } } });
     const remix = await waitForResult(h.slack, 2);
     expect(remix.thread_ts).toBe(result.thread_ts);
-    expect(h.core.getJob(h.core.codec.decode(buttonsOf(remix)[0].actionId)!.jobId)).toMatchObject({ kind: 'remix', parentId: jobId, prompt: 'make it rainy', strength: 0.8 });
+    expect(h.core.getJob(jobIdOf(h, remix))).toMatchObject({ kind: 'remix', parentId: jobId, prompt: 'make it rainy', strength: 0.8 });
   });
 
   it('Compare posts the photo and the result side by side in the thread', async () => {
     h = await startHarness();
-    const { result } = await finishedEdit(h);
+    const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await click(h, result, 'Compare');
     const post = await h.slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes('Before'));
     expect(post.args.thread_ts).toBe(result.thread_ts);
@@ -73,7 +64,7 @@ describe('result buttons', () => {
 
   it('Info answers only the clicking user', async () => {
     h = await startHarness();
-    const { result } = await finishedEdit(h);
+    const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await click(h, result, 'Info');
     await expect.poll(() => h.slack.ephemerals.at(-1)?.text ?? '').toMatch(/Seed/);
     expect(h.slack.ephemerals.at(-1)?.user).toBe(h.slack.user.id);
@@ -81,7 +72,7 @@ describe('result buttons', () => {
 
   it('Delete by the owner removes the status and result messages', async () => {
     h = await startHarness();
-    const { result, jobId } = await finishedEdit(h);
+    const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
     const jobMessages = h.core.getJob(jobId)!.messages.map((m) => m.messageId);
     await click(h, result, 'Delete');
     await h.slack.waitForCall('chat.delete', () => true, { nth: 2 });
@@ -91,7 +82,7 @@ describe('result buttons', () => {
 
   it('Delete by someone else is refused with an ephemeral message and deletes nothing', async () => {
     h = await startHarness();
-    const { result, jobId } = await finishedEdit(h);
+    const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
     const bob = h.slack.addUser('bob');
     await click(h, result, 'Delete', bob);
     await expect.poll(() => h.slack.ephemerals.find((e) => e.user === bob.id)?.text).toMatch(/Only the person who started this edit/);
@@ -102,12 +93,7 @@ describe('result buttons', () => {
 
 describe('the Cancel button', () => {
   it('stops a running edit and the status message says so, without buttons', async () => {
-    const { engine, gate } = gatedEngine();
-    h = await startHarness({ engine });
-    const file = h.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
-    await h.events.appMention({ text: 'make it snowy', files: [file] });
-    await gate.reached();
-    await h.bot.idle();
+    h = (await runningEdit()).harness;
     const status = messageWithButton(h.slack, 'Cancel')!;
     await click(h, status, 'Cancel');
     await expect.poll(() => textOf(h.slack.message(status.channel, status.ts))).toMatch(/Cancelled/);
@@ -120,10 +106,10 @@ describe('the Cancel button', () => {
 describe('after a restart', () => {
   it('buttons posted before the restart still work', async () => {
     h = await startHarness();
-    const { result, jobId } = await finishedEdit(h);
+    const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await h.restart();
     await click(h, result, 'Variation');
     const variation = await waitForResult(h.slack, 2);
-    expect(h.core.getJob(h.core.codec.decode(buttonsOf(variation)[0].actionId)!.jobId)?.parentId).toBe(jobId);
+    expect(h.core.getJob(jobIdOf(h, variation))?.parentId).toBe(jobId);
   });
 });

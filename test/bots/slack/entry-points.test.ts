@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, imageFileIdOf, photo, photoMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { buttonsOf, imageFileIdOf, jobIdOf, photo, photoMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -38,7 +38,7 @@ describe('/edit', () => {
     expect(h.slack.fileData(imageFileIdOf(result)!)).toEqual(await photo(9));
     expect(h.slack.calls('files.getUploadURLExternal')).toHaveLength(1);
     expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(1);
-    expect(h.core.getJob(h.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId)?.params.strength).toBe(0.6);
+    expect(h.core.getJob(jobIdOf(h, result))?.params.strength).toBe(0.6);
     expect(h.slack.violations).toEqual([]);
   });
 });
@@ -55,7 +55,7 @@ describe('the "Edit this image" shortcut', () => {
 
     const result = await waitForResult(h.slack);
     expect(result.thread_ts).toBe(message.ts);
-    const jobId = h.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId;
+    const jobId = jobIdOf(h, result);
     expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it night', strength: 0.4 });
   });
 
@@ -78,7 +78,7 @@ describe('mentions', () => {
     const result = await waitForResult(h.slack);
     expect(result.thread_ts).toBe(message.ts);
     expect(textOf(result)).toContain(`<@${h.slack.user.id}>`);
-    const jobId = h.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId;
+    const jobId = jobIdOf(h, result);
     expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it snowy', strength: 0.7 });
   });
 

@@ -10,7 +10,7 @@ import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
 import type { EditEngine, EditProgress, EditRequest, EditResult } from '../../../src/engine/types.ts';
 import { createSlackBot, type SlackBot, type SlackBotOptions } from '../../../src/bots/slack/index.ts';
 import { FakeSlack, type SlackEvents, type SlackFile, type SlackMessage, type SlackUser } from '../../fakes/slack.ts';
-import { TestEngine, type TestEngineOptions } from '../../jobs/fixtures/test-engines.ts';
+import { gatedEngine, TestEngine, type StepGate, type TestEngineOptions } from '../../jobs/fixtures/test-engines.ts';
 
 export const SECRET = 'slack-adapter-test-secret-0123456789';
 
@@ -133,4 +133,33 @@ export async function waitForResult(slack: FakeSlack, nth = 1): Promise<SlackMes
   const call = await slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks ?? '').includes('Variation'), { nth });
   const ts = (call.request.responseBody as { ts: string }).ts;
   return slack.message(String(call.args.channel), ts)!;
+}
+
+/** The job behind a message, read from its signed buttons. */
+export function jobIdOf(harness: Harness, message: SlackMessage): string {
+  return harness.core.codec.decode(buttonsOf(message)[0].actionId)!.jobId;
+}
+
+/** The default user mentions the bot with a fresh photo. */
+export async function mentionWithPhoto(harness: Harness, text = 'make it snowy'): Promise<SlackMessage> {
+  const file = harness.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
+  return (await harness.events.appMention({ text, files: [file] })).message;
+}
+
+/** A finished edit started by a mention; its result message and job id, with every event shown. */
+export async function finishedEdit(harness: Harness, text?: string): Promise<{ result: SlackMessage; jobId: string }> {
+  await mentionWithPhoto(harness, text);
+  const result = await waitForResult(harness.slack);
+  await harness.bot.idle();
+  return { result, jobId: jobIdOf(harness, result) };
+}
+
+/** A harness on a gated engine with one edit inside its first step and its status message shown. */
+export async function runningEdit(options: HarnessOptions = {}): Promise<{ harness: Harness; gate: StepGate }> {
+  const { engine, gate } = gatedEngine();
+  const harness = await startHarness({ ...options, engine });
+  await mentionWithPhoto(harness);
+  await gate.reached();
+  await harness.bot.idle();
+  return { harness, gate };
 }

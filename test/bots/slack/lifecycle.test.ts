@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoEngine } from '../../../src/engine/index.ts';
-import { gatedEngine } from '../../jobs/fixtures/test-engines.ts';
-import { buttonsOf, imageFileIdOf, messageWithButton, photo, PngResultEngine, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { buttonsOf, imageFileIdOf, messageWithButton, photo, PngResultEngine, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -31,12 +30,7 @@ describe('Socket Mode', () => {
 
 describe('the status message', () => {
   it('is edited in place through a restart: the resumed job updates the same message', async () => {
-    const first = gatedEngine();
-    h = await startHarness({ engine: first.engine });
-    const file = h.slack.addFile(await photo(6), { name: 'p.png', mimetype: 'image/png' });
-    await h.events.appMention({ text: 'make it snowy', files: [file] });
-    await first.gate.reached();
-    await h.bot.idle();
+    h = (await runningEdit()).harness;
     const status = messageWithButton(h.slack, 'Cancel')!;
 
     await h.restart(new PngResultEngine(await photo(9)));

@@ -1,16 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, photo, startHarness, waitForResult, type Harness } from './harness.ts';
+import { finishedEdit, jobIdOf, startHarness, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
-
-async function finishedEdit(harness: Harness) {
-  const file = harness.slack.addFile(await photo(4), { name: 'p.png', mimetype: 'image/png' });
-  await harness.events.appMention({ text: 'make it snowy', files: [file] });
-  const result = await waitForResult(harness.slack);
-  await harness.bot.idle();
-  return { result, jobId: harness.core.codec.decode(buttonsOf(result)[0].actionId)!.jobId };
-}
 
 describe('reactions on a result', () => {
   it(':repeat: makes a variation in the same thread', async () => {
@@ -19,7 +11,7 @@ describe('reactions on a result', () => {
     await h.events.reactionAdded({ reaction: 'repeat', message: result });
     const variation = await waitForResult(h.slack, 2);
     expect(variation.thread_ts).toBe(result.thread_ts);
-    expect(h.core.getJob(h.core.codec.decode(buttonsOf(variation)[0].actionId)!.jobId)).toMatchObject({ kind: 'variation', parentId: jobId });
+    expect(h.core.getJob(jobIdOf(h, variation))).toMatchObject({ kind: 'variation', parentId: jobId });
   });
 
   it(':x: by the owner deletes the result', async () => {

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { gatedEngine } from '../../jobs/fixtures/test-engines.ts';
-import { imageFileIdOf, photo, photoMessage, startHarness, waitForResult, type Harness } from './harness.ts';
+import { imageFileIdOf, mentionWithPhoto, photo, photoMessage, runningEdit, startHarness, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -26,8 +25,7 @@ describe('the Web API', () => {
     // web-api waits Retry-After, then its own backoff; the backoff is shortened so the test stays fast.
     h = await startHarness({ bot: { retryConfig: { retries: 2, minTimeout: 10, maxTimeout: 10 } } });
     h.slack.rateLimitNext('chat.postMessage', { retryAfterS: 0 });
-    const file = h.slack.addFile(await photo(5), { name: 'p.png', mimetype: 'image/png' });
-    await h.events.appMention({ text: 'make it snowy', files: [file] });
+    await mentionWithPhoto(h);
     await waitForResult(h.slack);
     const posts = h.slack.calls('chat.postMessage');
     expect(posts[0].request.status).toBe(429);
@@ -86,8 +84,7 @@ describe('allowlists', () => {
 
   it('a workspace not on the list is refused', async () => {
     h = await startHarness({ bot: { allowedWorkspaces: ['T_OTHER'] } });
-    const file = h.slack.addFile(await photo(5), { name: 'p.png', mimetype: 'image/png' });
-    await h.events.appMention({ text: 'make it snowy', files: [file] });
+    await mentionWithPhoto(h);
     await expect.poll(() => h.slack.ephemerals.at(-1)?.text).toMatch(/not enabled for this workspace/);
     expect(h.slack.requests.filter((r) => r.path.startsWith('/files/'))).toHaveLength(0);
   });
@@ -95,12 +92,9 @@ describe('allowlists', () => {
 
 describe('image blocks', () => {
   it('a result refused with invalid_blocks (file still processing) is posted again', async () => {
-    const { engine, gate } = gatedEngine();
-    h = await startHarness({ engine });
-    const file = h.slack.addFile(await photo(5), { name: 'p.png', mimetype: 'image/png' });
-    await h.events.appMention({ text: 'make it snowy', files: [file] });
-    await gate.reached();
-    await h.bot.idle();
+    const running = await runningEdit();
+    h = running.harness;
+    const { gate } = running;
     h.slack.failNext('chat.postMessage', 'invalid_blocks');
     gate.open();
     const result = await waitForResult(h.slack, 2);
