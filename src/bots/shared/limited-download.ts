@@ -52,7 +52,7 @@ export function assertWithinLimit(sizeBytes: number, maxBytes: number): void {
 function downloadFailed(error: unknown, limits: DownloadLimits): UserInputError {
   const timedOut = error instanceof Error && (error.name === 'TimeoutError' || (error.cause as Error | undefined)?.name === 'TimeoutError');
   const message = timedOut
-    ? `Downloading that file took longer than ${Math.round(limits.timeoutMs / 1000)} s, so I gave up. Please try a smaller file.`
+    ? `Downloading that file took longer than ${limits.timeoutMs / 1000} s, so I gave up. Please try a smaller file.`
     : 'I could not download that file. Please upload it again.';
   return new UserInputError('download_failed', message, { cause: error });
 }

@@ -3,7 +3,7 @@ import type { APIMessage } from 'discord-api-types/v10';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeActionId } from '../../../src/commands/index.ts';
-import { Harness, buttonId } from './harness.ts';
+import { Harness, buttonId, jobIdOf } from './harness.ts';
 import { gatedPixelEngine } from './pixel-engine.ts';
 
 let world: Harness;
@@ -12,10 +12,6 @@ let first: APIMessage;
 async function editAndWait(prompt = 'make it snowy', strength = 0.6): Promise<APIMessage> {
   world.discord.slashCommand('edit', { image: await world.photo(), prompt, strength });
   return world.result();
-}
-
-function jobIdOf(result: APIMessage): string {
-  return /rfedit-(.+)\.(png|jpg)$/.exec(result.attachments[0]!.filename)![1]!;
 }
 
 describe('result buttons', () => {

@@ -2,8 +2,8 @@
 import { ApplicationCommandOptionType, ChannelType } from 'discord-api-types/v10';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness, buttonLabels, isResultPost } from './harness.ts';
-import { gatedPixelEngine } from './pixel-engine.ts';
+import { Harness, buttonLabels, isResultPost, jobIdOf } from './harness.ts';
+import { PixelEngine, gatedPixelEngine } from './pixel-engine.ts';
 
 let world: Harness | undefined;
 
@@ -37,7 +37,7 @@ describe('the /edit command', () => {
     world = await Harness.start();
     world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'a castle', strength: 0.3, seed: integer(42), steps: integer(3) });
     const result = await world.result();
-    const job = world.core.getJob(/rfedit-(.+)\.png/.exec(result.attachments[0]!.filename)![1]!);
+    const job = world.core.getJob(jobIdOf(result));
     expect(job?.params).toMatchObject({ strength: 0.3, seed: 42, steps: 3 });
   });
 
@@ -102,7 +102,6 @@ describe('the /edit command', () => {
 
 describe('the upload limit', () => {
   it('re-encodes a result that is over the channel’s limit', async () => {
-    const { PixelEngine } = await import('./pixel-engine.ts');
     world = await Harness.start({ engine: new PixelEngine(undefined, { sizePx: 256, noise: true }) });
     const { discord } = world;
     discord.slashCommand('edit', { image: await world.photo(), prompt: 'noise' }, { attachmentSizeLimit: 60_000 });

@@ -106,6 +106,13 @@ export class Harness {
   }
 }
 
+/** The job behind a result message: its file is named after the job. */
+export function jobIdOf(result: APIMessage): string {
+  const match = /^rfedit-(.+)\.(png|jpg|webp|gif)$/.exec(result.attachments[0]?.filename ?? '');
+  if (!match) throw new Error(`message ${result.id} carries no result file`);
+  return match[1]!;
+}
+
 export function isResultPost(r: RecordedRequest): boolean {
   return r.method === 'POST' && /^\/api\/v10\/channels\/\d+\/messages$/.test(r.path) && r.files.some((f) => f.filename.startsWith('rfedit-'));
 }

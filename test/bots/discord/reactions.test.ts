@@ -1,14 +1,10 @@
 /** 🔁 and ❌ on the bot's messages, including messages the client never cached (posted before a restart). */
 import type { APIMessage } from 'discord-api-types/v10';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Harness, buttonId } from './harness.ts';
+import { Harness, buttonId, jobIdOf } from './harness.ts';
 
 let world: Harness;
 let first: APIMessage;
-
-function jobIdOf(result: APIMessage): string {
-  return /rfedit-(.+)\.(png|jpg)$/.exec(result.attachments[0]!.filename)![1]!;
-}
 
 beforeEach(async () => {
   world = await Harness.start();
