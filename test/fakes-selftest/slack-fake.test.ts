@@ -323,4 +323,23 @@ describe('the fake Slack with a real Bolt app over Socket Mode', () => {
     expect(await clicked.promise).toBe('vary');
     await app.stop();
   });
+
+  it('reconnects when the server asks for a refresh, then keeps delivering', async () => {
+    const app = new App({ ...slack.socketModeAppOptions, logLevel: LogLevel.ERROR });
+    const seen = deferred<string>();
+    app.command('/edit', async ({ ack, body }) => {
+      await ack();
+      seen.resolve(body.text);
+    });
+    await app.start();
+    await slack.socketMode.connections.waitFor(() => true);
+
+    slack.socketMode.requestRefresh();
+    await slack.socketMode.connections.waitFor(() => true, { nth: 2 });
+    await slack.socketEvents().slashCommand({ text: 'after refresh' });
+
+    expect(await seen.promise).toBe('after refresh');
+    expect(slack.calls('apps.connections.open')).toHaveLength(2);
+    await app.stop();
+  });
 });
