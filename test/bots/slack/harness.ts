@@ -87,10 +87,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await stopBoth();
     Object.assign(harness, await build(next));
   };
+  // Every test also checks that the bot kept Slack's rules (acks within 3 s, fresh trigger ids, valid blocks).
   harness.close = async () => {
     await stopBoth();
+    const violations = [...slack.violations];
     if (!options.slack) await slack.close();
     await rm(dataDir, { recursive: true, force: true });
+    if (violations.length > 0) throw new Error(`the bot broke Slack's rules: ${JSON.stringify(violations, null, 2)}`);
   };
   return harness;
 }
