@@ -2,6 +2,7 @@
 import { ApplicationCommandOptionType, ChannelType } from 'discord-api-types/v10';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeDiscord } from '../../fakes/discord.ts';
 import { Harness, buttonLabels, isResultPost, jobIdOf } from './harness.ts';
 import { PixelEngine, gatedPixelEngine } from './pixel-engine.ts';
 
@@ -75,6 +76,24 @@ describe('the /edit command', () => {
     expect(buttonLabels(world.original(sent.id))).toEqual(['Cancel']);
     gate.open();
     await world.result();
+  });
+
+  it('edits the status at most every 2.5 s: four steps in one instant never show the middle ones', async () => {
+    const frozen = () => 1_800_000_000_000;
+    const discord = await FakeDiscord.start({ now: frozen });
+    world = await Harness.start({ discord, now: frozen });
+    try {
+      const sent = discord.slashCommand('edit', { image: await world.photo(), prompt: 'steps' });
+      await world.result();
+      const progressEdits = discord.requests.filter((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /\d+% \(edit\)/.test(r.fields.payload_json ?? ''));
+      const percents = progressEdits.map((r) => /(\d+)%/.exec(r.fields.payload_json!)![1]);
+      // Steps 2 and 3 are throttled; step 1 may also be replaced by step 4 if it had not gone out yet.
+      expect(percents.filter((p) => p !== '25')).toEqual(['100']);
+    } finally {
+      await world.close();
+      world = undefined;
+      await discord.close();
+    }
   });
 
   it('replies in the DM instead of making a thread', async () => {
