@@ -56,16 +56,12 @@ describe('rfedit model check', () => {
   });
 });
 
-describe('rfedit demo generate and start', () => {
+describe('rfedit demo generate', () => {
   it('generates the demo model into a given folder', async () => {
     const dir = join(tempDir(), 'demo');
     expect(await main(['demo', 'generate', dir], capture())).toBe(0);
     expect(existsSync(join(dir, 'transformer', 'model.onnx'))).toBe(true);
   });
 
-  it('start says the bot is not wired yet', async () => {
-    const io = capture();
-    expect(await main(['start'], io)).toBe(1);
-    expect(io.stderrLines[0]).toMatch(/not yet available/);
-  });
+});
 });
