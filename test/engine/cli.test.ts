@@ -62,6 +62,4 @@ describe('rfedit demo generate', () => {
     expect(await main(['demo', 'generate', dir], capture())).toBe(0);
     expect(existsSync(join(dir, 'transformer', 'model.onnx'))).toBe(true);
   });
-
-});
 });
