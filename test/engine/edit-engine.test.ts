@@ -144,5 +144,9 @@ describe('SDEdit', () => {
     expect(result.transformerCalls).toEqual({ invert: 0, edit: 5 });
     expect(fractions.at(-1)).toBe(1);
   });
-});
 
+  it('starts exactly at the requested step even where (N − k)/N·N rounds below N − k', async () => {
+    const result = await engine.edit({ image: photo(), prompt: 'blue', overrides: { method: 'sdedit', steps: 7, start: 3, seed: 8 } });
+    expect(result.transformerCalls.edit).toBe(4);
+  });
+});
