@@ -3,7 +3,7 @@
  * Slack request to a command and back (who is asking, where the answer goes, how a reply is shown,
  * how errors reach the user).
  */
-import type { webApi } from '@slack/bolt';
+import type { types, webApi } from '@slack/bolt';
 import type { BotCore, CommandContext, Reply } from '../../commands/index.ts';
 import { RfeditError, asRfeditError } from '../../errors.ts';
 import { newJobId } from '../../jobs/ids.ts';
@@ -85,6 +85,16 @@ export async function admitted(adapter: SlackAdapter, request: SlackRequest): Pr
   const refusal = refusalFor(adapter, request);
   if (refusal !== null) await adapter.messenger.ephemeral(whereOf(request), request.userId, refusal);
   return refusal === null;
+}
+
+/** Opens a modal (within 3 s of the trigger); if Slack refuses, the user hears why instead of nothing. */
+export async function openModal(adapter: SlackAdapter, request: SlackRequest, triggerId: string, view: types.ModalView): Promise<void> {
+  try {
+    await adapter.client.views.open({ trigger_id: triggerId, view });
+  } catch (error) {
+    adapter.options.logger.warn({ err: error, callbackId: view.callback_id }, 'views.open failed');
+    await adapter.messenger.ephemeral(whereOf(request), request.userId, 'Slack would not open the form (it may have taken too long). Please try again.');
+  }
 }
 
 /** The shared end of all three entry points: photo from Slack, text with inline flags, one edit command. */

@@ -41,6 +41,13 @@ describe('/edit', () => {
     expect(h.core.getJob(jobIdOf(h, result))?.params.strength).toBe(0.6);
     expect(h.slack.violations).toEqual([]);
   });
+
+  it('tells the user when Slack refuses to open the modal', async () => {
+    h = await startHarness();
+    h.slack.failNext('views.open', 'expired_trigger_id');
+    await h.events.slashCommand({ text: 'make it snowy' });
+    await expect.poll(() => h.slack.ephemerals.at(-1)?.text).toMatch(/would not open the form/);
+  });
 });
 
 describe('the "Edit this image" shortcut', () => {

@@ -4,7 +4,7 @@
  * prefilled modal first; Compare is shown here; everything else is a command of the core.
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
-import { answeringErrors, admitted, commandContext, deliverReply, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import { answeringErrors, admitted, commandContext, deliverReply, openModal, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { COMPARE_ARG } from '../blocks.ts';
 import { CALLBACK, readMetadata, readSubmission, remixModal, type RemixModalMetadata, type ViewValues } from '../modals.ts';
 import { showComparison } from '../compare.ts';
@@ -13,7 +13,7 @@ import { showComparison } from '../compare.ts';
 const OUR_ACTION_IDS = /^rf\d+\./;
 
 export function registerButtons(app: App, adapter: SlackAdapter): void {
-  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: OUR_ACTION_IDS }, async ({ ack, body, action, client }) => {
+  app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: OUR_ACTION_IDS }, async ({ ack, body, action }) => {
     await ack();
     const channelId = body.channel?.id ?? (body.container as { channel_id?: string }).channel_id ?? '';
     const message = body.message;
@@ -26,8 +26,7 @@ export function registerButtons(app: App, adapter: SlackAdapter): void {
       const reply = await adapter.core.handleAction(action.action_id, commandContext(request));
       if (reply.requestInput) {
         const meta: RemixModalMetadata = { jobId: reply.requestInput.jobId, channelId, threadTs: threadTs ?? '' };
-        await client.views.open({ trigger_id: body.trigger_id, view: remixModal(meta, reply.requestInput) });
-        return;
+        return openModal(adapter, request, body.trigger_id, remixModal(meta, reply.requestInput));
       }
       await deliverReply(adapter, reply, request);
     });

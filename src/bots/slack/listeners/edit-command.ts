@@ -6,7 +6,7 @@
 import type { App } from '@slack/bolt';
 import { quote } from '../../../commands/format.ts';
 import { RfeditError } from '../../../errors.ts';
-import { answeringErrors, admitted, refusalFor, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import { answeringErrors, admitted, openModal, refusalFor, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { escapeMrkdwn, mention } from '../blocks.ts';
 import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
 import { parsePromptFlags } from '../prompt-flags.ts';
@@ -14,7 +14,7 @@ import { parsePromptFlags } from '../prompt-flags.ts';
 export const EDIT_COMMAND = '/edit';
 
 export function registerEditCommand(app: App, adapter: SlackAdapter): void {
-  app.command(EDIT_COMMAND, async ({ command, ack, client }) => {
+  app.command(EDIT_COMMAND, async ({ command, ack }) => {
     const request: SlackRequest = { teamId: command.team_id, channelId: command.channel_id, userId: command.user_id, userName: command.user_name };
     const refusal = refusalFor(adapter, request);
     if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
@@ -28,7 +28,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     }
     await ack();
     // The trigger id is valid for 3 s, so the modal opens before anything slow.
-    await client.views.open({ trigger_id: command.trigger_id, view: editModal({ channelId: command.channel_id }, initial) });
+    await openModal(adapter, request, command.trigger_id, editModal({ channelId: command.channel_id }, initial));
   });
 
   app.view(CALLBACK.editModal, async ({ ack, view, body }) => {

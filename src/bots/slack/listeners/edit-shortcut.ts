@@ -3,12 +3,12 @@
  * and strength; the job's messages go in that message's thread.
  */
 import type { App, MessageShortcut } from '@slack/bolt';
-import { answeringErrors, admitted, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import { answeringErrors, admitted, openModal, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { imageFiles, type SlackFileRef } from '../download.ts';
 import { CALLBACK, readMetadata, readSubmission, shortcutModal, type ShortcutModalMetadata, type ViewValues } from '../modals.ts';
 
 export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
-  app.shortcut<MessageShortcut>({ callback_id: CALLBACK.messageShortcut, type: 'message_action' }, async ({ shortcut, ack, client }) => {
+  app.shortcut<MessageShortcut>({ callback_id: CALLBACK.messageShortcut, type: 'message_action' }, async ({ shortcut, ack }) => {
     await ack();
     const message = shortcut.message;
     const threadTs = (message.thread_ts as string | undefined) ?? message.ts;
@@ -17,7 +17,7 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
     const file = imageFiles(message.files as SlackFileRef[] | undefined)[0];
     if (!file) return adapter.messenger.ephemeral({ channelId: request.channelId, threadTs }, request.userId, 'That message has no image I can edit. Use "Edit this image" on a message with a photo.');
     const meta: ShortcutModalMetadata = { channelId: request.channelId, threadTs, messageTs: message.ts, file: pick(file) };
-    await client.views.open({ trigger_id: shortcut.trigger_id, view: shortcutModal(meta, file.name ?? 'the photo') });
+    await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo'));
   });
 
   app.view(CALLBACK.shortcutModal, async ({ ack, view, body }) => {
