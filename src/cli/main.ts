@@ -4,10 +4,11 @@ import { runDemoGenerate } from './demo-command.ts';
 import { EDIT_USAGE, runEdit } from './edit-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { runModelCheck } from './model-check.ts';
+import { runStart } from './start-command.ts';
 
 const USAGE = `Usage: rfedit <command>
 
-  start                       run the bot (not wired yet)
+  start                       run the bot: the web chat, and Discord/Slack when their tokens are set
   edit <image> --prompt …     edit one photo (rfedit edit --help)
   model check <dir>           check a FLUX.1 ONNX export and say what to fix
   demo generate [dir]         write the built-in demo model`;
@@ -25,8 +26,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         if (rest[0] === 'generate') return runDemoGenerate(rest.slice(1), io);
         break;
       case 'start':
-        io.err('rfedit start is not yet available: the chat adapters are not wired to the engine yet. Try `rfedit edit`.');
-        return 1;
+        return await runStart(io);
       case undefined:
       case 'help':
       case '--help':

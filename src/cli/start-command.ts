@@ -1,0 +1,40 @@
+/** `rfedit start` (and `npm start`): run the bot until SIGTERM or SIGINT, then shut down gracefully. */
+import { startApp } from '../app.ts';
+import { loadConfig } from '../config/load.ts';
+import { createLogger } from '../log.ts';
+import type { CliIo } from './io.ts';
+
+export async function runStart(io: CliIo): Promise<number> {
+  const { config, secrets } = loadConfig();
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: Object.values(secrets) });
+  let app;
+  try {
+    app = await startApp({ config, secrets, logger });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { port?: number; address?: string };
+    if (e.code === 'EADDRINUSE') {
+      io.err(`Port ${e.port} on ${e.address} is already in use (another rfedit?). Stop it, or choose another port: ` +
+        `RFEDIT_WEB__PORT / RFEDIT_HEALTH__PORT, or web.port / health.port in config/local.yaml.`);
+      return 1;
+    }
+    throw error;
+  }
+  const lines = ['', 'rfedit is running.'];
+  if (app.urls.web) lines.push(`  Web chat:   ${app.urls.web}   (open it, attach a photo, type /edit make it golden)`);
+  if (app.urls.health) lines.push(`  Health:     ${app.urls.health}/healthz   Metrics: ${app.urls.health}/metrics`);
+  if (app.urls.slack) lines.push(`  Slack Request URL: ${app.urls.slack}`);
+  if (config.engine.model === 'demo') lines.push('  Model:      the built-in demo model (a stand-in that shows the pipeline; see README)');
+  lines.push('  Stop with Ctrl+C.', '');
+  io.out(lines.join('\n'));
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  // A second signal while shutting down means "now".
+  const forceExit = () => process.exit(130);
+  process.once('SIGTERM', forceExit);
+  process.once('SIGINT', forceExit);
+  await app.shutdown(signal);
+  return 0;
+}
