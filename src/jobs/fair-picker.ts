@@ -27,6 +27,11 @@ export class FairPicker<T> {
     this.count++;
   }
 
+  /** Whether `pick` would find an item. */
+  canPick(mayStart: (user: string) => boolean = () => true): boolean {
+    return this.rotation.some(mayStart);
+  }
+
   /** The next item of the first user for whom `mayStart(user)` holds; that user goes to the back. */
   pick(mayStart: (user: string) => boolean = () => true): { user: string; item: T } | null {
     for (let turn = 0; turn < this.rotation.length; turn++) {

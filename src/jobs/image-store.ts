@@ -9,8 +9,21 @@ import { join } from 'node:path';
 import { UserInputError } from '../errors.ts';
 import type { ImageRef } from './types.ts';
 
+export interface ImageStoreOptions {
+  /** Recently written or read images kept in memory, so a job does not re-read the photo it was just given. @default 64 MiB */
+  readonly cacheBytes?: number;
+}
+
+/** An image written again within this long keeps its file time (retention counts from the first write). */
+const REFRESH_AFTER_MS = 3_600_000; // 1 h
+
 export class ImageStore {
-  constructor(private readonly root: string) {}
+  private readonly cache: ByteCache;
+  private readonly shards = new Set<string>();
+
+  constructor(private readonly root: string, options: ImageStoreOptions = {}) {
+    this.cache = new ByteCache(options.cacheBytes ?? 64 * 2 ** 20);
+  }
 
   static hashOf(bytes: Uint8Array): string {
     return createHash('sha256').update(bytes).digest('hex');
@@ -24,28 +37,40 @@ export class ImageStore {
   /** Stores the bytes (once) and returns their hash. Writing again refreshes the file's age for retention. */
   async put(bytes: Uint8Array): Promise<string> {
     const hash = ImageStore.hashOf(bytes);
+    // Cached means this process wrote or read the file recently and nothing removed it since.
+    if (this.cache.get(hash)) return hash;
     const path = this.pathOf(hash);
-    if (await exists(path)) {
-      const now = new Date();
-      await utimes(path, now, now);
-      return hash;
+    const existing = await statOrNull(path);
+    if (existing) {
+      // Refreshing the time keeps a re-uploaded photo from expiring; skipped when it is recent anyway.
+      if (existing.mtimeMs < Date.now() - REFRESH_AFTER_MS) await utimes(path, new Date(), new Date());
+    } else {
+      const shard = hash.slice(0, 2);
+      if (!this.shards.has(shard)) {
+        await mkdir(join(this.root, shard), { recursive: true });
+        this.shards.add(shard);
+      }
+      // Write then rename, so a crash never leaves a truncated file under a valid hash.
+      const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      await writeFile(temporary, bytes);
+      await rename(temporary, path);
     }
-    await mkdir(join(this.root, hash.slice(0, 2)), { recursive: true });
-    // Write then rename, so a crash never leaves a truncated file under a valid hash.
-    const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
+    this.cache.set(hash, bytes.slice()); // a copy: the caller may reuse its buffer
     return hash;
   }
 
   async has(hash: string): Promise<boolean> {
-    return exists(this.pathOf(hash));
+    return (await statOrNull(this.pathOf(hash))) !== null;
   }
 
-  /** Throws UserInputError('image_expired') when the file is gone (retention ran). */
+  /** The bytes (shared with the cache: treat them as read-only). Throws UserInputError('image_expired') when the file is gone (retention ran). */
   async get(hash: string): Promise<Uint8Array> {
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
     try {
-      return new Uint8Array(await readFile(this.pathOf(hash)));
+      const bytes = new Uint8Array(await readFile(this.pathOf(hash)));
+      this.cache.set(hash, bytes);
+      return bytes;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new UserInputError('image_expired', 'That image is no longer stored (old images are cleaned up). Please upload it again.', {
@@ -63,6 +88,7 @@ export class ImageStore {
 
   /** Removes one image (the delete command, once no job needs it). */
   async remove(hash: string): Promise<void> {
+    this.cache.delete(hash);
     await rm(this.pathOf(hash), { force: true });
   }
 
@@ -83,6 +109,7 @@ export class ImageStore {
         }
         if (keep.has(name)) continue;
         if ((await stat(path)).mtimeMs < cutoff) {
+          this.cache.delete(name);
           await rm(path, { force: true });
           removed.push(name);
         }
@@ -103,12 +130,48 @@ export function sniffImageMime(bytes: Uint8Array): ImageRef['mime'] | null {
   return null;
 }
 
-async function exists(path: string): Promise<boolean> {
+async function statOrNull(path: string) {
   try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
+    return await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** Least recently used bytes, bounded by their total size. Content-addressed, so an entry is never stale. */
+class ByteCache {
+  private readonly entries = new Map<string, Uint8Array>();
+  private totalBytes = 0;
+
+  constructor(private readonly maxBytes: number) {}
+
+  get(key: string): Uint8Array | undefined {
+    const bytes = this.entries.get(key);
+    if (bytes) {
+      this.entries.delete(key);
+      this.entries.set(key, bytes);
+    }
+    return bytes;
+  }
+
+  set(key: string, bytes: Uint8Array): void {
+    if (bytes.byteLength > this.maxBytes) return;
+    this.delete(key);
+    this.entries.set(key, bytes);
+    this.totalBytes += bytes.byteLength;
+    for (const [oldest, old] of this.entries) {
+      if (this.totalBytes <= this.maxBytes) break;
+      this.entries.delete(oldest);
+      this.totalBytes -= old.byteLength;
+    }
+  }
+
+  delete(key: string): void {
+    const bytes = this.entries.get(key);
+    if (!bytes) return;
+    this.entries.delete(key);
+    this.totalBytes -= bytes.byteLength;
   }
 }
 

@@ -38,6 +38,7 @@ interface Run {
   stopReason: StopReason | null;
   cancelledByOwner: boolean;
   finished: Promise<void>;
+  markFinished: () => void;
 }
 
 export class MemoryJobQueue implements JobQueue {
@@ -54,6 +55,7 @@ export class MemoryJobQueue implements JobQueue {
   private idleWaiters: Array<() => void> = [];
   private started = false;
   private closed = false;
+  private slotsInUse = 0;
   /** Outcomes finished by an earlier process and never confirmed; taken before this queue emits anything of its own. */
   private readonly unconfirmed: JobRecord[];
 
@@ -83,9 +85,9 @@ export class MemoryJobQueue implements JobQueue {
       deleted: false,
     };
     this.deps.store.insert(job);
-    this.enqueue(job, false);
-    this.pump();
-    return { job, ...(this.position(job.id) ?? { position: 0, etaMs: 0 }) };
+    const place = this.enqueue(job, false);
+    this.pump(); // starts the job on a later turn, so the place just computed is still true
+    return { job, ...place };
   }
 
   async cancel(jobId: string, options: { byOwner?: boolean } = {}): Promise<boolean> {
@@ -185,46 +187,76 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
-  private enqueue(job: JobRecord, resumed: boolean): void {
+  private enqueue(job: JobRecord, resumed: boolean): QueuePosition {
     this.waiting.set(job.id, job);
     this.picker.push(userKey(job.owner), job.id);
     const { position, etaMs } = this.position(job.id)!;
     this.emit({ ...base(job), type: 'queued', position, etaMs, resumed });
+    return { position, etaMs };
   }
 
-  /** Hands waiting jobs to free engine slots, in fair order. */
+  /**
+   * Fills free engine slots. Each slot is a bottleneck task that keeps taking the next job in fair
+   * order until none may start, so bottleneck's own scheduling cost (a few timer turns) is paid per
+   * burst of work rather than per job.
+   */
   private pump(): void {
     if (!this.started || this.closed) return;
-    while (this.running.size < this.options.engineSlots) {
-      const next = this.picker.pick((user) => (this.runningPerUser.get(user) ?? 0) < this.options.perUserRunning);
-      if (!next) break;
-      const job = this.waiting.get(next.item)!;
-      this.waiting.delete(job.id);
-      this.runningPerUser.set(next.user, (this.runningPerUser.get(next.user) ?? 0) + 1);
-      let markFinished!: () => void;
-      const run: Run = {
-        job,
-        controller: new AbortController(),
-        startedAt: this.options.now(),
-        fraction: 0,
-        stopReason: null,
-        cancelledByOwner: true,
-        finished: new Promise((resolve) => (markFinished = resolve)),
-      };
-      this.running.set(job.id, run);
+    while (this.slotsInUse < this.options.engineSlots && this.picker.canPick(this.mayStart)) {
+      this.slotsInUse++;
       this.limiter
-        .schedule(() => this.execute(run))
-        .catch((error) => this.onError(error, { jobId: job.id, where: 'execute' }))
+        .schedule(() => this.drain())
+        .catch((error) => this.onError(error, { where: 'engine slot' }))
         .finally(() => {
-          this.release(run);
-          markFinished();
+          this.slotsInUse--;
+          this.pump();
+          this.settleIdle();
         });
     }
   }
 
+  private readonly mayStart = (user: string) => (this.runningPerUser.get(user) ?? 0) < this.options.perUserRunning;
+
+  /** One engine slot's work: the next startable job, until there is none. */
+  private async drain(): Promise<void> {
+    for (let run = this.takeNext(); run; run = this.takeNext()) {
+      try {
+        await this.execute(run);
+      } catch (error) {
+        this.onError(error, { jobId: run.job.id, where: 'execute' });
+      } finally {
+        this.detach(run);
+        this.settleIdle();
+        run.markFinished();
+      }
+    }
+  }
+
+  private takeNext(): Run | null {
+    if (this.closed) return null;
+    const next = this.picker.pick(this.mayStart);
+    if (!next) return null;
+    const job = this.waiting.get(next.item)!;
+    this.waiting.delete(job.id);
+    this.runningPerUser.set(next.user, (this.runningPerUser.get(next.user) ?? 0) + 1);
+    let markFinished!: () => void;
+    const finished = new Promise<void>((resolve) => (markFinished = resolve));
+    const run: Run = {
+      job,
+      controller: new AbortController(),
+      startedAt: this.options.now(),
+      fraction: 0,
+      stopReason: null,
+      cancelledByOwner: true,
+      finished,
+      markFinished,
+    };
+    this.running.set(job.id, run);
+    return run;
+  }
+
   private async execute(run: Run): Promise<void> {
     const { job } = run;
-    if (run.stopReason) return this.finishStopped(run, new CancelledError());
     run.startedAt = this.options.now();
     if (!this.deps.store.markRunning(job.id, run.startedAt)) return;
     const attempt = job.attempts + 1;
@@ -328,12 +360,6 @@ export class MemoryJobQueue implements JobQueue {
     if (count > 0) this.runningPerUser.set(user, count);
     else this.runningPerUser.delete(user);
     this.throttle.forget(run.job.id);
-  }
-
-  private release(run: Run): void {
-    this.detach(run);
-    this.pump();
-    this.settleIdle();
   }
 
   private remainingMs(run: Run): number {

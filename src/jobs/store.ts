@@ -41,9 +41,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   delivered_at   INTEGER,
   deleted        INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status);
+-- Only history needs an index. Status and finish-time queries run at startup and at retention
+-- cleanup, where a scan is cheap; every extra index would be written on every state change.
 CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner_platform, owner_id, seq);
-CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at);
 CREATE TABLE IF NOT EXISTS job_messages (
   job_id     TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
   role       TEXT NOT NULL,
