@@ -44,6 +44,25 @@ describe('ImageStore', () => {
     expect(await images.has(fresh)).toBe(true);
   });
 
+  it('an image cleaned up is not served from memory afterwards', async () => {
+    const hash = await images.put(fakePng('gone'));
+    utimesSync(images.pathOf(hash), new Date(1_000), new Date(1_000));
+    await images.cleanup(Date.now() - 60_000, new Set());
+    await expect(images.get(hash)).rejects.toMatchObject({ code: 'image_expired' });
+  });
+
+  it('the stored bytes do not change when the caller reuses its buffer', async () => {
+    const buffer = fakePng('mine');
+    const hash = await images.put(buffer);
+    buffer.fill(0);
+    expect(await images.get(hash)).toEqual(fakePng('mine'));
+  });
+
+  it('a second store over the same folder reads what the first wrote', async () => {
+    const hash = await images.put(fakePng('shared'));
+    expect(await new ImageStore(dir).get(hash)).toEqual(fakePng('shared'));
+  });
+
   it('cleanup also removes leftovers of writes a crash interrupted', async () => {
     const hash = await images.put(fakePng('a'));
     const leftover = `${images.pathOf(hash)}.123.abc.tmp`;
