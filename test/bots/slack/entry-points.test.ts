@@ -89,6 +89,14 @@ describe('mentions', () => {
     expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it snowy', strength: 0.7 });
   });
 
+  it('reads the prompt as typed, not as Slack escapes it', async () => {
+    h = await startHarness();
+    const file = h.slack.addFile(await photo(2), { name: 'dog.png', mimetype: 'image/png' });
+    await h.events.appMention({ text: 'black &amp; white, 1 &lt; 2', files: [file] });
+    const result = await waitForResult(h.slack);
+    expect(h.core.getJob(jobIdOf(h, result))?.prompt).toBe('black & white, 1 < 2');
+  });
+
   it('asks for a photo when the mention has none', async () => {
     h = await startHarness();
     await h.events.appMention({ text: 'make it snowy' });

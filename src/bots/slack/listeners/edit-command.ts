@@ -7,7 +7,7 @@ import type { App } from '@slack/bolt';
 import { quote } from '../../../commands/format.ts';
 import { RfeditError } from '../../../errors.ts';
 import { answeringErrors, admitted, openModal, refusalFor, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
-import { escapeMrkdwn, mention } from '../blocks.ts';
+import { escapeMrkdwn, mention, unescapeSlackText } from '../blocks.ts';
 import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
 import { parsePromptFlags } from '../prompt-flags.ts';
 
@@ -20,7 +20,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
     let initial: { prompt: string; strength?: number };
     try {
-      const parsed = parsePromptFlags(command.text);
+      const parsed = parsePromptFlags(unescapeSlackText(command.text));
       initial = { prompt: parsed.prompt, ...(parsed.options.strength === undefined ? {} : { strength: parsed.options.strength }) };
     } catch (error) {
       if (error instanceof RfeditError) return ack({ response_type: 'ephemeral', text: error.userMessage });
