@@ -120,6 +120,15 @@ describe('the fake Discord with the real discord.js client', () => {
     expect(discord.violations).toEqual([]);
   });
 
+  it('answers a callback asked with_response with the interaction and its message', async () => {
+    const received = nextInteraction();
+    discord.slashCommand('edit', {});
+    const interaction = (await received) as ChatInputCommandInteraction;
+    const response = await interaction.deferReply({ withResponse: true });
+    expect(response.interaction.id).toBe(interaction.id);
+    expect(response.resource?.message?.id).toBe(discord.interaction(interaction.id)?.originalMessageId);
+  });
+
   it('delivers a click on a button of a message the bot posted', async () => {
     const channel = client.channels.cache.get(discord.channel.id);
     if (!channel?.isSendable()) throw new Error('channel not sendable');
@@ -152,6 +161,16 @@ describe('the fake Discord with the real discord.js client', () => {
     if (!modal.isModalSubmit()) throw new Error('expected a modal submit');
     expect(modal.fields.getTextInputValue('prompt')).toBe('a dog');
     expect(modal.message?.id).toBe(posted.id);
+  });
+
+  it('delivers a modal built with labels, with a text field and an uploaded file', async () => {
+    const mask = discord.attachment({ filename: 'mask.png', contentType: 'image/png', data: PNG });
+    const submitted = nextInteraction();
+    discord.submitModal('edit-form', { prompt: 'snow', mask: [mask] });
+    const modal = await submitted;
+    if (!modal.isModalSubmit()) throw new Error('expected a modal submit');
+    expect(modal.fields.getTextInputValue('prompt')).toBe('snow');
+    expect(modal.fields.getUploadedFiles('mask')?.first()?.url).toBe(mask.url);
   });
 
   it('delivers a message context-menu command with the target message resolved', async () => {

@@ -45,6 +45,9 @@ export interface InteractionPlace {
   readonly attachmentSizeLimit: number;
 }
 
+export type ModalFieldValue = string | APIAttachment[];
+export type ModalLayout = 'rows' | 'labels';
+
 export type SlashOptionValue =
   | string
   | number
@@ -108,12 +111,23 @@ export class InteractionRegistry {
     return this.register(place, InteractionType.MessageComponent, { custom_id: customId, component_type: ComponentType.Button }, message);
   }
 
-  modalSubmit(place: InteractionPlace, customId: string, fields: Record<string, string>, message?: APIMessage): FakeInteraction {
-    const components = Object.entries(fields).map(([fieldId, value]) => ({
-      type: ComponentType.ActionRow,
-      components: [{ type: ComponentType.TextInput, custom_id: fieldId, value }],
-    }));
-    return this.register(place, InteractionType.ModalSubmit, { custom_id: customId, components }, message);
+  /**
+   * Text fields are strings; a file upload field is a list of attachments (Discord then puts them in
+   * `resolved.attachments`). Files need the label layout, Discord's current one; 'rows' is the legacy layout.
+   */
+  modalSubmit(place: InteractionPlace, customId: string, fields: Record<string, ModalFieldValue>, layout: ModalLayout, message?: APIMessage): FakeInteraction {
+    const attachments: Record<string, APIAttachment> = {};
+    const components = Object.entries(fields).map(([fieldId, value]) => {
+      if (typeof value !== 'string') {
+        if (layout === 'rows') throw new Error('fake discord: file uploads in modals need the label layout');
+        for (const a of value) attachments[a.id] = a;
+        return { type: ComponentType.Label, component: { type: ComponentType.FileUpload, custom_id: fieldId, values: value.map((a) => a.id) } };
+      }
+      const input = { type: ComponentType.TextInput, custom_id: fieldId, value };
+      return layout === 'labels' ? { type: ComponentType.Label, component: input } : { type: ComponentType.ActionRow, components: [input] };
+    });
+    const resolved = Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {};
+    return this.register(place, InteractionType.ModalSubmit, { custom_id: customId, components, ...resolved }, message);
   }
 
   private register(place: InteractionPlace, type: InteractionType, data: unknown, message?: APIMessage): FakeInteraction {

@@ -17,13 +17,13 @@ import {
   type APIUser,
 } from 'discord-api-types/v10';
 import { FakeGateway, GATEWAY_PATH, type DropMode } from './discord-gateway.ts';
-import { InteractionRegistry, type FakeInteraction, type SlashOptionValue } from './discord-interactions.ts';
+import { InteractionRegistry, type FakeInteraction, type ModalFieldValue, type ModalLayout, type SlashOptionValue } from './discord-interactions.ts';
 import { error, installDiscordRest, type DiscordRules, type RegisteredCommands, type RuleViolation } from './discord-rest.ts';
 import { DiscordState, type FakeGuild, type NewUpload } from './discord-state.ts';
 import { LoopbackServer, type RecordedRequest } from './loopback-server.ts';
 import type { WaitOptions } from './recorder.ts';
 
-export type { FakeInteraction, SlashOptionValue } from './discord-interactions.ts';
+export type { FakeInteraction, ModalFieldValue, ModalLayout, SlashOptionValue } from './discord-interactions.ts';
 export type { RuleViolation, DiscordRules } from './discord-rest.ts';
 export type { RecordedRequest } from './loopback-server.ts';
 
@@ -247,11 +247,16 @@ export class FakeDiscord {
     return this.send(this.interactions.buttonClick(this.place({ channel: this.channelOf(stored), ...actor }), customId, stored));
   }
 
-  /** Submits a modal with text inputs `{ fieldCustomId: value }`; pass the message when the modal came from a button. */
-  submitModal(customId: string, fields: Record<string, string>, actor: Actor & { message?: APIMessage | string } = {}): FakeInteraction {
+  /**
+   * Submits a modal: `{ fieldCustomId: text }`, or a list of attachments for a file upload field (label layout).
+   * `layout` is how the bot built the modal: 'rows' (action rows, the default) or 'labels' (LabelBuilder).
+   * Pass the message when the modal came from a button.
+   */
+  submitModal(customId: string, fields: Record<string, ModalFieldValue>, actor: Actor & { message?: APIMessage | string; layout?: ModalLayout } = {}): FakeInteraction {
     const message = actor.message === undefined ? undefined : this.requireMessage(actor.message);
     const place = this.place({ ...(message ? { channel: this.channelOf(message) } : {}), ...actor });
-    return this.send(this.interactions.modalSubmit(place, customId, fields, message));
+    const layout = actor.layout ?? (Object.values(fields).some((v) => typeof v !== 'string') ? 'labels' : 'rows');
+    return this.send(this.interactions.modalSubmit(place, customId, fields, layout, message));
   }
 
   /** MESSAGE_REACTION_ADD; works for any message id, cached by the client or not. */
