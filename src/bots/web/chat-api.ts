@@ -23,6 +23,8 @@ export interface WireReply {
   jobId?: string;
   threadId: string;
   requestInput?: Reply['requestInput'];
+  /** Bot messages (job cards) to take down, as `delete` asked; also pushed to the user's other tabs. */
+  removeMessageIds?: string[];
 }
 
 export interface ApiResult {
@@ -57,6 +59,7 @@ export function createChatApi(deps: ChatApiDeps) {
     const removed = (reply.deleteMessages ?? []).filter((ref) => ref.platform === 'web').map((ref) => ref.messageId);
     if (removed.length > 0) hub.sendTo(user.id, { type: 'remove', messageIds: removed });
     const wire: WireReply = { text: reply.text, ephemeral: reply.ephemeral, threadId: thread, ...pick(reply, 'code', 'jobId', 'requestInput') };
+    if (removed.length > 0) wire.removeMessageIds = removed;
     const job = reply.jobId === undefined || reply.ephemeral ? null : core.getJob(reply.jobId);
     if (!job) return { reply: wire };
     // A new job: the card's id is the job id, so a later delete names it and the page removes it.

@@ -317,6 +317,7 @@ async function react(card, emoji) {
 }
 
 function showResult(result, card) {
+  result.reply.removeMessageIds?.forEach(removeCard);
   if (result.message) drawMessage(result.message, result.card);
   if (result.card) drawCard(result.card);
   if (result.reply.requestInput) return openRemix(result.reply.requestInput, card);
