@@ -98,7 +98,14 @@ export class JobMessages {
         return;
       }
       case 'done':
-        await this.postResult(event, job);
+        try {
+          await this.postResult(event, job);
+        } catch (error) {
+          // Not marked delivered, so a restart tries again; meanwhile the owner learns why nothing came.
+          this.logger.error({ err: error, jobId: job.id }, 'could not post a result on Discord');
+          const text = `⚠️ ${quotePrompt(job.prompt)}: the edit finished, but I could not post the result here. Use /rfedit info job:${job.id} or ask an admin.`;
+          await this.updateStatus(event, job, { content: text, components: [], files: [], attachments: [] });
+        }
         break;
       case 'failed':
       case 'cancelled': {
@@ -154,7 +161,7 @@ export class JobMessages {
     const parent = await this.sendable(status.channelId);
     if (!('messages' in parent)) throw new Error(`channel ${status.channelId} has no messages`);
     const message = await parent.messages.fetch(status.messageId);
-    const name = `✏️ ${job.prompt}`.slice(0, THREAD_NAME_CHARS);
+    const name = `✏️ ${job.prompt.replace(/\s+/g, ' ')}`.slice(0, THREAD_NAME_CHARS);
     return message.startThread({ name, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
   }
 

@@ -50,6 +50,21 @@ describe('a rate-limited REST call', () => {
   });
 });
 
+describe('a result Discord refuses to take', () => {
+  it('tells the owner on the status message and leaves the job undelivered for a retry after restart', async () => {
+    world = await Harness.start();
+    const { discord } = world;
+    discord.failNext(isResultPost, 403, 50013, 'Missing Permissions');
+    const sent = discord.slashCommand('edit', { image: await world.photo(), prompt: 'forbidden' });
+
+    const edit = await discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /could not post the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+
+    expect(edit.status).toBe(200);
+    const jobId = /job:(\S+)/.exec(world.original(sent.id).content)![1]!.replace(/\.$/, '');
+    expect(world.core.getJob(jobId)?.deliveredAt).toBeNull();
+  });
+});
+
 describe('a job that outlives the 15-minute interaction token', () => {
   it('carries on through normal bot messages', async () => {
     let nowMs = 1_800_000_000_000;
