@@ -1,4 +1,4 @@
-import { formatEta, quote } from './format.ts';
+import { formatAge, quote } from './format.ts';
 import type { CommandModule } from './types.ts';
 
 export const historyCommand: CommandModule<'history'> = {
@@ -10,7 +10,7 @@ export const historyCommand: CommandModule<'history'> = {
     const jobs = deps.store.listByOwner(ctx.user, limit);
     if (jobs.length === 0) return { text: 'You have no edits yet.', ephemeral: true };
     const now = deps.now();
-    const lines = jobs.map((job) => `• ${job.id} ${job.kind} ${quote(job.prompt, 60)}: ${job.status}, ${formatEta(now - job.timings.createdAt).replace('about ', '')} ago`);
+    const lines = jobs.map((job) => `• ${job.id} ${job.kind} ${quote(job.prompt, 60)}: ${job.status}, ${formatAge(now - job.timings.createdAt)}`);
     return { text: `Your recent edits:\n${lines.join('\n')}`, ephemeral: true };
   },
 };

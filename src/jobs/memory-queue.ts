@@ -206,7 +206,10 @@ export class MemoryJobQueue implements JobQueue {
       this.slotsInUse++;
       this.limiter
         .schedule(() => this.drain())
-        .catch((error) => this.onError(error, { where: 'engine slot' }))
+        .catch((error) => {
+          // close() drops slot tasks bottleneck had not started yet; that is not an error.
+          if (!this.closed) this.onError(error, { where: 'engine slot' });
+        })
         .finally(() => {
           this.slotsInUse--;
           this.pump();

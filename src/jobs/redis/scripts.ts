@@ -44,11 +44,14 @@ return 1
 `;
 
 /**
- * Claim, by a worker about to run a job: allowed while the owner has fewer than the per-user limit
- * of claimed jobs. Claims of jobs no longer active (their worker died and BullMQ's stalled check
- * moved them) are dropped here, so a killed worker cannot hold a user's slot forever.
+ * Claim, by a worker about to run a job: refused as cancelled when the bot flagged it, else allowed
+ * while the owner has fewer than the per-user limit of claimed jobs. Claims of jobs no longer
+ * active (their worker died and BullMQ's stalled check moved them) are dropped here, so a killed
+ * worker cannot hold a user's slot forever.
  */
 const CLAIM = `
+local cancelled = redis.call('GET', KEYS[4])
+if cancelled then return {2, cancelled} end
 local active = {}
 for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do active[id] = true end
 local claims = redis.call('HGETALL', KEYS[2])
@@ -61,11 +64,14 @@ for i = 1, #claims, 2 do
     running = running + 1
   end
 end
-if running >= tonumber(ARGV[3]) then return 0 end
+if running >= tonumber(ARGV[3]) then return {0, ''} end
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
 if tonumber(ARGV[4]) > tonumber(redis.call('GET', KEYS[3]) or '0') then redis.call('SET', KEYS[3], ARGV[4]) end
-return 1
+return {1, ''}
 `;
+
+/** `busy`: the owner is at the running limit. `cancelled`: the bot flagged the job; `by` is 'owner' or 'other'. */
+export type Claim = { result: 'claimed' } | { result: 'busy' } | { result: 'cancelled'; by: string };
 
 export type Admission = { admitted: true; tag: number } | { admitted: false; reason: 'queue_full' | 'user_queue_full'; count: number };
 
@@ -98,20 +104,22 @@ export class QueueScripts {
     await this.redis.eval(RELEASE, 3, keys.counts, keys.counted, keys.claimed, jobId, userKey);
   }
 
-  async claim(input: { activeKey: string; jobId: string; userKey: string; perUserRunning: number; tag: number }): Promise<boolean> {
+  async claim(input: { activeKey: string; jobId: string; userKey: string; perUserRunning: number; tag: number }): Promise<Claim> {
     const { keys } = this;
-    const allowed = await this.redis.eval(
+    const [code, by] = (await this.redis.eval(
       CLAIM,
-      3,
+      4,
       input.activeKey,
       keys.claimed,
       keys.round,
+      keys.cancelFlag(input.jobId),
       input.jobId,
       input.userKey,
       input.perUserRunning,
       input.tag,
-    );
-    return allowed === 1;
+    )) as [number, string];
+    if (code === 2) return { result: 'cancelled', by };
+    return { result: code === 1 ? 'claimed' : 'busy' };
   }
 
   /** A worker stopping a job that stays in line (shutdown) gives its claim back. */

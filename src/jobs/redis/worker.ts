@@ -130,26 +130,23 @@ class WorkerRuntime implements RunningWorker {
 
   private async process(job: Job<WireJobData, JobOutcome>, token: string | undefined): Promise<JobOutcome> {
     const data = job.data;
-    const cancelledBy = await this.redis.get(this.keys.cancelFlag(data.jobId));
-    if (cancelledBy) return this.finish(data, { status: 'cancelled', byOwner: cancelledBy === 'owner' });
-    const claimed = await this.scripts.claim({
-      activeKey: this.worker.keys.active,
-      jobId: data.jobId,
-      userKey: data.userKey,
-      perUserRunning: this.options.perUserRunning,
-      tag: data.tag,
-    });
-    if (!claimed) {
-      // The owner already has their share running elsewhere: step aside, keep the place (priority) in line.
-      await job.moveToDelayed(Date.now() + (this.deps.deferMs ?? 500), token);
-      throw new DelayedError();
-    }
+    // Registered before the claim, so a cancel published from now on reaches this run.
     const run: Run = { controller: new AbortController(), stopReason: null };
     this.runs.set(data.jobId, run);
     try {
-      // A cancel published before this run was registered: the flag tells.
-      const flag = await this.redis.get(this.keys.cancelFlag(data.jobId));
-      if (flag) return await this.finish(data, { status: 'cancelled', byOwner: flag === 'owner' });
+      const claim = await this.scripts.claim({
+        activeKey: this.worker.keys.active,
+        jobId: data.jobId,
+        userKey: data.userKey,
+        perUserRunning: this.options.perUserRunning,
+        tag: data.tag,
+      });
+      if (claim.result === 'cancelled') return await this.finish(data, { status: 'cancelled', byOwner: claim.by === 'owner' });
+      if (claim.result === 'busy') {
+        // The owner already has their share running elsewhere: step aside, keep the place (priority) in line.
+        await job.moveToDelayed(Date.now() + (this.deps.deferMs ?? 500), token);
+        throw new DelayedError();
+      }
       return await this.execute(job, run);
     } finally {
       this.runs.delete(data.jobId);
@@ -159,6 +156,7 @@ class WorkerRuntime implements RunningWorker {
 
   private async execute(job: Job<WireJobData, JobOutcome>, run: Run): Promise<JobOutcome> {
     const data = job.data;
+    if (run.stopReason) return this.finishStopped(data, run, run.controller.signal.reason);
     const startedAt = this.options.now();
     const timer = setTimeout(() => this.stop(run, 'timeout'), this.options.jobTimeoutMs);
     // Signals go out in order on one connection; the outcome waits for the last of them.

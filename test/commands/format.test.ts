@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { createActionCodec } from '../../src/commands/action-id.ts';
+import { formatAge, formatEta, formatQueuePlace } from '../../src/commands/format.ts';
+import { renderJobEvent } from '../../src/commands/render-event.ts';
+import type { JobEventBase } from '../../src/jobs/types.ts';
+
+const codec = createActionCodec('format-test-secret-0123456789');
+const about: JobEventBase = { jobId: 'job1', owner: { platform: 'slack', id: 'U1' }, place: { platform: 'slack', channelId: 'C1' } };
+
+describe('plain-language pieces', () => {
+  it('estimates are rounded to seconds, minutes or hours', () => {
+    expect([formatEta(400), formatEta(42_000), formatEta(150_000), formatEta(4_500_000)]).toEqual([
+      'about 1 s',
+      'about 42 s',
+      'about 3 min',
+      'about 1 h 15 min',
+    ]);
+  });
+
+  it('ages read as minutes, hours or days ago', () => {
+    expect([formatAge(10_000), formatAge(300_000), formatAge(7_200_000), formatAge(3 * 86_400_000)]).toEqual([
+      'just now',
+      '5 min ago',
+      '2 h ago',
+      '3 days ago',
+    ]);
+  });
+
+  it('the queue place says next, a number, or started', () => {
+    expect(formatQueuePlace(0, 0)).toBe('Your edit has started.');
+    expect(formatQueuePlace(1, 30_000)).toBe('Your edit is next in line (starts in about 30 s).');
+    expect(formatQueuePlace(4, 120_000)).toBe('Your edit is number 4 in line (starts in about 2 min).');
+  });
+});
+
+describe('renderJobEvent', () => {
+  it('a job back in line after a restart says so, with a cancel button', () => {
+    const reply = renderJobEvent({ ...about, type: 'queued', position: 2, etaMs: 60_000, resumed: true }, codec);
+    expect(reply.text).toBe('The bot restarted; your edit is back in the queue. Your edit is number 2 in line (starts in about 1 min).');
+    expect(reply.buttons?.map((b) => codec.decode(b.actionId))).toEqual([{ action: 'cancel', jobId: 'job1' }]);
+  });
+
+  it('progress shows a percentage', () => {
+    const reply = renderJobEvent({ ...about, type: 'progress', phase: 'edit', step: 7, total: 28, fraction: 0.625 }, codec);
+    expect(reply.text).toBe('Editing… 63%');
+  });
+
+  it('a failure shows the user message and keeps its code, without buttons', () => {
+    const reply = renderJobEvent({ ...about, type: 'failed', code: 'job_timeout', userMessage: 'Too slow.', redelivery: false }, codec);
+    expect(reply).toEqual({ ephemeral: false, jobId: 'job1', text: 'Too slow.', code: 'job_timeout' });
+  });
+});
