@@ -54,9 +54,12 @@ export function createSlackBot(input: SlackBotOptions): SlackBot {
   // Subscribed now, not in start(): the core may resume jobs as soon as it starts, and their events must not be missed.
   let unsubscribe: (() => void) | undefined = options.core.events.onEvent((event) => threads.handle(event));
   let server: Server | undefined;
+  let started = false;
 
   return {
     async start() {
+      if (started) return;
+      started = true;
       if (options.mode === 'http') {
         server = (await app.start(options.port)) as Server;
         logger.info({ url: requestUrlOf(server) }, 'Slack bot listening (HTTP mode)');
@@ -69,7 +72,9 @@ export function createSlackBot(input: SlackBotOptions): SlackBot {
       unsubscribe?.();
       unsubscribe = undefined;
       await threads.idle();
-      await app.stop();
+      // Bolt's receivers refuse to stop when they never started.
+      if (started) await app.stop();
+      started = false;
       server = undefined;
     },
     requestUrl: () => (server ? requestUrlOf(server) : undefined),
