@@ -251,7 +251,8 @@ function renderCard(card, comparing) {
   const running = card.state === 'running' || card.state === 'queued';
   const node = element(
     'article',
-    { class: `card ${comparing ? 'comparing' : ''}`, dataset: { jobId: card.jobId, state: card.state }, 'aria-label': `rfedit: ${card.kind} of “${card.prompt}”` },
+    // aria-busy while the job runs: screen readers announce the card once it settles, not every progress step.
+    { class: `card ${comparing ? 'comparing' : ''}`, dataset: { jobId: card.jobId, state: card.state }, 'aria-busy': running ? 'true' : null, 'aria-label': `rfedit: ${card.kind} of “${card.prompt}”` },
     element('div', { class: 'author' }, element('strong', { class: 'bot' }, 'rfedit'), ' ', element('span', { class: 'kind' }, card.kind), ' ', element('q', {}, card.prompt)),
     element('p', { class: `status ${card.code ? 'error' : ''}`, role: card.code ? 'alert' : null }, card.text),
   );
@@ -350,6 +351,9 @@ function openRemix(request, card) {
     element('label', {}, 'Strength (0 keeps the photo, 1 follows the prompt)', strength),
     element('div', { class: 'buttons' }, element('button', { type: 'submit', class: 'button primary' }, 'Remix'), element('button', { type: 'button', class: 'button secondary', onclick: () => form.remove() }, 'Cancel')),
   );
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') form.remove();
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const result = await post('/api/remix', JSON.stringify({ jobId: request.jobId, prompt: prompt.value, strength: strength.value, threadId: card.threadId }));
