@@ -4,12 +4,24 @@
  */
 import os from 'node:os';
 import { benchAccuracy } from './accuracy.ts';
+import { benchEngine } from './engine.ts';
 import { benchFlow } from './flow.ts';
+import { benchJobs } from './jobs.ts';
+import { benchRedis } from './redis.ts';
 import { formatTable, type BenchRow } from './table.ts';
+
+/** Sections whose rows carry no section of their own get one here. */
+const titled =
+  (section: string, run: () => Promise<Array<Omit<BenchRow, 'section'> & { section?: string }>>) =>
+  async (): Promise<BenchRow[]> =>
+    (await run()).map((row) => ({ ...row, section: row.section ?? section }));
 
 const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   flow: benchFlow,
   accuracy: benchAccuracy,
+  engine: titled('end-to-end edits on the demo model (CPU)', benchEngine),
+  jobs: titled('job queue overhead (engine that returns at once)', benchJobs),
+  redis: titled('Redis/BullMQ workers', benchRedis),
 };
 
 const args = process.argv.slice(2);
