@@ -2,19 +2,22 @@
 import type { APIMessage } from 'discord-api-types/v10';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Harness, buttonId, jobIdOf } from './harness.ts';
+import { gatedPixelEngine } from './pixel-engine.ts';
 
 let world: Harness;
 let first: APIMessage;
 
-beforeEach(async () => {
+async function startWithResult(): Promise<void> {
   world = await Harness.start();
   world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'make it snowy', strength: 0.6 });
   first = await world.result();
-});
+}
 
 afterEach(() => world.close());
 
 describe('reactions on a result', () => {
+  beforeEach(startWithResult);
+
   it('🔁 makes a variation, answered in the same thread', async () => {
     world.discord.addReaction(first, '🔁');
     const variation = await world.result(2);
@@ -53,6 +56,8 @@ describe('reactions on a result', () => {
 });
 
 describe('after a restart', () => {
+  beforeEach(startWithResult);
+
   async function restart(): Promise<void> {
     await world.stopBot();
     world = await Harness.start({ discord: world.discord, dataDir: world.dataDir });
@@ -74,5 +79,23 @@ describe('after a restart', () => {
     world.discord.clickButton(buttonId(first, 'Strong'), first);
     const strong = await world.result(2);
     expect(world.core.getJob(jobIdOf(strong))?.params.strength).toBe(0.75);
+  });
+});
+
+describe('❌ on the status message of a running edit', () => {
+  it('cancels the edit', async () => {
+    const { engine, gate } = gatedPixelEngine();
+    world = await Harness.start({ engine });
+    const sent = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'slow' });
+    await gate.reached();
+    await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token));
+    const status = world.original(sent.id);
+    const jobId = world.core.codec.decode(buttonId(status, 'Cancel'))!.jobId;
+
+    world.discord.addReaction(status, '❌');
+    await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /Cancelled/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+    gate.open();
+
+    expect(world.core.getJob(jobId)?.status).toBe('cancelled');
   });
 });
