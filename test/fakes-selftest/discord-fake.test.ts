@@ -299,6 +299,21 @@ describe('the fake Discord with the real discord.js client', () => {
     expect(new Set(discord.gateway.received.entries.map((f) => f.connection))).toEqual(new Set([1]));
   });
 
+  it('still knows a thread after the client restarts, so a button in it can be clicked', async () => {
+    const channel = client.channels.cache.get(discord.channel.id);
+    if (channel?.type !== ChannelType.GuildText) throw new Error('expected a text channel');
+    const thread = await (await channel.send('status')).startThread({ name: 'edit 7' });
+    const result = await thread.send('result');
+    await client.destroy();
+    client = await startClient(discord);
+
+    const received = nextInteraction();
+    discord.clickButton('vary', result.id);
+    const click = await received;
+    expect(click.channel?.isThread()).toBe(true);
+    expect(click.channelId).toBe(thread.id);
+  });
+
   it('registers guild commands with a bulk PUT', async () => {
     await client.application?.commands.set([{ name: 'edit', description: 'Edit a photo' }], discord.guild.id);
     expect(discord.commands.byGuild.get(discord.guild.id)?.map((c) => c.name)).toEqual(['edit']);

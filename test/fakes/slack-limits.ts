@@ -13,19 +13,22 @@ interface Element {
   accessory?: Element;
   element?: Element;
   image_url?: string;
-  slack_file?: unknown;
+  slack_file?: { id?: string; url?: string };
 }
 
-export function blocksProblems(blocks: unknown, maxBlocks: number): string[] {
+/** Answers whether a file id exists; Slack refuses an image block naming a file it does not know. */
+export type FileLookup = (id: string) => boolean;
+
+export function blocksProblems(blocks: unknown, maxBlocks: number, fileExists: FileLookup = () => true): string[] {
   if (blocks === undefined) return [];
   if (!Array.isArray(blocks)) return ['blocks: not an array'];
   const problems: string[] = [];
   if (blocks.length > maxBlocks) problems.push(`blocks: ${blocks.length} (max ${maxBlocks})`);
-  (blocks as Element[]).forEach((block, i) => problems.push(...blockProblems(block, `blocks[${i}]`)));
+  (blocks as Element[]).forEach((block, i) => problems.push(...blockProblems(block, `blocks[${i}]`, fileExists)));
   return problems;
 }
 
-export function viewProblems(view: unknown): string[] {
+export function viewProblems(view: unknown, fileExists: FileLookup = () => true): string[] {
   if (typeof view !== 'object' || view === null) return ['view: missing'];
   const v = view as { type?: string; title?: { text?: string }; submit?: { text?: string }; close?: { text?: string }; callback_id?: string; private_metadata?: string; blocks?: unknown };
   const problems = [
@@ -34,17 +37,19 @@ export function viewProblems(view: unknown): string[] {
     ...maxLength(v.close?.text, 24, 'view.close'),
     ...maxLength(v.callback_id, 255, 'view.callback_id'),
     ...maxLength(v.private_metadata, 3000, 'view.private_metadata'),
-    ...blocksProblems(v.blocks ?? [], 100),
+    ...blocksProblems(v.blocks ?? [], 100, fileExists),
   ];
   if (v.type === 'modal' && !v.title?.text) problems.push('view.title: required for a modal');
   return problems;
 }
 
-function blockProblems(block: Element, path: string): string[] {
+function blockProblems(block: Element, path: string, fileExists: FileLookup): string[] {
   const problems = [...maxLength(block.block_id, 255, `${path}.block_id`)];
   if (block.type === 'section') problems.push(...maxLength(textOf(block.text), 3000, `${path}.text`));
   if (block.type === 'actions' && (block.elements?.length ?? 0) > 25) problems.push(`${path}.elements: ${block.elements?.length} (max 25)`);
   if (block.type === 'image' && !block.image_url && !block.slack_file) problems.push(`${path}: an image block needs image_url or slack_file`);
+  const fileId = block.slack_file?.id;
+  if (fileId !== undefined && !fileExists(fileId)) problems.push(`${path}.slack_file: unknown file ${fileId}`);
   const elements = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : []), ...(block.element ? [block.element] : [])];
   elements.forEach((element, i) => problems.push(...elementProblems(element, `${path}.elements[${i}]`)));
   return problems;

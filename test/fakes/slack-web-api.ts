@@ -129,14 +129,14 @@ function failed(code: string, messages: string[] = []): Reply {
 
 /** Refuses blocks Slack would refuse, recording the violation so a test can see what broke. */
 function checkBlocks(ctx: SlackApiContext, req: RecordedRequest, args: Args): void {
-  const problems = blocksProblems(args.blocks, 50);
+  const problems = blocksProblems(args.blocks, 50, (id) => ctx.state.file(id) !== undefined);
   if (problems.length === 0) return;
   ctx.violations.push({ rule: 'invalid_blocks', detail: problems.join('; '), requestSeq: req.seq });
   throw new SlackMethodError('invalid_blocks', problems);
 }
 
 function checkView(ctx: SlackApiContext, req: RecordedRequest, view: unknown): void {
-  const problems = viewProblems(view);
+  const problems = viewProblems(view, (id) => ctx.state.file(id) !== undefined);
   if (problems.length === 0) return;
   ctx.violations.push({ rule: 'invalid_view', detail: problems.join('; '), requestSeq: req.seq });
   throw new SlackMethodError('invalid_arguments', problems);
