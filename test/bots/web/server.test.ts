@@ -30,8 +30,11 @@ async function send(server: RunningChat, user: string, text: string, photo?: Buf
   return { status: response.status, body: (await response.json()) as { reply: { text: string; code?: string }; card?: JobCard; error?: { text: string } } };
 }
 
-/** Sends only the headers of an upload and reports the server's answer, before any body byte leaves. */
-function answerToHeadersOnly(server: RunningChat, headers: Record<string, string | number>): Promise<{ status: number; text: string }> {
+/**
+ * A raw upload: sends the headers and `body` (if any), never ends the request, and reports the
+ * server's answer, so it shows what the server said before the upload was complete.
+ */
+function answerToPartialUpload(server: RunningChat, headers: Record<string, string | number>, body?: Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const client = request(new URL('/api/send', server.url), { method: 'POST', headers: { 'x-rfedit-user': 'ann', ...headers } }, (response) => {
       let text = '';
@@ -39,29 +42,23 @@ function answerToHeadersOnly(server: RunningChat, headers: Record<string, string
       response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
     });
     client.on('error', reject);
-    client.flushHeaders();
+    if (body) client.write(body);
+    else client.flushHeaders();
   });
 }
 
 describe('uploads', () => {
   it('refuses an upload whose declared size is over the limit before a byte of it is sent', async () => {
     const server = await setUp({ chat: { maxUploadBytes: 1024 * 1024 } });
-    const answer = await answerToHeadersOnly(server, { 'content-length': 30 * 1024 * 1024 });
+    const answer = await answerToPartialUpload(server, { 'content-length': 30 * 1024 * 1024 });
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.text)).toEqual({ error: { code: 'upload_too_large', text: 'That upload is 30.0 MB; the limit here is 1.0 MB. Please send a smaller photo.' } });
   });
 
   it('stops reading an upload without a declared size once it passes the limit', async () => {
     const server = await setUp({ chat: { maxUploadBytes: 1024 } });
-    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const client = request(new URL('/api/send', server.url), { method: 'POST', headers: { 'x-rfedit-user': 'ann', 'transfer-encoding': 'chunked' } }, (response) => {
-        let text = '';
-        response.on('data', (chunk) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      });
-      client.on('error', reject);
-      client.write(Buffer.alloc(200 * 1024)); // well past 1 KB + the room for the text; the rest never goes
-    });
+    // Well past 1 KB plus the room for the text; the rest of the upload never goes.
+    const answer = await answerToPartialUpload(server, { 'transfer-encoding': 'chunked' }, Buffer.alloc(200 * 1024));
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.text).error.text).toMatch(/^That upload is at least \d+ KB; the limit here is 1 KB\./);
   });
