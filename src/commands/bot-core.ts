@@ -10,7 +10,6 @@ import { newJobId, userKey } from '../jobs/ids.ts';
 import { ImageStore } from '../jobs/image-store.ts';
 import { MemoryJobQueue } from '../jobs/memory-queue.ts';
 import type { JobQueue, QueueOptions } from '../jobs/queue.ts';
-import { dropUndefined } from '../jobs/queue.ts';
 import { JobStore } from '../jobs/store.ts';
 import type { ImageRef, JobEvent, JobEventListener, JobRecord, MessageRef } from '../jobs/types.ts';
 import { createActionCodec } from './action-id.ts';
@@ -18,7 +17,7 @@ import { findVisibleJob } from './job-access.ts';
 import type { ActionCodec } from './action-id.ts';
 import { COMMANDS } from './registry.ts';
 import { renderJobEvent } from './render-event.ts';
-import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
+import { resolveCommandLimits } from './validate.ts';
 import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, Reply } from './types.ts';
 
 export interface BotCoreOptions {
@@ -41,8 +40,8 @@ export interface BotCoreOptions {
   randomSeed?: () => number;
 }
 
-export const BOT_CORE_DEFAULTS = {
-  admins: [] as readonly string[],
+export const BOT_CORE_DEFAULTS: Required<Pick<BotCoreOptions, 'admins' | 'retentionMs'>> = {
+  admins: [],
   retentionMs: 30 * 24 * 3_600_000, // 30 days
 };
 
@@ -90,7 +89,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     images,
     engine: options.engine,
     codec,
-    limits: { ...COMMAND_LIMIT_DEFAULTS, ...dropUndefined(options.limits ?? {}) },
+    limits: resolveCommandLimits(options.limits),
     now,
     randomSeed: options.randomSeed ?? (() => randomInt(0, 0xffff_ffff)),
   };

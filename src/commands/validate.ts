@@ -7,12 +7,24 @@ import type { SamplerName } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
 import { sniffImageMime } from '../jobs/image-store.ts';
 import type { ImageRef } from '../jobs/types.ts';
+import { dropUndefined } from '../jobs/queue.ts';
+import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
 
 export const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
 const MAX_SEED = 0xffff_ffff; // seeds are 32-bit so users can type them back in
 // Control characters other than tab and newline only come from pasted junk and confuse the tokenizer.
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+
+/** Limits over their defaults; nonsense is refused naming the limit and the value received. */
+export function resolveCommandLimits(limits: CommandLimits = {}): Required<CommandLimits> {
+  const merged = { ...COMMAND_LIMIT_DEFAULTS, ...dropUndefined(limits) };
+  for (const key of ['maxPromptChars', 'maxImageBytes', 'maxImagePixels', 'maxSteps', 'maxGuidance', 'strengthStep', 'historyLimit'] as const) {
+    const value = merged[key];
+    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Command limit ${key} must be a number > 0, got ${value}`);
+  }
+  return merged;
+}
 
 export function validatePrompt(prompt: string, limits: Required<CommandLimits>): string {
   const trimmed = prompt.trim();

@@ -14,6 +14,10 @@ export interface ImageStoreOptions {
   readonly cacheBytes?: number;
 }
 
+export const IMAGE_STORE_DEFAULTS: Required<ImageStoreOptions> = {
+  cacheBytes: 64 * 2 ** 20, // 64 MiB
+};
+
 /** An image written again within this long keeps its file time (retention counts from the first write). */
 const REFRESH_AFTER_MS = 3_600_000; // 1 h
 
@@ -22,7 +26,7 @@ export class ImageStore {
   private readonly shards = new Set<string>();
 
   constructor(private readonly root: string, options: ImageStoreOptions = {}) {
-    this.cache = new ByteCache(options.cacheBytes ?? 64 * 2 ** 20);
+    this.cache = new ByteCache(options.cacheBytes ?? IMAGE_STORE_DEFAULTS.cacheBytes);
   }
 
   static hashOf(bytes: Uint8Array): string {

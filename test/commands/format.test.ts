@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createActionCodec } from '../../src/commands/action-id.ts';
 import { formatAge, formatEta, formatQueuePlace } from '../../src/commands/format.ts';
 import { renderJobEvent } from '../../src/commands/render-event.ts';
+import { resolveCommandLimits } from '../../src/commands/validate.ts';
 import type { JobEventBase } from '../../src/jobs/types.ts';
 
 const codec = createActionCodec('format-test-secret-0123456789');
@@ -48,5 +49,12 @@ describe('renderJobEvent', () => {
   it('a failure shows the user message and keeps its code, without buttons', () => {
     const reply = renderJobEvent({ ...about, type: 'failed', code: 'job_timeout', userMessage: 'Too slow.', redelivery: false }, codec);
     expect(reply).toEqual({ ephemeral: false, jobId: 'job1', text: 'Too slow.', code: 'job_timeout' });
+  });
+});
+
+describe('command limits', () => {
+  it('a limit that makes no sense is refused, naming it and the value', () => {
+    expect(() => resolveCommandLimits({ maxSteps: 0 })).toThrow('Command limit maxSteps must be a number > 0, got 0');
+    expect(resolveCommandLimits({ maxSteps: 30 }).maxSteps).toBe(30);
   });
 });
