@@ -186,7 +186,7 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     ]);
   });
 
-  it('delivers a message shortcut, an app mention with a file and a reaction', async () => {
+  it('delivers a message shortcut, a global shortcut, an app mention with a file and a reaction', async () => {
     const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
     const photoPost = slack.seedMessage({ text: 'look', files: [photo] });
     const shortcut = deferred<string>();
@@ -196,15 +196,22 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
       await ack();
       shortcut.resolve((s as { message: { ts: string } }).message.ts);
     });
+    const global = deferred<string>();
+    app.shortcut({ type: 'shortcut', callback_id: 'open_editor' }, async ({ ack, shortcut: s }) => {
+      await ack();
+      global.resolve(s.trigger_id);
+    });
     app.event('app_mention', async ({ event }) => mention.resolve((event.files ?? []).map((f) => f.id)));
     app.event('reaction_added', async ({ event }) => reaction.resolve(event.reaction));
     await start();
 
     await events.messageShortcut({ callbackId: 'edit_this_image', message: photoPost });
+    const { triggerId } = await events.globalShortcut({ callbackId: 'open_editor' });
     await events.appMention({ text: 'make it snowy', files: [photo] });
     await events.reactionAdded({ reaction: 'repeat', message: photoPost });
 
     expect(await shortcut.promise).toBe(photoPost.ts);
+    expect(await global.promise).toBe(triggerId);
     expect(await mention.promise).toEqual([photo.id]);
     expect(await reaction.promise).toBe('repeat');
   });

@@ -188,6 +188,14 @@ export class SlackEvents {
     return { ...delivery, triggerId };
   }
 
+  /** A global shortcut (from the composer or search), which carries no message. */
+  async globalShortcut(args: { callbackId: string } & From, signing?: SigningOverride): Promise<Delivery & { triggerId: string }> {
+    const { user } = this.who(args);
+    const triggerId = this.ctx.state.issueTrigger();
+    const delivery = await this.deliver('interactive', { type: 'shortcut', ...this.common(user), action_ts: actionTs(), callback_id: args.callbackId, trigger_id: triggerId }, signing);
+    return { ...delivery, triggerId };
+  }
+
   /** "@rfedit make it snowy" with files: stores the user's message and sends the app_mention event. */
   async appMention(args: { text: string; files?: SlackFile[]; threadTs?: string } & From, signing?: SigningOverride): Promise<Delivery & { message: SlackMessage }> {
     const { user, channel } = this.who(args);
