@@ -61,6 +61,9 @@ describe('with the real demo engine', () => {
 
     const previewUpdates = h.slack.calls('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes('"image"'));
     expect(previewUpdates.length).toBeGreaterThan(0);
+    // Every preview file is deleted once replaced or once the job is done; only the result stays.
+    const previewUploads = h.slack.calls('files.getUploadURLExternal').filter((c) => String(c.args.filename).includes('preview'));
+    expect(h.slack.calls('files.delete')).toHaveLength(previewUploads.length);
     const metadata = await sharp(h.slack.fileData(imageFileIdOf(result)!)).metadata();
     expect(metadata.width).toBeGreaterThan(0);
     expect(textOf(result)).toMatch(/Done \(seed \d+\)/);
