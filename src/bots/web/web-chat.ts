@@ -16,6 +16,7 @@ import type { ChatApi } from './chat-api.ts';
 import { HttpError, parseJsonObject, readJson, readLimitedBody, sendAndClose, sendBytes, sendJson, stringField } from './http-io.ts';
 import { USER_HEADER, WEB_CHANNEL_ID, webUser } from './identity.ts';
 import { LiveHub } from './live-hub.ts';
+import { isAllowedOrigin } from './request-origin.ts';
 import { loadStaticAssets } from './static-assets.ts';
 import type { StaticAsset } from './static-assets.ts';
 import { Transcript } from './transcript.ts';
@@ -54,6 +55,7 @@ const FINAL_EVENTS = new Set<JobEvent['type']>(['done', 'failed', 'cancelled']);
 
 export function createWebChat(options: WebChatOptions): WebChat {
   const { core } = options;
+  const host = options.host ?? '127.0.0.1';
   const logger = options.logger ?? SILENT_LOGGER;
   const maxUploadBytes = options.maxUploadBytes ?? COMMAND_LIMIT_DEFAULTS.maxImageBytes + 1024 * 1024;
   const hub = new LiveHub();
@@ -71,7 +73,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
     const url = new URL(request.url ?? '/', 'http://localhost');
     let userId: string;
     try {
-      if (url.pathname !== '/live') throw new Error('not the live endpoint');
+      if (url.pathname !== '/live' || !isAllowedOrigin(request, host)) throw new Error('not the live endpoint, or not from this page');
       userId = webUser(url.searchParams.get('user')).id;
     } catch {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
@@ -83,6 +85,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
+    if (!isAllowedOrigin(request, host)) throw new HttpError(403, 'foreign_origin', 'This chat only answers its own page.');
     const asset = method === 'GET' ? assets.get(url.pathname) : undefined;
     if (asset) return sendBytes(response, asset.contentType, asset.bytes, 'no-cache');
     if (method === 'GET' && url.pathname === '/healthz') return sendJson(response, 200, { ok: true });
@@ -157,7 +160,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+        server.listen(options.port ?? 0, host, () => resolve());
       });
       const { address, port } = server.address() as AddressInfo;
       const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}/`;

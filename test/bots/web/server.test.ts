@@ -95,6 +95,28 @@ describe('identity', () => {
   });
 });
 
+describe('other web sites', () => {
+  it('cannot post commands, open the live socket or pose as the chat under another host name', async () => {
+    const server = await setUp();
+    const foreign = await fetch(new URL('/api/scrollback', server.url), { headers: { 'x-rfedit-user': 'ann', origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+    expect((await foreign.json()).error.code).toBe('foreign_origin');
+
+    const rebound = await new Promise<number>((resolve, reject) => {
+      request(new URL('/api/scrollback', server.url), { headers: { 'x-rfedit-user': 'ann', host: `evil.example:${server.port}` } }, (response) => resolve(response.statusCode ?? 0))
+        .on('error', reject)
+        .end();
+    });
+    expect(rebound).toBe(403);
+
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}live?user=ann`, { origin: 'https://evil.example' });
+    expect((await new Promise<Error>((resolve) => socket.once('error', resolve))).message).toMatch(/400/);
+
+    const own = await fetch(new URL('/api/scrollback', server.url), { headers: { 'x-rfedit-user': 'ann', origin: server.url.slice(0, -1) } });
+    expect(own.status).toBe(200);
+  });
+});
+
 describe('live events', () => {
   it("pushes a job's cards to every open tab of its owner and to nobody else", async () => {
     const server = await setUp();
