@@ -261,7 +261,10 @@ function editMessage(ctx: DiscordRestContext, req: RecordedRequest, messageId: s
   const refused = oversizedUpload(ctx, req, uploadLimitBytes) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
   if (refused) return refused;
   const data = bodyOf(req) as MessageBody;
-  const flags = data.flags === undefined ? (existing.flags ?? 0) & ~LOADING_FLAG : data.flags;
+  // An edit ends the "thinking" state; it cannot make a message public or undo Components V2.
+  const kept = (existing.flags ?? 0) & ~LOADING_FLAG;
+  const sticky = kept & (MessageFlags.Ephemeral | MessageFlags.IsComponentsV2);
+  const flags = data.flags === undefined ? kept : (data.flags & ~LOADING_FLAG) | sticky;
   return ok(ctx.state.editMessage(messageId, {
     ...messageFields(data),
     flags,

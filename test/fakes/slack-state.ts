@@ -111,6 +111,11 @@ export class SlackState {
     return channel;
   }
 
+  /** The bot's DM with a user, opened on first use (its name is the user's id). */
+  dmWith(user: SlackUser): SlackChannel {
+    return [...this.channels.values()].find((c) => c.is_im && c.name === user.id) ?? this.addChannel(user.id, true);
+  }
+
   /**
    * Stores bytes as a Slack file. Its `url_private` answers only with the bot token; without it Slack serves an
    * HTML login page with status 200, which is what a bot downloading without a token gets.

@@ -161,7 +161,9 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     'apps.connections.open': () => ({ url: ctx.socketModeUrl() }),
 
     'chat.postMessage': (args, req) => {
-      const channel = channelOf(args);
+      // A user id as channel posts to the bot's DM with that user, as Slack allows.
+      const dmUser = state.users.get(String(args.channel ?? ''));
+      const channel = dmUser ? state.dmWith(dmUser).id : channelOf(args);
       requireContent(args);
       checkBlocks(ctx, req, args);
       const message = state.addMessage({ channel, text: String(args.text ?? ''), ...blocksOf(args), ...bot, ...threadOf(args) });
@@ -267,8 +269,7 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       const userId = String(args.users ?? '').split(',')[0] ?? '';
       const user = state.users.get(userId);
       if (!user) throw new SlackMethodError('user_not_found');
-      const existing = [...state.channels.values()].find((c) => c.is_im && c.name === user.id);
-      return { channel: { id: (existing ?? state.addChannel(user.id, true)).id } };
+      return { channel: { id: state.dmWith(user).id } };
     },
     'chat.getPermalink': (args) => {
       const message = messageOf(args, 'message_ts');
