@@ -99,7 +99,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   for (const adapter of adapters) if (adapter.ready) checks[adapter.name] = adapter.ready.bind(adapter);
 
   if (redisQueue) await redisQueue.connect();
-  await core.start();
+  // Adapters listen before the core resumes jobs, so results finished or resumed across a restart reach them.
   const urls: Record<string, string> = {};
   const started: Adapter[] = [];
   for (const adapter of adapters) {
@@ -108,6 +108,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     if (url) urls[adapter.name] = url;
     logger.info({ adapter: adapter.name, url }, `${adapter.name} started`);
   }
+  await core.start();
   const health = config.health.enabled ? createHealthServer({ ...config.health, metrics, checks }) : undefined;
   if (health) urls.health = (await health.start()).url;
 

@@ -1,0 +1,72 @@
+/** Operator commands: `config`, `discord register`, `worker`. Thin shells over the parts they start. */
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, describeConfig } from '../config/load.ts';
+import { createEngineFromSettings } from '../engine/index.ts';
+import { createLogger } from '../log.ts';
+import type { CliIo } from './io.ts';
+
+/** `rfedit config`: the effective configuration, secrets shown only as set or not set. */
+export function runConfig(io: CliIo): number {
+  io.out(describeConfig(loadConfig()));
+  return 0;
+}
+
+/** `rfedit discord register [--guild <id>]`: uploads the slash and context-menu commands. */
+export async function runDiscordRegister(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { guild: { type: 'string' } }, strict: true });
+  const { secrets } = loadConfig();
+  if (!secrets.discordToken || !secrets.discordAppId) {
+    io.err('Set DISCORD_TOKEN and DISCORD_APP_ID (from the Discord developer portal) first; see the README, "Discord".');
+    return 2;
+  }
+  const { registerDiscordCommands } = await import('../bots/discord/index.ts');
+  const commands = await registerDiscordCommands({
+    token: secrets.discordToken,
+    applicationId: secrets.discordAppId,
+    ...(values.guild ? { guildId: values.guild } : {}),
+  });
+  const where = values.guild ? `server ${values.guild} (active now)` : 'every server and DMs (global commands can take up to an hour to appear)';
+  io.out(`Registered ${commands.map((c) => c.name).join(', ')} for ${where}.`);
+  return 0;
+}
+
+/** `rfedit worker`: one GPU worker taking edits from Redis until SIGTERM/SIGINT. */
+export async function runWorker(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { name: { type: 'string' } }, strict: true });
+  const { config, secrets } = loadConfig();
+  if (!secrets.redisUrl) {
+    io.err('Set REDIS_URL (e.g. redis://redis-host:6379) to the Redis the bot uses; see the README, "Scaling out".');
+    return 2;
+  }
+  const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: Object.values(secrets) });
+  const { runWorker: startWorker } = await import('../jobs/redis/worker.ts');
+  const { ImageStore } = await import('../jobs/image-store.ts');
+  const engine = createEngineFromSettings({ ...config.engine, dataDir: config.dataDir, logger: logger.child({ part: 'engine' }) });
+  const worker = await startWorker({
+    redisUrl: secrets.redisUrl,
+    engine,
+    images: new ImageStore(join(config.dataDir, 'images')), // the bot's image folder, on storage both can reach
+    options: {
+      jobTimeoutMs: config.queue.jobTimeoutSec * 1000,
+      progressIntervalMs: config.queue.progressIntervalMs,
+      perUserRunning: config.queue.perUserRunning,
+    },
+    ...(values.name ? { name: values.name } : {}),
+    onError: (error, context) => logger.error({ err: error, ...context }, 'worker error'),
+  });
+  io.out(`Worker ${worker.name} is taking edits from ${redact(secrets.redisUrl)}. Stop with Ctrl+C.`);
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info({ signal }, 'worker stopping: a running edit goes back in line for another worker');
+  await worker.close();
+  await engine.close();
+  return 0;
+}
+
+/** redis://user:password@host → redis://user:***@host */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
