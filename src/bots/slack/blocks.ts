@@ -77,3 +77,9 @@ export function jobIdOfBlocks(blocks: unknown, codec: ActionCodec): { jobId: str
   }
   return jobId === null ? null : { jobId, actions };
 }
+
+/** The Slack files shown by a message's image blocks. */
+export function imageFileIds(blocks: unknown): string[] {
+  if (!Array.isArray(blocks)) return [];
+  return (blocks as Array<{ type?: string; slack_file?: { id?: string } }>).flatMap((b) => (b.type === 'image' && b.slack_file?.id ? [b.slack_file.id] : []));
+}

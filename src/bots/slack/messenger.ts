@@ -5,7 +5,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { ChatPacer } from '../../jobs/chat-pacer.ts';
-import { messageBlocks, type MessageContent } from './blocks.ts';
+import { imageFileIds, messageBlocks, type MessageContent } from './blocks.ts';
 import type { SlackBotLogger } from './options.ts';
 
 type WebClient = webApi.WebClient;
@@ -46,13 +46,23 @@ export class SlackMessenger {
     await this.pacer.scheduleLatest(channelId, `${channelId}/${ts}`, () => this.client.chat.update({ channel: channelId, ts, ...messageBlocks(content) }));
   }
 
+  /** Deletes one of the bot's messages and the images it uploaded for it (they are private files of the bot). */
   async delete(channelId: string, ts: string): Promise<void> {
+    // Without the message (already gone, or unreadable) there are no file ids; the message is still deleted.
+    const message = await this.read(channelId, ts).catch(() => undefined);
     try {
       await this.pacer.schedule(channelId, () => this.client.chat.delete({ channel: channelId, ts }));
     } catch (error) {
       // Already gone (deleted by hand, or by an earlier click) is what the user wanted.
       if (slackErrorCode(error) !== 'message_not_found') throw error;
     }
+    for (const fileId of imageFileIds(message?.blocks)) await this.deleteFile(fileId);
+  }
+
+  /** One message by channel and ts. The bot's job messages are thread replies, which conversations.replies finds by their own ts. */
+  async read(channelId: string, ts: string): Promise<{ blocks?: unknown; thread_ts?: string } | undefined> {
+    const response = await this.client.conversations.replies({ channel: channelId, ts, latest: ts, oldest: ts, inclusive: true, limit: 2 });
+    return response.messages?.find((m) => m.ts === ts);
   }
 
   /** mrkdwn only the user sees (escape user text with escapeMrkdwn); Slack does not let anyone edit it later. */
@@ -76,12 +86,12 @@ export class SlackMessenger {
     return completed;
   }
 
-  /** Best effort: previews are only worth keeping while a job runs. */
+  /** Best effort: a file left behind is private to the bot and shown nowhere. */
   async deleteFile(fileId: string): Promise<void> {
     try {
       await this.client.files.delete({ file: fileId });
     } catch (error) {
-      this.logger.debug({ err: error, fileId }, 'could not delete a preview file');
+      this.logger.debug({ err: error, fileId }, 'could not delete a file');
     }
   }
 }

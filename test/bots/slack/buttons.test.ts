@@ -78,6 +78,7 @@ describe('result buttons', () => {
     await h.slack.waitForCall('chat.delete', () => true, { nth: 2 });
     expect(jobMessages.map((ts) => h.slack.message(h.slack.channel.id, ts))).toEqual([undefined, undefined]);
     expect(h.core.getJob(jobId)?.deleted).toBe(true);
+    await h.slack.waitForCall('files.delete', (c) => c.args.file === imageFileIdOf(result));
   });
 
   it('Delete by someone else is refused with an ephemeral message and deletes nothing', async () => {

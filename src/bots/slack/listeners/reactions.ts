@@ -15,7 +15,7 @@ export function registerReactions(app: App, adapter: SlackAdapter): void {
     if (event.reaction !== REACTIONS.variation && event.reaction !== REACTIONS.remove) return;
     if (event.item.type !== 'message' || event.item_user !== context.botUserId) return;
     const { channel, ts } = event.item;
-    const message = await findMessage(adapter, channel, ts);
+    const message = await adapter.messenger.read(channel, ts);
     const job = message && jobIdOfBlocks(message.blocks, adapter.core.codec);
     if (!message || !job) return;
     const threadTs = message.thread_ts ?? ts;
@@ -32,10 +32,4 @@ function commandFor(reaction: string, jobId: string, actions: Set<string>): Comm
   if (actions.has('delete')) return { kind: 'delete', jobId };
   if (actions.has('cancel')) return { kind: 'cancel', jobId };
   return null;
-}
-
-/** One message by channel and ts; the bot's job messages are thread replies, which conversations.replies finds. */
-async function findMessage(adapter: SlackAdapter, channel: string, ts: string): Promise<{ blocks?: unknown; thread_ts?: string } | undefined> {
-  const response = await adapter.client.conversations.replies({ channel, ts, latest: ts, oldest: ts, inclusive: true, limit: 2 });
-  return response.messages?.find((m) => m.ts === ts);
 }
