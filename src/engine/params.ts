@@ -8,9 +8,11 @@
  * Strength s ∈ [0, 1] moves only the editing side, so every strength reuses the same cached inversion:
  *   window stop / N = 1 − 1.5·s            for s ≤ ½      (1 → ¼)
  *                   = ½·(1 − s)            for s ≥ ½      (¼ → 0)
- *   η               = 1 − 0.2·s            for s ≤ ½      (1 → 0.9), then 0.9
+ *   η               = 1 − 0.2·s            for s ≤ ½      (1 → 0.9)
+ *                   = 0.9·(1.5 − s)        for s ≥ ½      (0.9 → 0.45)
  *   start = 0, γ = 0.5
- * Both are non-increasing in s. s = 0 gives η = 1 over all N steps (the photo back); the default s = ½ gives
+ * The window is non-increasing and η strictly decreasing in s, so neighbouring strengths (Subtle/Strong) give
+ * different edits even where the window rounds to the same number of steps. s = 0 gives η = 1 over all N steps (the photo back); the default s = ½ gives
  * the paper's setting (γ 0.5, η 0.9, controller over the first 7 of 28 steps); s = 1 removes the controller.
  * For SDEdit, s is the fraction of the schedule re-run (start = N − ⌊N·s⌋).
  */
@@ -72,7 +74,7 @@ export const MAX_STEPS = 100;
 export function strengthToController(strength: number, steps: number): { start: number; stop: number; eta: number } {
   const s = checkNumber('strength', strength, 0, 1);
   const stopFraction = s <= 0.5 ? 1 - 1.5 * s : 0.5 * (1 - s);
-  const eta = s <= 0.5 ? 1 - 0.2 * s : 0.9;
+  const eta = s <= 0.5 ? 1 - 0.2 * s : 0.9 * (1.5 - s);
   return { start: 0, stop: Math.round(stopFraction * steps), eta: round6(eta) };
 }
 
