@@ -319,7 +319,6 @@ export class MemoryJobQueue implements JobQueue {
 
   private finishStopped(run: Run, cause: unknown): void {
     const { job } = run;
-    const now = this.options.now();
     if (run.stopReason === 'shutdown') {
       // Not the user's doing: the job stays in line and runs again after the restart.
       this.deps.store.requeue(job.id);
@@ -330,7 +329,7 @@ export class MemoryJobQueue implements JobQueue {
       this.fail(run, 'job_timeout', `The edit took longer than the ${minutes}-minute limit and was stopped. Try fewer steps or a smaller image.`);
       return;
     }
-    if (this.deps.store.markFinished(job.id, 'cancelled', now)) {
+    if (this.deps.store.markFinished(job.id, 'cancelled', this.options.now())) {
       this.detach(run);
       this.emit({ ...base(job), type: 'cancelled', byOwner: run.cancelledByOwner, redelivery: false });
     } else {

@@ -125,8 +125,10 @@ export class JobStore {
       markRunning: db.prepare(`UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'`),
       markDone: db.prepare(`UPDATE jobs SET status = 'done', finished_at = ?, result_json = ?, params_json = ?, seed = ?,
         engine_ms_json = ? WHERE id = ? AND status = 'running'`),
-      markFinished: db.prepare(`UPDATE jobs SET status = ?, finished_at = ?, error_code = ?, error_message = ?
-        WHERE id = ? AND status IN ('queued', 'running')`),
+      // A cancel is answered on the spot, so it counts as delivered: a restart does not announce it again.
+      markFinished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @at, error_code = @code, error_message = @message,
+        delivered_at = CASE WHEN @status = 'cancelled' THEN @at ELSE delivered_at END
+        WHERE id = @id AND status IN ('queued', 'running')`),
       requeue: db.prepare(`UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`),
       unfinished: db.prepare<[], JobRow>(`SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY seq`),
       undelivered: db.prepare<[number], JobRow>(`SELECT * FROM jobs WHERE status IN ('done', 'failed', 'cancelled')
@@ -189,9 +191,10 @@ export class JobStore {
     );
   }
 
-  /** queued/running → failed or cancelled. */
+  /** queued/running → failed or cancelled (a cancellation also counts as delivered). */
   markFinished(id: string, status: 'failed' | 'cancelled', finishedAt: number, error?: { code: string; userMessage: string }): boolean {
-    return this.statements.markFinished.run(status, finishedAt, error?.code ?? null, error?.userMessage ?? null, id).changes === 1;
+    const values = { status, at: finishedAt, code: error?.code ?? null, message: error?.userMessage ?? null, id };
+    return this.statements.markFinished.run(values).changes === 1;
   }
 
   /** running → queued (shutdown while running: the job resumes on the next start). */

@@ -378,6 +378,18 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         expect(resent.map((event) => event.jobId)).toEqual([unseen.job.id]);
         expect(resent[0]).toMatchObject({ redelivery: true });
       });
+
+      it('a cancellation is not announced again after a restart: the canceller was answered at once', async () => {
+        const first = await open(new TestEngine());
+        const { job } = await first.queue.submit(await jobSpec(first.images, 'ann'));
+        await first.queue.cancel(job.id);
+        await first.queue.close();
+        first.store.close();
+
+        const second = await open(new TestEngine(), {}, first.dir);
+        await second.queue.start();
+        expect(second.log.events).toEqual([]);
+      });
     });
   });
 }
