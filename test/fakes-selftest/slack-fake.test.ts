@@ -96,7 +96,7 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     expect(slack.message(slack.channel.id, ts ?? '')?.text).toBe('queued');
   });
 
-  it('stores a file uploaded with filesUploadV2 in the thread it was shared to', async () => {
+  it('stores a file uploaded with filesUploadV2 in the thread it was shared to, until it is deleted', async () => {
     const parent = slack.seedMessage({ text: 'status' });
     const uploaded = deferred<void>();
     app.command('/edit', async ({ ack, client, body }) => {
@@ -114,6 +114,11 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     expect(reply?.files?.[0]?.mimetype).toBe('image/png');
     expect(slack.fileData(reply!.files![0]!)).toEqual(PNG);
     expect(slack.calls('files.completeUploadExternal')[0]?.args.files).toEqual([{ id: reply!.files![0]!.id, title: 'result.png' }]);
+
+    const fileId = reply!.files![0]!.id;
+    await app.client.files.delete({ file: fileId });
+    expect(slack.file(fileId)).toBeUndefined();
+    expect(slack.thread(slack.channel.id, parent.ts)[1]?.files).toEqual([]);
   });
 
   it('delivers a view submission with a file input and a block action on a posted button', async () => {

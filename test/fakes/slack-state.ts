@@ -121,7 +121,10 @@ export class SlackState {
    * HTML login page with status 200, which is what a bot downloading without a token gets.
    */
   addFile(data: Buffer, meta: NewSlackFile & { user: string }, id = this.id('F')): SlackFile {
-    const guard = (req: RecordedRequest) => (meta.servesLoginPage ? loginPage() : this.loginPageUnlessAuthorized(req));
+    const guard = (req: RecordedRequest) => {
+      if (!this.files.has(id)) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'file_deleted' };
+      return meta.servesLoginPage ? loginPage() : this.loginPageUnlessAuthorized(req);
+    };
     const served = this.server.serve(data, { contentType: meta.mimetype, filename: meta.name, guard, stall: meta.stall });
     const created = Math.floor(this.now() / 1000);
     const file: SlackFile = {
@@ -150,6 +153,13 @@ export class SlackState {
 
   fileData(id: string): Buffer | undefined {
     return this.files.get(id)?.data;
+  }
+
+  /** Removes a file and its appearances in messages; its URLs answer 404 afterwards. */
+  deleteFile(id: string): boolean {
+    if (!this.files.delete(id)) return false;
+    for (const message of this.messages) if (message.files) message.files = message.files.filter((f) => f.id !== id);
+    return true;
   }
 
   addMessage(message: Omit<SlackMessage, 'type' | 'ts'> & { ts?: string }): SlackMessage {

@@ -222,6 +222,13 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       checkBlocks(ctx, req, args);
       return completeUploads(ctx, args);
     },
+    'files.delete': (args) => {
+      const file = state.file(String(args.file));
+      if (!file) throw new SlackMethodError('file_not_found');
+      if (file.user !== ctx.botUser.id) throw new SlackMethodError('cant_delete_file');
+      state.deleteFile(file.id);
+      return {};
+    },
     'files.info': (args) => {
       const file = state.file(String(args.file));
       if (!file) throw new SlackMethodError('file_not_found');
