@@ -16,5 +16,8 @@ export async function showComparison(adapter: SlackAdapter, request: SlackReques
   if (!job?.result) throw new UserInputError('compare_no_result', 'That edit has no result yet, so there is nothing to compare.');
   const image = await sideBySide(await adapter.core.readImage({ hash: job.sourceHash }), await adapter.core.readImage(job.result));
   const fileId = await adapter.messenger.uploadImage(image, `rfedit-${jobId}-compare.png`, 'before and after');
-  await adapter.messenger.post(whereOf(request), { mrkdwn: `${mention(request.userId)} Before ↔ after`, imageFileId: fileId, imageAlt: 'before and after' });
+  const where = whereOf(request);
+  const ts = await adapter.messenger.post(where, { mrkdwn: `${mention(request.userId)} Before ↔ after`, imageFileId: fileId, imageAlt: 'before and after' });
+  // It shows the result, so it is recorded with the result: deleting the job deletes it too.
+  adapter.core.recordMessage(jobId, { role: 'result', platform: 'slack', channelId: where.channelId, ...(where.threadTs ? { threadId: where.threadTs } : {}), messageId: ts });
 }

@@ -62,6 +62,18 @@ describe('result buttons', () => {
     expect(metadata.width).toBeGreaterThan(metadata.height!);
   });
 
+  it('Delete also removes comparisons of the job', async () => {
+    h = await startHarness();
+    const { result, jobId } = await finishedEdit(h);
+    await click(h, result, 'Compare');
+    const post = await h.slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes('Before'));
+    const comparisonTs = (post.request.responseBody as { ts: string }).ts;
+    await expect.poll(() => h.core.getJob(jobId)?.messages.map((m) => m.messageId)).toContain(comparisonTs);
+    await click(h, result, 'Delete');
+    await h.slack.waitForCall('chat.delete', (c) => c.args.ts === comparisonTs);
+    expect(h.slack.message(h.slack.channel.id, comparisonTs)).toBeUndefined();
+  });
+
   it('Info answers only the clicking user', async () => {
     h = await startHarness();
     const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
