@@ -189,8 +189,10 @@ describe('the fake Discord with the real discord.js client', () => {
     discord.addReaction(old, '🔁');
     const [reaction] = (await reacted) as [MessageReaction | PartialMessageReaction];
     expect(reaction.partial).toBe(true);
-    const full = await reaction.message.fetch();
-    expect(full.content).toBe('old result');
+    const fetched = await reaction.fetch();
+    expect(fetched.count).toBe(1);
+    expect(fetched.message.content).toBe('old result');
+    expect((await fetched.users.fetch()).has(discord.user.id)).toBe(true);
     expect(reaction.emoji.name).toBe('🔁');
   });
 
