@@ -68,6 +68,11 @@ export class RedisJobQueue implements JobQueue {
   private readonly eta: EtaEstimator;
   /** Unfinished jobs of this bot (from its store): the ones whose events it renders. */
   private readonly pending = new Map<string, JobRecord>();
+  /**
+   * Worker news about jobs whose `queued` event is not out yet (a fast worker can start a job before
+   * submit() has read its place in line): kept back and replayed right after it, in order.
+   */
+  private readonly heldBack = new Map<string, Array<() => void>>();
   private readonly onError: NonNullable<RedisQueueDeps['onError']>;
   private idleWaiters: Array<() => void> = [];
   private refreshing: Promise<void> | null = null;
@@ -99,6 +104,10 @@ export class RedisJobQueue implements JobQueue {
   /** Opens the connections and starts reading BullMQ's event stream from now on. */
   async connect(): Promise<void> {
     await this.redis.connect();
+    // Every later 'ready' is a reconnect: Redis may have come back without its data.
+    this.redis.on('ready', () => {
+      if (this.started && !this.closed) this.recoverLostJobs().catch((error) => this.onError(error, { where: 'recover after reconnect' }));
+    });
     await this.bullQueue.waitUntilReady();
     void this.events.run().catch((error) => this.onError(error, { where: 'bullmq events' }));
     await this.events.waitUntilReady();
@@ -127,20 +136,26 @@ export class RedisJobQueue implements JobQueue {
       perUserQueued: this.options.perUserQueued,
     });
     if (!admission.admitted) throw this.refusal(admission.reason, admission.count);
+    this.heldBack.set(job.id, []);
     try {
       this.deps.store.insert(job);
       this.pending.set(job.id, job);
       await this.addToBull(job, owner, admission.tag);
     } catch (error) {
+      this.heldBack.delete(job.id);
       this.pending.delete(job.id);
-      this.deps.store.markFinished(job.id, 'failed', this.options.now(), { code: 'queue_unavailable', userMessage: UNAVAILABLE });
+      const now = this.options.now();
+      this.deps.store.markFinished(job.id, 'failed', now, { code: 'queue_unavailable', userMessage: UNAVAILABLE });
+      // The submitter gets this error directly; a restart must not announce it again.
+      this.deps.store.markDelivered(job.id, now);
       await this.scripts.release(job.id, owner).catch(() => {});
       throw new RfeditError('queue_unavailable', UNAVAILABLE, { cause: error });
     }
     this.line.markWaiting(job.id);
-    await this.refreshLine();
+    await this.refreshLine().catch((error) => this.onError(error, { jobId: job.id, where: 'line refresh' }));
     const place = this.position(job.id) ?? { position: 1, etaMs: 0 };
     this.emit({ ...base(job), type: 'queued', ...place, resumed: false });
+    this.replayHeldBack(job.id);
     return { job, ...place };
   }
 
@@ -217,16 +232,14 @@ export class RedisJobQueue implements JobQueue {
     const resumed: JobRecord[] = [];
     for (const job of this.deps.store.listUnfinished()) {
       const state = await this.bullQueue.getJobState(job.id);
-      if (state === 'completed') {
-        const outcome = parseOutcome((await this.bullQueue.getJob(job.id))?.returnvalue);
-        this.finish(job, outcome ?? { status: 'failed', code: 'internal', userMessage: internalMessage(job.id) });
-      } else if (state === 'failed') {
-        this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+      if (state === 'completed' || state === 'failed') {
+        await this.collectOutcome(job, state);
       } else if (state === 'active') {
         this.pending.set(job.id, job);
       } else if (state === 'unknown' && job.status === 'running' && job.attempts >= this.options.maxAttempts) {
         this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
       } else {
+        this.heldBack.set(job.id, []);
         if (state === 'unknown') await this.restoreToBull(job);
         if (job.status === 'running') this.deps.store.requeue(job.id);
         this.pending.set(job.id, { ...job, status: 'queued' });
@@ -234,12 +247,57 @@ export class RedisJobQueue implements JobQueue {
         resumed.push(job);
       }
     }
-    await this.refreshLine();
-    for (const job of resumed) {
+    await this.announceResumed(resumed);
+    this.settleIdle();
+  }
+
+  /**
+   * After a reconnect: outcomes that arrived while the event stream was unreadable are collected, and
+   * jobs Redis no longer knows (it restarted without persistence) are put back in line from the store;
+   * a job that was running then runs again from the start.
+   */
+  private async recoverLostJobs(): Promise<void> {
+    const restored: JobRecord[] = [];
+    for (const job of [...this.pending.values()]) {
+      const state = await this.bullQueue.getJobState(job.id);
+      if (state === 'completed' || state === 'failed') await this.collectOutcome(job, state);
+      if (state !== 'unknown' || !this.pending.has(job.id)) continue;
+      this.heldBack.set(job.id, []);
+      await this.restoreToBull(job);
+      if (this.deps.store.get(job.id)?.status === 'running') this.deps.store.requeue(job.id);
+      this.line.markWaiting(job.id);
+      restored.push(job);
+    }
+    await this.announceResumed(restored);
+  }
+
+  /** Tells the owners of jobs put back in line where they now stand (their worker news held back until then). */
+  private async announceResumed(jobs: JobRecord[]): Promise<void> {
+    await this.refreshLine().catch((error) => this.onError(error, { where: 'line refresh' }));
+    for (const job of jobs) {
       const place = this.position(job.id) ?? { position: 1, etaMs: 0 };
       this.emit({ ...base(job), type: 'queued', ...place, resumed: true });
+      this.replayHeldBack(job.id);
     }
-    this.settleIdle();
+  }
+
+  /** Runs `action` now, or after the job's `queued` event when that is still to come. */
+  private afterAnnounced(jobId: string, action: () => void): void {
+    const held = this.heldBack.get(jobId);
+    if (held) held.push(action);
+    else action();
+  }
+
+  private replayHeldBack(jobId: string): void {
+    const held = this.heldBack.get(jobId) ?? [];
+    this.heldBack.delete(jobId);
+    for (const action of held) action();
+  }
+
+  private async collectOutcome(job: JobRecord, state: 'completed' | 'failed'): Promise<void> {
+    if (state === 'failed') return this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+    const outcome = parseOutcome((await this.bullQueue.getJob(job.id))?.returnvalue);
+    this.finish(job, outcome ?? { status: 'failed', code: 'internal', userMessage: internalMessage(job.id) });
   }
 
   /** Redis lost the job (restarted without persistence, or expired it): put it back from the store. */
@@ -263,15 +321,15 @@ export class RedisJobQueue implements JobQueue {
 
   private listenToWorkers(): void {
     this.events.on('progress', ({ jobId, data }: { jobId: string; data: unknown }) => {
-      if (isWorkerSignal(data)) this.onSignal(jobId, data);
+      if (isWorkerSignal(data)) this.afterAnnounced(jobId, () => this.onSignal(jobId, data));
     });
     this.events.on('completed', ({ jobId, returnvalue }) => {
       const outcome = parseOutcome(returnvalue) ?? { status: 'failed', code: 'internal', userMessage: internalMessage(jobId) };
-      this.onOutcome(jobId, outcome);
+      this.afterAnnounced(jobId, () => this.onOutcome(jobId, outcome));
     });
     // Only crashes reach here (a worker died, or was stopped, on every attempt): outcomes of edits are return values.
     this.events.on('failed', ({ jobId }) => {
-      this.onOutcome(jobId, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+      this.afterAnnounced(jobId, () => this.onOutcome(jobId, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE }));
     });
     // Back in line after a stopped or dead worker: not running any more; the snapshot places it.
     const backInLine = ({ jobId }: { jobId: string }) => {
@@ -387,14 +445,16 @@ export class RedisJobQueue implements JobQueue {
       .lrange(keys.wait, 0, -1)
       .zrange(keys.prioritized, '0', '-1')
       .lrange(keys.active, 0, -1)
+      .zrange(keys.delayed, '0', '-1')
       .exec();
     if (!replies || this.closed) return;
-    const [wait, prioritized, active] = replies.map(([error, value]) => {
+    const [wait, prioritized, active, delayed] = replies.map(([error, value]) => {
       if (error) throw error;
       return value as string[];
     });
-    // BullMQ's wait list is LPUSHed, so its oldest entry is last; un-prioritized jobs go before prioritized ones.
-    const waiting = [...[...wait].reverse(), ...prioritized];
+    // BullMQ's wait list is LPUSHed, so its oldest entry is last; un-prioritized jobs go before prioritized
+    // ones; deferred jobs (owner at the running limit) come back soon and are shown at the end.
+    const waiting = [...[...wait].reverse(), ...prioritized, ...delayed];
     this.line.applySnapshot({ waiting, active }, this.options.now(), (id) => this.pending.get(id)?.params.steps ?? this.typicalSteps());
   }
 

@@ -117,6 +117,23 @@ describe.skipIf(!hasRedisServer())('Redis deployment faults', () => {
     expect(bot.log.events.filter(isEvent('done', job.id))).toHaveLength(1);
     expect(bot.store.get(job.id)?.status).toBe('done');
   });
+
+  it('Redis restarted without its data: the bot puts the job back in line from its store and it completes once', async () => {
+    const { server, openBot, startWorker, submit } = await deployment({ lockMs: 5_000 });
+    await startWorker('w1');
+    const bot = await openBot();
+    const job = await submit(bot.queue, 'ann', 'add fog');
+    await bot.log.next(isEvent('started', job.id));
+
+    await server.restart();
+
+    const requeued = await bot.log.next((event) => event.type === 'queued' && event.jobId === job.id && event.resumed);
+    expect(requeued).toMatchObject({ position: 1 });
+    await bot.log.next(isEvent('done', job.id));
+    await bot.queue.onIdle();
+    expect(bot.log.events.filter(isEvent('done', job.id))).toHaveLength(1);
+    expect(bot.store.get(job.id)).toMatchObject({ status: 'done', attempts: 2 });
+  });
 });
 
 describe.skipIf(hasRedisServer())(REDIS_MISSING, () => {
