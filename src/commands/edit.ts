@@ -1,7 +1,6 @@
-import { validateEditOptions, validateImage, validatePrompt } from './validate.ts';
 import { submitJob } from './lineage.ts';
-import { SAMPLERS } from './validate.ts';
 import type { CommandModule } from './types.ts';
+import { SAMPLERS, validateEditOptions, validateImage, validatePrompt } from './validate.ts';
 
 export const editCommand: CommandModule<'edit'> = {
   name: 'edit',
