@@ -73,13 +73,13 @@ export class JobThreads {
       }
       case 'done':
         await this.showResult(event, where, line);
-        if (this.statusMessage(event.jobId)) await this.showStatus(event.jobId, where, { mrkdwn: `${escapeMrkdwn(reply.text)} The result is below.` });
+        await this.updateStatusIfShown(event.jobId, { mrkdwn: `${escapeMrkdwn(reply.text)} The result is below.` });
         await this.dropPreview(event.jobId);
         return;
       case 'failed':
         // A new message, so the owner is notified; the status message loses its Cancel button.
         await this.messenger.post(where, { mrkdwn: line });
-        await this.showStatus(event.jobId, where, { mrkdwn: escapeMrkdwn(reply.text) });
+        await this.updateStatusIfShown(event.jobId, { mrkdwn: escapeMrkdwn(reply.text) });
         await this.dropPreview(event.jobId);
         this.core.markDelivered(event.jobId);
         return;
@@ -97,6 +97,12 @@ export class JobThreads {
     if (status) return this.messenger.update(status.channelId, status.messageId, content);
     const ts = await this.messenger.post(where, content);
     this.core.recordMessage(jobId, { role: 'status', platform: 'slack', channelId: where.channelId, ...threadOf(where), messageId: ts });
+  }
+
+  /** Final outcomes get their own message; the status message, if there is one, just loses its buttons and preview. */
+  private async updateStatusIfShown(jobId: string, content: MessageContent): Promise<void> {
+    const status = this.statusMessage(jobId);
+    if (status) await this.messenger.update(status.channelId, status.messageId, content);
   }
 
   private async showResult(event: Extract<JobEvent, { type: 'done' }>, where: Where, line: string): Promise<void> {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoEngine } from '../../../src/engine/index.ts';
-import { buttonsOf, imageFileIdOf, messageWithButton, photo, PngResultEngine, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { ModelError } from '../../../src/errors.ts';
+import { TestEngine } from '../../jobs/fixtures/test-engines.ts';
+import { buttonsOf, imageFileIdOf, mentionWithPhoto, messageWithButton, photo, PngResultEngine, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -41,6 +43,19 @@ describe('the status message', () => {
     expect(statusPosts).toHaveLength(1);
     expect(textOf(h.slack.message(status.channel, status.ts))).toMatch(/Done/);
     expect(buttonsOf(h.slack.message(status.channel, status.ts))).toEqual([]);
+  });
+});
+
+describe('a failed edit', () => {
+  it('is announced to the owner in the thread and the status message loses its Cancel button', async () => {
+    h = await startHarness({ engine: new TestEngine({ failWith: new ModelError('model_broken', 'The model could not run this edit.') }) });
+    const mention = await mentionWithPhoto(h);
+    const failure = await h.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('could not run'));
+    await h.bot.idle();
+    expect(failure.args).toMatchObject({ thread_ts: mention.ts, text: expect.stringContaining(`<@${h.slack.user.id}>`) });
+    const status = h.slack.thread(h.slack.channel.id, mention.ts).find((m) => m.edited)!;
+    expect(textOf(status)).toMatch(/could not run/);
+    expect(buttonsOf(status)).toEqual([]);
   });
 });
 
