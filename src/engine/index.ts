@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { ensureDemoModel } from './demo/generate.ts';
 import { ENGINE_DEFAULTS, type EngineOptions, FluxEditEngine } from './edit-engine.ts';
+import { PARAM_DEFAULTS } from './params.ts';
 import type { EngineLogger, ExecutionProviderName } from './flux/onnx-session.ts';
 import { loadFluxModel } from './flux/model.ts';
 
@@ -38,11 +39,23 @@ export function demoModelDir(dataDir: string): string {
   return join(dataDir, 'models', 'demo');
 }
 
+/**
+ * The demo's own defaults. Its Gaussian flow is affine, so the uncontrolled inversion (γ = 0) is already exact and
+ * fully editable, while γ > 0 only swaps part of the photo for noise that a Gaussian model cannot take out again:
+ * at the paper's γ 0.5 the demo's results are noise. FLUX.1 exports keep the paper's γ 0.5. The demo is a few
+ * kilobytes of ONNX, so CUDA is not even tried for it.
+ */
+export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
+  params: { ...PARAM_DEFAULTS, gamma: 0 },
+  executionProviders: ['cpu'],
+  pixelBudget: DEMO_PIXEL_BUDGET,
+};
+
 export function createDemoEngine(dataDir: string, overrides: Partial<EngineOptions> = {}): FluxEditEngine {
   const modelDir = ensureDemoModel(demoModelDir(dataDir));
   return createEngine({
     cacheDir: join(dataDir, 'cache', 'inversions'),
-    pixelBudget: DEMO_PIXEL_BUDGET,
+    ...DEMO_ENGINE_DEFAULTS,
     ...overrides,
     modelDir,
   });
@@ -79,6 +92,9 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     ...(s.pixelBudget > 0 ? { pixelBudget: s.pixelBudget } : {}),
     ...(s.logger ? { logger: s.logger } : {}),
   };
-  if (s.model === 'demo') return createDemoEngine(s.dataDir, options);
+  if (s.model === 'demo') {
+    const { executionProviders: _ignored, ...demoOptions } = options; // the demo runs on the CPU
+    return createDemoEngine(s.dataDir, demoOptions);
+  }
   return createEngine({ ...options, modelDir: s.model });
 }
