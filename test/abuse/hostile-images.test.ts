@@ -1,0 +1,116 @@
+/**
+ * Damaged and hostile files sent as photos, through Discord and the web chat. Each one gets a clear answer
+ * (a refusal before any work, or a failed job that says why), nothing reaches the engine's output, and a
+ * normal edit afterwards still works.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from '../bots/discord/harness.ts';
+import { startChatServer, temporaryDataDir, type RunningChat } from '../bots/web/fixtures/chat-server.ts';
+import { DecodingEngine } from './fixtures/decoding-engine.ts';
+import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
+import { decompressionBombPng, hostileImages, pngWithHtmlInside, type HostileImage } from './fixtures/hostile-images.ts';
+import { sendToChat } from './fixtures/web-client.ts';
+import { discordSaid, discordStillEdits, webStillEdits } from './shared.ts';
+
+/** What each hostile file must be answered with: the code, and words the user reads. */
+const EXPECTED: Record<string, { code: string; says: string }> = {
+  'cut.png': { code: 'image_unreadable', says: 'could not read that file as an image' },
+  'garbage.png': { code: 'image_type', says: 'not an image I can read' },
+  'bomb.png': { code: 'image_unreadable', says: 'could not read it' },
+  'page.png': { code: 'image_type', says: 'not an image I can read' },
+  'empty.png': { code: 'image_missing', says: 'attach a photo' },
+};
+
+let images: HostileImage[];
+const discordRow = tally('corrupt and hostile images', 'Discord /edit');
+const webRow = tally('corrupt and hostile images', 'web chat');
+
+beforeAll(async () => {
+  images = await hostileImages();
+});
+afterAll(() => printFigures('hostile images'));
+
+describe('through Discord', () => {
+  let world: Harness;
+  beforeAll(async () => {
+    world = await Harness.start({ engine: new DecodingEngine() });
+  });
+  afterAll(() => world.close());
+
+  it('answers every hostile file with a clear message, stores no result, and still edits afterwards', async () => {
+    for (const image of images) {
+      const attachment = world.discord.attachment({ filename: image.filename, contentType: 'image/png', data: image.bytes });
+      world.discord.slashCommand('edit', { image: attachment, prompt: 'make it snowy' });
+      discordRow.sent++;
+      const expected = EXPECTED[image.filename]!;
+      await discordSaid(world.discord, expected.says);
+      refuse(discordRow, expected.code);
+    }
+    await world.core.queue.onIdle();
+    const jobs = world.core.queue.stats();
+    expect(jobs.queued + jobs.running).toBe(0);
+    await discordStillEdits(world, 1);
+    expect(world.discord.violations).toEqual([]);
+    expect(settle(discordRow)).toBe(0);
+  });
+
+  // A bomb's header passes sharp's own 268-megapixel guard in engine/image.ts, but commands/validate.ts calls
+  // sharp().metadata() with the default limit, which throws, so the user reads "damaged" instead of the size.
+  it.fails('refuses a decompression bomb by naming its size and the pixel limit (commands/validate.ts)', async () => {
+    const bomb = world.discord.attachment({ filename: 'bomb.png', contentType: 'image/png', data: decompressionBombPng() });
+    const sent = world.discord.slashCommand('edit', { image: bomb, prompt: 'x' });
+    expect(await world.ephemeralText(sent.id)).toContain('60000×60000');
+  });
+});
+
+describe('through the web chat', () => {
+  let chat: RunningChat;
+  let dir: ReturnType<typeof temporaryDataDir>;
+  beforeAll(async () => {
+    dir = temporaryDataDir();
+    chat = await startChatServer({ engine: new DecodingEngine(), dataDir: dir.path });
+  });
+  afterAll(async () => {
+    await chat.stop();
+    dir.remove();
+  });
+  afterEach(() => chat.core.queue.onIdle());
+
+  it('answers every hostile file with a clear message and stores no result', async () => {
+    for (const image of images) {
+      const answer = await sendToChat(chat, 'mallory', '/edit make it snowy', image.bytes, image.filename);
+      webRow.sent++;
+      expect(answer.status).toBe(200);
+      const expected = EXPECTED[image.filename]!;
+      const jobId = answer.reply?.jobId;
+      if (answer.reply?.code) {
+        // Refused before anything was queued.
+        expect(answer.reply).toMatchObject({ code: expected.code, ephemeral: true });
+        expect(answer.reply.text).toContain(expected.says);
+      } else {
+        // Accepted on its header; the engine's full decode then fails the job with a message.
+        await chat.core.queue.onIdle();
+        const job = chat.core.getJob(jobId!)!;
+        expect(job.status).toBe('failed');
+        expect(job.error).toMatchObject({ code: expected.code });
+        expect(job.error?.userMessage).toContain(expected.says);
+        expect(job.result).toBeNull();
+      }
+      refuse(webRow, expected.code);
+    }
+    await webStillEdits(chat);
+    expect(settle(webRow)).toBe(0);
+  });
+
+  it('serves a PNG that carries a web page inside as an image, never as a page', async () => {
+    const answer = await sendToChat(chat, 'mallory', '/edit make it snowy', await pngWithHtmlInside(), 'page.html');
+    webRow.sent++;
+    await chat.core.queue.onIdle();
+    const jobId = answer.reply!.jobId!;
+    expect(chat.core.getJob(jobId)?.status).toBe('done');
+    webRow.handled++;
+    expect(settle(webRow)).toBe(0);
+    const source = await fetch(new URL(`/api/jobs/${jobId}/source?user=mallory`, chat.url));
+    expect(source.headers.get('content-type')).toBe('image/png');
+  });
+});

@@ -1,0 +1,39 @@
+/**
+ * Small steps the abuse tests share: finding what the bot said on the fake Discord, and checking that a
+ * normal edit still works afterwards (the bot stayed up).
+ */
+import type { APIMessage } from 'discord-api-types/v10';
+import { expect } from 'vitest';
+import type { RunningChat } from '../bots/web/fixtures/chat-server.ts';
+import { Harness, jobIdOf } from '../bots/discord/harness.ts';
+import type { FakeDiscord, RecordedRequest } from '../fakes/discord.ts';
+import { sendToChat } from './fixtures/web-client.ts';
+import { noisyPng } from './fixtures/hostile-images.ts';
+
+/** Everything a request to the fake carried as text (JSON body or multipart payload). */
+export function bodyText(request: RecordedRequest): string {
+  return JSON.stringify(request.json ?? request.fields);
+}
+
+/** Resolves with the first request to the fake Discord whose body contains `text`. */
+export function discordSaid(discord: FakeDiscord, text: string): Promise<RecordedRequest> {
+  return discord.waitFor((r) => r.status < 300 && bodyText(r).includes(text));
+}
+
+/** A fresh /edit through Discord gets its result: the bot is still up and the queue still moves. Returns the result message. */
+export async function discordStillEdits(world: Harness, nthResult: number): Promise<APIMessage> {
+  world.discord.slashCommand('edit', { image: await world.photo('after.png', `after-${nthResult}`), prompt: `still working ${nthResult}` });
+  const result = await world.result(nthResult);
+  expect(world.core.getJob(jobIdOf(result))?.status).toBe('done');
+  return result;
+}
+
+/** A fresh /edit through the web chat finishes: the server is still up and the queue still moves. */
+export async function webStillEdits(chat: RunningChat, user = 'after'): Promise<void> {
+  const answer = await sendToChat(chat, user, '/edit still working', await noisyPng(32));
+  expect(answer.status).toBe(200);
+  const jobId = answer.reply?.jobId;
+  expect(jobId, answer.reply?.text).toBeDefined();
+  await chat.core.queue.onIdle();
+  expect(chat.core.getJob(jobId!)?.status).toBe('done');
+}
