@@ -66,6 +66,18 @@ describe('the "Edit this image" shortcut', () => {
     expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it night', strength: 0.4 });
   });
 
+  it('looks the file up with files.info when the message carries it without URLs', async () => {
+    h = await startHarness();
+    const file = h.slack.addFile(await photo(1), { name: 'beach.png', mimetype: 'image/png' });
+    const { url_private: _url, url_private_download: _download, ...withoutUrls } = file;
+    const message = h.slack.seedMessage({ text: 'look', files: [withoutUrls as typeof file] });
+    await h.events.messageShortcut({ callbackId: 'rfedit_edit_image', message });
+    await h.slack.waitForCall('views.open');
+    await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it night' } } } });
+    await waitForResult(h.slack);
+    expect(h.slack.calls('files.info').map((c) => c.args.file)).toEqual([file.id]);
+  });
+
   it('says so when the message has no image', async () => {
     h = await startHarness();
     const message = h.slack.seedMessage({ text: 'no photo here' });
