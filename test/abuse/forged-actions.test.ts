@@ -2,17 +2,15 @@
  * Buttons used by the wrong person, altered, or replayed after their job is gone, on Discord and the web chat.
  * The answer is always a clear private refusal; nothing is cancelled, deleted or run that should not be.
  */
-import type { APIMessage } from 'discord-api-types/v10';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Harness, buttonId, jobIdOf } from '../bots/discord/harness.ts';
 import { gatedPixelEngine } from '../bots/discord/pixel-engine.ts';
-import { startChatServer, temporaryDataDir, type RunningChat } from '../bots/web/fixtures/chat-server.ts';
 import { TestEngine } from '../jobs/fixtures/test-engines.ts';
 import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
 import { noisyPng } from './fixtures/hostile-images.ts';
 import { jobRows } from './fixtures/job-rows.ts';
 import { postToChat, sendToChat } from './fixtures/web-client.ts';
-import { discordStillEdits } from './shared.ts';
+import { discordStillEdits, runningStatusMessage, webChatForBlock } from './shared.ts';
 
 const NOT_OWNER = 'Only the person who started this edit';
 const GONE = 'I cannot find that edit';
@@ -36,8 +34,7 @@ describe('Discord', () => {
     world = await Harness.start({ engine });
     const sent = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'slow' });
     await gate.reached();
-    const status = await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && (r.responseBody as APIMessage).components?.length === 1);
-    const statusMessage = status.responseBody as APIMessage;
+    const statusMessage = await runningStatusMessage(world, sent);
     const cancel = buttonId(statusMessage, 'Cancel');
     const bob = world.discord.addUser('bob');
 
@@ -92,18 +89,10 @@ describe('Discord', () => {
 
 describe('web chat', () => {
   const row = tally('forged and replayed buttons', 'web chat buttons and reactions');
-  let chat: RunningChat;
-  let dir: ReturnType<typeof temporaryDataDir>;
-  beforeAll(async () => {
-    dir = temporaryDataDir();
-    chat = await startChatServer({ engine: new TestEngine(), dataDir: dir.path });
-  });
-  afterAll(async () => {
-    await chat.stop();
-    dir.remove();
-  });
+  const web = webChatForBlock(() => new TestEngine());
 
   it('another user cannot delete, react to or vary a job (web jobs are private); altered ids and replays after delete are refused', async () => {
+    const { chat, dataDir } = web;
     const sent = await sendToChat(chat, 'ann', '/edit make it snowy', await noisyPng(32));
     await chat.core.queue.onIdle();
     const jobId = sent.reply!.jobId!;
@@ -136,7 +125,7 @@ describe('web chat', () => {
       expect(replay.reply).toMatchObject({ code: 'job_not_found', text: expect.stringContaining(GONE) });
       refuse(row, 'job_not_found');
     }
-    expect(jobRows(dir.path)).toHaveLength(1);
+    expect(jobRows(dataDir)).toHaveLength(1);
     expect(settle(row)).toBe(0);
   });
 });

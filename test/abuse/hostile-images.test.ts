@@ -5,12 +5,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../bots/discord/harness.ts';
-import { startChatServer, temporaryDataDir, type RunningChat } from '../bots/web/fixtures/chat-server.ts';
 import { DecodingEngine } from './fixtures/decoding-engine.ts';
 import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
 import { decompressionBombPng, hostileImages, pngWithHtmlInside, type HostileImage } from './fixtures/hostile-images.ts';
 import { sendToChat } from './fixtures/web-client.ts';
-import { discordSaid, discordStillEdits, webStillEdits } from './shared.ts';
+import { discordSaid, discordStillEdits, webChatForBlock, webStillEdits } from './shared.ts';
 
 /** What each hostile file must be answered with: the code, and words the user reads. */
 const EXPECTED: Record<string, { code: string; says: string }> = {
@@ -64,19 +63,11 @@ describe('through Discord', () => {
 });
 
 describe('through the web chat', () => {
-  let chat: RunningChat;
-  let dir: ReturnType<typeof temporaryDataDir>;
-  beforeAll(async () => {
-    dir = temporaryDataDir();
-    chat = await startChatServer({ engine: new DecodingEngine(), dataDir: dir.path });
-  });
-  afterAll(async () => {
-    await chat.stop();
-    dir.remove();
-  });
-  afterEach(() => chat.core.queue.onIdle());
+  const web = webChatForBlock(() => new DecodingEngine());
+  afterEach(() => web.chat.core.queue.onIdle());
 
   it('answers every hostile file with a clear message and stores no result', async () => {
+    const { chat } = web;
     for (const image of images) {
       const answer = await sendToChat(chat, 'mallory', '/edit make it snowy', image.bytes, image.filename);
       webRow.sent++;
@@ -103,6 +94,7 @@ describe('through the web chat', () => {
   });
 
   it('serves a PNG that carries a web page inside as an image, never as a page', async () => {
+    const { chat } = web;
     const answer = await sendToChat(chat, 'mallory', '/edit make it snowy', await pngWithHtmlInside(), 'page.html');
     webRow.sent++;
     await chat.core.queue.onIdle();

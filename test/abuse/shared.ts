@@ -3,8 +3,9 @@
  * normal edit still works afterwards (the bot stayed up).
  */
 import type { APIMessage } from 'discord-api-types/v10';
-import { expect } from 'vitest';
-import type { RunningChat } from '../bots/web/fixtures/chat-server.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
+import type { EditEngine } from '../../src/engine/types.ts';
+import { startChatServer, temporaryDataDir, type ChatServerOptions, type RunningChat } from '../bots/web/fixtures/chat-server.ts';
 import { Harness, jobIdOf } from '../bots/discord/harness.ts';
 import type { FakeDiscord, RecordedRequest } from '../fakes/discord.ts';
 import { sendToChat } from './fixtures/web-client.ts';
@@ -36,4 +37,26 @@ export async function webStillEdits(chat: RunningChat, user = 'after'): Promise<
   expect(jobId, answer.reply?.text).toBeDefined();
   await chat.core.queue.onIdle();
   expect(chat.core.getJob(jobId!)?.status).toBe('done');
+}
+
+/** The status message of a running edit started by `sent`, once it shows its Cancel button. */
+export async function runningStatusMessage(world: Harness, sent: { token: string }): Promise<APIMessage> {
+  const status = await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && (r.responseBody as APIMessage).components?.length === 1);
+  return status.responseBody as APIMessage;
+}
+
+/** A web chat for all tests of a describe block, on its own data folder, removed afterwards. */
+export function webChatForBlock(engine: () => EditEngine, options: Omit<ChatServerOptions, 'engine' | 'dataDir'> = {}): { chat: RunningChat; dataDir: string } {
+  const handle = {} as { chat: RunningChat; dataDir: string };
+  let dir: ReturnType<typeof temporaryDataDir>;
+  beforeAll(async () => {
+    dir = temporaryDataDir();
+    handle.dataDir = dir.path;
+    handle.chat = await startChatServer({ engine: engine(), dataDir: dir.path, ...options });
+  });
+  afterAll(async () => {
+    await handle.chat.stop();
+    dir.remove();
+  });
+  return handle;
 }
