@@ -32,6 +32,9 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessages, GatewayIntentBits.DirectMessageReactions],
     // Reactions on messages the client never cached (sent before it started) arrive only as partials.
     partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
+    // Messages repeat users' prompts; without this a prompt saying @everyone or <@&role> would ping them.
+    // Messages that should ping (the result, for its owner) name the user explicitly.
+    allowedMentions: { parse: [] },
     ...(resolved.restApi === undefined ? {} : { rest: { api: resolved.restApi } }),
   });
   const jobs = new JobMessages(client, core, resolved, logger);
