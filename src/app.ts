@@ -73,6 +73,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     queue: queueOptions,
     limits: {
       bannedWords: config.moderation.blockedWords,
+      blockedPatterns: config.moderation.blockedPatterns,
+      dailyQuota: config.moderation.dailyQuota,
       maxImageBytes: config.engine.maxInputBytes,
       maxImagePixels: config.engine.maxInputPixels,
     },
@@ -81,7 +83,13 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     ...(secrets.redisUrl
       ? {
           createQueue: ({ store, images }) =>
-            (redisQueue = new RedisJobQueue({ redisUrl: secrets.redisUrl!, store, images, options: queueOptions })),
+            (redisQueue = new RedisJobQueue({
+              redisUrl: secrets.redisUrl!,
+              store,
+              images,
+              options: queueOptions,
+              onError: (error, context) => logger.warn({ err: error, ...context }, 'redis queue'),
+            })),
         }
       : {}),
     onError: (error, context) => logger.error({ err: error, ...context }, 'job error'),
@@ -109,6 +117,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     logger.info({ adapter: adapter.name, url }, `${adapter.name} started`);
   }
   await core.start();
+  const retention = setInterval(() => void runRetention(core, logger), RETENTION_INTERVAL_MS);
+  retention.unref();
+  void runRetention(core, logger);
   const health = config.health.enabled ? createHealthServer({ ...config.health, metrics, checks }) : undefined;
   if (health) urls.health = (await health.start()).url;
 
@@ -116,10 +127,12 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const shutdown = (reason: string) =>
     (stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new work; waiting for the running edit');
+      clearInterval(retention);
+      await core.queue.pause(); // nothing new starts; waiting jobs stay in the store and resume on the next start
+      await waitForRunningJob(core, options.shutdownGraceMs ?? 30_000);
       for (const adapter of started.reverse()) {
         await adapter.stop().catch((error) => logger.warn({ err: error, adapter: adapter.name }, 'adapter did not stop cleanly'));
       }
-      await waitForRunningJob(core, options.shutdownGraceMs ?? 30_000);
       await core.close(); // a job still running is stopped and stays queued in the store: it resumes on the next start
       await engine.close();
       await health?.stop();
@@ -189,6 +202,17 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
     }
   }
   return adapters;
+}
+
+const RETENTION_INTERVAL_MS = 86_400_000; // daily
+
+async function runRetention(core: BotCore, logger: Logger): Promise<void> {
+  try {
+    const removed = await core.cleanup();
+    if (removed.jobsRemoved + removed.imagesRemoved > 0) logger.info(removed, 'retention: old jobs and images removed');
+  } catch (error) {
+    logger.warn({ err: error }, 'retention cleanup failed; will try again tomorrow');
+  }
 }
 
 /** Resolves when nothing is running, or after graceMs. */

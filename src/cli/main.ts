@@ -4,7 +4,7 @@ import { runDemoGenerate } from './demo-command.ts';
 import { EDIT_USAGE, runEdit } from './edit-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { runModelCheck } from './model-check.ts';
-import { runConfig, runDiscordRegister, runWorker } from './ops-commands.ts';
+import { runCleanup, runConfig, runDiscordRegister, runWorker } from './ops-commands.ts';
 import { runStart } from './start-command.ts';
 
 const USAGE = `Usage: rfedit <command>
@@ -12,6 +12,7 @@ const USAGE = `Usage: rfedit <command>
   start                       run the bot: the web chat, and Discord/Slack when their tokens are set
   worker                      run one GPU worker for a bot that has REDIS_URL set
   config                      print the effective configuration (secrets redacted)
+  cleanup                     delete jobs and images older than storage.retentionDays
   discord register [--guild id]  register the Discord commands (one server now, or global)
   edit <image> --prompt …     edit one photo (rfedit edit --help)
   model check <dir>           check a FLUX.1 ONNX export and say what to fix
@@ -35,6 +36,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return await runWorker(rest, io);
       case 'config':
         return runConfig(io);
+      case 'cleanup':
+        return await runCleanup(io);
       case 'discord':
         if (rest[0] === 'register') return await runDiscordRegister(rest.slice(1), io);
         break;

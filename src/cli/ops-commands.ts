@@ -12,6 +12,23 @@ export function runConfig(io: CliIo): number {
   return 0;
 }
 
+/** `rfedit cleanup`: applies the retention period now (the running bot also does it daily). */
+export async function runCleanup(io: CliIo): Promise<number> {
+  const { config } = loadConfig();
+  const { JobStore } = await import('../jobs/store.ts');
+  const { ImageStore } = await import('../jobs/image-store.ts');
+  const { applyRetention } = await import('../jobs/retention.ts');
+  const store = new JobStore(join(config.dataDir, 'jobs.sqlite'));
+  try {
+    const cutoff = Date.now() - config.storage.retentionDays * 86_400_000;
+    const { jobsRemoved, imagesRemoved } = await applyRetention(store, new ImageStore(join(config.dataDir, 'images')), cutoff);
+    io.out(`Removed ${jobsRemoved} finished job(s) and ${imagesRemoved} image(s) older than ${config.storage.retentionDays} days from ${config.dataDir}.`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
 /** `rfedit discord register [--guild <id>]`: uploads the slash and context-menu commands. */
 export async function runDiscordRegister(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { guild: { type: 'string' } }, strict: true });

@@ -8,6 +8,7 @@ import type { EditEngine } from '../engine/types.ts';
 import { RfeditError, UserInputError, asRfeditError } from '../errors.ts';
 import { newJobId, userKey } from '../jobs/ids.ts';
 import { ImageStore } from '../jobs/image-store.ts';
+import { applyRetention } from '../jobs/retention.ts';
 import { MemoryJobQueue } from '../jobs/memory-queue.ts';
 import type { JobQueue, QueueOptions } from '../jobs/queue.ts';
 import { JobStore } from '../jobs/store.ts';
@@ -97,11 +98,33 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   const withAdmins = (ctx: CommandContext): CommandContext => ({ ...ctx, isAdmin: ctx.isAdmin || admins.has(userKey(ctx.user)) });
 
   async function dispatch(command: Command, ctx: CommandContext): Promise<Reply> {
+    let reply: Reply;
     try {
       const module = COMMANDS[command.kind] as CommandModule<Command['kind']>;
-      return await module.execute(command, withAdmins(ctx), deps);
+      reply = await module.execute(command, withAdmins(ctx), deps);
     } catch (error) {
-      return errorReply(error);
+      reply = errorReply(error);
+    }
+    audit(command, ctx, reply);
+    return reply;
+  }
+
+  /** Who asked for what, and what they were told (refusals by code). */
+  function audit(command: Command, ctx: CommandContext, reply: Reply): void {
+    const jobId = reply.jobId ?? ('jobId' in command ? command.jobId : undefined);
+    const prompt = 'prompt' in command && typeof command.prompt === 'string' ? command.prompt : undefined;
+    try {
+      store.appendAudit({
+        at: now(),
+        user: ctx.user,
+        place: ctx.place,
+        command: command.kind,
+        outcome: reply.code ?? 'ok',
+        ...(jobId ? { jobId } : {}),
+        ...(prompt ? { detail: prompt.slice(0, 500) } : {}),
+      });
+    } catch (error) {
+      onError(error, { where: 'audit log' }); // the audit log must never cost a user their answer
     }
   }
 
@@ -145,12 +168,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     markDelivered: (jobId) => store.markDelivered(jobId, now()),
     getJob: (jobId) => store.get(jobId),
     readImage: (ref) => images.read(ref),
-    async cleanup() {
-      const cutoff = now() - retentionMs;
-      const jobsRemoved = store.deleteFinishedBefore(cutoff);
-      const removed = await images.cleanup(cutoff, store.referencedHashes());
-      return { jobsRemoved, imagesRemoved: removed.length };
-    },
+    cleanup: () => applyRetention(store, images, now() - retentionMs),
     commands: COMMANDS,
     codec,
     queue,

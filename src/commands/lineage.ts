@@ -3,7 +3,7 @@
  * variation of a variation edits the same photo and `info` can walk back to the first edit.
  */
 import type { EditParams } from '../engine/types.ts';
-import { RfeditError, UserInputError } from '../errors.ts';
+import { QuotaError, RfeditError, UserInputError } from '../errors.ts';
 import { dropUndefined } from '../jobs/queue.ts';
 import type { JobKind, JobRecord, JobSpec } from '../jobs/types.ts';
 import { pendingButtons } from './buttons.ts';
@@ -32,6 +32,7 @@ const KIND_LABEL: Record<JobKind, string> = {
 
 /** Resolves parameters (the engine refuses impossible combinations here, before queueing), submits, and answers with the queue place. */
 export async function submitJob(job: NewJob, ctx: CommandContext, deps: CommandDeps): Promise<Reply> {
+  checkDailyQuota(ctx, deps);
   const params = resolveParams(job, deps);
   const spec: JobSpec = { ...(dropUndefined(job) as NewJob), owner: ctx.user, place: ctx.place, params };
   const { job: record, position, etaMs } = await deps.queue.submit(spec);
@@ -91,5 +92,24 @@ function resolveParams(job: NewJob, deps: CommandDeps): EditParams {
   } catch (error) {
     if (error instanceof RfeditError) throw error;
     throw new UserInputError('option_invalid', `Those options do not fit together: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+/** Per-user edits per UTC day; admins are exempt. */
+function checkDailyQuota(ctx: CommandContext, deps: CommandDeps): void {
+  const quota = deps.limits.dailyQuota;
+  if (quota === 0 || ctx.isAdmin) return;
+  const now = deps.now();
+  const dayStart = now - (now % DAY_MS);
+  const used = deps.store.countCreatedSince(ctx.user, dayStart);
+  if (used >= quota) {
+    const hours = Math.ceil((dayStart + DAY_MS - now) / 3_600_000);
+    throw new QuotaError(
+      'daily_quota',
+      `You have used all ${quota} of your edits for today. The quota resets at midnight UTC (in about ${hours} h).`,
+      { details: { used, quota } },
+    );
   }
 }

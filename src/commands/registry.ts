@@ -1,4 +1,5 @@
 /** Every command, by name. Explicit so the compiler and the tests see the whole set (no folder scanning). */
+import { auditCommand, pauseCommand, resumeCommand } from './admin.ts';
 import { cancelCommand } from './cancel.ts';
 import { deleteCommand } from './delete.ts';
 import { editCommand } from './edit.ts';
@@ -19,4 +20,7 @@ export const COMMANDS: { readonly [K in CommandKind]: CommandModule<K> } = {
   delete: deleteCommand,
   info: infoCommand,
   history: historyCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
+  audit: auditCommand,
 };

@@ -46,7 +46,11 @@ export type Command =
   | { kind: 'cancel'; jobId: string }
   | { kind: 'delete'; jobId: string }
   | { kind: 'info'; jobId: string }
-  | { kind: 'history'; limit?: number };
+  | { kind: 'history'; limit?: number }
+  /** Admins only. */
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  | { kind: 'audit'; limit?: number };
 
 export type CommandKind = Command['kind'];
 export type CommandOf<K extends CommandKind> = Extract<Command, { kind: K }>;
@@ -99,6 +103,10 @@ export interface CommandLimits {
   readonly maxPromptChars?: number;
   /** Words (case-insensitive, whole words) that refuse a prompt. @default [] */
   readonly bannedWords?: readonly string[];
+  /** Regular expressions (case-insensitive) that refuse a prompt; an invalid one is refused at start-up. @default [] */
+  readonly blockedPatterns?: readonly string[];
+  /** Edits one user may start per UTC day (admins are exempt); 0 = unlimited. @default 0 */
+  readonly dailyQuota?: number;
   /** @default 20 MiB */
   readonly maxImageBytes?: number;
   /** Width × height of an upload. @default 25_000_000 */
@@ -116,6 +124,8 @@ export interface CommandLimits {
 export const COMMAND_LIMIT_DEFAULTS: Required<CommandLimits> = {
   maxPromptChars: 1_000,
   bannedWords: [],
+  blockedPatterns: [],
+  dailyQuota: 0,
   maxImageBytes: 20 * 1024 * 1024, // 20 MiB
   maxImagePixels: 25_000_000,
   maxSteps: 50,

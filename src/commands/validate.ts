@@ -23,6 +23,10 @@ export function resolveCommandLimits(limits: CommandLimits = {}): Required<Comma
     const value = merged[key];
     if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Command limit ${key} must be a number > 0, got ${value}`);
   }
+  if (!Number.isInteger(merged.dailyQuota) || merged.dailyQuota < 0) {
+    throw new TypeError(`Command limit dailyQuota must be a whole number ≥ 0, got ${merged.dailyQuota}`);
+  }
+  merged.blockedPatterns.forEach(compilePattern); // refuse a broken pattern at start-up, not on the first prompt
   return merged;
 }
 
@@ -40,7 +44,29 @@ export function validatePrompt(prompt: string, limits: Required<CommandLimits>):
   if (banned !== undefined) {
     throw new UserInputError('prompt_blocked', `The prompt uses a word this server does not allow ("${banned}"). Please rephrase it.`);
   }
+  const pattern = limits.blockedPatterns.find((source) => compilePattern(source).test(trimmed));
+  if (pattern !== undefined) {
+    throw new UserInputError('prompt_blocked', `The prompt matches a rule this server does not allow (/${pattern}/). Please rephrase it.`, {
+      details: { pattern },
+    });
+  }
   return trimmed;
+}
+
+const compiledPatterns = new Map<string, RegExp>();
+
+/** Case-insensitive, Unicode-aware; compiled once per pattern. */
+function compilePattern(source: string): RegExp {
+  let compiled = compiledPatterns.get(source);
+  if (!compiled) {
+    try {
+      compiled = new RegExp(source, 'iu');
+    } catch (error) {
+      throw new TypeError(`Blocked pattern /${source}/ is not a valid regular expression: ${(error as Error).message}`);
+    }
+    compiledPatterns.set(source, compiled);
+  }
+  return compiled;
 }
 
 export function validateStrength(strength: number | undefined): number | undefined {

@@ -55,6 +55,8 @@ export class MemoryJobQueue implements JobQueue {
   private idleWaiters: Array<() => void> = [];
   private started = false;
   private closed = false;
+  /** Paused: running edits finish, nothing new starts; submissions still queue. */
+  private paused = false;
   private slotsInUse = 0;
   /** Outcomes finished by an earlier process and never confirmed; taken before this queue emits anything of its own. */
   private readonly unconfirmed: JobRecord[];
@@ -157,7 +159,16 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   stats(): QueueStats {
-    return { queued: this.waiting.size, running: this.running.size, msPerStep: this.eta.msPerStep };
+    return { queued: this.waiting.size, running: this.running.size, msPerStep: this.eta.msPerStep, paused: this.paused };
+  }
+
+  async pause(): Promise<void> {
+    this.paused = true;
+  }
+
+  async resume(): Promise<void> {
+    this.paused = false;
+    this.pump();
   }
 
   async close(): Promise<void> {
@@ -201,7 +212,7 @@ export class MemoryJobQueue implements JobQueue {
    * burst of work rather than per job.
    */
   private pump(): void {
-    if (!this.started || this.closed) return;
+    if (!this.started || this.closed || this.paused) return;
     while (this.slotsInUse < this.options.engineSlots && this.picker.canPick(this.mayStart)) {
       this.slotsInUse++;
       this.limiter
@@ -236,7 +247,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private takeNext(): Run | null {
-    if (this.closed) return null;
+    if (this.closed || this.paused) return null;
     const next = this.picker.pick(this.mayStart);
     if (!next) return null;
     const job = this.waiting.get(next.item)!;

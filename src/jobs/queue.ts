@@ -75,6 +75,8 @@ export interface QueueStats {
   running: number;
   /** Measured engine time per edit step (ETA basis). */
   msPerStep: number;
+  /** True while an admin (or a shutdown) has paused the queue. */
+  paused: boolean;
 }
 
 export interface JobQueue {
@@ -93,6 +95,9 @@ export interface JobQueue {
   /** Resolves when nothing is waiting or running. */
   onIdle(): Promise<void>;
   stats(): QueueStats;
+  /** Running edits finish; nothing new starts until resume(). New jobs are still accepted and wait. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
   /** Stops taking jobs; running ones are stopped and left queued in the store, to resume on the next start. */
   close(): Promise<void>;
 }

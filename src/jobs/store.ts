@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EditParams } from '../engine/types.ts';
-import type { ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Platform, UserRef } from './types.ts';
+import type { ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Place, Platform, UserRef } from './types.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -53,7 +53,33 @@ CREATE TABLE IF NOT EXISTS job_messages (
   message_id TEXT NOT NULL,
   PRIMARY KEY (job_id, role)
 );
+-- Who asked for what, for moderators: one row per command or button, kept as long as the jobs.
+CREATE TABLE IF NOT EXISTS audit (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  platform   TEXT NOT NULL,
+  user_id    TEXT NOT NULL,
+  user_name  TEXT,
+  guild_id   TEXT,
+  channel_id TEXT NOT NULL,
+  command    TEXT NOT NULL,
+  job_id     TEXT,
+  outcome    TEXT NOT NULL,
+  detail     TEXT
+);
 `;
+
+/** One line of the audit log. `outcome` is 'ok' or the refusal's error code. */
+export interface AuditEntry {
+  at: number;
+  user: UserRef;
+  place: Pick<Place, 'guildId' | 'channelId'>;
+  command: string;
+  jobId?: string;
+  outcome: string;
+  /** The prompt, for commands that carry one. */
+  detail?: string;
+}
 
 interface JobRow {
   id: string;
@@ -84,6 +110,19 @@ interface JobRow {
   engine_ms_json: string | null;
   delivered_at: number | null;
   deleted: number;
+}
+
+interface AuditRow {
+  at: number;
+  platform: string;
+  user_id: string;
+  user_name: string | null;
+  guild_id: string | null;
+  channel_id: string;
+  command: string;
+  job_id: string | null;
+  outcome: string;
+  detail: string | null;
 }
 
 interface MessageRow {
@@ -140,6 +179,13 @@ export class JobStore {
       byOwner: db.prepare<[string, string, number], JobRow>(`SELECT * FROM jobs WHERE owner_platform = ? AND owner_id = ?
         AND deleted = 0 ORDER BY seq DESC LIMIT ?`),
       markDeleted: db.prepare('UPDATE jobs SET deleted = 1 WHERE id = ?'),
+      countCreatedSince: db.prepare<[string, string, number], { n: number }>(
+        'SELECT COUNT(*) AS n FROM jobs WHERE owner_platform = ? AND owner_id = ? AND created_at >= ?',
+      ),
+      appendAudit: db.prepare(`INSERT INTO audit (at, platform, user_id, user_name, guild_id, channel_id, command, job_id, outcome, detail)
+        VALUES (@at, @platform, @user_id, @user_name, @guild_id, @channel_id, @command, @job_id, @outcome, @detail)`),
+      listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY seq DESC LIMIT ?'),
+      deleteAuditBefore: db.prepare('DELETE FROM audit WHERE at < ?'),
       deleteFinishedBefore: db.prepare(`DELETE FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?`),
       referencedSources: db.prepare<[], { hash: string }>('SELECT DISTINCT source_hash AS hash FROM jobs'),
       referencedResults: db.prepare<[], { json: string }>(`SELECT result_json AS json FROM jobs WHERE result_json IS NOT NULL AND deleted = 0`),
@@ -230,9 +276,43 @@ export class JobStore {
     this.statements.markDeleted.run(id);
   }
 
-  /** Retention: drops finished jobs older than `cutoff`; returns how many. */
+  /** Retention: drops finished jobs (and audit lines) older than `cutoff`; returns how many jobs. */
   deleteFinishedBefore(cutoff: number): number {
+    this.statements.deleteAuditBefore.run(cutoff);
     return this.statements.deleteFinishedBefore.run(cutoff).changes;
+  }
+
+  /** Jobs a user created since `since` (deleted ones included: they were run). For the daily quota. */
+  countCreatedSince(owner: UserRef, since: number): number {
+    return this.statements.countCreatedSince.get(owner.platform, owner.id, since)?.n ?? 0;
+  }
+
+  appendAudit(entry: AuditEntry): void {
+    this.statements.appendAudit.run({
+      at: entry.at,
+      platform: entry.user.platform,
+      user_id: entry.user.id,
+      user_name: entry.user.name ?? null,
+      guild_id: entry.place.guildId ?? null,
+      channel_id: entry.place.channelId,
+      command: entry.command,
+      job_id: entry.jobId ?? null,
+      outcome: entry.outcome,
+      detail: entry.detail ?? null,
+    });
+  }
+
+  /** The newest audit lines first. */
+  listAudit(limit: number): AuditEntry[] {
+    return this.statements.listAudit.all(limit).map((row) => ({
+      at: row.at,
+      user: { platform: row.platform as Platform, id: row.user_id, ...(row.user_name ? { name: row.user_name } : {}) },
+      place: { channelId: row.channel_id, ...(row.guild_id ? { guildId: row.guild_id } : {}) },
+      command: row.command,
+      outcome: row.outcome,
+      ...(row.job_id ? { jobId: row.job_id } : {}),
+      ...(row.detail ? { detail: row.detail } : {}),
+    }));
   }
 
   /** Every image hash a remaining job still needs (sources of all jobs, results of jobs not deleted). */

@@ -152,6 +152,29 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
       });
     });
 
+    describe('pause and resume', () => {
+      it('a paused queue lets the running edit finish, starts nothing new, accepts jobs, and runs them on resume', async () => {
+        const { engine, gate } = gatedEngine();
+        const { queue, images, log } = await open(engine);
+        await queue.start();
+        const first = await queue.submit(await jobSpec(images, 'ann'));
+        await gate.reached();
+        await queue.pause();
+        expect(queue.stats().paused).toBe(true);
+        const second = await queue.submit(await jobSpec(images, 'bob'));
+        gate.open();
+        await log.next(isEvent('done', first.job.id));
+        const third = await queue.submit(await jobSpec(images, 'cat'));
+        expect(queue.position(second.job.id)?.position).toBe(1);
+        expect(log.of(second.job.id)).toEqual(['queued']);
+        expect(log.of(third.job.id)).toEqual(['queued']);
+        await queue.resume();
+        expect(queue.stats().paused).toBe(false);
+        await log.next(isEvent('done', third.job.id));
+        await log.next(isEvent('done', second.job.id));
+      });
+    });
+
     describe('fairness and limits', () => {
       it('three users get turns in rotation even when one of them submitted twenty jobs first', async () => {
         const { queue, images } = await open(new TestEngine(), { perUserQueued: 20 });

@@ -214,8 +214,21 @@ export class RedisJobQueue implements JobQueue {
   }
 
   stats(): QueueStats {
-    return { queued: this.line.waitingCount, running: this.line.runningCount, msPerStep: this.eta.msPerStep };
+    return { queued: this.line.waitingCount, running: this.line.runningCount, msPerStep: this.eta.msPerStep, paused: this.paused };
   }
+
+  /** BullMQ's global pause: every worker finishes its running edit and takes no new one until resume(). */
+  async pause(): Promise<void> {
+    await this.bullQueue.pause();
+    this.paused = true;
+  }
+
+  async resume(): Promise<void> {
+    await this.bullQueue.resume();
+    this.paused = false;
+  }
+
+  private paused = false;
 
   /** Stops listening. Jobs stay in Redis and the workers go on; the next start() collects their outcomes. */
   async close(): Promise<void> {

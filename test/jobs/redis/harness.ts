@@ -76,6 +76,8 @@ class QueueWithLocalWorkers implements JobQueue {
   submit: JobQueue['submit'] = (spec) => this.bot.submit(spec);
   cancel: JobQueue['cancel'] = (jobId, options) => this.bot.cancel(jobId, options);
   position: JobQueue['position'] = (jobId) => this.bot.position(jobId);
+  pause: JobQueue['pause'] = () => this.bot.pause();
+  resume: JobQueue['resume'] = () => this.bot.resume();
   onEvent: JobQueue['onEvent'] = (listener) => this.bot.onEvent(listener);
   subscribe: JobQueue['subscribe'] = (jobId, listener) => this.bot.subscribe(jobId, listener);
   onIdle: JobQueue['onIdle'] = () => this.bot.onIdle();

@@ -1,0 +1,110 @@
+/**
+ * `rfedit start` as an operator runs it: a child process on the demo model with the web chat and the health
+ * port, an edit sent through the page's API, SIGTERM while the edit runs. The edit finishes, the process exits 0,
+ * and everything is in the store for the next start.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { JobStore } from '../../src/jobs/store.ts';
+
+const BIN = resolve('bin/rfedit.js');
+const PHOTO = readFileSync(resolve('test/fixtures/stm32f3-discovery.jpg'));
+
+interface Started {
+  child: ChildProcess;
+  web: string;
+  health: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startRfedit(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
+  const child = spawn(process.execPath, [BIN, 'start'], {
+    env: { ...process.env, RFEDIT_DATA_DIR: dataDir, RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', RFEDIT_LOG__PRETTY: 'never', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return new Promise((resolvePromise, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const web = /Web chat:\s+(http:\/\/\S+?)\/?\s/.exec(output)?.[1];
+      const health = /Health:\s+(http:\/\/\S+?)\/healthz/.exec(output)?.[1];
+      if (web && health) resolvePromise({ child, web, health, output: () => output, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`rfedit exited with ${code} before it was ready:\n${output}`)));
+  });
+}
+
+async function sendEdit(web: string, prompt: string): Promise<{ reply: { text: string; jobId?: string; code?: string } }> {
+  const body = Buffer.concat([Buffer.from(`${JSON.stringify({ text: `/edit ${prompt}`, filename: 'board.jpg' })}\n`), PHOTO]);
+  const response = await fetch(`${web}/api/send`, { method: 'POST', headers: { 'x-rfedit-user': 'operator' }, body });
+  return (await response.json()) as { reply: { text: string; jobId?: string; code?: string } };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('rfedit start', () => {
+  const dirs: string[] = [];
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('serves the web chat and health on the demo model, and on SIGTERM finishes the running edit and exits 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-start-'));
+    dirs.push(dataDir);
+    const app = await startRfedit(dataDir);
+    children.push(app.child);
+
+    expect((await fetch(`${app.health}/healthz`)).status).toBe(200);
+    expect((await fetch(`${app.health}/readyz`)).status).toBe(200);
+    expect(await (await fetch(app.web)).text()).toContain('<!doctype html>');
+
+    const { reply } = await sendEdit(app.web, 'gold bright');
+    expect(reply.code).toBeUndefined();
+    // Wait until the edit is running, then ask the process to stop.
+    await until(async () => {
+      const metrics = await (await fetch(`${app.health}/metrics`)).text();
+      return /rfedit_queue_depth\{state="running"\} 1/.test(metrics) ? true : undefined;
+    }, 'the edit to start');
+    app.child.kill('SIGTERM');
+    expect(await app.exited).toBe(0);
+    expect(app.output()).toMatch(/shutting down/);
+
+    const store = new JobStore(join(dataDir, 'jobs.sqlite'));
+    try {
+      const [job] = store.listByOwner({ platform: 'web', id: 'operator' }, 5);
+      expect(job.status).toBe('done'); // finished within the grace period, not cut off
+    } finally {
+      store.close();
+    }
+  });
+
+  it('refuses a bad configuration with one line naming the key, and exits non-zero', async () => {
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      env: { ...process.env, RFEDIT_QUEUE__SLOTS: '0', RFEDIT_WEB__PORT: 'eighty' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/queue\.slots: .*greater than or equal to 1/);
+    expect(stderr).toMatch(/web\.port: Expected number, received string/);
+  });
+});
