@@ -20,6 +20,9 @@ export const COMMAND_NAMES = {
   rfedit: 'rfedit',
   info: 'info',
   history: 'history',
+  pause: 'pause',
+  resume: 'resume',
+  audit: 'audit',
 } as const;
 
 const CONTEXTS = [InteractionContextType.Guild, InteractionContextType.BotDM];
@@ -80,6 +83,15 @@ function rfeditCommand() {
         .setName(COMMAND_NAMES.history)
         .setDescription(COMMANDS.history.description)
         .addIntegerOption((o) => o.setName('limit').setDescription('How many').setMinValue(1).setMaxValue(25)),
+    )
+    // Admin subcommands: visible to all, refused by the core for non-admins with a plain message.
+    .addSubcommand((s) => s.setName(COMMAND_NAMES.pause).setDescription(COMMANDS.pause.description))
+    .addSubcommand((s) => s.setName(COMMAND_NAMES.resume).setDescription(COMMANDS.resume.description))
+    .addSubcommand((s) =>
+      s
+        .setName(COMMAND_NAMES.audit)
+        .setDescription(COMMANDS.audit.description)
+        .addIntegerOption((o) => o.setName('limit').setDescription('How many lines').setMinValue(1).setMaxValue(50)),
     );
 }
 

@@ -69,17 +69,29 @@ export function commandContext(interaction: Interaction): CommandContext {
 async function onSlashCommand(interaction: ChatInputCommandInteraction, adapter: Adapter): Promise<void> {
   if (interaction.commandName === COMMAND_NAMES.edit) return onEdit(interaction, adapter);
   if (interaction.commandName === COMMAND_NAMES.rfedit) {
-    const sub = interaction.options.getSubcommand();
-    const command: Command =
-      sub === COMMAND_NAMES.info
-        ? { kind: 'info', jobId: interaction.options.getString('job', true).trim() }
-        : { kind: 'history', ...optional('limit', interaction.options.getInteger('limit')) };
+    const command = rfeditSubcommand(interaction);
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const reply = await adapter.core.dispatch(command, commandContext(interaction));
     await interaction.editReply({ content: reply.text });
     return;
   }
   await refuse(interaction, 'I do not know that command; the command list may be out of date.');
+}
+
+function rfeditSubcommand(interaction: ChatInputCommandInteraction): Command {
+  const limit = optional('limit', interaction.options.getInteger('limit'));
+  switch (interaction.options.getSubcommand()) {
+    case COMMAND_NAMES.info:
+      return { kind: 'info', jobId: interaction.options.getString('job', true).trim() };
+    case COMMAND_NAMES.pause:
+      return { kind: 'pause' };
+    case COMMAND_NAMES.resume:
+      return { kind: 'resume' };
+    case COMMAND_NAMES.audit:
+      return { kind: 'audit', ...limit };
+    default:
+      return { kind: 'history', ...limit };
+  }
 }
 
 async function onEdit(interaction: ChatInputCommandInteraction, adapter: Adapter): Promise<void> {

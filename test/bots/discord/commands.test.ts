@@ -1,5 +1,5 @@
 /** The "Edit image" menu, /rfedit info and history, and command registration. */
-import { ApplicationCommandOptionType, ApplicationCommandType } from 'discord-api-types/v10';
+import { ApplicationCommandOptionType, ApplicationCommandType, PermissionFlagsBits } from 'discord-api-types/v10';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DISCORD_COMMANDS, registerDiscordCommands } from '../../../src/bots/discord/index.ts';
 import { FakeDiscord } from '../../fakes/discord.ts';
@@ -59,6 +59,26 @@ describe('/rfedit', () => {
     expect(await world.ephemeralText(history.id)).toMatch(new RegExp(`${jobId} edit “northern lights”: done`));
     const info = discord.slashCommand('rfedit', { job: jobId }, { subcommand: 'info' });
     expect(await world.ephemeralText(info.id)).toMatch(/Seed: \d+/);
+  });
+});
+
+describe('/rfedit admin subcommands', () => {
+  it('pause and resume the queue for a member with Manage Server, and refuse everyone else privately', async () => {
+    world = await Harness.start();
+    const { discord } = world;
+    const refused = discord.slashCommand('rfedit', {}, { subcommand: 'pause' });
+    expect(await world.ephemeralText(refused.id)).toMatch(/Only admins can pause the queue/);
+    expect(world.core.queue.stats().paused).toBe(false);
+
+    const moderator = discord.addRole('moderators', String(PermissionFlagsBits.ManageGuild));
+    const pause = discord.slashCommand('rfedit', {}, { subcommand: 'pause', roleIds: [moderator.id] });
+    expect(await world.ephemeralText(pause.id)).toMatch(/The queue is paused/);
+    expect(world.core.queue.stats().paused).toBe(true);
+    const audit = discord.slashCommand('rfedit', {}, { subcommand: 'audit', roleIds: [moderator.id] });
+    expect(await world.ephemeralText(audit.id)).toMatch(/discord:\S+ pause → refused \(not_admin\)/);
+    const resume = discord.slashCommand('rfedit', {}, { subcommand: 'resume', roleIds: [moderator.id] });
+    expect(await world.ephemeralText(resume.id)).toMatch(/running again/);
+    expect(world.core.queue.stats().paused).toBe(false);
   });
 });
 
