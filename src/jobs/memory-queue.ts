@@ -6,7 +6,7 @@
  */
 import Bottleneck from 'bottleneck';
 import type { EditEngine, EditProgress } from '../engine/types.ts';
-import { CancelledError, QuotaError, RfeditError, asRfeditError } from '../errors.ts';
+import { CancelledError, RfeditError, asRfeditError } from '../errors.ts';
 import { EtaEstimator, etaToStartMs } from './eta.ts';
 import { JobEventHub } from './event-hub.ts';
 import { FairPicker } from './fair-picker.ts';
@@ -14,6 +14,7 @@ import { newJobId, userKey } from './ids.ts';
 import type { ImageStore } from './image-store.ts';
 import { sniffImageMime } from './image-store.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
+import { jobTimeoutMessage, queueFullError, userQueueFullError } from './refusals.ts';
 import { resolveQueueOptions } from './queue.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from './queue.ts';
 import type { JobStore } from './store.ts';
@@ -183,19 +184,9 @@ export class MemoryJobQueue implements JobQueue {
 
   private checkLimits(user: string): void {
     const total = this.waiting.size + this.running.size;
-    if (total >= this.options.maxQueued) {
-      throw new QuotaError('queue_full', `The queue is full (${total} edits waiting or running). Please try again in a few minutes.`, {
-        details: { total, maxQueued: this.options.maxQueued },
-      });
-    }
+    if (total >= this.options.maxQueued) throw queueFullError(total, this.options.maxQueued);
     const mine = this.picker.countOf(user) + (this.runningPerUser.get(user) ?? 0);
-    if (mine >= this.options.perUserQueued) {
-      throw new QuotaError(
-        'user_queue_full',
-        `You already have ${mine} edits waiting or running (the limit is ${this.options.perUserQueued}). Wait for one to finish, or cancel one.`,
-        { details: { mine, perUserQueued: this.options.perUserQueued } },
-      );
-    }
+    if (mine >= this.options.perUserQueued) throw userQueueFullError(mine, this.options.perUserQueued);
   }
 
   private enqueue(job: JobRecord, resumed: boolean): QueuePosition {
@@ -336,8 +327,7 @@ export class MemoryJobQueue implements JobQueue {
       return;
     }
     if (run.stopReason === 'timeout') {
-      const minutes = Math.max(1, Math.round(this.options.jobTimeoutMs / 60_000));
-      this.fail(run, 'job_timeout', `The edit took longer than the ${minutes}-minute limit and was stopped. Try fewer steps or a smaller image.`);
+      this.fail(run, 'job_timeout', jobTimeoutMessage(this.options.jobTimeoutMs));
       return;
     }
     if (this.deps.store.markFinished(job.id, 'cancelled', this.options.now())) {

@@ -76,7 +76,7 @@ export async function invert<C>(options: InvertOptions<C>, hooks?: StepHooks): P
   for (let i = 0; i < total; i++) {
     throwIfStopped(hooks);
     const { modelTime, stepSize, reached } = steps[i];
-    const v = await callVelocity(velocity, y, modelTime, cond, 'invert', i);
+    const v = await callVelocity(velocity, y, modelTime, cond);
     // Y ← Y + h·[(1 − γ)·v + γ·(y1 − Y)/(1 − t)]  =  Y + h(1−γ)·v − (hγ/(1−t))·(Y − y1)
     const toTarget = (stepSize * gamma) / (1 - modelTime);
     const probe = affineStep(y, v, y1, y1, 1, stepSize * (1 - gamma), -toTarget, 0);

@@ -121,7 +121,7 @@ async function reverseWalk<C>(o: WalkOptions<C>, hooks: StepHooks | undefined): 
     throwIfStopped(hooks);
     const sigma = o.sigmas[i];
     const next = o.sigmas[i + 1];
-    const v = await callVelocity(o.velocity, x, sigma, o.cond, 'edit', i);
+    const v = await callVelocity(o.velocity, x, sigma, o.cond);
     const k = rule(sigma, next, o.etaAt(i));
     if (rng && k.c !== 0) rng.fillNormal(noise);
     const probe = affineStep(x, v, o.y0, noise, k.p, k.a, k.b, k.c);

@@ -8,8 +8,6 @@ export async function callVelocity<C>(
   x: Float32Array,
   sigma: number,
   cond: C,
-  phase: FlowPhase,
-  step: number,
 ): Promise<Float32Array> {
   const v = await velocity(x, sigma, cond);
   if (!(v instanceof Float32Array) || v.length !== x.length) {

@@ -18,6 +18,7 @@ import { newJobId, userKey } from '../ids.ts';
 import type { ImageStore } from '../image-store.ts';
 import { finalEvent } from '../memory-queue.ts';
 import { resolveQueueOptions } from '../queue.ts';
+import { queueFullError, userQueueFullError } from '../refusals.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
 import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
@@ -472,16 +473,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private refusal(reason: 'queue_full' | 'user_queue_full', count: number): QuotaError {
-    if (reason === 'queue_full') {
-      return new QuotaError('queue_full', `The queue is full (${count} edits waiting or running). Please try again in a few minutes.`, {
-        details: { total: count, maxQueued: this.options.maxQueued },
-      });
-    }
-    return new QuotaError(
-      'user_queue_full',
-      `You already have ${count} edits waiting or running (the limit is ${this.options.perUserQueued}). Wait for one to finish, or cancel one.`,
-      { details: { mine: count, perUserQueued: this.options.perUserQueued } },
-    );
+    return reason === 'queue_full' ? queueFullError(count, this.options.maxQueued) : userQueueFullError(count, this.options.perUserQueued);
   }
 
   private remainingMs(run: { startedAt: number; fraction: number; steps: number }): number {

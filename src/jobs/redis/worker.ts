@@ -18,6 +18,7 @@ import { ImageStore, sniffImageMime } from '../image-store.ts';
 import { ProgressThrottle } from '../progress-throttle.ts';
 import { resolveQueueOptions } from '../queue.ts';
 import type { QueueOptions } from '../queue.ts';
+import { jobTimeoutMessage } from '../refusals.ts';
 import type { ImageRef } from '../types.ts';
 import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, rfeditKeys } from './connection.ts';
 import { QueueScripts } from './scripts.ts';
@@ -199,9 +200,7 @@ class WorkerRuntime implements RunningWorker {
       return this.finish(data, { status: 'cancelled', byOwner });
     }
     if (run.stopReason === 'timeout') {
-      const minutes = Math.max(1, Math.round(this.options.jobTimeoutMs / 60_000));
-      const userMessage = `The edit took longer than the ${minutes}-minute limit and was stopped. Try fewer steps or a smaller image.`;
-      return this.finish(data, { status: 'failed', code: 'job_timeout', userMessage });
+      return this.finish(data, { status: 'failed', code: 'job_timeout', userMessage: jobTimeoutMessage(this.options.jobTimeoutMs) });
     }
     const failure = asRfeditError(error, data.jobId);
     if (failure.code === 'internal') this.onError(error, { jobId: data.jobId, where: 'engine' });

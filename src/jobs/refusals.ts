@@ -1,0 +1,21 @@
+/** The queue's refusals and stop messages, worded once for every queue implementation. */
+import { QuotaError } from '../errors.ts';
+
+export function queueFullError(total: number, maxQueued: number): QuotaError {
+  return new QuotaError('queue_full', `The queue is full (${total} edits waiting or running). Please try again in a few minutes.`, {
+    details: { total, maxQueued },
+  });
+}
+
+export function userQueueFullError(mine: number, perUserQueued: number): QuotaError {
+  return new QuotaError(
+    'user_queue_full',
+    `You already have ${mine} edits waiting or running (the limit is ${perUserQueued}). Wait for one to finish, or cancel one.`,
+    { details: { mine, perUserQueued } },
+  );
+}
+
+export function jobTimeoutMessage(jobTimeoutMs: number): string {
+  const minutes = Math.max(1, Math.round(jobTimeoutMs / 60_000));
+  return `The edit took longer than the ${minutes}-minute limit and was stopped. Try fewer steps or a smaller image.`;
+}
