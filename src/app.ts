@@ -6,10 +6,12 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { BotCore } from './commands/index.ts';
 import { createBotCore } from './commands/index.ts';
 import type { Config, Secrets } from './config/schema.ts';
 import { createEngineFromSettings } from './engine/index.ts';
+import type { EditEngine } from './engine/types.ts';
 import { RedisJobQueue } from './jobs/redis/redis-queue.ts';
 import type { Logger } from './log.ts';
 import { createHealthServer, type ReadinessCheck } from './server/health.ts';
@@ -56,7 +58,20 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, secrets, logger } = options;
   const dataDir = config.dataDir;
   const metrics = new Metrics();
-  const engine = metrics.meter(createEngineFromSettings({ ...config.engine, dataDir, logger: logger.child({ part: 'engine' }) }));
+  const rawEngine = createEngineFromSettings({ ...config.engine, dataDir, logger: logger.child({ part: 'engine' }) });
+  const engine = metrics.meter(rawEngine);
+  let engineReady: true | string = 'the model is loading';
+  // Loads every model session and runs the whole pipeline once, off the request path, so /readyz means "edits work".
+  const warmUp = warmUpEngine(rawEngine).then(
+    () => {
+      engineReady = true;
+      logger.info('model loaded and checked');
+    },
+    (error: unknown) => {
+      engineReady = `the model failed its first test edit: ${(error as Error).message}`;
+      logger.error({ err: error }, 'model failed its first test edit');
+    },
+  );
   const queueOptions = {
     engineSlots: config.queue.slots,
     maxQueued: config.queue.maxQueued,
@@ -103,7 +118,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
 
   const adapters = await createAdapters({ ...options, core, metrics });
-  const checks: Record<string, ReadinessCheck> = { queue: stuckQueueCheck(core) };
+  const checks: Record<string, ReadinessCheck> = { engine: () => engineReady, queue: stuckQueueCheck(core) };
   for (const adapter of adapters) if (adapter.ready) checks[adapter.name] = adapter.ready.bind(adapter);
 
   if (redisQueue) await redisQueue.connect();
@@ -134,6 +149,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await adapter.stop().catch((error) => logger.warn({ err: error, adapter: adapter.name }, 'adapter did not stop cleanly'));
       }
       await core.close(); // a job still running is stopped and stays queued in the store: it resumes on the next start
+      await warmUp;
       await engine.close();
       await health?.stop();
       logger.info('stopped');
@@ -202,6 +218,12 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
     }
   }
   return adapters;
+}
+
+/** One tiny one-step edit: every session loads and the pipeline runs end to end. */
+async function warmUpEngine(engine: EditEngine): Promise<void> {
+  const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer();
+  await engine.edit({ image, prompt: 'warm up', overrides: { steps: 1 } });
 }
 
 const RETENTION_INTERVAL_MS = 86_400_000; // daily

@@ -71,7 +71,12 @@ describe('rfedit start', () => {
     children.push(app.child);
 
     expect((await fetch(`${app.health}/healthz`)).status).toBe(200);
-    expect((await fetch(`${app.health}/readyz`)).status).toBe(200);
+    // Ready once the model has loaded and passed its first one-step test edit.
+    const ready = await until(async () => {
+      const response = await fetch(`${app.health}/readyz`);
+      return response.status === 200 ? ((await response.json()) as { checks: Record<string, unknown> }) : undefined;
+    }, 'readiness');
+    expect(ready.checks).toEqual({ engine: true, queue: true });
     expect(await (await fetch(app.web)).text()).toContain('<!doctype html>');
 
     const { reply } = await sendEdit(app.web, 'gold bright');
