@@ -26,6 +26,8 @@
  * - Images in events are refs ({hash, mime, width, height, sizeBytes}); read the bytes with `core.readImage(ref)`.
  * - Action ids: `encodeActionId({action, jobId, arg?}, secret)` / `decodeActionId(id, secret)` → Action | null
  *   (versioned `rf1.…`, HMAC-signed, ≤ 100 chars). Cancel and delete are for the owner and admins only.
+ * - Typed text (Slack's /edit and mentions, the web page): `parseTypedArgs(kind, text)` / `parseEditText(text)`
+ *   read `[job id] [prompt] --flag value …` with one set of rules (em dash = `--`, comma decimals, flags last).
  * - `core.cleanup()` applies retention (finished jobs and unreferenced images older than `retentionMs`).
  * See notes/jobs.md for persistence and restart behaviour.
  */
@@ -34,6 +36,8 @@ export type { BotCore, BotCoreOptions } from './bot-core.ts';
 export { COMMANDS } from './registry.ts';
 export { ACTION_ID_MAX_LENGTH, ACTION_NAMES, createActionCodec, decodeActionId, encodeActionId } from './action-id.ts';
 export type { Action, ActionCodec, ActionName } from './action-id.ts';
+export { parseEditText, parseTypedArgs } from './parse-flags.ts';
+export type { TypedFields } from './parse-flags.ts';
 export { renderJobEvent } from './render-event.ts';
 export { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 export type {

@@ -4,7 +4,7 @@
  * how errors reach the user).
  */
 import type { types, webApi } from '@slack/bolt';
-import type { BotCore, CommandContext, Reply } from '../../commands/index.ts';
+import { parseEditText, type BotCore, type CommandContext, type Reply } from '../../commands/index.ts';
 import { RfeditError, asRfeditError } from '../../errors.ts';
 import { newJobId } from '../../jobs/ids.ts';
 import { accessRefusal } from './access.ts';
@@ -12,7 +12,6 @@ import { escapeMrkdwn } from './blocks.ts';
 import { downloadSlackImage, type SlackFileRef } from './download.ts';
 import type { SlackMessenger, Where } from './messenger.ts';
 import type { ResolvedSlackBotOptions } from './options.ts';
-import { parsePromptFlags } from './prompt-flags.ts';
 
 export interface SlackAdapter {
   readonly core: BotCore;
@@ -99,7 +98,7 @@ export async function openModal(adapter: SlackAdapter, request: SlackRequest, tr
 
 /** The shared end of all three entry points: photo from Slack, text with inline flags, one edit command. */
 export async function runEdit(adapter: SlackAdapter, request: SlackRequest, edit: { file: SlackFileRef; text: string; strength?: number }): Promise<void> {
-  const { prompt, options } = parsePromptFlags(edit.text);
+  const { prompt, options } = parseEditText(edit.text);
   const file = await withDownloadUrl(adapter, edit.file);
   const image = await downloadSlackImage(file, adapter.options);
   const reply = await adapter.core.dispatch(

@@ -24,13 +24,17 @@ describe('parseChatInput', () => {
     });
   });
 
-  it('accepts options between prompt words and dashes that phones turned into em or en dashes', () => {
-    expect(parseChatInput('/edit make it —strength 0.3 snowy –seed 7', photo)).toEqual({
+  it('accepts dashes that phones turned into em or en dashes, and comma decimals', () => {
+    expect(parseChatInput('/edit make it snowy —strength 0,3 –seed 7', photo)).toEqual({
       kind: 'edit',
       image: photo,
       prompt: 'make it snowy',
       options: { strength: 0.3, seed: 7 },
     });
+  });
+
+  it('refuses prompt words after the options (the shared rule: options go at the end)', () => {
+    expect(refusal('/edit make it —strength 0.3 snowy').code).toBe('option_misplaced');
   });
 
   it('leaves range checks to the command, so out-of-range values pass through unchanged', () => {

@@ -5,11 +5,11 @@
  */
 import type { App } from '@slack/bolt';
 import { quote } from '../../../commands/format.ts';
+import { parseEditText } from '../../../commands/index.ts';
 import { RfeditError } from '../../../errors.ts';
 import { answeringErrors, admitted, openModal, refusalFor, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { escapeMrkdwn, mention, unescapeSlackText } from '../blocks.ts';
 import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
-import { parsePromptFlags } from '../prompt-flags.ts';
 
 export const EDIT_COMMAND = '/edit';
 
@@ -20,7 +20,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
     let initial: { prompt: string; strength?: number };
     try {
-      const parsed = parsePromptFlags(unescapeSlackText(command.text));
+      const parsed = parseEditText(unescapeSlackText(command.text));
       initial = { prompt: parsed.prompt, ...(parsed.options.strength === undefined ? {} : { strength: parsed.options.strength }) };
     } catch (error) {
       if (error instanceof RfeditError) return ack({ response_type: 'ephemeral', text: error.userMessage });
@@ -42,7 +42,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
       if (!file) return adapter.messenger.ephemeral({ channelId: meta.channelId }, body.user.id, 'Please attach a photo to edit.');
       const threadTs = await adapter.messenger.post(
         { channelId: meta.channelId },
-        { mrkdwn: `${mention(body.user.id)} asked me to edit a photo: ${escapeMrkdwn(quote(parsePromptFlags(submitted.prompt).prompt))}` },
+        { mrkdwn: `${mention(body.user.id)} asked me to edit a photo: ${escapeMrkdwn(quote(parseEditText(submitted.prompt).prompt))}` },
       );
       const inThread = { ...request, threadTs, messageTs: threadTs };
       await answeringErrors(adapter, inThread, () => runEdit(adapter, inThread, { file, text: submitted.prompt, strength: submitted.strength }));
