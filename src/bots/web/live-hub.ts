@@ -29,6 +29,9 @@ export class LiveHub {
     this.sockets.set(userId, set);
     this.alive.add(socket);
     socket.on('pong', () => this.alive.add(socket));
+    // A frame over maxPayload (or any protocol error) arrives as 'error'; ws then closes the socket itself.
+    // Without a listener the error is uncaught and takes the whole bot down with it.
+    socket.on('error', () => socket.terminate());
     socket.on('close', () => {
       set.delete(socket);
       if (set.size === 0) this.sockets.delete(userId);

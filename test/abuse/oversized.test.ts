@@ -1,0 +1,91 @@
+/**
+ * Oversized bodies: uploads larger than the limit (declared or not), oversized JSON, header floods and
+ * WebSocket frames over the limit on the web chat; a Discord attachment that lies about its size. Each is
+ * refused early with a clear answer and the bot keeps serving.
+ */
+import { request } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { Harness } from '../bots/discord/harness.ts';
+import type { RunningChat } from '../bots/web/fixtures/chat-server.ts';
+import { TestEngine } from '../jobs/fixtures/test-engines.ts';
+import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
+import { noisyPng } from './fixtures/hostile-images.ts';
+import { discordStillEdits, webChatForBlock, webStillEdits } from './shared.ts';
+
+afterAll(() => printFigures('oversized bodies'));
+
+/** Sends headers and as much of `body` as the server reads; resolves with its answer (or how the connection ended). */
+function rawPost(chat: RunningChat, path: string, headers: Record<string, string | number>, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve) => {
+    const client = request(new URL(path, chat.url), { method: 'POST', headers: { 'x-rfedit-user': 'mallory', ...headers } }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+    });
+    client.on('error', (error) => resolve({ status: 0, text: error.message }));
+    client.end(body);
+  });
+}
+
+describe('web chat', () => {
+  const row = tally('oversized bodies', 'web chat');
+  const web = webChatForBlock(() => new TestEngine(), { chat: { maxUploadBytes: 1024 * 1024 } });
+
+  it('refuses oversized uploads, JSON and headers with a status and a message, then still edits', async () => {
+    const { chat } = web;
+    const cases: Array<{ what: string; send: () => Promise<{ status: number; text: string }>; status: number; code: string }> = [
+      { what: 'an upload declaring 5 MB', send: () => rawPost(chat, '/api/send', { 'content-length': 5 * 2 ** 20 }, Buffer.alloc(64 * 1024)), status: 413, code: 'upload_too_large' },
+      { what: 'a 5 MB upload without a length', send: () => rawPost(chat, '/api/send', { 'transfer-encoding': 'chunked' }, Buffer.alloc(5 * 2 ** 20)), status: 413, code: 'upload_too_large' },
+      { what: 'a 1 MB button press', send: () => rawPost(chat, '/api/action', { 'content-type': 'application/json' }, Buffer.from(JSON.stringify({ actionId: 'x'.repeat(2 ** 20), threadId: 't' }))), status: 413, code: 'upload_too_large' },
+      { what: '100 KB of headers', send: () => rawPost(chat, '/api/send', { 'x-filler': 'y'.repeat(100 * 1024) }, Buffer.alloc(0)), status: 431, code: 'headers_too_large' },
+    ];
+    for (const attempt of cases) {
+      const answer = await attempt.send();
+      row.sent++;
+      expect(answer.status, attempt.what).toBe(attempt.status);
+      if (attempt.status === 413) expect(JSON.parse(answer.text).error.text, attempt.what).toMatch(/^That upload is .+; the limit here is .+\. Please send a smaller photo\.$/);
+      refuse(row, attempt.code);
+    }
+    await webStillEdits(chat);
+    expect(settle(row)).toBe(0);
+  });
+
+  it('closes a live socket that sends a frame over the limit, and serves the next one', async () => {
+    const { chat } = web;
+    const live = new URL(`/live?user=mallory`, chat.url.replace(/^http/, 'ws'));
+    const origin = new URL(chat.url).origin;
+    const flood = new WebSocket(live, { origin });
+    await new Promise((resolve) => flood.once('open', resolve));
+    const closed = new Promise<number>((resolve) => flood.once('close', (code) => resolve(code)));
+    flood.send('z'.repeat(64 * 1024));
+    row.sent++;
+    expect(await closed).toBe(1009); // "message too big"
+    refuse(row, 'websocket_1009');
+
+    const next = new WebSocket(live, { origin });
+    await new Promise((resolve, reject) => next.once('open', resolve).once('error', reject));
+    next.close();
+    expect(settle(row)).toBe(0);
+  });
+});
+
+describe('Discord', () => {
+  const row = tally('oversized bodies', 'Discord /edit');
+
+  it('stops downloading an attachment that is larger than it claims, and says why', async () => {
+    const world = await Harness.start({ bot: { maxDownloadBytes: 1024 * 1024 } });
+    try {
+      const big = await noisyPng(1024); // ~3 MB of incompressible pixels
+      const liar = { ...world.discord.attachment({ filename: 'small.png', contentType: 'image/png', data: big }), size: 20_000 };
+      const sent = world.discord.slashCommand('edit', { image: liar, prompt: 'x' });
+      row.sent++;
+      expect(await world.ephemeralText(sent.id)).toMatch(/^That file is (at least )?\d+\.\d MB; the limit is 1\.0 MB\.$/);
+      refuse(row, 'image_too_large');
+      await discordStillEdits(world, 1);
+      expect(settle(row)).toBe(0);
+    } finally {
+      await world.close();
+    }
+  });
+});
