@@ -15,6 +15,7 @@ import { JobStore } from '../jobs/store.ts';
 import type { ImageRef, JobEvent, JobEventListener, JobRecord, MessageRef } from '../jobs/types.ts';
 import { createActionCodec } from './action-id.ts';
 import { findVisibleJob } from './job-access.ts';
+import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
 import { COMMANDS } from './registry.ts';
 import { renderJobEvent } from './render-event.ts';
@@ -51,6 +52,11 @@ export interface BotCore {
   dispatch(command: Command, ctx: CommandContext): Promise<Reply>;
   /** A button press: decodes and checks the signed id, then runs the action as its command. */
   handleAction(actionId: string, ctx: CommandContext): Promise<Reply>;
+  /**
+   * A reaction on a job's message (the adapter maps its emoji): `repeat` makes a variation; `remove` cancels a
+   * job that waits or runs and deletes a finished one (owner and admins). Never throws for user mistakes.
+   */
+  react(jobId: string, reaction: Reaction, ctx: CommandContext): Promise<Reply>;
   /** A job event as text and buttons. */
   render(event: JobEvent): Reply;
   events: {
@@ -153,9 +159,20 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     return dispatch({ kind: action.action, jobId: action.jobId }, ctx);
   }
 
+  async function react(jobId: string, reaction: Reaction, ctx: CommandContext): Promise<Reply> {
+    let command: Command;
+    try {
+      command = commandForReaction(jobId, reaction, withAdmins(ctx), deps);
+    } catch (error) {
+      return errorReply(error);
+    }
+    return dispatch(command, ctx);
+  }
+
   return {
     dispatch,
     handleAction,
+    react,
     render: (event) => renderJobEvent(event, codec),
     events: {
       onEvent: (listener) => queue.onEvent(listener),

@@ -10,6 +10,8 @@
  * const reply = await core.dispatch({ kind: 'edit', image: { bytes }, prompt, options: { strength: 0.6 } }, ctx);
  * // a button press (reply.buttons[i].actionId came back from the platform):
  * const reply = await core.handleAction(customId, ctx);
+ * // a reaction on a job's message (🔁 → 'repeat', ❌ → 'remove'; the adapter maps its emoji names):
+ * const reply = await core.react(jobId, 'repeat' | 'remove', ctx);
  * // after posting: remember where, so a restarted bot edits the same message and does not resend
  * core.recordMessage(jobId, { role: 'status' | 'result', platform, channelId, threadId, messageId });
  * await core.close();
@@ -38,6 +40,8 @@ export { ACTION_ID_MAX_LENGTH, ACTION_NAMES, createActionCodec, decodeActionId, 
 export type { Action, ActionCodec, ActionName } from './action-id.ts';
 export { parseEditText, parseTypedArgs } from './parse-flags.ts';
 export type { TypedFields } from './parse-flags.ts';
+export { REACTION_NAMES } from './react.ts';
+export type { Reaction } from './react.ts';
 export { renderJobEvent } from './render-event.ts';
 export { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 export type {

@@ -259,6 +259,51 @@ describe('commands', () => {
     });
   });
 
+  describe('reactions', () => {
+    it('repeat on a finished edit makes a variation of it with a new seed', async () => {
+      const core = await open();
+      const original = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
+      const variation = await finished(core, core.react(original.id, 'repeat', bob));
+      expect(variation).toMatchObject({ kind: 'variation', parentId: original.id, prompt: 'snow', status: 'done' });
+      expect(variation.params.seed).not.toBe(original.params.seed);
+    });
+
+    it('remove cancels an edit that is running or waiting, without deleting it', async () => {
+      const { engine, gate } = gatedEngine();
+      const core = await open({ engine });
+      const running = await core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'first' }, ann);
+      const waiting = await core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'second' }, bob);
+      await gate.reached();
+      expect((await core.react(waiting.jobId!, 'remove', bob)).text).toBe('Cancelled; the edit was taken out of the queue.');
+      expect((await core.react(running.jobId!, 'remove', ann)).text).toBe('Stopping your edit; it ends at the next step.');
+      expect([core.getJob(waiting.jobId!)?.deleted, core.getJob(running.jobId!)?.deleted]).toEqual([false, false]);
+    });
+
+    it('remove on a finished edit deletes it and names the messages to take down', async () => {
+      const core = await open();
+      const job = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
+      core.recordMessage(job.id, { role: 'result', platform: 'discord', channelId: 'c1', messageId: 'result-msg' });
+      const reply = await core.react(job.id, 'remove', ann);
+      expect(reply).toMatchObject({ text: 'Deleted.', deleteMessages: [{ messageId: 'result-msg' }] });
+      expect(core.getJob(job.id)?.deleted).toBe(true);
+    });
+
+    it('remove by someone else is refused with the owner rule, and a configured admin may', async () => {
+      const core = await open({ admins: ['discord:cat'] });
+      const job = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
+      expect(await core.react(job.id, 'remove', bob)).toMatchObject({ code: 'not_owner', ephemeral: true });
+      expect((await core.react(job.id, 'remove', ctxFor('cat'))).text).toBe('Deleted.');
+    });
+
+    it('a reaction on a job the user may not see answers as if it did not exist', async () => {
+      const core = await open();
+      const job = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
+      const elsewhere = ctxFor('eve', { place: { platform: 'discord', guildId: 'other-guild', channelId: 'c9' } });
+      expect((await core.react(job.id, 'repeat', elsewhere)).code).toBe('job_not_found');
+      expect((await core.react('no-such-job', 'remove', ann)).code).toBe('job_not_found');
+    });
+  });
+
   describe('buttons', () => {
     it('a result’s buttons carry signed ids that run their action when pressed', async () => {
       const core = await open();

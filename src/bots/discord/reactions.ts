@@ -1,25 +1,28 @@
 /**
- * Reactions on the bot's job messages: 🔁 makes a variation, ❌ cancels a running job or deletes a finished
- * one (owner or admin; the core decides). Works on messages posted before the bot started: partials are
+ * Reactions on the bot's job messages: 🔁 makes a variation, ❌ cancels a waiting or running job or deletes a
+ * finished one (owner or admin). This file only maps the emoji; `core.react` decides what it does. Works on messages posted before the bot started: partials are
  * fetched, and the job id comes from the message's own signed buttons, not from memory.
  */
 import { PermissionFlagsBits, type Message, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
-import type { Action, Command, CommandContext } from '../../commands/index.ts';
+import type { Action, CommandContext, Reaction } from '../../commands/index.ts';
 import { accessRefusal } from './access.ts';
 import type { Adapter } from './adapter.ts';
 import { deleteMessages } from './delete-messages.ts';
 
 export const REACTIONS = { variation: '🔁', remove: '❌' } as const;
+const REACTION_OF = new Map<string | null, Reaction>([
+  [REACTIONS.variation, 'repeat'],
+  [REACTIONS.remove, 'remove'],
+]);
 
 export async function handleReaction(partialReaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, adapter: Adapter): Promise<void> {
   const { client, core } = adapter;
-  const emoji = partialReaction.emoji.name;
-  if ((emoji !== REACTIONS.variation && emoji !== REACTIONS.remove) || user.id === client.user?.id) return;
+  const reacted = REACTION_OF.get(partialReaction.emoji.name);
+  if (reacted === undefined || user.id === client.user?.id) return;
   const reaction = partialReaction.partial ? await partialReaction.fetch() : partialReaction;
   const message = reaction.message.partial ? await reaction.message.fetch() : reaction.message;
   if (message.author.id !== client.user?.id) return;
-  const actions = actionsOn(message, adapter);
-  const jobId = actions[0]?.jobId;
+  const jobId = actionsOn(message, adapter)[0]?.jobId;
   if (jobId === undefined) return;
 
   const member = message.guild ? await message.guild.members.fetch(user.id).catch(() => null) : null;
@@ -44,9 +47,7 @@ export async function handleReaction(partialReaction: MessageReaction | PartialM
     },
     isAdmin: member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false,
   };
-  const running = actions.some((a) => a.action === 'cancel');
-  const command: Command = emoji === REACTIONS.variation ? { kind: 'variation', jobId } : { kind: running ? 'cancel' : 'delete', jobId };
-  const reply = await core.dispatch(command, ctx);
+  const reply = await core.react(jobId, reacted, ctx);
   if (reply.code !== undefined) return withdraw(reaction, user, adapter, reply.text);
   if (reply.deleteMessages) await deleteMessages(reply.deleteMessages, adapter);
 }

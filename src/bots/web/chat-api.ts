@@ -4,7 +4,7 @@
  * Each one translates to a core command and back; the core decides everything.
  */
 import { randomBytes } from 'node:crypto';
-import type { BotCore, CommandContext, ImageInput, Reply, UserRef } from '../../commands/index.ts';
+import type { BotCore, CommandContext, ImageInput, Reaction, Reply, UserRef } from '../../commands/index.ts';
 import { RfeditError, UserInputError } from '../../errors.ts';
 import { sniffImageMime } from '../../jobs/image-store.ts';
 import { cardFromRecord, REACTIONS } from './cards.ts';
@@ -46,6 +46,10 @@ export interface ChatApiDeps {
 /** How much scrollback a page load gets. */
 const TRANSCRIPT_LIMIT = 200;
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,40}$/;
+const REACTION_OF = new Map<string, Reaction>([
+  [REACTIONS.variation, 'repeat'],
+  [REACTIONS.remove, 'remove'],
+]);
 
 export function createChatApi(deps: ChatApiDeps) {
   const { core, transcript, hub, nextSeq } = deps;
@@ -85,14 +89,12 @@ export function createChatApi(deps: ChatApiDeps) {
       return run(user, `${name[0].toUpperCase()}${name.slice(1)}`, threadId, (ctx) => core.handleAction(actionId, ctx));
     },
 
-    /** 🔁 asks for a variation; ❌ cancels a waiting or running job and deletes a finished one (as on Discord). */
+    /** 🔁 asks for a variation; ❌ cancels a waiting or running job and deletes a finished one (`core.react` decides). */
     react(user: UserRef, jobId: string, emoji: string, threadId: string): Promise<ApiResult> {
       return run(user, emoji, threadId, async (ctx) => {
-        if (emoji === REACTIONS.variation) return core.dispatch({ kind: 'variation', jobId }, ctx);
-        if (emoji !== REACTIONS.remove) throw new UserInputError('reaction_unknown', `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`);
-        const status = core.getJob(jobId)?.status;
-        const pending = status === 'queued' || status === 'running';
-        return core.dispatch({ kind: pending ? 'cancel' : 'delete', jobId }, ctx);
+        const reacted = REACTION_OF.get(emoji);
+        if (reacted === undefined) throw new UserInputError('reaction_unknown', `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`);
+        return core.react(jobId, reacted, ctx);
       });
     },
 

@@ -1,18 +1,23 @@
 /**
- * Reactions on the bot's job messages: :repeat: makes a variation, :x: deletes a result (or cancels
- * a running job) and is for the owner. The job is read from the reacted message's own signed
- * buttons, so this works for messages posted before a restart.
+ * Reactions on the bot's job messages: :repeat: makes a variation, :x: cancels a waiting or running job or
+ * deletes a finished one (owner or admin). This file only maps the emoji names; `core.react` decides. The
+ * job is read from the reacted message's own signed buttons, so this works for messages posted before a restart.
  */
 import type { App } from '@slack/bolt';
-import type { Command } from '../../../commands/index.ts';
+import type { Reaction } from '../../../commands/index.ts';
 import { answeringErrors, admitted, commandContext, deliverReply, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { jobIdOfBlocks } from '../blocks.ts';
 
 export const REACTIONS = { variation: 'repeat', remove: 'x' } as const;
+const REACTION_OF = new Map<string, Reaction>([
+  [REACTIONS.variation, 'repeat'],
+  [REACTIONS.remove, 'remove'],
+]);
 
 export function registerReactions(app: App, adapter: SlackAdapter): void {
   app.event('reaction_added', async ({ event, body, context }) => {
-    if (event.reaction !== REACTIONS.variation && event.reaction !== REACTIONS.remove) return;
+    const reacted = REACTION_OF.get(event.reaction);
+    if (reacted === undefined) return;
     if (event.item.type !== 'message' || event.item_user !== context.botUserId) return;
     const { channel, ts } = event.item;
     const message = await adapter.messenger.read(channel, ts);
@@ -21,15 +26,7 @@ export function registerReactions(app: App, adapter: SlackAdapter): void {
     const threadTs = message.thread_ts ?? ts;
     const request: SlackRequest = { teamId: body.team_id, channelId: channel, userId: event.user, threadTs, messageTs: ts };
     if (!(await admitted(adapter, request))) return;
-    const command = commandFor(event.reaction, job.jobId, job.actions);
-    if (!command) return;
-    await answeringErrors(adapter, request, async () => deliverReply(adapter, await adapter.core.dispatch(command, commandContext(request)), request));
+    await answeringErrors(adapter, request, async () => deliverReply(adapter, await adapter.core.react(job.jobId, reacted, commandContext(request)), request));
   });
 }
 
-function commandFor(reaction: string, jobId: string, actions: Set<string>): Command | null {
-  if (reaction === REACTIONS.variation) return actions.has('variation') ? { kind: 'variation', jobId } : null;
-  if (actions.has('delete')) return { kind: 'delete', jobId };
-  if (actions.has('cancel')) return { kind: 'cancel', jobId };
-  return null;
-}
