@@ -5,11 +5,12 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../bots/discord/harness.ts';
+import { startHarness, waitForResult, type Harness as SlackHarness } from '../bots/slack/harness.ts';
 import { DecodingEngine } from './fixtures/decoding-engine.ts';
 import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
-import { decompressionBombPng, hostileImages, pngWithHtmlInside, type HostileImage } from './fixtures/hostile-images.ts';
+import { decompressionBombPng, hostileImages, noisyPng, pngWithHtmlInside, type HostileImage } from './fixtures/hostile-images.ts';
 import { sendToChat } from './fixtures/web-client.ts';
-import { discordSaid, discordStillEdits, webChatForBlock, webStillEdits } from './shared.ts';
+import { bodyText, discordSaid, discordStillEdits, occurrences, webChatForBlock, webStillEdits } from './shared.ts';
 
 /** What each hostile file must be answered with: the code, and words the user reads. */
 const EXPECTED: Record<string, { code: string; says: string }> = {
@@ -18,6 +19,14 @@ const EXPECTED: Record<string, { code: string; says: string }> = {
   'bomb.png': { code: 'image_unreadable', says: 'could not read it' },
   'page.png': { code: 'image_type', says: 'not an image I can read' },
   'empty.png': { code: 'image_missing', says: 'attach a photo' },
+};
+
+/** Slack's downloader checks the bytes itself, so its words differ for files that are not images at all. */
+const SLACK_EXPECTED: Record<string, { code: string; says: string }> = {
+  ...EXPECTED,
+  'garbage.png': { code: 'image_type', says: 'not an image I can read' },
+  'page.png': { code: 'slack_file_login_page', says: 'sign-in page instead of your photo' },
+  'empty.png': { code: 'image_type', says: 'not an image I can read' },
 };
 
 let images: HostileImage[];
@@ -37,12 +46,13 @@ describe('through Discord', () => {
   afterAll(() => world.close());
 
   it('answers every hostile file with a clear message, stores no result, and still edits afterwards', async () => {
+    const nth = occurrences();
     for (const image of images) {
       const attachment = world.discord.attachment({ filename: image.filename, contentType: 'image/png', data: image.bytes });
       world.discord.slashCommand('edit', { image: attachment, prompt: 'make it snowy' });
       discordRow.sent++;
       const expected = EXPECTED[image.filename]!;
-      await discordSaid(world.discord, expected.says);
+      await discordSaid(world.discord, expected.says, nth(expected.says));
       refuse(discordRow, expected.code);
     }
     await world.core.queue.onIdle();
@@ -59,6 +69,31 @@ describe('through Discord', () => {
     const bomb = world.discord.attachment({ filename: 'bomb.png', contentType: 'image/png', data: decompressionBombPng() });
     const sent = world.discord.slashCommand('edit', { image: bomb, prompt: 'x' });
     expect(await world.ephemeralText(sent.id)).toContain('60000×60000');
+  });
+});
+
+describe('through a Slack mention', () => {
+  const row = tally('corrupt and hostile images', 'Slack mention');
+  let h: SlackHarness;
+  beforeAll(async () => {
+    h = await startHarness({ engine: new DecodingEngine() });
+  });
+  afterAll(() => h.close());
+
+  it('answers every hostile file with a clear message and still edits afterwards', async () => {
+    const nth = occurrences();
+    for (const image of images) {
+      const file = h.slack.addFile(image.bytes, { name: image.filename, mimetype: 'image/png' });
+      await h.events.appMention({ text: 'make it snowy', files: [file] });
+      row.sent++;
+      const expected = SLACK_EXPECTED[image.filename]!;
+      await h.slack.requests.waitFor((r) => bodyText(r).includes(expected.says), { nth: nth(expected.says) });
+      refuse(row, expected.code);
+    }
+    await h.core.queue.onIdle();
+    await h.events.appMention({ text: 'still working', files: [h.slack.addFile(await noisyPng(32), { name: 'ok.png', mimetype: 'image/png' })] });
+    await waitForResult(h.slack);
+    expect(settle(row)).toBe(0);
   });
 });
 

@@ -16,9 +16,18 @@ export function bodyText(request: RecordedRequest): string {
   return JSON.stringify(request.json ?? request.fields);
 }
 
-/** Resolves with the first request to the fake Discord whose body contains `text`. */
-export function discordSaid(discord: FakeDiscord, text: string): Promise<RecordedRequest> {
-  return discord.waitFor((r) => r.status < 300 && bodyText(r).includes(text));
+/** Resolves with the nth request to the fake Discord whose body contains `text`. */
+export function discordSaid(discord: FakeDiscord, text: string, nth = 1): Promise<RecordedRequest> {
+  return discord.waitFor((r) => r.status < 300 && bodyText(r).includes(text), { nth });
+}
+
+/** Counts how often each text was expected so far, so a wait for the second "not an image" waits for a second one. */
+export function occurrences(): (text: string) => number {
+  const seen = new Map<string, number>();
+  return (text) => {
+    seen.set(text, (seen.get(text) ?? 0) + 1);
+    return seen.get(text)!;
+  };
 }
 
 /** A fresh /edit through Discord gets its result: the bot is still up and the queue still moves. Returns the result message. */
