@@ -34,12 +34,11 @@ function faultyEngine(): TestEngine {
   });
 }
 
-async function webChat(engine: EditEngine, options: Parameters<typeof startChatServer>[0]['core'] = {}): Promise<RunningChat & { errors: unknown[] }> {
+async function webChat(engine: EditEngine, core: Parameters<typeof startChatServer>[0]['core'] = {}): Promise<RunningChat> {
   const dir = temporaryDataDir();
-  const errors: unknown[] = [];
-  const chat = await startChatServer({ engine, dataDir: dir.path, core: { onError: (error) => errors.push(error), ...options } });
+  const chat = await startChatServer({ engine, dataDir: dir.path, core });
   cleanups.push(() => dir.remove(), () => chat.stop());
-  return Object.assign(chat, { errors });
+  return chat;
 }
 
 describe('the engine throws', () => {
