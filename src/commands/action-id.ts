@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const ACTION_NAMES = ['variation', 'subtle', 'strong', 'remix', 'cancel', 'delete', 'info'] as const;
+export const ACTION_NAMES = ['variation', 'subtle', 'strong', 'remix', 'cancel', 'delete', 'info', 'compare'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 export interface Action {
@@ -30,11 +30,14 @@ const LETTER_OF: Record<ActionName, string> = {
   cancel: 'c',
   delete: 'd',
   info: 'i',
+  compare: 'C',
 };
 const ACTION_OF = new Map(Object.entries(LETTER_OF).map(([name, letter]) => [letter, name as ActionName]));
 const JOB_ID = /^[A-Za-z0-9_-]{1,40}$/;
 const ARG = /^[A-Za-z0-9_-]{0,16}$/;
 const MIN_SECRET_LENGTH = 16;
+// Before compare was an action, adapters signed `info` with this argument; buttons posted then still work.
+const LEGACY_COMPARE_ARG = 'compare';
 
 export interface ActionCodec {
   encode(action: Action): string;
@@ -72,6 +75,7 @@ export function decodeActionId(actionId: string, secret: string): Action | null 
   const expected = Buffer.from(sign(actionId.slice(0, actionId.length - signature.length - 1), secret));
   const given = Buffer.from(signature);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (action === 'info' && arg === LEGACY_COMPARE_ARG) return { action: 'compare', jobId };
   return arg === '' ? { action, jobId } : { action, jobId, arg };
 }
 

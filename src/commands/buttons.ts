@@ -8,12 +8,14 @@ const BUTTONS: Record<ActionName, { label: string; emoji: string; style: ButtonS
   strong: { label: 'Stronger', emoji: '🔊', style: 'secondary' },
   remix: { label: 'Remix', emoji: '🎛️', style: 'secondary' },
   info: { label: 'Info', emoji: 'ℹ️', style: 'secondary' },
+  compare: { label: 'Compare', emoji: '↔️', style: 'secondary' },
   cancel: { label: 'Cancel', emoji: '✖️', style: 'danger' },
   delete: { label: 'Delete', emoji: '🗑️', style: 'danger' },
 };
 
 const RESULT_ACTIONS: readonly ActionName[] = ['variation', 'subtle', 'strong', 'remix', 'info', 'delete'];
 
+/** One action's button; adapters use it for buttons they place themselves (Compare). */
 export function button(codec: ActionCodec, action: ActionName, jobId: string): ReplyButton {
   return { ...BUTTONS[action], actionId: codec.encode({ action, jobId }) };
 }

@@ -20,7 +20,7 @@
  * - `ctx: CommandContext` = { user: {platform, id, name?}, place: {platform, guildId?, channelId, threadId?, messageId?}, isAdmin }.
  * - `dispatch` and `handleAction` never throw for user mistakes: the reply has `code` and an ephemeral `text`.
  * - A `Reply` is { text, ephemeral, buttons?: {label, emoji, actionId, style}[], jobId?, images?, code?,
- *   deleteMessages? (delete these bot messages), requestInput? (open a remix form, then dispatch `remix`) }.
+ *   deleteMessages? (delete these bot messages), comparison? ({before, after} image refs, from `compare`), requestInput? (open a remix form, then dispatch `remix`) }.
  * - For edit-like commands the reply is the queue notice; the same `queued` event also reaches listeners.
  * - Events (`JobEvent`): queued{position, etaMs, resumed} · started{attempt, etaMs} · progress{step, total, fraction,
  *   phase, preview?} (throttled, 2.5 s by default) · done{images, params} · failed{code, userMessage} · cancelled{byOwner}.
@@ -42,6 +42,7 @@ export { parseEditText, parseTypedArgs } from './parse-flags.ts';
 export type { TypedFields } from './parse-flags.ts';
 export { REACTION_NAMES } from './react.ts';
 export type { Reaction } from './react.ts';
+export { button as actionButton } from './buttons.ts';
 export { renderJobEvent } from './render-event.ts';
 export { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 export type {

@@ -1,6 +1,7 @@
 /** Every command, by name. Explicit so the compiler and the tests see the whole set (no folder scanning). */
 import { auditCommand, pauseCommand, resumeCommand } from './admin.ts';
 import { cancelCommand } from './cancel.ts';
+import { compareCommand } from './compare.ts';
 import { deleteCommand } from './delete.ts';
 import { editCommand } from './edit.ts';
 import { historyCommand } from './history.ts';
@@ -19,6 +20,7 @@ export const COMMANDS: { readonly [K in CommandKind]: CommandModule<K> } = {
   cancel: cancelCommand,
   delete: deleteCommand,
   info: infoCommand,
+  compare: compareCommand,
   history: historyCommand,
   pause: pauseCommand,
   resume: resumeCommand,

@@ -46,6 +46,8 @@ export type Command =
   | { kind: 'cancel'; jobId: string }
   | { kind: 'delete'; jobId: string }
   | { kind: 'info'; jobId: string }
+  /** The photo and the result, for the adapter to show side by side (src/bots/shared/side-by-side.ts). */
+  | { kind: 'compare'; jobId: string }
   | { kind: 'history'; limit?: number }
   /** Admins only. */
   | { kind: 'pause' }
@@ -75,6 +77,8 @@ export interface Reply {
   jobId?: string;
   /** Images to attach (read them with `core.readImage`). */
   images?: ImageRef[];
+  /** The `compare` command's answer: read both with `core.readImage`. The source's size is not stored, so it is a hash only. */
+  comparison?: { before: Pick<ImageRef, 'hash'>; after: ImageRef };
   /** An error's stable code, for logs and for adapters that phrase errors their own way. */
   code?: string;
   /** The adapter should delete these bot messages (the `delete` command). */

@@ -14,6 +14,11 @@ describe('action ids', () => {
     }
   });
 
+  it('an id signed before compare was an action (info with the argument compare) decodes as compare', () => {
+    const legacy = encodeActionId({ action: 'info', jobId: 'job123', arg: 'compare' }, SECRET);
+    expect(decodeActionId(legacy, SECRET)).toEqual({ action: 'compare', jobId: 'job123' });
+  });
+
   it('ids stay within the 100 characters Discord allows, even with the longest job id and argument', () => {
     const id = encodeActionId({ action: 'variation', jobId: 'x'.repeat(40), arg: 'y'.repeat(16) }, SECRET);
     expect(id.length).toBeLessThanOrEqual(ACTION_ID_MAX_LENGTH);

@@ -304,6 +304,33 @@ describe('commands', () => {
     });
   });
 
+  describe('compare', () => {
+    it('names the photo and the result of an edit anyone in the server may see', async () => {
+      const core = await open();
+      const job = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
+      const reply = await core.dispatch({ kind: 'compare', jobId: job.id }, bob);
+      expect(reply).toMatchObject({ ephemeral: true, jobId: job.id, comparison: { before: { hash: job.sourceHash }, after: job.result } });
+      expect(await core.readImage(reply.comparison!.before)).toEqual(await photo());
+    });
+
+    it('refuses an edit without a result, and one the user may not see', async () => {
+      const { engine, gate } = gatedEngine();
+      const core = await open({ engine });
+      const { jobId } = await core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann);
+      await gate.reached();
+      expect(await core.dispatch({ kind: 'compare', jobId: jobId! }, ann)).toMatchObject({ code: 'compare_no_result', ephemeral: true });
+      const elsewhere = ctxFor('eve', { place: { platform: 'discord', guildId: 'other-guild', channelId: 'c9' } });
+      expect((await core.dispatch({ kind: 'compare', jobId: jobId! }, elsewhere)).code).toBe('job_not_found');
+    });
+
+    it('a button signed before compare was an action (info with the argument compare) still compares', async () => {
+      const core = await open();
+      const job = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
+      const reply = await core.handleAction(core.codec.encode({ action: 'info', jobId: job.id, arg: 'compare' }), ann);
+      expect(reply.comparison?.after).toEqual(job.result);
+    });
+  });
+
   describe('buttons', () => {
     it('a result’s buttons carry signed ids that run their action when pressed', async () => {
       const core = await open();

@@ -9,13 +9,9 @@ export type Comparison = { ok: true; file: AttachmentBuilder } | { ok: false; te
 
 export async function compareAttachment(jobId: string, ctx: CommandContext, adapter: Adapter): Promise<Comparison> {
   const { core } = adapter;
-  // The core has no "compare" command; its read-only `info` applies the same visibility rule (same server, or
-  // the owner), so a refusal there is the refusal here.
-  const visible = await core.dispatch({ kind: 'info', jobId }, ctx);
-  if (visible.code !== undefined) return { ok: false, text: visible.text };
-  const job = core.getJob(jobId);
-  if (!job?.result) return { ok: false, text: 'That edit has no result yet, so there is nothing to compare.' };
-  const [before, after] = await Promise.all([core.readImage({ hash: job.sourceHash }), core.readImage(job.result)]);
+  const reply = await core.dispatch({ kind: 'compare', jobId }, ctx);
+  if (!reply.comparison) return { ok: false, text: reply.text };
+  const [before, after] = await Promise.all([core.readImage(reply.comparison.before), core.readImage(reply.comparison.after)]);
   const pair = await fitUnderBytes(await sideBySide(before, after), adapter.options.defaultUploadLimitBytes);
   return { ok: true, file: new AttachmentBuilder(Buffer.from(pair.bytes), { name: `compare-${jobId}.${pair.extension}`, description: 'Before and after' }) };
 }

@@ -26,7 +26,6 @@ import { checkAttachment, downloadAttachment, firstImageOf } from './attachments
 import { COMMAND_NAMES } from './command-definitions.ts';
 import { compareAttachment } from './compare.ts';
 import { deleteMessages } from './delete-messages.ts';
-import { isCompare } from './render.ts';
 
 /** Modal ids. The remix form's id is the signed remix action itself (with this argument). */
 const EDIT_IMAGE_MODAL_PREFIX = 'rfedit.image.';
@@ -152,7 +151,7 @@ async function onButton(interaction: ButtonInteraction, adapter: Adapter): Promi
   const action = core.codec.decode(interaction.customId);
   const ctx = commandContext(interaction);
   if (!action) return refuse(interaction, (await core.handleAction(interaction.customId, ctx)).text); // forged or another bot's
-  if (isCompare(action)) {
+  if (action.action === 'compare') {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const compared = await compareAttachment(action.jobId, ctx, adapter);
     await interaction.editReply(compared.ok ? { content: 'Before ↔ after', files: [compared.file] } : { content: compared.text });

@@ -5,7 +5,7 @@
  */
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import sharp from 'sharp';
-import type { ActionCodec, ActionName, JobEvent, JobRecord, ReplyButton } from '../../commands/index.ts';
+import { actionButton, type ActionCodec, type ActionName, type JobEvent, type JobRecord, type ReplyButton } from '../../commands/index.ts';
 
 /** Discord-specific looks (issue 5's button set); the core's labels are the fallback. */
 const LOOK: Partial<Record<ActionName, { label: string; emoji: string }>> = {
@@ -18,25 +18,12 @@ const LOOK: Partial<Record<ActionName, { label: string; emoji: string }>> = {
 };
 const STYLE = { primary: ButtonStyle.Primary, secondary: ButtonStyle.Secondary, success: ButtonStyle.Success, danger: ButtonStyle.Danger } as const;
 const BUTTONS_PER_ROW = 5;
-const COMPARE_ARG = 'compare';
-
-/**
- * Compare is not a core action (it changes nothing), so it rides on the signed `info` action with an
- * argument the adapter recognises: still tamper-proof and still working after a restart.
- */
-export function compareButton(codec: ActionCodec, jobId: string): ReplyButton {
-  return { label: 'Compare', emoji: '↔️', style: 'secondary', actionId: codec.encode({ action: 'info', jobId, arg: COMPARE_ARG }) };
-}
-
-export function isCompare(action: { action: ActionName; arg?: string }): boolean {
-  return action.action === 'info' && action.arg === COMPARE_ARG;
-}
 
 /** Result buttons in the order the issue lists them: build on it first, look at it, then remove it. */
 export function resultButtonsWithCompare(buttons: readonly ReplyButton[], codec: ActionCodec, jobId: string): ReplyButton[] {
   const removing = buttons.filter((b) => codec.decode(b.actionId)?.action === 'delete');
   const others = buttons.filter((b) => !removing.includes(b));
-  return [...others, compareButton(codec, jobId), ...removing];
+  return [...others, actionButton(codec, 'compare', jobId), ...removing];
 }
 
 export function buttonRows(buttons: readonly ReplyButton[], codec: ActionCodec): ActionRowBuilder<ButtonBuilder>[] {
@@ -44,7 +31,7 @@ export function buttonRows(buttons: readonly ReplyButton[], codec: ActionCodec):
   buttons.forEach((button, i) => {
     if (i % BUTTONS_PER_ROW === 0) rows.push(new ActionRowBuilder<ButtonBuilder>());
     const action = codec.decode(button.actionId);
-    const look = (action && !isCompare(action) && LOOK[action.action]) || button;
+    const look = (action && LOOK[action.action]) || button;
     const built = new ButtonBuilder().setCustomId(button.actionId).setLabel(look.label).setStyle(STYLE[button.style]);
     if (look.emoji) built.setEmoji(look.emoji);
     rows[rows.length - 1]!.addComponents(built);

@@ -4,13 +4,10 @@
  * needed to act on it, also after a restart.
  */
 import type { types } from '@slack/bolt';
-import type { ActionCodec, ReplyButton } from '../../commands/index.ts';
+import { actionButton, type ActionCodec, type ReplyButton } from '../../commands/index.ts';
 
 type KnownBlock = types.KnownBlock;
 type Button = types.Button;
-
-/** The compare button has no action of its own in the commands layer; it rides on a signed `info` id with this argument. */
-export const COMPARE_ARG = 'compare';
 
 /** Slack's mrkdwn treats &, < and > as markup; user text must not. */
 export function escapeMrkdwn(text: string): string {
@@ -55,27 +52,23 @@ function toSlackButton(button: ReplyButton): Button {
 
 /** The result buttons from the commands layer, with Compare added after Remix. */
 export function withCompareButton(buttons: readonly ReplyButton[], codec: ActionCodec, jobId: string): ReplyButton[] {
-  const compare: ReplyButton = { label: 'Compare', emoji: '↔️', style: 'secondary', actionId: codec.encode({ action: 'info', jobId, arg: COMPARE_ARG }) };
+  const compare = actionButton(codec, 'compare', jobId);
   const remixAt = buttons.findIndex((b) => codec.decode(b.actionId)?.action === 'remix');
   const at = remixAt < 0 ? buttons.length : remixAt + 1;
   return [...buttons.slice(0, at), compare, ...buttons.slice(at)];
 }
 
 /** The job id behind a message's buttons (signed, so a message's own buttons are trusted). */
-export function jobIdOfBlocks(blocks: unknown, codec: ActionCodec): { jobId: string; actions: Set<string> } | null {
+export function jobIdOfBlocks(blocks: unknown, codec: ActionCodec): { jobId: string } | null {
   if (!Array.isArray(blocks)) return null;
-  const actions = new Set<string>();
-  let jobId: string | null = null;
   for (const block of blocks as Array<{ type?: string; elements?: Array<{ action_id?: string }> }>) {
     if (block.type !== 'actions') continue;
     for (const element of block.elements ?? []) {
       const action = element.action_id ? codec.decode(element.action_id) : null;
-      if (!action) continue;
-      jobId ??= action.jobId;
-      if (action.jobId === jobId) actions.add(action.arg === COMPARE_ARG ? COMPARE_ARG : action.action);
+      if (action) return { jobId: action.jobId };
     }
   }
-  return jobId === null ? null : { jobId, actions };
+  return null;
 }
 
 /** The Slack files shown by a message's image blocks. */

@@ -63,8 +63,12 @@ describe('result buttons', () => {
     expect(job.params.strength).toBe(0.8);
   });
 
-  it('Compare shows the photo and the result side by side, only to whoever clicked', async () => {
-    const click = world.discord.clickButton(buttonId(first, 'Compare'), first);
+  it.each([
+    ['the Compare button', () => buttonId(first, 'Compare')],
+    // Before compare was a core action, its button was a signed `info` id with the argument `compare`.
+    ['a Compare button posted before compare was a core action', () => world.core.codec.encode({ action: 'info', jobId: jobIdOf(first), arg: 'compare' })],
+  ])('%s shows the photo and the result side by side, only to whoever clicked', async (_name, compareId) => {
+    const click = world.discord.clickButton(compareId(), first);
     const answer = await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(click.token) && r.files.length > 0);
 
     const pair = await sharp(answer.files[0]!.data).metadata();

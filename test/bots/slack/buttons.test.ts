@@ -6,7 +6,9 @@ let h: Harness;
 afterEach(async () => h?.close());
 
 
-function click(harness: Harness, message: Parameters<Harness['events']['blockActions']>[0]['message'], label: string, user = harness.slack.user) {
+type Message = Parameters<Harness['events']['blockActions']>[0]['message'];
+
+function click(harness: Harness, message: Message, label: string, user = harness.slack.user) {
   const button = buttonsOf(message).find((b) => b.label === label);
   if (!button) throw new Error(`no ${label} button in ${JSON.stringify(message.blocks)}`);
   return harness.events.blockActions({ actionId: button.actionId, message, user });
@@ -51,10 +53,14 @@ describe('result buttons', () => {
     expect(h.core.getJob(jobIdOf(h, remix))).toMatchObject({ kind: 'remix', parentId: jobId, prompt: 'make it rainy', strength: 0.8 });
   });
 
-  it('Compare posts the photo and the result side by side in the thread', async () => {
+  it.each([
+    ['the Compare button', (_h: Harness, message: Message) => buttonsOf(message).find((b) => b.label === 'Compare')!.actionId],
+    // Before compare was a core action, its button was a signed `info` id with the argument `compare`.
+    ['a Compare button posted before compare was a core action', (harness: Harness, message: Message) => harness.core.codec.encode({ action: 'info', jobId: jobIdOf(harness, message), arg: 'compare' })],
+  ])('%s posts the photo and the result side by side in the thread', async (_name, compareId) => {
     h = await startHarness();
     const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
-    await click(h, result, 'Compare');
+    await h.events.blockActions({ actionId: compareId(h, result), message: result, user: h.slack.user });
     const post = await h.slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes('Before'));
     expect(post.args.thread_ts).toBe(result.thread_ts);
     const message = h.slack.message(h.slack.channel.id, (post.request.responseBody as { ts: string }).ts);

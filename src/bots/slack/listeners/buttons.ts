@@ -5,7 +5,6 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { answeringErrors, admitted, commandContext, deliverReply, openModal, type SlackAdapter, type SlackRequest } from '../adapter.ts';
-import { COMPARE_ARG } from '../blocks.ts';
 import { CALLBACK, readMetadata, readSubmission, remixModal, type RemixModalMetadata, type ViewValues } from '../modals.ts';
 import { showComparison } from '../compare.ts';
 
@@ -22,7 +21,7 @@ export function registerButtons(app: App, adapter: SlackAdapter): void {
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const decoded = adapter.core.codec.decode(action.action_id);
-      if (decoded?.action === 'info' && decoded.arg === COMPARE_ARG) return showComparison(adapter, request, decoded.jobId);
+      if (decoded?.action === 'compare') return showComparison(adapter, request, decoded.jobId);
       const reply = await adapter.core.handleAction(action.action_id, commandContext(request));
       if (reply.requestInput) {
         const meta: RemixModalMetadata = { jobId: reply.requestInput.jobId, channelId, threadTs: threadTs ?? '' };
