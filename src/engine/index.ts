@@ -40,13 +40,14 @@ export function demoModelDir(dataDir: string): string {
 }
 
 /**
- * The demo's own defaults. Its Gaussian flow is affine, so the uncontrolled inversion (γ = 0) is already exact and
- * fully editable, while γ > 0 only swaps part of the photo for noise that a Gaussian model cannot take out again:
- * at the paper's γ 0.5 the demo's results are noise. FLUX.1 exports keep the paper's γ 0.5. The demo is a few
- * kilobytes of ONNX, so CUDA is not even tried for it.
+ * The demo's own defaults. Its Gaussian flow is affine, so it cannot remove noise the way FLUX.1 does: the
+ * uncontrolled inversion (γ = 0) is already exact and fully editable, while γ > 0 only swaps part of the photo for
+ * noise it cannot take out again (at the paper's γ 0.5 the demo's results are noise); likewise a variation's
+ * stochastic sampler gets 5% of the rectified SDE's noise, enough to vary the grain but not to bury the photo.
+ * FLUX.1 exports keep the paper's γ 0.5 and the full SDE. The demo is a few kilobytes of ONNX, so CUDA is not tried.
  */
 export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
-  params: { ...PARAM_DEFAULTS, gamma: 0 },
+  params: { ...PARAM_DEFAULTS, gamma: 0, noiseScale: 0.05 },
   executionProviders: ['cpu'],
   pixelBudget: DEMO_PIXEL_BUDGET,
 };

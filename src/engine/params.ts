@@ -31,6 +31,7 @@ export interface ParamDefaults {
   method: EditMethod;
   convention: InversionConvention;
   etaDecayPower: number;
+  noiseScale: number;
 }
 
 export const PARAM_DEFAULTS: Readonly<ParamDefaults> = {
@@ -42,6 +43,7 @@ export const PARAM_DEFAULTS: Readonly<ParamDefaults> = {
   method: 'rf-inversion',
   convention: 'consistent',
   etaDecayPower: 0,
+  noiseScale: 1,
 };
 
 /** The paper's Table 4, in steps out of 28; scaled to other step counts. */
@@ -155,6 +157,7 @@ export function resolveEditParams(
     start: checkInteger('start', o.start ?? Math.min(controller.start, steps), 0, steps),
     stop: checkInteger('stop', o.stop ?? Math.min(controller.stop, steps), 0, steps),
     etaDecayPower: checkNumber('etaDecayPower', o.etaDecayPower ?? defaults.etaDecayPower, 0, 10),
+    noiseScale: checkNumber('noiseScale', o.noiseScale ?? defaults.noiseScale, 0, 1),
     guidance: checkNumber('guidance', o.guidance ?? defaults.guidance, 0, 30),
     seed: checkInteger('seed', o.seed ?? randomSeed(), 0, 0xffff_ffff),
     inversionSeed: checkInteger('inversionSeed', o.inversionSeed ?? defaults.inversionSeed, 0, 0xffff_ffff),

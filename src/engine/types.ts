@@ -31,6 +31,8 @@ export interface EditParams {
   /** Seed of the inversion's noise target y1; kept fixed across variations so the inversion is reused. */
   inversionSeed: number;
   sampler: SamplerName;
+  /** Variance scale of the stochastic samplers' noise (1 = the rectified SDE). Absent in records made before it existed. */
+  noiseScale?: number;
   method: EditMethod;
   convention: InversionConvention;
   /** The user-facing strength 0..1 these parameters were derived from (null when set by hand). */

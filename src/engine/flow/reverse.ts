@@ -36,6 +36,11 @@ export interface EditOptions<C> {
   readonly sampler?: SamplerKind;
   /** Seed of the stochastic samplers' noise. @default 0 */
   readonly seed?: number;
+  /**
+   * Scales the stochastic samplers' injected noise variance (1 = the rectified SDE; 0 = the ODE). A model that
+   * cannot denoise (the demo's Gaussian) needs little noise for a variation to stay close to the photo. @default 1
+   */
+  readonly noiseScale?: number;
 }
 
 /** One reverse step's coefficients in x ← p·x + a·v + b·(x − y0) + c·z. */
@@ -55,16 +60,19 @@ function odeStep(sigma: number, next: number, eta: number): StepCoefficients {
 /**
  * The authors' discretisation (RF-Inversion repo, scheduling_flow_match_euler_discrete_sde.py):
  *   x ← x + dσ·(2w + x/(1 − σ)) + sqrt(2σ/(1 − σ)·(σ − σ_next))·z,   plain Euler where σ = 1.
- * It keeps the η = 0 noise scale even when η > 0, as their code does.
+ * It keeps the η = 0 noise scale even when η > 0, as their code does. With a noise scale λ the drift becomes
+ * (1 + λ)w + λx/(1 − σ) and the variance λ times the above: the family of SDEs with the same marginals
+ * (λ = 1 the authors' step, λ = 0 the ODE).
  */
-function paperSdeStep(sigma: number, next: number, eta: number): StepCoefficients {
+function paperSdeStep(sigma: number, next: number, eta: number, noiseScale: number): StepCoefficients {
   if (sigma >= 1) return odeStep(sigma, next, eta);
   const d = next - sigma;
+  const drift = 1 + noiseScale;
   return {
-    p: 1 + d / (1 - sigma),
-    a: 2 * d * (1 - eta),
-    b: (2 * d * eta) / sigma,
-    c: Math.sqrt(((2 * sigma) / (1 - sigma)) * (sigma - next)),
+    p: 1 + (noiseScale * d) / (1 - sigma),
+    a: drift * d * (1 - eta),
+    b: (drift * d * eta) / sigma,
+    c: Math.sqrt(((2 * sigma) / (1 - sigma)) * (sigma - next) * noiseScale),
   };
 }
 
@@ -76,19 +84,19 @@ function paperSdeStep(sigma: number, next: number, eta: number): StepCoefficient
  * so the first step from σ = 1 is well conditioned. ρ = 0 gives exactly the Euler ODE step. Noise scales
  * with (1 − η) as in the paper's Eq. 17, so η = 1 still walks straight to y0.
  */
-function renoiseStep(sigma: number, next: number, eta: number): StepCoefficients {
+function renoiseStep(sigma: number, next: number, eta: number, noiseScale: number): StepCoefficients {
   const alpha = 1 - sigma;
   const alphaNext = 1 - next;
   const ratio = alpha / alphaNext;
   const beta2 = Math.max(0, sigma * sigma - ratio * ratio * next * next);
-  const rho2 = Math.min(1, ((1 - eta) * beta2) / (sigma * sigma));
+  const rho2 = Math.min(1, (noiseScale * (1 - eta) * beta2) / (sigma * sigma));
   const keep = Math.sqrt(1 - rho2);
   // x_next = α'(x − σw) + σ'·keep·(x + αw) + σ'ρz, with w = (1 − η)v + (η/σ)(x − y0)
   const q = next * keep * alpha - alphaNext * sigma;
   return { p: alphaNext + next * keep, a: q * (1 - eta), b: (q * eta) / sigma, c: next * Math.sqrt(rho2) };
 }
 
-const STEP_RULES: Record<SamplerKind, (sigma: number, next: number, eta: number) => StepCoefficients> = {
+const STEP_RULES: Record<SamplerKind, (sigma: number, next: number, eta: number, noiseScale: number) => StepCoefficients> = {
   ode: odeStep,
   sde: renoiseStep,
   'sde-paper': paperSdeStep,
@@ -105,6 +113,7 @@ interface WalkOptions<C> {
   readonly etaAt: (step: number) => number;
   readonly sampler: SamplerKind;
   readonly seed: number;
+  readonly noiseScale: number;
 }
 
 /** Walks σ_from → 0 in place on a copy of x. */
@@ -122,7 +131,7 @@ async function reverseWalk<C>(o: WalkOptions<C>, hooks: StepHooks | undefined): 
     const sigma = o.sigmas[i];
     const next = o.sigmas[i + 1];
     const v = await callVelocity(o.velocity, x, sigma, o.cond);
-    const k = rule(sigma, next, o.etaAt(i));
+    const k = rule(sigma, next, o.etaAt(i), o.noiseScale);
     if (rng && k.c !== 0) rng.fillNormal(noise);
     const probe = affineStep(x, v, o.y0, noise, k.p, k.a, k.b, k.c);
     checkProbe(probe, 'edit', i, next);
@@ -151,7 +160,9 @@ export async function edit<C>(options: EditOptions<C>, hooks?: StepHooks): Promi
   const etaDecayPower = options.etaDecayPower ?? 0;
   const sampler = options.sampler ?? 'ode';
   const seed = options.seed ?? 0;
+  const noiseScale = options.noiseScale ?? 1;
   checkRange('eta', eta, 0, 1);
+  checkRange('noiseScale', noiseScale, 0, 1);
   checkInteger('start', start, 0, steps);
   checkInteger('stop', stop, 0, steps);
   if (start > stop) throw new InvalidParameterError('start', `at most stop (${stop})`, start);
@@ -161,7 +172,7 @@ export async function edit<C>(options: EditOptions<C>, hooks?: StepHooks): Promi
   checkLatent('x', options.x);
   checkLatent('y0', options.y0, options.x.length);
   const etas = etaSchedule(steps, eta, start, stop, etaDecayPower);
-  return reverseWalk({ ...options, from: 0, etaAt: (i) => etas[i], sampler, seed }, hooks);
+  return reverseWalk({ ...options, from: 0, etaAt: (i) => etas[i], sampler, seed, noiseScale }, hooks);
 }
 
 export interface SampleOptions<C> {
@@ -184,7 +195,7 @@ export async function sample<C>(options: SampleOptions<C>, hooks?: StepHooks): P
   checkSeed('seed', seed);
   checkLatent('x', options.x);
   const zero = new Float32Array(options.x.length);
-  return reverseWalk({ ...options, y0: zero, from: 0, etaAt: () => 0, sampler, seed }, hooks);
+  return reverseWalk({ ...options, y0: zero, from: 0, etaAt: () => 0, sampler, seed, noiseScale: 1 }, hooks);
 }
 
 export interface SdeditOptions<C> {
@@ -211,7 +222,7 @@ export async function sdedit<C>(options: SdeditOptions<C>, hooks?: StepHooks): P
   const x = gaussianNoise(options.y0.length, options.seed);
   for (let i = 0; i < x.length; i++) x[i] = sigma * x[i] + (1 - sigma) * options.y0[i];
   return reverseWalk(
-    { ...options, x, from, etaAt: () => 0, sampler: 'ode', seed: options.seed },
+    { ...options, x, from, etaAt: () => 0, sampler: 'ode', seed: options.seed, noiseScale: 1 },
     hooks,
   );
 }

@@ -85,6 +85,21 @@ describe('stochastic samplers', () => {
     expect(rms(a, c)).toBeGreaterThan(0.05);
   });
 
+  it('scale their noise with noiseScale: 0 is the ODE, and less noise stays closer to it', async () => {
+    const y0 = photo();
+    const x = await inverted(y0);
+    const run = (sampler: SamplerKind, noiseScale?: number) =>
+      edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0.9, start: 0, stop: 7, sampler, seed: 5, noiseScale });
+    const ode = await run('ode');
+    for (const sampler of ['sde', 'sde-paper'] as const) {
+      expect(rms(await run(sampler, 0), ode)).toBeLessThan(1e-6);
+      const little = rms(await run(sampler, 0.05), ode);
+      const full = rms(await run(sampler, 1), ode);
+      expect(little).toBeGreaterThan(0);
+      expect(little).toBeLessThan(full / 2);
+    }
+  });
+
   it('keep the ODE deterministic: the seed changes nothing', async () => {
     const y0 = photo();
     const x = await inverted(y0);
