@@ -10,6 +10,8 @@ import { UserInputError } from '../../errors.ts';
 export type ChatInput = Command | { kind: 'help' };
 
 const EXAMPLE = '/edit make it snowy --strength 0.7';
+// The page shows a comparison with the Compare toggle under a result; a typed reply could only say so.
+const PAGE_ONLY: ReadonlyMap<string, string> = new Map([['compare', 'Press Compare under a result to see your photo beside it.']]);
 
 /** Picks the command by its name; the words after it are read by the core's shared flag parser. */
 export function parseChatInput(text: string, attachment: ImageInput | null): ChatInput {
@@ -20,6 +22,8 @@ export function parseChatInput(text: string, attachment: ImageInput | null): Cha
   }
   const name = head.slice(1).toLowerCase();
   if (name === 'help') return { kind: 'help' };
+  const onPage = PAGE_ONLY.get(name);
+  if (onPage !== undefined) throw new UserInputError('command_on_page', onPage);
   if (!isCommandKind(name)) {
     throw new UserInputError('command_unknown', `There is no /${name} command. Try ${EXAMPLE}, or /help for the list.`);
   }
@@ -44,7 +48,8 @@ function isCommandKind(name: string): name is CommandKind {
 
 /** `/help`: every command with its options, from the registry. */
 export function helpText(): string {
-  const lines = Object.values(COMMANDS).map((command) => {
+  const typed = Object.values(COMMANDS).filter((command) => !PAGE_ONLY.has(command.name));
+  const lines = typed.map((command) => {
     const args = command.options.map((o) => (o.type === 'image' ? '' : o.type === 'job' ? '<job id>' : o.name === 'prompt' ? '<prompt>' : `[--${o.name}]`));
     return `/${command.name} ${args.filter(Boolean).join(' ')} — ${command.description}`;
   });

@@ -55,6 +55,7 @@ describe('parseChatInput', () => {
     expect(parseChatInput('/help', null)).toEqual({ kind: 'help' });
     expect(helpText()).toMatch(/^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] — /m);
     expect(helpText()).toMatch(/^\/variation <job id> — /m);
+    expect(helpText()).not.toMatch(/^\/compare/m);
   });
 
   it('refuses text that is not a command, unknown commands and unknown options, naming what is allowed', () => {
@@ -62,6 +63,10 @@ describe('parseChatInput', () => {
     expect(refusal('/imagine a cat').message).toBe('There is no /imagine command. Try /edit make it snowy --strength 0.7, or /help for the list.');
     expect(refusal('/edit x --ar 16:9').message).toBe('Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler.');
     expect(refusal('/variation abc --seed 3', null).message).toBe('Unknown option --seed. /variation takes no options.');
+  });
+
+  it('points /compare to the Compare toggle under a result, where the page shows the pair', () => {
+    expect(refusal('/compare Ab3dE5fG7hJ9', null).message).toBe('Press Compare under a result to see your photo beside it.');
   });
 
   it('refuses an option without a value or a number that is not one', () => {
