@@ -81,10 +81,10 @@ describe('Slack (HTTP events)', () => {
     const h = await startHarness();
     try {
       const url = h.bot.requestUrl()!;
-      const post = (body: Buffer, headers: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-      const forged = await post(Buffer.from(JSON.stringify({ type: 'event_callback', event: { type: 'app_mention', text: 'x' } })), {
-        'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)),
-        'x-slack-signature': 'v0=0123456789abcdef',
+      const forged = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': String(Math.floor(Date.now() / 1000)), 'x-slack-signature': 'v0=0123456789abcdef' },
+        body: JSON.stringify({ type: 'event_callback', event: { type: 'app_mention', text: 'x' } }),
       });
       row.sent++;
       expect(forged.status).toBe(401);
