@@ -12,7 +12,11 @@ export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
   const about = { ephemeral: false, jobId: event.jobId };
   switch (event.type) {
     case 'queued': {
-      const prefix = event.resumed ? 'The bot restarted; your edit is back in the queue. ' : '';
+      const prefix = event.paused
+        ? 'The queue is paused (a restart or maintenance); your edit keeps its place and runs when it resumes. '
+        : event.resumed
+          ? 'The bot restarted; your edit is back in the queue. '
+          : '';
       return { ...about, text: prefix + formatQueuePlace(event.position, event.etaMs), buttons: pendingButtons(codec, event.jobId) };
     }
     case 'started':

@@ -164,12 +164,24 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   async pause(): Promise<void> {
+    if (this.paused) return;
     this.paused = true;
+    this.announceWaiting();
   }
 
   async resume(): Promise<void> {
+    if (!this.paused) return;
     this.paused = false;
+    this.announceWaiting();
     this.pump();
+  }
+
+  /** Tells every waiting job's owner where they stand now that the queue paused or resumed. */
+  private announceWaiting(): void {
+    for (const job of this.waiting.values()) {
+      const place = this.position(job.id);
+      if (place) this.emit({ ...base(job), type: 'queued', ...place, resumed: false, paused: this.paused });
+    }
   }
 
   async close(): Promise<void> {
@@ -193,7 +205,7 @@ export class MemoryJobQueue implements JobQueue {
     this.waiting.set(job.id, job);
     this.picker.push(userKey(job.owner), job.id);
     const { position, etaMs } = this.position(job.id)!;
-    this.emit({ ...base(job), type: 'queued', position, etaMs, resumed });
+    this.emit({ ...base(job), type: 'queued', position, etaMs, resumed, ...(this.paused ? { paused: true } : {}) });
     return { position, etaMs };
   }
 

@@ -98,13 +98,14 @@ export interface JobEventBase {
 
 /**
  * A job's life, as adapters render it.
- * - queued: on submit, and again after a restart put the job back in line (`resumed`).
+ * - queued: on submit, again after a restart put the job back in line (`resumed`), and to every waiting job when
+ *   the queue pauses (`paused`: a shutdown or an admin; the job keeps its place) or resumes.
  * - progress: throttled (one per `progressIntervalMs`), `fraction` 0..1 over the whole edit.
  * - failed: `userMessage` is safe to show and says what the user can do.
  * - `redelivery` marks a final event sent again after a restart because no adapter confirmed it.
  */
 export type JobEvent =
-  | (JobEventBase & { type: 'queued'; position: number; etaMs: number; resumed: boolean })
+  | (JobEventBase & { type: 'queued'; position: number; etaMs: number; resumed: boolean; paused?: boolean })
   | (JobEventBase & { type: 'started'; attempt: number; etaMs: number })
   | (JobEventBase & { type: 'progress'; step: number; total: number; fraction: number; phase: string; preview?: Uint8Array })
   | (JobEventBase & { type: 'done'; images: ImageRef[]; params: EditParams; redelivery: boolean })

@@ -168,6 +168,9 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         expect(queue.position(second.job.id)?.position).toBe(1);
         expect(log.of(second.job.id)).toEqual(['queued']);
         expect(log.of(third.job.id)).toEqual(['queued']);
+        // Both were told the queue is paused when they were queued.
+        const toldPaused = log.events.filter((e) => e.type === 'queued' && e.paused === true).map((e) => e.jobId);
+        expect(toldPaused).toEqual([second.job.id, third.job.id]);
         await queue.resume();
         expect(queue.stats().paused).toBe(false);
         await log.next(isEvent('done', third.job.id));

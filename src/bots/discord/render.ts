@@ -55,7 +55,11 @@ export function statusText(event: Extract<JobEvent, { type: 'queued' | 'started'
   const about = quotePrompt(prompt);
   switch (event.type) {
     case 'queued': {
-      const restarted = event.resumed ? 'The bot restarted; your edit is back in line. ' : '';
+      const restarted = event.paused
+        ? '⏸ The queue is paused (a restart or maintenance); your edit keeps its place. '
+        : event.resumed
+          ? 'The bot restarted; your edit is back in line. '
+          : '';
       const place = event.position <= 1 ? 'next in line' : `number ${event.position} in line`;
       return `${restarted}⏳ ${about}: ${place}, starts ${relativeTime(nowMs + event.etaMs)}.`;
     }

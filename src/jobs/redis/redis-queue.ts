@@ -155,7 +155,7 @@ export class RedisJobQueue implements JobQueue {
     this.line.markWaiting(job.id);
     await this.refreshLine().catch((error) => this.onError(error, { jobId: job.id, where: 'line refresh' }));
     const place = this.position(job.id) ?? { position: 1, etaMs: 0 };
-    this.emit({ ...base(job), type: 'queued', ...place, resumed: false });
+    this.emit({ ...base(job), type: 'queued', ...place, resumed: false, ...(this.paused ? { paused: true } : {}) });
     this.replayHeldBack(job.id);
     return { job, ...place };
   }
@@ -222,11 +222,21 @@ export class RedisJobQueue implements JobQueue {
   async pause(): Promise<void> {
     await this.bullQueue.pause();
     this.paused = true;
+    this.announceWaiting();
   }
 
   async resume(): Promise<void> {
     await this.bullQueue.resume();
     this.paused = false;
+    this.announceWaiting();
+  }
+
+  /** Tells the owners of this bot's waiting jobs that the queue paused or resumed; they keep their places. */
+  private announceWaiting(): void {
+    for (const job of this.pending.values()) {
+      const place = this.position(job.id);
+      if (place && place.position > 0) this.emit({ ...base(job), type: 'queued', ...place, resumed: false, paused: this.paused });
+    }
   }
 
   private paused = false;
