@@ -25,7 +25,7 @@ export interface ModelCheckReport {
 }
 
 const FIX_EXPORT =
-  'Export with optimum: `optimum-cli export onnx --model black-forest-labs/FLUX.1-dev <dir>` (see notes/engine.md).';
+  'Export with optimum: `optimum-cli export onnx --model black-forest-labs/FLUX.1-dev <dir>` (see the README, "Running real FLUX.1 on a GPU host").';
 const FIX_BF16 =
   'onnxruntime-node has no bfloat16 tensors. Re-export in fp32, or convert with onnxruntime\'s optimize_pipeline.py --float16 (I/O becomes fp16); bf16 inside the graph is fine.';
 

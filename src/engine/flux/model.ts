@@ -85,7 +85,7 @@ function checkComponentsExist(dir: string): void {
   });
   if (missing.length > 0) {
     const hint = missing.includes('vae_encoder')
-      ? ' RF-Inversion needs a VAE encoder; the TensorRT-oriented official exports ship none, so export with optimum (see notes/engine.md).'
+      ? ' RF-Inversion needs a VAE encoder; the TensorRT-oriented official exports ship none, so export with optimum (see the README, "Running real FLUX.1 on a GPU host").'
       : '';
     throw new ModelError(
       'model_components_missing',
