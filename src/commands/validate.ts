@@ -111,7 +111,8 @@ export async function validateImage(image: ImageInput, limits: Required<CommandL
   let width = 0;
   let height = 0;
   try {
-    const metadata = await sharp(image.bytes).metadata();
+    // Header only, nothing decoded: sharp's own pixel guard would call a huge image "damaged" instead of naming its size.
+    const metadata = await sharp(image.bytes, { limitInputPixels: false }).metadata();
     width = metadata.autoOrient?.width ?? metadata.width ?? 0;
     height = metadata.autoOrient?.height ?? metadata.height ?? 0;
   } catch (error) {

@@ -14,7 +14,7 @@ import { newJobId, userKey } from './ids.ts';
 import type { ImageStore } from './image-store.ts';
 import { sniffImageMime } from './image-store.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
-import { jobTimeoutMessage, queueFullError, userQueueFullError } from './refusals.ts';
+import { jobTimeoutMessage, queueFullError, storageFailure, userQueueFullError } from './refusals.ts';
 import { resolveQueueOptions } from './queue.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from './queue.ts';
 import type { JobStore } from './store.ts';
@@ -40,7 +40,14 @@ interface Run {
   cancelledByOwner: boolean;
   finished: Promise<void>;
   markFinished: () => void;
+  /** Rejects a while after the run was stopped, for an engine that ignores its abort signal. */
+  abandoned: Promise<never>;
+  abandon: (reason: Error) => void;
+  abandonTimer?: NodeJS.Timeout;
 }
+
+/** How long a stopped engine may take to return before its slot is taken back. */
+const ABANDON_AFTER_STOP_MS = 5_000;
 
 export class MemoryJobQueue implements JobQueue {
   private readonly options;
@@ -258,6 +265,9 @@ export class MemoryJobQueue implements JobQueue {
     this.runningPerUser.set(next.user, (this.runningPerUser.get(next.user) ?? 0) + 1);
     let markFinished!: () => void;
     const finished = new Promise<void>((resolve) => (markFinished = resolve));
+    let abandon!: (reason: Error) => void;
+    const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+    abandoned.catch(() => {}); // only ever observed through the race in execute()
     const run: Run = {
       job,
       controller: new AbortController(),
@@ -267,6 +277,8 @@ export class MemoryJobQueue implements JobQueue {
       cancelledByOwner: true,
       finished,
       markFinished,
+      abandoned,
+      abandon,
     };
     this.running.set(job.id, run);
     return run;
@@ -281,10 +293,13 @@ export class MemoryJobQueue implements JobQueue {
     const timer = setTimeout(() => this.stop(run, 'timeout'), this.options.jobTimeoutMs);
     try {
       const image = await this.deps.images.get(job.sourceHash);
-      const result = await this.deps.engine.edit(
-        { image, prompt: job.prompt, strength: job.strength, preset: job.preset, overrides: job.overrides, signal: run.controller.signal },
-        (progress) => this.onProgress(run, progress),
-      );
+      const result = await Promise.race([
+        this.deps.engine.edit(
+          { image, prompt: job.prompt, strength: job.strength, preset: job.preset, overrides: job.overrides, signal: run.controller.signal },
+          (progress) => this.onProgress(run, progress),
+        ),
+        run.abandoned,
+      ]);
       if (run.stopReason) return this.finishStopped(run, new CancelledError());
       const hash = await this.deps.images.put(result.image);
       const ref = {
@@ -302,8 +317,8 @@ export class MemoryJobQueue implements JobQueue {
       this.emit({ ...base(job), type: 'done', images: [ref], params: result.params, redelivery: false });
     } catch (error) {
       if (run.stopReason) return this.finishStopped(run, error);
-      const failure = asRfeditError(error, job.id);
-      if (failure.code === 'internal') this.onError(error, { jobId: job.id, where: 'engine' });
+      const failure = storageFailure(error) ?? asRfeditError(error, job.id);
+      if (failure.code === 'internal' || failure.code === 'disk_full') this.onError(error, { jobId: job.id, where: 'engine' });
       this.fail(run, failure.code, failure.userMessage);
     } finally {
       clearTimeout(timer);
@@ -329,6 +344,13 @@ export class MemoryJobQueue implements JobQueue {
     if (run.stopReason) return;
     run.stopReason = reason;
     run.controller.abort(reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError());
+    // An engine stuck in a call that ignores the abort (a hung native session) must not hold the queue forever.
+    const graceMs = Math.min(ABANDON_AFTER_STOP_MS, this.options.jobTimeoutMs);
+    run.abandonTimer = setTimeout(() => {
+      this.onError(new Error(`the engine did not stop within ${graceMs} ms of being asked; its slot is taken back`), { jobId: run.job.id, where: 'engine' });
+      run.abandon(new CancelledError());
+    }, graceMs);
+    run.abandonTimer.unref();
   }
 
   private finishStopped(run: Run, cause: unknown): void {
@@ -368,6 +390,7 @@ export class MemoryJobQueue implements JobQueue {
 
   /** Frees the run's slot before its outcome is announced, so listeners see a consistent queue. */
   private detach(run: Run): void {
+    clearTimeout(run.abandonTimer);
     if (this.running.get(run.job.id) !== run) return;
     const user = userKey(run.job.owner);
     this.running.delete(run.job.id);

@@ -1,5 +1,5 @@
 /** The queue's refusals and stop messages, worded once for every queue implementation. */
-import { QuotaError } from '../errors.ts';
+import { QuotaError, RfeditError } from '../errors.ts';
 
 export function queueFullError(total: number, maxQueued: number): QuotaError {
   return new QuotaError('queue_full', `The queue is full (${total} edits waiting or running). Please try again in a few minutes.`, {
@@ -18,4 +18,11 @@ export function userQueueFullError(mine: number, perUserQueued: number): QuotaEr
 export function jobTimeoutMessage(jobTimeoutMs: number): string {
   const minutes = Math.max(1, Math.round(jobTimeoutMs / 60_000));
   return `The edit took longer than the ${minutes}-minute limit and was stopped. Try fewer steps or a smaller image.`;
+}
+
+/** A full disk while saving a result: the user learns why, and that nothing of theirs was lost. */
+export function storageFailure(error: unknown): RfeditError | null {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  return new RfeditError('disk_full', 'The server ran out of disk space while saving your result. Your photo and request are kept: try again later (the operators have been told).', { cause: error });
 }
