@@ -130,9 +130,11 @@ async function reverseWalk<C>(o: WalkOptions<C>, hooks: StepHooks | undefined): 
     throwIfStopped(hooks);
     const sigma = o.sigmas[i];
     const next = o.sigmas[i + 1];
-    const v = await callVelocity(o.velocity, x, sigma, o.cond);
     const k = rule(sigma, next, o.etaAt(i), o.noiseScale);
+    const pending = callVelocity(o.velocity, x, sigma, o.cond);
+    // The model runs on onnxruntime's threads; drawing this step's noise meanwhile hides its cost.
     if (rng && k.c !== 0) rng.fillNormal(noise);
+    const v = await pending;
     const probe = affineStep(x, v, o.y0, noise, k.p, k.a, k.b, k.c);
     checkProbe(probe, 'edit', i, next);
     await reportStep(hooks, 'edit', i - o.from + 1, total, next, x);
