@@ -20,7 +20,7 @@ export async function runStart(io: CliIo): Promise<number> {
     throw error;
   }
   const lines = ['', 'rfedit is running.'];
-  if (app.urls.web) lines.push(`  Web chat:   ${app.urls.web}   (open it, attach a photo, type /edit make it golden)`);
+  if (app.urls.web) lines.push(`  Web chat:   ${app.urls.web}   (open it, attach a photo, type /edit make it warm and bright)`);
   if (app.urls.health) lines.push(`  Health:     ${app.urls.health}/healthz   Metrics: ${app.urls.health}/metrics`);
   if (app.urls.slack) lines.push(`  Slack Request URL: ${app.urls.slack}`);
   if (config.engine.model === 'demo') lines.push('  Model:      the built-in demo model (a stand-in that shows the pipeline; see README)');
