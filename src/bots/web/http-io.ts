@@ -31,8 +31,8 @@ export function readLimitedBody(request: IncomingMessage, maxBytes: number, show
     request.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) {
+        // Stop keeping the bytes; sendAndClose drains what is still coming so the sender can read the 413.
         request.removeAllListeners('data');
-        request.pause();
         reject(uploadTooLarge(received, shownLimit, 'at least'));
         return;
       }
@@ -101,5 +101,21 @@ export function sendBytes(response: ServerResponse, contentType: string, bytes: 
 export function sendAndClose(request: IncomingMessage, response: ServerResponse, status: number, value: unknown): void {
   response.setHeader('connection', 'close');
   sendJson(response, status, value);
-  response.on('finish', () => request.destroy());
+  // A client still sending its body would get a reset instead of this answer if the socket closed now: discard
+  // the rest of the body, then close, but never wait longer or read more than a bounded amount.
+  let drained = 0;
+  const close = () => request.destroy();
+  const timer = setTimeout(close, DRAIN_MAX_MS);
+  timer.unref();
+  request.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) close();
+  });
+  request.on('end', () => (response.writableFinished ? close() : response.on('finish', close)));
+  request.on('close', () => clearTimeout(timer));
+  request.resume();
 }
+
+/** How much of a refused body is read (and thrown away) so the sender sees the refusal. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
