@@ -30,11 +30,17 @@ describe('the Discord bot on the demo engine', () => {
       contentType: 'image/png',
       data: await sharp({ create: { width: 64, height: 48, channels: 3, background: '#4a7' } }).png().toBuffer(),
     });
-    const sent = discord.slashCommand('edit', { image: photo, prompt: 'make it snowy', strength: 0.6, steps: { type: ApplicationCommandOptionType.Integer, value: 4 } });
-
+    // The demo edits a 64×64 photo in a few milliseconds, so the adapter may merge its progress edits away; that
+    // previews reach Discord is asserted in edit-flow.test.ts with an engine the test paces. Here: the real engine
+    // produced them.
+    const previews: number[] = [];
+    world.core.events.onEvent((event) => {
+      if (event.type === 'progress' && event.preview) previews.push(event.preview.byteLength);
+    });
+    discord.slashCommand('edit', { image: photo, prompt: 'make it snowy', strength: 0.6, steps: { type: ApplicationCommandOptionType.Integer, value: 4 } });
     const result = await world.result();
 
-    expect(discord.requests.filter((r) => r.path.includes(sent.token) && r.files.some((f) => f.filename === 'preview.png')).length).toBeGreaterThan(0);
+    expect(previews.length).toBeGreaterThan(0);
     const image = await sharp(discord.attachmentData(result.attachments[0]!)).metadata();
     expect(image.width).toBeGreaterThan(0);
     expect(world.core.getJob(jobIdOf(result))?.status).toBe('done');
