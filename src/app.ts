@@ -4,7 +4,7 @@
  * The only place that knows every part; each part knows only what it is given.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { BotCore } from './commands/index.ts';
@@ -49,8 +49,7 @@ export function actionSecret(dataDir: string, fromEnv?: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 }); // created here, so the mode applies: readable by the bot only
   return secret;
 }
 

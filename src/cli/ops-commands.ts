@@ -1,5 +1,4 @@
 /** Operator commands: `config`, `discord register`, `worker`. Thin shells over the parts they start. */
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig } from '../config/load.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
@@ -18,10 +17,11 @@ export async function runCleanup(io: CliIo): Promise<number> {
   const { JobStore } = await import('../jobs/store.ts');
   const { ImageStore } = await import('../jobs/image-store.ts');
   const { applyRetention } = await import('../jobs/retention.ts');
-  const store = new JobStore(join(config.dataDir, 'jobs.sqlite'));
+  const { imageDir, jobStorePath } = await import('../jobs/data-dir.ts');
+  const store = new JobStore(jobStorePath(config.dataDir));
   try {
     const cutoff = Date.now() - config.storage.retentionDays * 86_400_000;
-    const { jobsRemoved, imagesRemoved } = await applyRetention(store, new ImageStore(join(config.dataDir, 'images')), cutoff);
+    const { jobsRemoved, imagesRemoved } = await applyRetention(store, new ImageStore(imageDir(config.dataDir)), cutoff);
     io.out(`Removed ${jobsRemoved} finished job(s) and ${imagesRemoved} image(s) older than ${config.storage.retentionDays} days from ${config.dataDir}.`);
     return 0;
   } finally {
@@ -58,12 +58,12 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: Object.values(secrets) });
   const { runWorker: startWorker } = await import('../jobs/redis/worker.ts');
-  const { ImageStore } = await import('../jobs/image-store.ts');
+  const { imageDir } = await import('../jobs/data-dir.ts');
   const engine = createEngineFromSettings({ ...config.engine, dataDir: config.dataDir, logger: logger.child({ part: 'engine' }) });
   const worker = await startWorker({
     redisUrl: secrets.redisUrl,
     engine,
-    images: new ImageStore(join(config.dataDir, 'images')), // the bot's image folder, on storage both can reach
+    imageDir: imageDir(config.dataDir), // the bot's image folder, on storage both can reach
     options: {
       jobTimeoutMs: config.queue.jobTimeoutSec * 1000,
       progressIntervalMs: config.queue.progressIntervalMs,

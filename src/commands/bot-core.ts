@@ -3,9 +3,9 @@
  * command registry and the action-id codec. See the API summary at the top of ./index.ts.
  */
 import { randomInt } from 'node:crypto';
-import { join } from 'node:path';
 import type { EditEngine } from '../engine/types.ts';
 import { RfeditError, UserInputError, asRfeditError } from '../errors.ts';
+import { imageDir, jobStorePath } from '../jobs/data-dir.ts';
 import { newJobId, userKey } from '../jobs/ids.ts';
 import { ImageStore } from '../jobs/image-store.ts';
 import { applyRetention } from '../jobs/retention.ts';
@@ -84,8 +84,8 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   const retentionMs = options.retentionMs ?? BOT_CORE_DEFAULTS.retentionMs;
   const admins = new Set(options.admins ?? BOT_CORE_DEFAULTS.admins);
   const onError = options.onError ?? (() => {});
-  const store = new JobStore(join(options.dataDir, 'jobs.sqlite'));
-  const images = new ImageStore(join(options.dataDir, 'images'));
+  const store = new JobStore(jobStorePath(options.dataDir));
+  const images = new ImageStore(imageDir(options.dataDir));
   const codec = createActionCodec(options.secret);
   const queue =
     options.createQueue?.({ engine: options.engine, store, images }) ??

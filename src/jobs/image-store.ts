@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LruCache } from '../engine/cache/lru.ts';
 import { UserInputError } from '../errors.ts';
 import type { ImageRef } from './types.ts';
 
@@ -22,11 +23,12 @@ export const IMAGE_STORE_DEFAULTS: Required<ImageStoreOptions> = {
 const REFRESH_AFTER_MS = 3_600_000; // 1 h
 
 export class ImageStore {
-  private readonly cache: ByteCache;
+  /** Least recently used bytes, bounded by their total size. Content-addressed, so an entry is never stale. */
+  private readonly cache: LruCache<string, Uint8Array>;
   private readonly shards = new Set<string>();
 
   constructor(private readonly root: string, options: ImageStoreOptions = {}) {
-    this.cache = new ByteCache(options.cacheBytes ?? IMAGE_STORE_DEFAULTS.cacheBytes);
+    this.cache = new LruCache(options.cacheBytes ?? IMAGE_STORE_DEFAULTS.cacheBytes, (bytes) => bytes.byteLength);
   }
 
   static hashOf(bytes: Uint8Array): string {
@@ -140,42 +142,6 @@ async function statOrNull(path: string) {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
-  }
-}
-
-/** Least recently used bytes, bounded by their total size. Content-addressed, so an entry is never stale. */
-class ByteCache {
-  private readonly entries = new Map<string, Uint8Array>();
-  private totalBytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  get(key: string): Uint8Array | undefined {
-    const bytes = this.entries.get(key);
-    if (bytes) {
-      this.entries.delete(key);
-      this.entries.set(key, bytes);
-    }
-    return bytes;
-  }
-
-  set(key: string, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.maxBytes) return;
-    this.delete(key);
-    this.entries.set(key, bytes);
-    this.totalBytes += bytes.byteLength;
-    for (const [oldest, old] of this.entries) {
-      if (this.totalBytes <= this.maxBytes) break;
-      this.entries.delete(oldest);
-      this.totalBytes -= old.byteLength;
-    }
-  }
-
-  delete(key: string): void {
-    const bytes = this.entries.get(key);
-    if (!bytes) return;
-    this.entries.delete(key);
-    this.totalBytes -= bytes.byteLength;
   }
 }
 

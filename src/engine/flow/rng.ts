@@ -87,15 +87,12 @@ export class GaussianRng {
     return (this.nextUint32() + 0.5) / TWO_POW_32;
   }
 
-  /** One standard normal number. */
+  /** One standard normal number (the same ziggurat as fillNormal, one draw at a time). */
   nextNormal(): number {
-    const u = this.nextUint32();
-    // Low 7 bits pick the layer, the other 25 (signed) give the value, so layer and value never share bits.
-    const layer = u & 127;
-    const h = (u | 0) >> 7;
-    if (Math.abs(h) < ZIGGURAT.k[layer]) return h * ZIGGURAT.w[layer];
-    return this.normalSlowPath(h, layer);
+    return this.fillNormal(this.single)[0];
   }
+
+  private readonly single = new Float32Array(1);
 
   /**
    * Fills `out` with standard normal numbers, in place. The fast path runs on locals with no calls; the ~1%
