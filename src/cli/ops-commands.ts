@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig } from '../config/load.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
+import { RfeditError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type { CliIo } from './io.ts';
 
@@ -71,6 +72,13 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
     },
     ...(values.name ? { name: values.name } : {}),
     onError: (error, context) => logger.error({ err: error, ...context }, 'worker error'),
+  }).catch(async (error: unknown) => {
+    await engine.close();
+    throw new RfeditError(
+      'redis_unreachable',
+      `Could not connect to Redis at ${redact(secrets.redisUrl!)} (${(error as Error).message}). Check REDIS_URL and that Redis is running and reachable from this machine.`,
+      { cause: error },
+    );
   });
   io.out(`Worker ${worker.name} is taking edits from ${redact(secrets.redisUrl)}. Stop with Ctrl+C.`);
   const signal = await new Promise<string>((resolve) => {

@@ -113,3 +113,29 @@ describe('rfedit start', () => {
     expect(stderr).toMatch(/web\.port: Expected number, received string/);
   });
 });
+
+describe('rfedit worker', () => {
+  async function runWorker(env: Record<string, string | undefined>): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, [BIN, 'worker'], {
+      env: { ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-worker-')), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    return { code, stderr };
+  }
+
+  it('says REDIS_URL is needed when it is not set', async () => {
+    const { code, stderr } = await runWorker({ REDIS_URL: undefined });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/Set REDIS_URL \(e\.g\. redis:\/\/redis-host:6379\)/);
+  });
+
+  it('says it cannot reach Redis, hiding the password, and exits instead of retrying forever', async () => {
+    const { code, stderr } = await runWorker({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL and that Redis is running/);
+    expect(stderr).not.toContain('hunter2');
+  });
+});

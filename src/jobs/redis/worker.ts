@@ -63,7 +63,12 @@ interface Run {
 /** Connects and starts taking jobs; resolves once connected. */
 export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const runtime = new WorkerRuntime(deps);
-  await runtime.start();
+  try {
+    await runtime.start();
+  } catch (error) {
+    await runtime.close().catch(() => {}); // its connections would otherwise keep retrying, and the process alive
+    throw error;
+  }
   return runtime;
 }
 
