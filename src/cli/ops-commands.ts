@@ -2,7 +2,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig } from '../config/load.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
-import { RfeditError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type { CliIo } from './io.ts';
 
@@ -59,6 +58,7 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
   }
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: Object.values(secrets) });
   const { runWorker: startWorker } = await import('../jobs/redis/worker.ts');
+  const { redactRedisUrl } = await import('../jobs/redis/connection.ts');
   const { imageDir } = await import('../jobs/data-dir.ts');
   const engine = createEngineFromSettings({ ...config.engine, dataDir: config.dataDir, logger: logger.child({ part: 'engine' }) });
   const worker = await startWorker({
@@ -74,13 +74,9 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
     onError: (error, context) => logger.error({ err: error, ...context }, 'worker error'),
   }).catch(async (error: unknown) => {
     await engine.close();
-    throw new RfeditError(
-      'redis_unreachable',
-      `Could not connect to Redis at ${redact(secrets.redisUrl!)} (${(error as Error).message}). Check REDIS_URL and that Redis is running and reachable from this machine.`,
-      { cause: error },
-    );
+    throw error;
   });
-  io.out(`Worker ${worker.name} is taking edits from ${redact(secrets.redisUrl)}. Stop with Ctrl+C.`);
+  io.out(`Worker ${worker.name} is taking edits from ${redactRedisUrl(secrets.redisUrl)}. Stop with Ctrl+C.`);
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -89,9 +85,4 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
   await worker.close();
   await engine.close();
   return 0;
-}
-
-/** redis://user:password@host → redis://user:***@host */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

@@ -1,6 +1,7 @@
 /** `rfedit start` (and `npm start`): run the bot until SIGTERM or SIGINT, then shut down gracefully. */
 import { startApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
+import { RfeditError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type { CliIo } from './io.ts';
 
@@ -11,13 +12,10 @@ export async function runStart(io: CliIo): Promise<number> {
   try {
     app = await startApp({ config, secrets, logger });
   } catch (error) {
-    const e = error as NodeJS.ErrnoException & { port?: number; address?: string };
-    if (e.code === 'EADDRINUSE') {
-      io.err(`Port ${e.port} on ${e.address} is already in use (another rfedit?). Stop it, or choose another port: ` +
-        `RFEDIT_WEB__PORT / RFEDIT_HEALTH__PORT, or web.port / health.port in config/local.yaml.`);
-      return 1;
-    }
-    throw error;
+    io.err(startFailure(error));
+    // Parts that did start (a model loading, connections retrying) must not keep a failed server alive.
+    process.stderr.write('', () => process.exit(1));
+    return 1;
   }
   const lines = ['', 'rfedit is running.'];
   if (app.urls.web) lines.push(`  Web chat:   ${app.urls.web}   (open it, attach a photo, type /edit make it warm and bright)`);
@@ -37,4 +35,15 @@ export async function runStart(io: CliIo): Promise<number> {
   process.once('SIGINT', forceExit);
   await app.shutdown(signal);
   return 0;
+}
+
+/** What went wrong at start-up, in words an operator can act on. */
+function startFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (e.code === 'EADDRINUSE') {
+    return `Port ${e.port} on ${e.address} is already in use (another rfedit?). Stop it, or choose another port: ` +
+      `RFEDIT_WEB__PORT / RFEDIT_HEALTH__PORT, or web.port / health.port in config/local.yaml.`;
+  }
+  if (error instanceof RfeditError) return error.userMessage;
+  return `rfedit could not start: ${(error as Error).stack ?? String(error)}`;
 }

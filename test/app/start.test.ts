@@ -99,6 +99,23 @@ describe('rfedit start', () => {
     }
   });
 
+  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      env: {
+        ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', RFEDIT_LOG__LEVEL: 'silent',
+        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-redis-')), RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL/);
+    expect(stderr).not.toContain('hunter2');
+  });
+
   it('refuses a bad configuration with one line naming the key, and exits non-zero', async () => {
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: { ...process.env, RFEDIT_QUEUE__SLOTS: '0', RFEDIT_WEB__PORT: 'eighty' },

@@ -3,6 +3,7 @@
  * One place for both, so the bot, the workers and the tests cannot disagree on a name.
  */
 import type { RedisOptions } from 'bullmq';
+import { RfeditError } from '../../errors.ts';
 
 /** The BullMQ queue name when none is configured; several rfedit deployments may share one Redis with different names. */
 export const DEFAULT_QUEUE_NAME = 'rfedit-edits';
@@ -67,3 +68,17 @@ export type RfeditKeys = ReturnType<typeof rfeditKeys>;
 
 /** BullMQ's key prefix; its job hash for `jobId` is `${BULL_PREFIX}:${queueName}:${jobId}`. */
 export const BULL_PREFIX = 'bull';
+
+/** redis://user:password@host → redis://user:***@host, for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+/** What a bot or worker says when Redis cannot be reached at start-up. */
+export function redisUnreachable(redisUrl: string, error: unknown): RfeditError {
+  return new RfeditError(
+    'redis_unreachable',
+    `Could not connect to Redis at ${redactRedisUrl(redisUrl)} (${(error as Error).message}). Check REDIS_URL and that Redis is running and reachable from this machine.`,
+    { cause: error },
+  );
+}

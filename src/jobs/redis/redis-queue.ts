@@ -22,7 +22,7 @@ import { queueFullError, userQueueFullError } from '../refusals.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
 import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
-import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, rfeditKeys } from './connection.ts';
+import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { LineView } from './line-view.ts';
 import { QueueScripts } from './scripts.ts';
 import { isWorkerSignal, parseOutcome, wireJobData } from './wire.ts';
@@ -40,6 +40,8 @@ export interface RedisQueueDeps {
   options?: QueueOptions;
   /** How long cancel() waits for the worker to confirm it stopped a running job. @default 5_000 */
   cancelAckTimeoutMs?: number;
+  /** connect() gives up (with a message naming Redis) when Redis does not answer at start-up within this. @default 30_000 */
+  connectTimeoutMs?: number;
   /** How long finished jobs stay in Redis, so a bot that was down can still collect their outcome. @default 86_400 (1 day) */
   keepFinishedSeconds?: number;
   /** Errors no user sees. @default ignore */
@@ -104,6 +106,28 @@ export class RedisJobQueue implements JobQueue {
 
   /** Opens the connections and starts reading BullMQ's event stream from now on. */
   async connect(): Promise<void> {
+    const timeoutMs = this.deps.connectTimeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      // The connections retry for as long as it takes (a Redis restart later is waited out), so bound the first one.
+      await Promise.race([this.openConnections(), gaveUp]);
+    } catch (error) {
+      // Drop the connections at once (a graceful close would wait for a Redis that is not there); left alone they
+      // would keep retrying and keep the process alive.
+      this.closed = true;
+      this.redis.disconnect();
+      // Not awaited: BullMQ's disconnect waits for a connection that never opened.
+      void Promise.allSettled([this.bullQueue.disconnect(), this.events.disconnect()]);
+      throw redisUnreachable(this.deps.redisUrl, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async openConnections(): Promise<void> {
     await this.redis.connect();
     // Every later 'ready' is a reconnect: Redis may have come back without its data.
     this.redis.on('ready', () => {

@@ -20,7 +20,7 @@ import { resolveQueueOptions } from '../queue.ts';
 import type { QueueOptions } from '../queue.ts';
 import { jobTimeoutMessage } from '../refusals.ts';
 import type { ImageRef } from '../types.ts';
-import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, rfeditKeys } from './connection.ts';
+import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { QueueScripts } from './scripts.ts';
 import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
 
@@ -67,7 +67,7 @@ export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
     await runtime.start();
   } catch (error) {
     await runtime.close().catch(() => {}); // its connections would otherwise keep retrying, and the process alive
-    throw error;
+    throw redisUnreachable(deps.redisUrl, error);
   }
   return runtime;
 }
