@@ -10,7 +10,8 @@ import sharp from 'sharp';
 import type { BotCore } from './commands/index.ts';
 import { createBotCore } from './commands/index.ts';
 import type { Config, Secrets } from './config/schema.ts';
-import { createEngineFromSettings } from './engine/index.ts';
+import { DiskSpace, describeDisk, directoryBytes } from './disk-space.ts';
+import { createEngineFromSettings, inversionCacheDir } from './engine/index.ts';
 import type { EditEngine } from './engine/types.ts';
 import { RedisJobQueue } from './jobs/redis/redis-queue.ts';
 import type { Logger } from './log.ts';
@@ -57,7 +58,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, secrets, logger } = options;
   const dataDir = config.dataDir;
   const metrics = new Metrics();
-  const rawEngine = createEngineFromSettings({ ...config.engine, dataDir, logger: logger.child({ part: 'engine' }) });
+  mkdirSync(dataDir, { recursive: true });
+  const disk = new DiskSpace(dataDir, config.storage);
+  if (!disk.status().ok) logger.warn(`disk space low: ${describeDisk(disk.status())}; new edits are refused until space is freed`);
+  metrics.watchDisk(disk, () => directoryBytes(inversionCacheDir(dataDir)));
+  const rawEngine = createEngineFromSettings({ ...config.engine, dataDir, disk, logger: logger.child({ part: 'engine' }) });
   const engine = metrics.meter(rawEngine);
   let engineReady: true | string = 'the model is loading';
   // Loads every model session and runs the whole pipeline once, off the request path, so /readyz means "edits work".
@@ -94,6 +99,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     },
     admins: config.moderation.admins,
     retentionMs: config.storage.retentionDays * 86_400_000,
+    disk,
     ...(secrets.redisUrl
       ? {
           createQueue: ({ store, images }) =>
@@ -117,7 +123,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   });
 
   const adapters = await createAdapters({ ...options, core, metrics });
-  const checks: Record<string, ReadinessCheck> = { engine: () => engineReady, queue: stuckQueueCheck(core) };
+  const checks: Record<string, ReadinessCheck> = {
+    engine: () => engineReady,
+    queue: stuckQueueCheck(core),
+    disk: () => disk.readiness(),
+  };
   for (const adapter of adapters) if (adapter.ready) checks[adapter.name] = adapter.ready.bind(adapter);
 
   if (redisQueue) await redisQueue.connect();

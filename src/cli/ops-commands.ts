@@ -1,6 +1,8 @@
 /** Operator commands: `config`, `discord register`, `worker`. Thin shells over the parts they start. */
+import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig, describeConfig } from '../config/load.ts';
+import { DiskSpace } from '../disk-space.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
 import { createLogger } from '../log.ts';
 import type { CliIo } from './io.ts';
@@ -60,7 +62,9 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
   const { runWorker: startWorker } = await import('../jobs/redis/worker.ts');
   const { redactRedisUrl } = await import('../jobs/redis/connection.ts');
   const { imageDir } = await import('../jobs/data-dir.ts');
-  const engine = createEngineFromSettings({ ...config.engine, dataDir: config.dataDir, logger: logger.child({ part: 'engine' }) });
+  mkdirSync(config.dataDir, { recursive: true });
+  const disk = new DiskSpace(config.dataDir, config.storage); // the worker's inversion cache keeps its volume above the floor
+  const engine = createEngineFromSettings({ ...config.engine, dataDir: config.dataDir, disk, logger: logger.child({ part: 'engine' }) });
   const worker = await startWorker({
     redisUrl: secrets.redisUrl,
     engine,

@@ -1,6 +1,8 @@
 /** `rfedit start` (and `npm start`): run the bot until SIGTERM or SIGINT, then shut down gracefully. */
 import { startApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
+import { DiskSpace, formatBytes, isDiskFull } from '../disk-space.ts';
+import { inversionCacheDir } from '../engine/index.ts';
 import { RfeditError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import type { CliIo } from './io.ts';
@@ -12,7 +14,7 @@ export async function runStart(io: CliIo): Promise<number> {
   try {
     app = await startApp({ config, secrets, logger });
   } catch (error) {
-    io.err(startFailure(error));
+    io.err(startFailure(error, config.dataDir));
     // Parts that did start (a model loading, connections retrying) must not keep a failed server alive.
     process.stderr.write('', () => process.exit(1));
     return 1;
@@ -38,12 +40,24 @@ export async function runStart(io: CliIo): Promise<number> {
 }
 
 /** What went wrong at start-up, in words an operator can act on. */
-function startFailure(error: unknown): string {
+function startFailure(error: unknown, dataDir: string): string {
   const e = error as NodeJS.ErrnoException & { port?: number; address?: string };
+  if (isDiskFull(error) || (error instanceof RfeditError && isDiskFull(error.cause))) {
+    return `rfedit could not start: the disk holding ${dataDir} is full (${formatBytes(freeBytesOf(dataDir))} free). ` +
+      `Free some space there (${inversionCacheDir(dataDir)} can be deleted safely) and start again.`;
+  }
   if (e.code === 'EADDRINUSE') {
     return `Port ${e.port} on ${e.address} is already in use (another rfedit?). Stop it, or choose another port: ` +
       `RFEDIT_WEB__PORT / RFEDIT_HEALTH__PORT, or web.port / health.port in config/local.yaml.`;
   }
   if (error instanceof RfeditError) return error.userMessage;
   return `rfedit could not start: ${(error as Error).stack ?? String(error)}`;
+}
+
+function freeBytesOf(dataDir: string): number {
+  try {
+    return new DiskSpace(dataDir).status().freeBytes;
+  } catch {
+    return 0;
+  }
 }

@@ -3,6 +3,7 @@
  * command registry and the action-id codec. See the API summary at the top of ./index.ts.
  */
 import { randomInt } from 'node:crypto';
+import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine } from '../engine/types.ts';
 import { RfeditError, UserInputError, asRfeditError } from '../errors.ts';
 import { imageDir, jobStorePath } from '../jobs/data-dir.ts';
@@ -37,6 +38,8 @@ export interface BotCoreOptions {
   /** Replaces the in-process queue (the Redis one, later). It must use the same store and image store. */
   createQueue?: (deps: { engine: EditEngine; store: JobStore; images: ImageStore }) => JobQueue;
   onError?: (error: unknown, context: { jobId?: string; where: string }) => void;
+  /** The data volume's free space: caches give way to images, and below the floor new edits are refused. */
+  disk?: DiskSpace;
   now?: () => number;
   /** Seeds for variations. @default crypto random 32-bit */
   randomSeed?: () => number;
@@ -85,7 +88,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   const admins = new Set(options.admins ?? BOT_CORE_DEFAULTS.admins);
   const onError = options.onError ?? (() => {});
   const store = new JobStore(jobStorePath(options.dataDir));
-  const images = new ImageStore(imageDir(options.dataDir));
+  const images = new ImageStore(imageDir(options.dataDir), options.disk ? { disk: options.disk } : {});
   const codec = createActionCodec(options.secret);
   const queue =
     options.createQueue?.({ engine: options.engine, store, images }) ??
@@ -99,6 +102,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     limits: resolveCommandLimits(options.limits),
     now,
     randomSeed: options.randomSeed ?? (() => randomInt(0, 0xffff_ffff)),
+    ...(options.disk ? { disk: options.disk } : {}),
   };
 
   const withAdmins = (ctx: CommandContext): CommandContext => ({ ...ctx, isAdmin: ctx.isAdmin || admins.has(userKey(ctx.user)) });

@@ -19,6 +19,7 @@ export const editCommand: CommandModule<'edit'> = {
     const prompt = validatePrompt(command.prompt, deps.limits);
     const { strength, preset, ...overrides } = validateEditOptions(command.options ?? {}, deps.limits);
     await validateImage(command.image, deps.limits);
+    deps.disk?.assertRoomForNewWork(); // before the upload takes room of its own
     const sourceHash = await deps.images.put(command.image.bytes);
     return submitJob({ kind: 'edit', prompt, strength, preset, overrides, sourceHash, parentId: null }, ctx, deps);
   },

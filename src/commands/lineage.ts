@@ -33,6 +33,7 @@ const KIND_LABEL: Record<JobKind, string> = {
 /** Resolves parameters (the engine refuses impossible combinations here, before queueing), submits, and answers with the queue place. */
 export async function submitJob(job: NewJob, ctx: CommandContext, deps: CommandDeps): Promise<Reply> {
   checkDailyQuota(ctx, deps);
+  deps.disk?.assertRoomForNewWork();
   const params = resolveParams(job, deps);
   const spec: JobSpec = { ...(dropUndefined(job) as NewJob), owner: ctx.user, place: ctx.place, params };
   const { job: record, position, etaMs } = await deps.queue.submit(spec);

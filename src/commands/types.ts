@@ -2,6 +2,7 @@
  * What adapters hand to the commands layer and what they get back. No chat SDK types here: the
  * Discord, Slack and web adapters translate their events into these and render the replies.
  */
+import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine, SamplerName } from '../engine/types.ts';
 import type { ActionCodec } from './action-id.ts';
 import type { ImageStore } from '../jobs/image-store.ts';
@@ -149,6 +150,8 @@ export interface CommandDeps {
   now: () => number;
   /** Seeds for variations; injectable so tests are deterministic. */
   randomSeed: () => number;
+  /** The data volume's free space: below its floor new edits are refused. */
+  disk?: Pick<DiskSpace, 'assertRoomForNewWork'>;
 }
 
 /** One command: its definition (for adapters to register) and its handler. */

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { z } from 'zod';
 import { RfeditError } from '../errors.ts';
 import { configSchema, SECRET_ENV, type Config, type Secrets } from './schema.ts';
 
@@ -44,7 +45,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = PROJECT_
   }
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || name === 'RFEDIT_CONFIG' || name === SECRET_ENV.actionSecret || raw === undefined) continue;
-    const keys = name.slice(ENV_PREFIX.length).split('__').map(envKeyToConfigKey);
+    const keys = schemaKeys(name.slice(ENV_PREFIX.length).split('__').map(envKeyToConfigKey));
     setPath(merged, keys, parseEnvValue(raw));
   }
   const result = configSchema.safeParse(merged);
@@ -64,6 +65,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = PROJECT_
 /** QUEUE → queue, MAX_QUEUED → maxQueued, DATA_DIR → dataDir. */
 function envKeyToConfigKey(part: string): string {
   return part.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** The schema's own spelling of each key, matched without case: MIN_FREE_MB → minFreeMb → minFreeMB. */
+function schemaKeys(keys: string[]): string[] {
+  let shape: Record<string, z.ZodTypeAny> | undefined = configSchema.shape;
+  return keys.map((key) => {
+    const match = shape && Object.keys(shape).find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+    shape = match ? objectShape(shape![match]) : undefined;
+    return match ?? key;
+  });
+}
+
+function objectShape(type: z.ZodTypeAny): Record<string, z.ZodTypeAny> | undefined {
+  let inner: z.ZodTypeAny = type;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner._def.innerType;
+  return inner instanceof z.ZodObject ? (inner.shape as Record<string, z.ZodTypeAny>) : undefined;
 }
 
 /** Environment values are YAML scalars or lists: `2`, `true`, `[cuda, cpu]`, `a,b` stays a string. */

@@ -49,6 +49,10 @@ export const configSchema = z
       .object({
         /** Sources and results older than this are removed by `rfedit cleanup` (and daily while running). */
         retentionDays: z.number().min(0).default(30),
+        /** Free space kept on the data folder's volume: this many MB or this share of it, whichever is smaller.
+         *  Caches shrink first; below the floor new edits are refused and /readyz says not ready. */
+        minFreeMB: z.number().min(0).default(1024),
+        minFreePercent: z.number().min(0).max(50).default(5),
       })
       .default({}),
     web: z

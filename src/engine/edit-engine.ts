@@ -12,6 +12,7 @@ import type { FluxModel } from './flux/model.ts';
 import { type EngineLogger, type ExecutionProviderName, silentLogger } from './flux/onnx-session.ts';
 import type { PromptEmbedding } from './flux/text-encoders.ts';
 import { PARAM_DEFAULTS, type ParamDefaults, resolveEditParams } from './params.ts';
+import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult } from './types.ts';
 
 export interface EngineOptions {
@@ -39,6 +40,8 @@ export interface EngineOptions {
   inversionCacheMemoryBytes: number;
   /** @default 4 GiB */
   inversionCacheDiskBytes: number;
+  /** The data volume's free space; the inversion cache keeps it above the floor. @default undefined (unchecked) */
+  disk?: DiskSpace;
   /** A preview every this many editing steps; 0 disables previews. @default 7 */
   previewEverySteps: number;
   /** @default 256 */
@@ -85,6 +88,7 @@ export class FluxEditEngine implements EditEngine {
       dir: this.options.cacheDir,
       diskBytes: this.options.inversionCacheDiskBytes,
       logger: this.options.logger,
+      ...(this.options.disk ? { disk: this.options.disk } : {}),
     });
   }
 

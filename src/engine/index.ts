@@ -5,6 +5,7 @@
  *   createDemoEngine(dataDir, overrides?): EditEngine   // generates <dataDir>/models/demo on first use
  */
 import { join } from 'node:path';
+import type { DiskSpace } from '../disk-space.ts';
 import { ensureDemoModel } from './demo/generate.ts';
 import { ENGINE_DEFAULTS, type EngineOptions, FluxEditEngine } from './edit-engine.ts';
 import { PARAM_DEFAULTS } from './params.ts';
@@ -35,6 +36,11 @@ export function createEngine(config: EngineConfig): FluxEditEngine {
 /** The demo pixel budget: 512×512, small enough for a CPU. */
 export const DEMO_PIXEL_BUDGET = 512 * 512;
 
+/** Inversions kept across restarts (safe to delete: they are recomputed on demand). */
+export function inversionCacheDir(dataDir: string): string {
+  return join(dataDir, 'cache', 'inversions');
+}
+
 export function demoModelDir(dataDir: string): string {
   return join(dataDir, 'models', 'demo');
 }
@@ -55,7 +61,7 @@ export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
 export function createDemoEngine(dataDir: string, overrides: Partial<EngineOptions> = {}): FluxEditEngine {
   const modelDir = ensureDemoModel(demoModelDir(dataDir));
   return createEngine({
-    cacheDir: join(dataDir, 'cache', 'inversions'),
+    cacheDir: inversionCacheDir(dataDir),
     ...DEMO_ENGINE_DEFAULTS,
     ...overrides,
     modelDir,
@@ -77,12 +83,14 @@ export interface EngineSettings {
   inversionCacheDiskMB: number;
   promptCacheEntries: number;
   logger?: EngineLogger;
+  /** The data volume's free space (the inversion cache keeps it above the floor). */
+  disk?: DiskSpace;
 }
 
 /** Maps configuration onto engine options; the demo model is generated on first use. */
 export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
   const options: Partial<EngineOptions> = {
-    cacheDir: join(s.dataDir, 'cache', 'inversions'),
+    cacheDir: inversionCacheDir(s.dataDir),
     executionProviders: s.executionProviders,
     intraOpNumThreads: s.threads,
     maxInputBytes: s.maxInputBytes,
@@ -92,6 +100,7 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     promptCacheEntries: s.promptCacheEntries,
     ...(s.pixelBudget > 0 ? { pixelBudget: s.pixelBudget } : {}),
     ...(s.logger ? { logger: s.logger } : {}),
+    ...(s.disk ? { disk: s.disk } : {}),
   };
   if (s.model === 'demo') {
     const { executionProviders: _ignored, ...demoOptions } = options; // the demo runs on the CPU

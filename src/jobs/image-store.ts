@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DiskSpace } from '../disk-space.ts';
 import { LruCache } from '../engine/cache/lru.ts';
 import { UserInputError } from '../errors.ts';
 import type { ImageRef } from './types.ts';
@@ -13,9 +14,11 @@ import type { ImageRef } from './types.ts';
 export interface ImageStoreOptions {
   /** Recently written or read images kept in memory, so a job does not re-read the photo it was just given. @default 64 MiB */
   readonly cacheBytes?: number;
+  /** The data volume's free space: caches are asked to make room before an image is written. */
+  readonly disk?: DiskSpace;
 }
 
-export const IMAGE_STORE_DEFAULTS: Required<ImageStoreOptions> = {
+export const IMAGE_STORE_DEFAULTS: Required<Pick<ImageStoreOptions, 'cacheBytes'>> = {
   cacheBytes: 64 * 2 ** 20, // 64 MiB
 };
 
@@ -27,7 +30,10 @@ export class ImageStore {
   private readonly cache: LruCache<string, Uint8Array>;
   private readonly shards = new Set<string>();
 
+  private readonly disk?: DiskSpace;
+
   constructor(private readonly root: string, options: ImageStoreOptions = {}) {
+    this.disk = options.disk;
     this.cache = new LruCache(options.cacheBytes ?? IMAGE_STORE_DEFAULTS.cacheBytes, (bytes) => bytes.byteLength);
   }
 
@@ -56,10 +62,18 @@ export class ImageStore {
         await mkdir(join(this.root, shard), { recursive: true });
         this.shards.add(shard);
       }
+      // Sources and results must be stored: caches give way first. The write goes ahead even if they could not free
+      // enough, since only a real ENOSPC (which the job runner records and announces) says it does not fit.
+      this.disk?.makeRoom(bytes.byteLength);
       // Write then rename, so a crash never leaves a truncated file under a valid hash.
       const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      await writeFile(temporary, bytes);
-      await rename(temporary, path);
+      try {
+        await writeFile(temporary, bytes);
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true }); // a half-written file would keep the space a full disk needs back
+        throw error;
+      }
     }
     this.cache.set(hash, bytes.slice()); // a copy: the caller may reuse its buffer
     return hash;

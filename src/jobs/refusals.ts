@@ -1,4 +1,5 @@
 /** The queue's refusals and stop messages, worded once for every queue implementation. */
+import { isDiskFull } from '../disk-space.ts';
 import { QuotaError, RfeditError } from '../errors.ts';
 
 export function queueFullError(total: number, maxQueued: number): QuotaError {
@@ -22,7 +23,6 @@ export function jobTimeoutMessage(jobTimeoutMs: number): string {
 
 /** A full disk while saving a result: the user learns why, and that nothing of theirs was lost. */
 export function storageFailure(error: unknown): RfeditError | null {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  if (!isDiskFull(error)) return null;
   return new RfeditError('disk_full', 'The server ran out of disk space while saving your result. Your photo and request are kept: try again later (the operators have been told).', { cause: error });
 }

@@ -3,6 +3,7 @@
  * core, edit results through a metered engine wrapper, and adapters' rate-limit notices.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine, EditProgress, EditRequest, EditResult } from '../engine/types.ts';
 import type { JobEvent } from '../jobs/types.ts';
 
@@ -73,6 +74,21 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private diskSource?: { disk: Pick<DiskSpace, 'status'>; cacheBytes: () => number };
+  private readonly diskBytes: Gauge<'kind'> = new Gauge({
+    name: 'rfedit_disk_bytes',
+    help: "The data volume: free bytes, the floor kept free, and the inversion cache's bytes on disk.",
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      if (!this.diskSource) return;
+      const { freeBytes, floorBytes } = this.diskSource.disk.status();
+      this.diskBytes.set({ kind: 'free' }, freeBytes);
+      this.diskBytes.set({ kind: 'floor' }, floorBytes);
+      this.diskBytes.set({ kind: 'inversion_cache' }, this.diskSource.cacheBytes());
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'rfedit_process_' });
   }
@@ -80,6 +96,11 @@ export class Metrics {
   /** Queue depth is read from the queue each time Prometheus scrapes. */
   watchQueue(source: QueueStatsSource): void {
     this.queueSource = source;
+  }
+
+  /** Free space and cache bytes are read on every scrape. */
+  watchDisk(disk: Pick<DiskSpace, 'status'>, cacheBytes: () => number): void {
+    this.diskSource = { disk, cacheBytes };
   }
 
   observeEvent(event: JobEvent): void {

@@ -76,7 +76,7 @@ describe('rfedit start', () => {
       const response = await fetch(`${app.health}/readyz`);
       return response.status === 200 ? ((await response.json()) as { checks: Record<string, unknown> }) : undefined;
     }, 'readiness');
-    expect(ready.checks).toEqual({ engine: true, queue: true });
+    expect(ready.checks).toEqual({ engine: true, queue: true, disk: true });
     expect(await (await fetch(app.web)).text()).toContain('<!doctype html>');
 
     const { reply } = await sendEdit(app.web, 'gold bright');

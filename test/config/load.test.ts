@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     expect(config.engine.executionProviders).toEqual(['cpu']);
   });
 
+  it("matches environment keys to the schema's spelling, so keys ending in MB can be set too", () => {
+    const { config } = loadConfig({ RFEDIT_STORAGE__MIN_FREE_MB: '64', RFEDIT_ENGINE__INVERSION_CACHE_DISK_MB: '100' }, projectWith());
+    expect(config.storage.minFreeMB).toBe(64);
+    expect(config.engine.inversionCacheDiskMB).toBe(100);
+  });
+
   it('reads secrets only from the environment and never prints them', () => {
     const { secrets, ...rest } = loadConfig({ DISCORD_TOKEN: 'tok-123', RFEDIT_SECRET: 'hush' }, projectWith());
     expect(secrets).toEqual({ discordToken: 'tok-123', actionSecret: 'hush' });

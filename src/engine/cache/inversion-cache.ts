@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DiskSpace } from '../../disk-space.ts';
 import type { EngineLogger } from '../flux/onnx-session.ts';
 import { LruCache } from './lru.ts';
 
@@ -35,6 +36,8 @@ export interface InversionCacheOptions {
   dir: string | null;
   diskBytes: number;
   logger: EngineLogger;
+  /** The data volume's free space: the cache shrinks to keep it above the floor, and gives way first when others need room. */
+  disk?: DiskSpace;
 }
 
 const MAGIC = 'RFINV1\n';
@@ -50,6 +53,7 @@ export class InversionCache {
   constructor(private readonly options: InversionCacheOptions) {
     this.memory = new LruCache(options.memoryBytes, (e) => e.y0.byteLength + e.inverted.byteLength);
     if (options.dir) mkdirSync(options.dir, { recursive: true });
+    options.disk?.addReliever((bytes) => this.shrinkDisk(bytes));
   }
 
   get(key: InversionKey): InversionEntry | null {
@@ -69,6 +73,23 @@ export class InversionCache {
 
   clearMemory(): void {
     this.memory.clear();
+  }
+
+  /** Bytes of entries on disk (for metrics). */
+  diskBytesUsed(): number {
+    return this.diskEntries().reduce((sum, file) => sum + file.size, 0);
+  }
+
+  /** Deletes the least recently used entries on disk until `bytes` are freed or none is left; returns the bytes freed. */
+  shrinkDisk(bytes: number): number {
+    let freed = 0;
+    for (const file of this.diskEntries().reverse()) {
+      if (freed >= bytes) break;
+      rmSync(file.path, { force: true });
+      freed += file.size;
+    }
+    if (freed > 0) this.options.logger.warn({ freedBytes: freed }, 'disk space low: inversion cache shrunk');
+    return freed;
   }
 
   private path(hash: string): string | null {
@@ -107,11 +128,17 @@ export class InversionCache {
   private writeDisk(hash: string, key: InversionKey, entry: InversionEntry): void {
     const path = this.path(hash);
     if (!path) return;
+    const tmp = `${path}.${process.pid}.tmp`;
     try {
       const header = Buffer.from(JSON.stringify({ length: entry.y0.length, key }), 'utf8');
       const size = Buffer.alloc(4);
       size.writeUInt32LE(header.length);
-      const tmp = `${path}.${process.pid}.tmp`;
+      const bytes = MAGIC.length + size.length + header.length + entry.y0.byteLength + entry.inverted.byteLength;
+      // Never spend the floor on a cache: what must be stored (results, job states) needs it more.
+      if (this.options.disk && !this.options.disk.makeRoom(bytes)) {
+        this.options.logger.warn({ path, bytes }, 'disk space low: inversion not cached on disk');
+        return;
+      }
       writeFileSync(tmp, Buffer.concat([
         Buffer.from(MAGIC, 'latin1'),
         size,
@@ -122,25 +149,34 @@ export class InversionCache {
       renameSync(tmp, path);
       this.evictDisk();
     } catch (error) {
-      // A full or read-only disk costs a future inversion, not this edit.
+      // A full or read-only disk costs a future inversion, not this edit; a half-written file must not take the room.
+      rmSync(tmp, { force: true });
       this.options.logger.warn({ path, reason: String(error) }, 'could not write inversion cache entry');
     }
   }
 
   private evictDisk(): void {
-    const dir = this.options.dir;
-    if (!dir) return;
-    const files = readdirSync(dir)
-      .filter((name) => name.endsWith('.bin'))
-      .map((name) => {
-        const stat = statSync(join(dir, name));
-        return { path: join(dir, name), size: stat.size, used: stat.mtimeMs };
-      })
-      .sort((a, b) => b.used - a.used);
     let total = 0;
-    for (const file of files) {
+    for (const file of this.diskEntries()) {
       total += file.size;
       if (total > this.options.diskBytes) rmSync(file.path, { force: true });
     }
+  }
+
+  /** Entries on disk, most recently used first. */
+  private diskEntries(): { path: string; size: number; used: number }[] {
+    const dir = this.options.dir;
+    if (!dir) return [];
+    const entries = [];
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.bin')) continue;
+      try {
+        const stat = statSync(join(dir, name));
+        entries.push({ path: join(dir, name), size: stat.size, used: stat.mtimeMs });
+      } catch {
+        // removed by another process between the listing and the stat
+      }
+    }
+    return entries.sort((a, b) => b.used - a.used);
   }
 }
