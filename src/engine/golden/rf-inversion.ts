@@ -93,10 +93,10 @@ export async function checkRfInversion(model: FluxModel, g: GoldenFolder, log: S
   const y0 = await model.encodeImage(g.u8('image.rgb'), width, height);
   log.floats('vae encode: pixels → mean → normalized, packed y0', y0, g.f32('y0.f32'), 'the posterior mean (diffusers would sample it)');
 
-  // Schedule: mu from the token count, the shifted sigmas.
+  // Schedule: mu from the token count (dynamic shifting only), the shifted sigmas.
   const tokens = cond0.rows * cond0.cols;
   const schedule = model.info.schedule;
-  if (typeof m.mu === 'number') {
+  if (schedule.dynamic && typeof m.mu === 'number') {
     const mu = shiftMu(tokens, schedule);
     log.add('schedule: mu', Math.abs(mu - m.mu) <= 1e-9, `mu ${mu} vs ${m.mu}`);
   }
