@@ -10,8 +10,10 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../src/cli/io.ts';
 import { main } from '../../src/cli/main.ts';
+import { readDeclaredIo } from '../../src/engine/flux/declared-io.ts';
 import { findTinyFlux } from '../../src/engine/golden/fixture.ts';
 import { type ProviderRun, runGoldenCheck } from '../../src/engine/golden/run.ts';
+import { FP16_TOLERANCE } from '../../src/engine/golden/stages.ts';
 import { PHOTO_PATH, tempDir } from './helpers.ts';
 
 const REPO = join(import.meta.dirname, '..', '..');
@@ -29,6 +31,16 @@ function capture(): CliIo & { stdout: string[]; stderrLines: string[] } {
 /** The failure message names the first stage that drifts. */
 function firstDrift(run: ProviderRun): string | null {
   return run.firstFailure ? `first drift at "${run.firstFailure.stage}": ${run.firstFailure.detail}` : null;
+}
+
+const VARIANTS = join(REPO, 'test', 'fixtures', 'tiny-flux-variants');
+
+/** A complete model folder: the fixture's model/ with a variant's files laid over it (variants keep only what differs). */
+function variantModel(variant: string): string {
+  const dir = join(tempDir('rfedit-golden-'), 'model');
+  cpSync(join(FIXTURE!, 'model'), dir, { recursive: true });
+  cpSync(join(VARIANTS, variant, 'model'), dir, { recursive: true });
+  return dir;
 }
 
 /** The fixture's model with VAE configs edited: a copy, so the fixture stays untouched. */
@@ -147,5 +159,29 @@ describe.skipIf(!FIXTURE)('rfedit on the tiny FLUX.1 export, end to end', () => 
     const io = capture();
     expect(await main(['edit', PHOTO_PATH, '--prompt', 'red', '--convention', 'sideways', '--model', join(FIXTURE!, 'model'), '--data-dir', tempDir()], io)).toBe(1);
     expect(io.stderrLines.join('\n')).toMatch(/convention must be one of consistent, diffusers/);
+  });
+});
+
+describe.skipIf(!FIXTURE)('variants of the same weights (test/fixtures/tiny-flux-variants)', () => {
+  it('an fp16-I/O export (weights rounded to fp16) agrees with the fp32 goldens at fp16 tolerance', async () => {
+    const model = variantModel('fp16-io');
+    const io = readDeclaredIo(join(model, 'transformer', 'model.onnx'));
+    expect(io.inputs.find((t) => t.name === 'hidden_states')?.type).toBe('float16');
+    expect(io.outputs[0].type).toBe('float16');
+    const report = await runGoldenCheck(FIXTURE!, { modelDir: model });
+    expect(firstDrift(report.runs[0])).toBeNull();
+    expect(report.runs[0].tolerance).toEqual(FP16_TOLERANCE);
+    // fp16 is really in effect: the encoder drifts by more than fp32 ever does, and still within tolerance.
+    expect(report.runs[0].results.find((r) => r.stage.startsWith('vae encode'))?.detail).toMatch(/relative [0-9.]+e-(3|4)/);
+  });
+
+  it('a no-guidance (schnell-like) export with a fixed-shift schedule reproduces its own diffusers goldens', async () => {
+    const model = variantModel('no-guidance');
+    expect(readDeclaredIo(join(model, 'transformer', 'model.onnx')).inputs.map((t) => t.name)).not.toContain('guidance');
+    const check = capture();
+    expect(await main(['model', 'check', model], check)).toBe(0);
+    const report = await runGoldenCheck(join(VARIANTS, 'no-guidance'), { modelDir: model });
+    expect(firstDrift(report.runs[0])).toBeNull();
+    expect(report.runs[0].results.map((r) => r.stage)).not.toContain('schedule: mu');
   });
 });
