@@ -45,21 +45,12 @@ export async function runGolden(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const providers = parseProviders(flags.providers);
-  let report;
-  try {
-    report = await runGoldenCheck(positionals[0], {
-      ...(flags.model ? { modelDir: flags.model } : {}),
-      providers,
-      onStage: (provider, r) => io.out(`${r.ok ? 'ok  ' : 'FAIL'} [${provider}] ${r.stage}: ${r.detail}`),
-      onSkip: (provider, reason) => io.out(`skip [${provider}] cannot start here: ${reason}`),
-    });
-  } catch (error) {
-    if (error instanceof Error && !(error instanceof UserInputError) && /golden|manifest|ENOENT/.test(error.message)) {
-      io.err(`Cannot check ${positionals[0]}: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+  const report = await runGoldenCheck(positionals[0], {
+    ...(flags.model ? { modelDir: flags.model } : {}),
+    providers,
+    onStage: (provider, r) => io.out(`${r.ok ? 'ok  ' : 'FAIL'} [${provider}] ${r.stage}: ${r.detail}`),
+    onSkip: (provider, reason) => io.out(`skip [${provider}] cannot start here: ${reason}`),
+  });
   io.out(`Model ${report.fixture.modelDir} against ${report.fixture.dir}:`);
   for (const run of report.runs) {
     if (run.skipped) io.out(`  ${run.provider}: skipped (cannot start here)`);

@@ -118,10 +118,13 @@ describe.skipIf(!FIXTURE)('FLUX.1 against the diffusers goldens (tiny-flux)', ()
     expect(io.stdout.at(-1)).toMatch(/cpu: all \d+ stages agree/);
   });
 
-  it('rejects an unknown provider name', async () => {
+  it('rejects an unknown provider name, and a folder without goldens, in plain words', async () => {
     const io = capture();
     expect(await main(['golden', FIXTURE!, '--providers', 'tpu'], io)).toBe(1);
     expect(io.stderrLines.join('\n')).toMatch(/--providers takes/);
+    const notFixture = capture();
+    expect(await main(['golden', join(FIXTURE!, 'model')], notFixture)).toBe(1);
+    expect(notFixture.stderrLines.join('\n')).toMatch(/not a fixture folder/);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { UserInputError } from '../../errors.ts';
 
 /** Parsed JSON, read field by field. */
 export type Manifest = Record<string, any>;
@@ -60,7 +61,10 @@ export function openFixture(dir: string, modelDir?: string): Fixture {
     if (existsSync(join(folder, 'manifest.json'))) golden[kind] = new GoldenFolder(folder);
   }
   if (Object.keys(golden).length === 0) {
-    throw new Error(`${root} has no golden/<rf-inversion|onnx-dyn|text>/manifest.json: not a fixture folder the goldflux scripts made.`);
+    throw new UserInputError(
+      'fixture_invalid',
+      `${root} has no golden/rf-inversion, golden/onnx-dyn or golden/text with a manifest.json: not a fixture folder the goldflux scripts made.`,
+    );
   }
   return { dir: root, modelDir: resolve(modelDir ?? join(root, 'model')), golden };
 }
