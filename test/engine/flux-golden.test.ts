@@ -4,7 +4,7 @@
  * README.md). The fixture lives outside the repository: $RFEDIT_TINY_FLUX, else ../shared/fixtures/tiny-flux
  * beside the checkout, else /work/shared/fixtures/tiny-flux.
  */
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -55,6 +55,20 @@ function modelWithVaeConfig(edit: (config: Record<string, unknown>) => void): st
   }
   return dir;
 }
+
+describe('finding the tiny-flux fixture', () => {
+  it('prefers $RFEDIT_TINY_FLUX, then shared/ beside the checkout, and ignores a folder without goldens', () => {
+    const root = tempDir('rfedit-find-');
+    const own = join(root, 'own');
+    mkdirSync(join(own, 'golden'), { recursive: true });
+    const repo = join(root, 'checkout');
+    const sibling = join(root, 'shared', 'fixtures', 'tiny-flux');
+    mkdirSync(join(sibling, 'golden'), { recursive: true });
+    expect(findTinyFlux(repo, { RFEDIT_TINY_FLUX: own })).toBe(own);
+    expect(findTinyFlux(repo, { RFEDIT_TINY_FLUX: join(root, 'nowhere') })).toBe(sibling);
+    expect(findTinyFlux(repo, {})).toBe(sibling);
+  });
+});
 
 describe.skipIf(!FIXTURE)('FLUX.1 against the diffusers goldens (tiny-flux)', () => {
   it('reproduces every stage of the diffusers RF-Inversion run, the other shapes and the text path', async () => {
