@@ -21,6 +21,8 @@ export const EDIT_USAGE = `Usage: rfedit edit <image> --prompt "<text>" [options
   --guidance g       FLUX.1-dev distilled guidance (default 3.5)
   --sampler s        ode | sde | sde-paper
   --method m         rf-inversion | sdedit
+  --convention c     consistent | diffusers: the inversion's time convention (default from engine.convention:
+                     consistent; diffusers reproduces the community pipeline's results)
   --model dir        a FLUX.1 ONNX export (default: the built-in demo model)
   --data-dir dir     where the demo model and caches live (default: from the config, ./data)
   --out file         output path (default: <image>-edit-<seed>.<ext>)
@@ -40,6 +42,7 @@ const OPTIONS = {
   guidance: { type: 'string' },
   sampler: { type: 'string' },
   method: { type: 'string' },
+  convention: { type: 'string' },
   model: { type: 'string' },
   'data-dir': { type: 'string' },
   out: { type: 'string' },
@@ -67,6 +70,7 @@ function toRequest(image: Uint8Array, flags: Flags): EditRequest {
   }
   if (flags.sampler !== undefined) overrides.sampler = flags.sampler as EditParams['sampler'];
   if (flags.method !== undefined) overrides.method = flags.method as EditParams['method'];
+  if (flags.convention !== undefined) overrides.convention = flags.convention as EditParams['convention'];
   const strength = numberFlag('strength', flags.strength);
   const maxOutputBytes = numberFlag('max-bytes', flags['max-bytes']);
   return {

@@ -2,6 +2,7 @@
 import { RfeditError } from '../errors.ts';
 import { runDemoGenerate } from './demo-command.ts';
 import { EDIT_USAGE, runEdit } from './edit-command.ts';
+import { runGolden } from './golden-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { runModelCheck } from './model-check.ts';
 import { runCleanup, runConfig, runDiscordRegister, runWorker } from './ops-commands.ts';
@@ -16,6 +17,7 @@ const USAGE = `Usage: rfedit <command>
   discord register [--guild id]  register the Discord commands (one server now, or global)
   edit <image> --prompt …     edit one photo (rfedit edit --help)
   model check <dir>           check a FLUX.1 ONNX export and say what to fix
+  golden <fixture-dir>        check an export against diffusers golden outputs (rfedit golden --help)
   demo generate [dir]         write the built-in demo model`;
 
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
@@ -24,6 +26,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     switch (command) {
       case 'edit':
         return await runEdit(rest, io);
+      case 'golden':
+        return await runGolden(rest, io);
       case 'model':
         if (rest[0] === 'check') return runModelCheck(rest.slice(1), io);
         break;

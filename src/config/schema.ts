@@ -17,6 +17,11 @@ export const configSchema = z
         model: z.string().min(1).default('demo'),
         /** Tried in order; the first that loads wins, with the reason for each fallback logged. */
         executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'cpu']),
+        /**
+         * Which time the inversion feeds the model: `consistent` (rfedit's default: exact γ = 1, a round trip that
+         * converges with more steps) or `diffusers` (the community pipeline's, to match its published results).
+         */
+        convention: z.enum(['consistent', 'diffusers']).default('consistent'),
         /** onnxruntime intra-op threads; 0 = one per core. */
         threads: z.number().int().min(0).max(256).default(0),
         /** Working resolution in pixels (about 1 megapixel for FLUX.1); 0 = the model's own default. */

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { DiskSpace } from '../disk-space.ts';
 import { ensureDemoModel } from './demo/generate.ts';
 import { ENGINE_DEFAULTS, type EngineOptions, FluxEditEngine } from './edit-engine.ts';
-import { PARAM_DEFAULTS } from './params.ts';
+import { PARAM_DEFAULTS, type ParamDefaults } from './params.ts';
 import type { EngineLogger, ExecutionProviderName } from './flux/onnx-session.ts';
+import type { InversionConvention } from './types.ts';
 import { loadFluxModel } from './flux/model.ts';
 
 export type * from './types.ts';
@@ -74,6 +75,8 @@ export interface EngineSettings {
   /** `demo` or the folder of a FLUX.1 ONNX export. */
   model: string;
   executionProviders: readonly ExecutionProviderName[];
+  /** The inversion's time convention when a request does not choose one. @default 'consistent' */
+  convention?: InversionConvention;
   threads: number;
   /** 0 = the model's own default (1 MP for FLUX.1, 512×512 for the demo). */
   pixelBudget: number;
@@ -102,9 +105,10 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     ...(s.logger ? { logger: s.logger } : {}),
     ...(s.disk ? { disk: s.disk } : {}),
   };
+  const withConvention = (base: ParamDefaults): Partial<EngineOptions> => (s.convention ? { params: { ...base, convention: s.convention } } : {});
   if (s.model === 'demo') {
     const { executionProviders: _ignored, ...demoOptions } = options; // the demo runs on the CPU
-    return createDemoEngine(s.dataDir, demoOptions);
+    return createDemoEngine(s.dataDir, { ...demoOptions, ...withConvention(DEMO_ENGINE_DEFAULTS.params ?? PARAM_DEFAULTS) });
   }
-  return createEngine({ ...options, modelDir: s.model });
+  return createEngine({ ...options, ...withConvention(PARAM_DEFAULTS), modelDir: s.model });
 }

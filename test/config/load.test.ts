@@ -34,6 +34,15 @@ describe('loadConfig', () => {
     expect(config.engine.inversionCacheDiskMB).toBe(100);
   });
 
+  it('takes the inversion convention and the WebGPU provider from the config, and refuses an unknown convention', () => {
+    expect(loadConfig({}, projectWith()).config.engine.convention).toBe('consistent');
+    const root = projectWith('engine:\n  executionProviders: [webgpu, cpu]\n');
+    const { config } = loadConfig({ RFEDIT_ENGINE__CONVENTION: 'diffusers' }, root);
+    expect(config.engine.convention).toBe('diffusers');
+    expect(config.engine.executionProviders).toEqual(['webgpu', 'cpu']);
+    expect(() => loadConfig({ RFEDIT_ENGINE__CONVENTION: 'sideways' }, root)).toThrow(ConfigError);
+  });
+
   it('reads secrets only from the environment and never prints them', () => {
     const { secrets, ...rest } = loadConfig({ DISCORD_TOKEN: 'tok-123', RFEDIT_SECRET: 'hush' }, projectWith());
     expect(secrets).toEqual({ discordToken: 'tok-123', actionSecret: 'hush' });
