@@ -137,7 +137,11 @@ export async function encodeOutput(
   image: { rgb: Uint8Array; canvasWidth: number; canvasHeight: number; width: number; height: number },
   maxOutputBytes = Infinity,
 ): Promise<EncodedImage> {
-  const base = () => cropped(image.rgb, image.canvasWidth, image.canvasHeight, image.width, image.height);
+  return encodeWithin(() => cropped(image.rgb, image.canvasWidth, image.canvasHeight, image.width, image.height), maxOutputBytes);
+}
+
+/** PNG, else the best JPEG then WebP quality that fits maxOutputBytes; throws if nothing fits. */
+export async function encodeWithin(base: () => Sharp, maxOutputBytes = Infinity): Promise<EncodedImage> {
   const png = await base().png({ compressionLevel: 6 }).toBuffer();
   if (png.length <= maxOutputBytes) return { bytes: png, mime: 'image/png' };
   for (const quality of [92, 85, 75, 60, 45]) {

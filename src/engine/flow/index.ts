@@ -5,4 +5,5 @@ export { fluxSigmas, shiftMu, timeShift, imageSeqLen, SCHEDULE_DEFAULTS, type Sc
 export { GaussianRng, gaussianNoise } from './rng.ts';
 export { invert, type InvertOptions } from './invert.ts';
 export { edit, sample, sdedit, etaSchedule, type EditOptions, type SampleOptions, type SdeditOptions } from './reverse.ts';
+export { lockstep, oneByOne, type BatchVelocity, type Lockstep } from './lockstep.ts';
 export { InvalidParameterError, NonFiniteError } from './errors.ts';

@@ -31,6 +31,9 @@ export interface FluxModel {
   decode(latent: Float32Array, width: number, height: number): Promise<Uint8Array>;
   condition(text: PromptEmbedding, guidance: number, width: number, height: number): FluxCondition;
   velocity(x: Float32Array, sigma: number, cond: FluxCondition): Promise<Float32Array>;
+  /** Several latents at one σ in one call; only where `batchable()` (a dynamic batch axis). */
+  velocityBatch(xs: readonly Float32Array[], sigma: number, conds: readonly FluxCondition[]): Promise<Float32Array[]>;
+  batchable(): Promise<boolean>;
   /** True when the transformer takes a guidance input (FLUX.1-dev); loads it if needed. */
   hasGuidance(): Promise<boolean>;
   close(): Promise<void>;
@@ -134,6 +137,8 @@ export function loadFluxModel(dir: string, options: FluxModelOptions = {}): Flux
       cols: width / info.pixelMultiple,
     }),
     velocity: (x, sigma, cond) => transformer.velocity(x, sigma, cond),
+    velocityBatch: (xs, sigma, conds) => transformer.velocityBatch(xs, sigma, conds),
+    batchable: () => transformer.batchable(),
     hasGuidance: () => transformer.hasGuidance(),
     close: async () => {
       await Promise.all(Object.values(sessions).map((s) => s.close()));

@@ -54,26 +54,57 @@ export class Transformer {
 
   /** vθ(x, σ, c) for a packed latent x of rows·cols tokens. */
   async velocity(x: Float32Array, sigma: number, cond: FluxCondition): Promise<Float32Array> {
+    const [out] = await this.velocityBatch([x], sigma, [cond]);
+    return out;
+  }
+
+  /** True when the export declares a dynamic batch axis on its latent input, so several latents go in one call. */
+  async batchable(): Promise<boolean> {
+    const first = (await this.bind()).names.latent.shape[0];
+    return typeof first === 'string' || (typeof first === 'number' && first < 0);
+  }
+
+  /**
+   * vθ for several latents at one σ in a single call (batch axis first). All share the token grid and the text
+   * length; a batch of one is the plain call, with the per-prompt tensors cached.
+   */
+  async velocityBatch(xs: readonly Float32Array[], sigma: number, conds: readonly FluxCondition[]): Promise<Float32Array[]> {
     const b = await this.bind();
+    const [cond] = conds;
     const tokens = cond.rows * cond.cols;
-    const width = x.length / tokens;
+    const width = xs[0].length / tokens;
     if (!Number.isInteger(width)) {
-      throw new RangeError(`A latent of ${x.length} values does not split into ${tokens} tokens.`);
+      throw new RangeError(`A latent of ${xs[0].length} values does not split into ${tokens} tokens.`);
     }
+    for (const other of conds) {
+      if (other.rows !== cond.rows || other.cols !== cond.cols || other.text.t5Length !== cond.text.t5Length) {
+        throw new RangeError('A batch must share its token grid and text length.');
+      }
+    }
+    const n = xs.length;
     const feeds: Record<string, ort.Tensor> = {
-      ...this.conditionTensors(b, cond),
-      [b.names.latent.name]: floatTensor(b.names.latent, x, [1, tokens, width]),
-      [b.names.timestep.name]: floatTensor(b.names.timestep, Float32Array.of(sigma), [1]),
+      ...(n === 1 ? this.conditionTensors(b, cond) : this.batchedConditionTensors(b, conds)),
+      [b.names.latent.name]: floatTensor(b.names.latent, n === 1 ? xs[0] : concat(xs), [n, tokens, width]),
+      [b.names.timestep.name]: floatTensor(b.names.timestep, new Float32Array(n).fill(sigma), [n]),
       [b.names.imgIds.name]: this.ids(b.names.imgIds, 'img', cond.rows, cond.cols),
       [b.names.txtIds.name]: this.ids(b.names.txtIds, 'txt', cond.text.t5Length, 1),
     };
-    if (b.guidance) feeds[b.guidance.name] = floatTensor(b.guidance, Float32Array.of(cond.guidance), [1]);
+    if (b.guidance) feeds[b.guidance.name] = floatTensor(b.guidance, Float32Array.from(conds, (c) => c.guidance), [n]);
     const result = await b.loaded.session.run(feeds, [b.output.name]);
     const out = readFloats(result[b.output.name], b.output.name);
-    if (out.length !== x.length) {
-      throw new ModelError('model_output_shape', `transformer returned ${out.length} values for a latent of ${x.length}.`);
+    const size = xs[0].length;
+    if (out.length !== n * size) {
+      throw new ModelError('model_output_shape', `transformer returned ${out.length} values for ${n} latent(s) of ${size}.`);
     }
-    return out;
+    return n === 1 ? [out] : Array.from({ length: n }, (_, i) => out.subarray(i * size, (i + 1) * size));
+  }
+
+  private batchedConditionTensors(b: Bound, conds: readonly FluxCondition[]): Record<string, ort.Tensor> {
+    const { t5Length, t5Dim, pooled } = conds[0].text;
+    return {
+      [b.names.text.name]: floatTensor(b.names.text, concat(conds.map((c) => c.text.t5)), [conds.length, t5Length, t5Dim]),
+      [b.names.pooled.name]: floatTensor(b.names.pooled, concat(conds.map((c) => c.text.pooled)), [conds.length, pooled.length]),
+    };
   }
 
   private conditionTensors(b: Bound, cond: FluxCondition): Record<string, ort.Tensor> {
@@ -101,4 +132,14 @@ export class Transformer {
     }
     return tensor;
   }
+}
+
+function concat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
