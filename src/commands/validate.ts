@@ -3,6 +3,7 @@
  * was wrong and what is allowed, before anything is stored or queued.
  */
 import sharp from 'sharp';
+import { requireVisiblePrompt } from '../engine/prompt.ts';
 import type { SamplerName } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
 import { sniffImageMime } from '../jobs/image-store.ts';
@@ -13,8 +14,8 @@ import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
 
 export const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
 const MAX_SEED = 0xffff_ffff; // seeds are 32-bit so users can type them back in
-// Control characters other than tab and newline only come from pasted junk and confuse the tokenizer.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+// Control characters (C0, DEL, C1) other than tab and newline only come from pasted junk and confuse the tokenizer.
+const CONTROL_CHARACTERS = /(?![\t\n])\p{Cc}/u;
 
 /** Limits over their defaults; nonsense is refused naming the limit and the value received. */
 export function resolveCommandLimits(limits: CommandLimits = {}): Required<CommandLimits> {
@@ -31,8 +32,7 @@ export function resolveCommandLimits(limits: CommandLimits = {}): Required<Comma
 }
 
 export function validatePrompt(prompt: string, limits: Required<CommandLimits>): string {
-  const trimmed = prompt.trim();
-  if (trimmed.length === 0) throw new UserInputError('prompt_empty', 'Please describe the edit you want, e.g. "make it snowy".');
+  const trimmed = requireVisiblePrompt(prompt);
   if (trimmed.length > limits.maxPromptChars) {
     throw new UserInputError('prompt_too_long', `The prompt is ${trimmed.length} characters; the limit is ${limits.maxPromptChars}.`, {
       details: { length: trimmed.length },

@@ -152,7 +152,7 @@ function checkSampler(sampler: SamplerKind): void {
 /** η_i over the controller window, with optional decay. Exposed for tests and the info command. */
 export function etaSchedule(steps: number, eta: number, start: number, stop: number, decayPower = 0): Float64Array {
   const etas = new Float64Array(steps);
-  for (let i = start; i < stop; i++) etas[i] = eta * Math.pow(1 - i / steps, decayPower);
+  for (let i = start; i < stop; i++) etas[i] = eta * (1 - i / steps) ** decayPower;
   return etas;
 }
 

@@ -11,7 +11,7 @@
  */
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QuotaError, RfeditError } from '../../errors.ts';
+import { type QuotaError, RfeditError } from '../../errors.ts';
 import { EtaEstimator, etaToStartMs } from '../eta.ts';
 import { JobEventHub } from '../event-hub.ts';
 import { newJobId, userKey } from '../ids.ts';
