@@ -3,10 +3,10 @@
  * was wrong and what is allowed, before anything is stored or queued.
  */
 import sharp from 'sharp';
+import { requireAcceptedImage } from '../engine/image-types.ts';
 import { requireVisiblePrompt } from '../engine/prompt.ts';
 import type { SamplerName } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
-import { sniffImageMime } from '../jobs/image-store.ts';
 import type { ImageRef } from '../jobs/types.ts';
 import { dropUndefined } from '../jobs/queue.ts';
 import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
@@ -100,14 +100,14 @@ export function validateEditOptions(options: EditOptions, limits: Required<Comma
 /** Checks bytes, type and pixel count (from the header; nothing is decoded). */
 export async function validateImage(image: ImageInput, limits: Required<CommandLimits>): Promise<Pick<ImageRef, 'mime' | 'width' | 'height'>> {
   const sizeBytes = image.bytes.byteLength;
-  if (sizeBytes === 0) throw new UserInputError('image_missing', 'Please attach a photo to edit.');
+  // No attachment at all arrives as no bytes and no name; an attached empty file is answered as empty below.
+  if (sizeBytes === 0 && !image.filename) throw new UserInputError('image_missing', 'Please attach a photo to edit.');
   if (sizeBytes > limits.maxImageBytes) {
     throw new UserInputError('image_too_large', `That image is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(limits.maxImageBytes)} MB.`, {
       details: { sizeBytes },
     });
   }
-  const mime = sniffImageMime(image.bytes);
-  if (!mime) throw new UserInputError('image_type', 'That file is not an image I can read. Please send a PNG, JPEG, WebP or GIF.');
+  const mime = requireAcceptedImage(image.bytes, image.filename);
   let width = 0;
   let height = 0;
   try {

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { UserInputError } from '../errors.ts';
+import { requireAcceptedImage } from './image-types.ts';
 
 export interface ImageLimits {
   /** Refuse uploads larger than this. */
@@ -82,13 +83,14 @@ function checkSides(width: number, height: number, fit: { width: number; height:
 }
 
 export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Promise<PreparedImage> {
-  if (bytes.length === 0) throw new UserInputError('image_empty', 'The image file is empty.');
   if (bytes.length > limits.maxInputBytes) {
     const mb = (n: number) => (n / 1_048_576).toFixed(1);
     throw new UserInputError('image_too_large', `That file is ${mb(bytes.length)} MB; the limit is ${mb(limits.maxInputBytes)} MB.`, {
       details: { sizeBytes: bytes.length },
     });
   }
+  // The same types as the chats take (sharp alone would also read AVIF, TIFF, SVG…).
+  requireAcceptedImage(bytes);
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let meta: Metadata;
   try {

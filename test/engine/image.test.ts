@@ -77,6 +77,11 @@ describe('prepareImage', () => {
     expect((error as UserInputError).userMessage).toMatch(/^That image is 4000×16 pixels, too long and thin: .* under 16 pixels\. Please crop it/);
   });
 
+  it('refuses the same types the chats refuse, though sharp could read them (one policy for CLI and chats)', async () => {
+    const tiff = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#08f' } }).tiff().toBuffer();
+    await expect(prepareImage(tiff, limits)).rejects.toMatchObject({ code: 'image_type', userMessage: expect.stringContaining('a TIFF image') });
+  });
+
   it('keeps the exact shape of a small picture whose sides are just over the minimum', async () => {
     const img = await prepareImage(await solid(40, 17), limits);
     expect([img.width, img.height, img.canvasWidth, img.canvasHeight]).toEqual([40, 17, 48, 32]);
@@ -134,7 +139,7 @@ describe('prepareImage', () => {
   });
 
   it('refuses an empty file', () => rejects(new Uint8Array(), 'image_empty'));
-  it('refuses a file that is not an image', () => rejects(Buffer.from('hello, this is text, not a picture'), 'image_unreadable'));
+  it('refuses a file that is not an image', () => rejects(Buffer.from('hello, this is text, not a picture'), 'image_type')); // the shared policy's answer, as in the chats
   it('refuses a corrupt image', async () => {
     const bytes = Buffer.from(photo());
     bytes.fill(0x55, 200, 4000);
