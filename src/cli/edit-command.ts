@@ -1,6 +1,6 @@
 /** `rfedit edit <image> --prompt "<text>" [options]`: one edit, written to a file. A thin shell over the engine. */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
@@ -85,6 +85,25 @@ function toRequest(image: Uint8Array, flags: Flags): EditRequest {
 
 const EXTENSIONS: Record<EditResult['mime'], string> = { 'image/png': '.png', 'image/jpeg': '.jpg', 'image/webp': '.webp' };
 
+/** Checked before the edit runs, so a typo in --out costs no minutes of work. */
+function checkOutPath(out: string): void {
+  if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserInputError('invalid_flag', `--out ${out} is a folder; give a file name, e.g. --out ${join(out, 'edit.png')}.`);
+  }
+  if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserInputError('invalid_flag', `--out ${out}: there is no folder ${dirname(out)}; create it first.`);
+  }
+}
+
+function writeOutput(out: string, bytes: Uint8Array): void {
+  try {
+    writeFileSync(out, bytes);
+  } catch (cause) {
+    const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw new UserInputError('output_unwritable', `Could not write ${out} (${reason}); choose another --out.`, { cause });
+  }
+}
+
 export async function runEdit(argv: string[], io: CliIo): Promise<number> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   if (flags.help) {
@@ -100,6 +119,7 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     throw new UserInputError('image_missing', `Cannot read ${imagePath}.`, { cause });
   }
   const request = toRequest(image, flags);
+  if (flags.out !== undefined) checkOutPath(resolve(flags.out));
   const engine = createEngineFromSettings({
     ...engineSettings({ model: flags.model, dataDir: flags['data-dir'] }),
     logger: stderrLogger(io),
@@ -109,7 +129,7 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     const result = await engine.edit(request, (p) => bar.update(p));
     bar.done();
     const out = resolve(flags.out ?? `${basename(imagePath, extname(imagePath))}-edit-${result.params.seed}${EXTENSIONS[result.mime]}`);
-    writeFileSync(out, result.image);
+    writeOutput(out, result.image);
     if (flags.json) {
       io.out(JSON.stringify({
         output: out,

@@ -1,5 +1,5 @@
 /** `rfedit start` (and `npm start`): run the bot until SIGTERM or SIGINT, then shut down gracefully. */
-import { startApp } from '../app.ts';
+import { type RunningApp, startApp } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import { DiskSpace, formatBytes, isDiskFull } from '../disk-space.ts';
 import { inversionCacheDir } from '../engine/index.ts';
@@ -10,7 +10,7 @@ import type { CliIo } from './io.ts';
 export async function runStart(io: CliIo): Promise<number> {
   const { config, secrets } = loadConfig();
   const logger = createLogger({ level: config.log.level, pretty: config.log.pretty, secrets: Object.values(secrets) });
-  let app;
+  let app: RunningApp;
   try {
     app = await startApp({ config, secrets, logger });
   } catch (error) {

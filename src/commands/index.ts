@@ -31,7 +31,7 @@
  * - Typed text (Slack's /edit and mentions, the web page): `parseTypedArgs(kind, text)` / `parseEditText(text)`
  *   read `[job id] [prompt] --flag value …` with one set of rules (em dash = `--`, comma decimals, flags last).
  * - `core.cleanup()` applies retention (finished jobs and unreferenced images older than `retentionMs`).
- * See notes/jobs.md for persistence and restart behaviour.
+ * See docs/jobs.md for persistence and restart behaviour.
  */
 export { createBotCore, BOT_CORE_DEFAULTS } from './bot-core.ts';
 export type { BotCore, BotCoreOptions } from './bot-core.ts';

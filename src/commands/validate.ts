@@ -3,9 +3,10 @@
  * was wrong and what is allowed, before anything is stored or queued.
  */
 import sharp from 'sharp';
+import { requireAcceptedImage } from '../engine/image-types.ts';
+import { requireVisiblePrompt } from '../engine/prompt.ts';
 import type { SamplerName } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
-import { sniffImageMime } from '../jobs/image-store.ts';
 import type { ImageRef } from '../jobs/types.ts';
 import { dropUndefined } from '../jobs/queue.ts';
 import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
@@ -13,8 +14,8 @@ import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
 
 export const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
 const MAX_SEED = 0xffff_ffff; // seeds are 32-bit so users can type them back in
-// Control characters other than tab and newline only come from pasted junk and confuse the tokenizer.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f]/;
+// Control characters (C0, DEL, C1) other than tab and newline only come from pasted junk and confuse the tokenizer.
+const CONTROL_CHARACTERS = /(?![\t\n])\p{Cc}/u;
 
 /** Limits over their defaults; nonsense is refused naming the limit and the value received. */
 export function resolveCommandLimits(limits: CommandLimits = {}): Required<CommandLimits> {
@@ -31,8 +32,7 @@ export function resolveCommandLimits(limits: CommandLimits = {}): Required<Comma
 }
 
 export function validatePrompt(prompt: string, limits: Required<CommandLimits>): string {
-  const trimmed = prompt.trim();
-  if (trimmed.length === 0) throw new UserInputError('prompt_empty', 'Please describe the edit you want, e.g. "make it snowy".');
+  const trimmed = requireVisiblePrompt(prompt);
   if (trimmed.length > limits.maxPromptChars) {
     throw new UserInputError('prompt_too_long', `The prompt is ${trimmed.length} characters; the limit is ${limits.maxPromptChars}.`, {
       details: { length: trimmed.length },
@@ -100,14 +100,14 @@ export function validateEditOptions(options: EditOptions, limits: Required<Comma
 /** Checks bytes, type and pixel count (from the header; nothing is decoded). */
 export async function validateImage(image: ImageInput, limits: Required<CommandLimits>): Promise<Pick<ImageRef, 'mime' | 'width' | 'height'>> {
   const sizeBytes = image.bytes.byteLength;
-  if (sizeBytes === 0) throw new UserInputError('image_missing', 'Please attach a photo to edit.');
+  // No attachment at all arrives as no bytes and no name; an attached empty file is answered as empty below.
+  if (sizeBytes === 0 && !image.filename) throw new UserInputError('image_missing', 'Please attach a photo to edit.');
   if (sizeBytes > limits.maxImageBytes) {
     throw new UserInputError('image_too_large', `That image is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(limits.maxImageBytes)} MB.`, {
       details: { sizeBytes },
     });
   }
-  const mime = sniffImageMime(image.bytes);
-  if (!mime) throw new UserInputError('image_type', 'That file is not an image I can read. Please send a PNG, JPEG, WebP or GIF.');
+  const mime = requireAcceptedImage(image.bytes, image.filename);
   let width = 0;
   let height = 0;
   try {

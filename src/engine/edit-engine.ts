@@ -7,6 +7,7 @@ import { CancelledError, ModelError, RfeditError, UserInputError } from '../erro
 import { InversionCache } from './cache/inversion-cache.ts';
 import { LruCache } from './cache/lru.ts';
 import { EditPipeline } from './edit-pipeline.ts';
+import { requireVisiblePrompt } from './prompt.ts';
 import { NonFiniteError } from './flow/index.ts';
 import type { FluxModel } from './flux/model.ts';
 import { type EngineLogger, type ExecutionProviderName, silentLogger } from './flux/onnx-session.ts';
@@ -131,10 +132,7 @@ export class FluxEditEngine implements EditEngine {
   }
 
   private checkPrompt(prompt: unknown): string {
-    const text = typeof prompt === 'string' ? prompt.trim() : '';
-    if (text.length === 0) {
-      throw new UserInputError('prompt_empty', 'Please describe the edit you want, e.g. "make the sky sunset orange".');
-    }
+    const text = requireVisiblePrompt(prompt);
     if (text.length > this.options.maxPromptChars) {
       throw new UserInputError(
         'prompt_too_long',

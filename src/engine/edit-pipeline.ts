@@ -37,10 +37,9 @@ class ProgressMeter {
   }
 }
 
-/** SDEdit re-runs the schedule from step `start`; flow's sdedit takes that as a fraction it floors, so nudge
- *  it up by far less than one step to survive (n − k)/n·n rounding below n − k. */
+/** SDEdit re-runs the schedule from step `start`; flow's sdedit takes that as the fraction re-run. */
 function sdeditStrength(params: EditParams): number {
-  return Math.min(1, (params.steps - params.start + 1e-6) / params.steps);
+  return (params.steps - params.start) / params.steps;
 }
 
 export class EditPipeline {

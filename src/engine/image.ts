@@ -3,12 +3,14 @@
  * white, first frame of animations, any colour space or bit depth to 8-bit sRGB, pixel limit checked from the
  * header before decoding. The picture is scaled to fit a pixel budget keeping its aspect ratio, then padded
  * (mirrored) to the model's multiple; after decoding the padding is cropped, so the output has the source's
- * aspect ratio and strength 0 can give back the scaled source exactly. Out: PNG, or JPEG/WebP when a byte
+ * aspect ratio and strength 0 can give back the scaled source exactly. A picture with a side under one multiple
+ * (before or after scaling) is refused, naming the minimum, rather than stretched to another shape. Out: PNG, or JPEG/WebP when a byte
  * limit requires it.
  */
 import { createHash } from 'node:crypto';
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { UserInputError } from '../errors.ts';
+import { requireAcceptedImage } from './image-types.ts';
 
 export interface ImageLimits {
   /** Refuse uploads larger than this. */
@@ -41,28 +43,54 @@ function unreadable(cause: unknown): UserInputError {
   });
 }
 
-/** Scale to fit the budget (never up), keep the aspect ratio, at least one multiple a side. */
+/**
+ * Scale to fit the budget (never up), keeping the aspect ratio: a side is never stretched, only padded to the
+ * multiple (and cropped again after decoding). Sides can come out under one multiple; prepareImage refuses those.
+ */
 export function fitToBudget(width: number, height: number, budget: number, multiple: number): { width: number; height: number } {
   const scale = Math.min(1, Math.sqrt(budget / (width * height)));
-  let w = Math.max(multiple, Math.round(width * scale));
-  let h = Math.max(multiple, Math.round(height * scale));
+  let w = Math.max(1, Math.round(width * scale));
+  let h = Math.max(1, Math.round(height * scale));
   // Padding up to the next multiple must not break the budget.
   while (Math.ceil(w / multiple) * Math.ceil(h / multiple) * multiple * multiple > budget && (w > multiple || h > multiple)) {
     const shrink = Math.sqrt(budget / (Math.ceil(w / multiple) * Math.ceil(h / multiple) * multiple * multiple)) * 0.999;
-    w = Math.max(multiple, Math.floor(w * shrink));
-    h = Math.max(multiple, Math.floor(h * shrink));
+    w = Math.max(1, Math.floor(w * shrink));
+    h = Math.max(1, Math.floor(h * shrink));
   }
   return { width: w, height: h };
 }
 
+/**
+ * The model sees one multiple (16 px for FLUX.1) as its smallest unit, so a side under it would be mostly padding
+ * and an edit of nothing; refuse rather than stretch the picture to a different shape.
+ */
+function checkSides(width: number, height: number, fit: { width: number; height: number }, limits: ImageLimits): void {
+  const min = limits.multiple;
+  const size = `${width}×${height}`;
+  if (Math.min(width, height) < min) {
+    throw new UserInputError('image_too_small', `That image is ${size} pixels; each side must be at least ${min} pixels.`, {
+      details: { width, height, minSide: min },
+    });
+  }
+  if (Math.min(fit.width, fit.height) < min) {
+    throw new UserInputError(
+      'image_too_narrow',
+      `That image is ${size} pixels, too long and thin: scaled to the ${(limits.pixelBudget / 1e6).toPrecision(2)} megapixels the model works at, ` +
+        `its short side would be under ${min} pixels. Please crop it to a less extreme shape.`,
+      { details: { width, height, minSide: min } },
+    );
+  }
+}
+
 export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Promise<PreparedImage> {
-  if (bytes.length === 0) throw new UserInputError('image_empty', 'The image file is empty.');
   if (bytes.length > limits.maxInputBytes) {
     const mb = (n: number) => (n / 1_048_576).toFixed(1);
     throw new UserInputError('image_too_large', `That file is ${mb(bytes.length)} MB; the limit is ${mb(limits.maxInputBytes)} MB.`, {
       details: { sizeBytes: bytes.length },
     });
   }
+  // The same types as the chats take (sharp alone would also read AVIF, TIFF, SVG…).
+  requireAcceptedImage(bytes);
   const input = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let meta: Metadata;
   try {
@@ -85,6 +113,7 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Prom
   const sourceWidth = orientedSwap ? declaredHeight : declaredWidth;
   const sourceHeight = orientedSwap ? declaredWidth : declaredHeight;
   const fit = fitToBudget(sourceWidth, sourceHeight, limits.pixelBudget, limits.multiple);
+  checkSides(sourceWidth, sourceHeight, fit, limits);
   const canvasWidth = Math.ceil(fit.width / limits.multiple) * limits.multiple;
   const canvasHeight = Math.ceil(fit.height / limits.multiple) * limits.multiple;
   try {

@@ -14,9 +14,12 @@
  * The window is non-increasing and η strictly decreasing in s, so neighbouring strengths (Subtle/Strong) give
  * different edits even where the window rounds to the same number of steps. s = 0 gives η = 1 over all N steps (the photo back); the default s = ½ gives
  * the paper's setting (γ 0.5, η 0.9, controller over the first 7 of 28 steps); s = 1 removes the controller.
- * For SDEdit, s is the fraction of the schedule re-run (start = N − ⌊N·s⌋).
+ * For SDEdit, s is the fraction of the schedule re-run (start = int(N − N·s), as diffusers' img2img).
+ * Fractions become step indices by truncation, as diffusers does (`int(stop_timestep · N)`): at 50 steps the
+ * default window is 12 steps, not 13 (see docs/engine.md, "Windows at other step counts").
  */
 import { UserInputError } from '../errors.ts';
+import { sdeditStart, stepIndex } from './flow/index.ts';
 import type { EditMethod, EditParams, EditRequest, InversionConvention, SamplerName } from './types.ts';
 
 export const DEFAULT_STRENGTH = 0.5;
@@ -77,7 +80,7 @@ export function strengthToController(strength: number, steps: number): { start: 
   const s = checkNumber('strength', strength, 0, 1);
   const stopFraction = s <= 0.5 ? 1 - 1.5 * s : 0.5 * (1 - s);
   const eta = s <= 0.5 ? 1 - 0.2 * s : 0.9 * (1.5 - s);
-  return { start: 0, stop: Math.round(stopFraction * steps), eta: round6(eta) };
+  return { start: 0, stop: stepIndex(stopFraction * steps), eta: round6(eta) };
 }
 
 function round6(x: number): number {
@@ -85,7 +88,7 @@ function round6(x: number): number {
 }
 
 function scalePresetStep(step: number, steps: number): number {
-  return Math.min(steps, Math.round((step * steps) / PAPER_STEPS));
+  return Math.min(steps, stepIndex((step * steps) / PAPER_STEPS));
 }
 
 function checkNumber(name: string, value: unknown, min: number, max: number): number {
@@ -146,7 +149,7 @@ export function resolveEditParams(
     strength = checkNumber('strength', request.strength ?? DEFAULT_STRENGTH, 0, 1);
     controller =
       method === 'sdedit'
-        ? { start: steps - Math.floor(steps * strength), stop: steps, eta: 0 }
+        ? { start: sdeditStart(steps, strength), stop: steps, eta: 0 }
         : strengthToController(strength, steps);
   }
   const hasControllerOverride = o.start !== undefined || o.stop !== undefined || o.eta !== undefined;

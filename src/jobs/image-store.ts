@@ -139,16 +139,8 @@ export class ImageStore {
   }
 }
 
-/** Image type from the first bytes; null for anything we do not accept. */
-export function sniffImageMime(bytes: Uint8Array): ImageRef['mime'] | null {
-  const startsWith = (...signature: number[]) => signature.every((byte, i) => bytes[i] === byte);
-  if (startsWith(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
-  if (startsWith(0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (startsWith(0x47, 0x49, 0x46, 0x38)) return 'image/gif';
-  const ascii = (from: number, to: number) => String.fromCharCode(...bytes.subarray(from, to));
-  if (bytes.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'image/webp';
-  return null;
-}
+/** Image type from the first bytes; null for anything we do not accept (the one image-type policy). */
+export { sniffImageMime } from '../engine/image-types.ts';
 
 async function statOrNull(path: string) {
   try {

@@ -8,7 +8,15 @@ import { dirname } from 'node:path';
 import type { EditParams } from '../engine/types.ts';
 import type { ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Place, Platform, UserRef } from './types.ts';
 
-const SCHEMA = `
+/**
+ * Schema migrations, keyed on SQLite's `PRAGMA user_version`: migration i takes a database from version i to
+ * i + 1, inside one transaction with the version bump. Append only; never edit one that has shipped.
+ */
+export type Migration = string;
+
+// Version 1: the schema as first shipped. `IF NOT EXISTS`, because databases written before versioning began hold
+// exactly these tables at user_version 0.
+const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS jobs (
   seq            INTEGER PRIMARY KEY AUTOINCREMENT,
   id             TEXT NOT NULL UNIQUE,
@@ -68,6 +76,25 @@ CREATE TABLE IF NOT EXISTS audit (
   detail     TEXT
 );
 `;
+
+export const MIGRATIONS: readonly Migration[] = [SCHEMA_V1];
+
+/** Brings the database up to the newest schema; refuses one written by a newer rfedit rather than guess. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > migrations.length) {
+    throw new Error(
+      `The job database is schema version ${version}, but this rfedit knows versions up to ${migrations.length}. ` +
+        'Run the newer rfedit that wrote it, or restore a backup.',
+    );
+  }
+  for (let next = version; next < migrations.length; next++) {
+    db.transaction(() => {
+      db.exec(migrations[next]);
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+}
 
 /** One line of the audit log. `outcome` is 'ok' or the refusal's error code. */
 export interface AuditEntry {
@@ -146,7 +173,12 @@ export class JobStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    try {
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     this.statements = this.prepareStatements();
   }
 

@@ -22,7 +22,7 @@ const BURST = 1_000;
 /**
  * Discord gives a bot 3 s to acknowledge an interaction. Here the fake Discord, discord.js and the bot share one
  * process on two cores and acknowledge about 170 interactions a second, so a burst of 1,000 at one instant would
- * see many expire before the bot could answer (measured: ~350 of 1,000; see notes/abuse.md). 100 fits the window,
+ * see many expire before the bot could answer (measured: ~350 of 1,000; see docs/abuse.md). 100 fits the window,
  * and a queue of 40 keeps the suite quick: refusals and results leave at discord.js's 50 requests a second.
  */
 const DISCORD_BURST = 100;

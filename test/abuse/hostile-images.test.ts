@@ -18,7 +18,9 @@ const EXPECTED: Record<string, { code: string; says: string }> = {
   'garbage.png': { code: 'image_type', says: 'not an image I can read' },
   'bomb.png': { code: 'image_too_many_pixels', says: 'MP); the limit is' },
   'page.png': { code: 'image_type', says: 'not an image I can read' },
-  'empty.png': { code: 'image_missing', says: 'attach a photo' },
+  'empty.png': { code: 'image_empty', says: '“empty.png” is empty (0 bytes)' },
+  'IMG_0001.heic': { code: 'image_type', says: 'iPhone HEIC photos: share them as JPEG, or set Settings › Camera › Formats to “Most Compatible”' },
+  'scan.tif': { code: 'image_type', says: '“scan.tif” is a TIFF image, which I cannot read. Please send a PNG, JPEG, WebP or GIF.' },
 };
 
 /** Slack's downloader checks the bytes itself, so its words differ for files that are not images at all. */
@@ -26,7 +28,6 @@ const SLACK_EXPECTED: Record<string, { code: string; says: string }> = {
   ...EXPECTED,
   'garbage.png': { code: 'image_type', says: 'not an image I can read' },
   'page.png': { code: 'slack_file_login_page', says: 'sign-in page instead of your photo' },
-  'empty.png': { code: 'image_type', says: 'not an image I can read' },
 };
 
 let images: HostileImage[];

@@ -1,5 +1,5 @@
 /**
- * Hostile text: control characters, 10,000-character prompts, mass mentions, and file names shaped like paths.
+ * Hostile text: control characters, invisible-only and 10,000-character prompts, mass mentions, and file names shaped like paths.
  * Each gets a clear answer; the names never become paths (nothing is written outside the data folder).
  */
 import { createHash } from 'node:crypto';
@@ -15,13 +15,18 @@ import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
 import { noisyPng } from './fixtures/hostile-images.ts';
 import { jobRows } from './fixtures/job-rows.ts';
 import { sendToChat } from './fixtures/web-client.ts';
-import { bodyText, discordSaid, discordStillEdits, webStillEdits } from './shared.ts';
+import { discordSaid, discordStillEdits, webStillEdits } from './shared.ts';
 
 const HOSTILE_PROMPTS = [
   { what: '10,000 characters', prompt: 'snow '.repeat(2_000), code: 'prompt_too_long', says: 'The prompt is 9999 characters; the limit is 1000.' },
   { what: 'terminal escapes', prompt: 'make it \u001b[31mred\u001b[0m', code: 'prompt_invalid', says: 'control characters' },
   { what: 'a NUL byte', prompt: 'make it\u0000 snowy', code: 'prompt_invalid', says: 'control characters' },
   { what: 'a bell and a backspace', prompt: 'snow\u0007\u0008y', code: 'prompt_invalid', says: 'control characters' },
+  { what: 'a C1 control (CSI)', prompt: 'make it \u009b31mred', code: 'prompt_invalid', says: 'control characters' },
+  { what: 'only zero-width spaces', prompt: '\u200b\u200b\u200b', code: 'prompt_empty', says: 'describe the edit' },
+  { what: 'only bidi overrides', prompt: '\u202e\u202d\u2066', code: 'prompt_empty', says: 'describe the edit' },
+  { what: 'only C1 controls', prompt: '\u0085\u009b\u0090', code: 'prompt_empty', says: 'describe the edit' },
+  { what: 'only blank-looking letters', prompt: '\u3164 \u2800', code: 'prompt_empty', says: 'describe the edit' },
 ];
 
 const PATH_NAMES = ['../../etc/passwd.png', '..\\..\\windows\\win.ini.png', '/etc/shadow.png', 'a\u0000b.png', 'line\r\nbreak\u001b[2J.png', `${'x'.repeat(300)}.png`];
@@ -51,7 +56,7 @@ afterEach(async () => {
 afterAll(() => printFigures('hostile text and names'));
 
 describe('Discord', () => {
-  const promptRow = tally('control characters and 10,000-character prompts', 'Discord /edit');
+  const promptRow = tally('control characters, invisible-only and 10,000-character prompts', 'Discord /edit');
   const nameRow = tally('path-like and control-character file names', 'Discord /edit');
 
   it('refuses hostile prompts with a clear private message and queues nothing', async () => {
@@ -122,7 +127,7 @@ describe('Discord', () => {
 });
 
 describe('web chat', () => {
-  const promptRow = tally('control characters and 10,000-character prompts', 'web chat');
+  const promptRow = tally('control characters, invisible-only and 10,000-character prompts', 'web chat');
   const nameRow = tally('path-like and control-character file names', 'web chat');
 
   async function chatIn(box: ReturnType<typeof sandbox>): Promise<RunningChat> {

@@ -6,7 +6,7 @@ import type { APIMessage } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { EditEngine } from '../../src/engine/types.ts';
 import { startChatServer, temporaryDataDir, type ChatServerOptions, type RunningChat } from '../bots/web/fixtures/chat-server.ts';
-import { Harness, jobIdOf } from '../bots/discord/harness.ts';
+import { type Harness, jobIdOf } from '../bots/discord/harness.ts';
 import type { FakeDiscord, RecordedRequest } from '../fakes/discord.ts';
 import { sendToChat } from './fixtures/web-client.ts';
 import { noisyPng } from './fixtures/hostile-images.ts';

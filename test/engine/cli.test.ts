@@ -34,6 +34,17 @@ describe('rfedit edit', () => {
     expect(io.stderrLines.join('\n')).toMatch(/--strength needs a number/);
   });
 
+  it.each([
+    ['a missing folder', (dir: string) => join(dir, 'no-such-folder', 'out.png'), /^--out .*out\.png: there is no folder .*no-such-folder; create it first\.$/],
+    ['a folder', (dir: string) => dir, /^--out .* is a folder; give a file name, e\.g\. --out .*edit\.png\.$/],
+  ])('refuses --out to %s in one line, exit 1, before any editing', async (_, out, says) => {
+    const dir = tempDir();
+    const io = capture();
+    expect(await main(['edit', PHOTO_PATH, '--prompt', 'red', '--data-dir', dir, '--model', join(dir, 'no-model'), '--out', out(dir)], io)).toBe(1);
+    expect(io.stderrLines).toHaveLength(1);
+    expect(io.stderrLines[0]).toMatch(says);
+  });
+
   it('reports an empty prompt in plain words', async () => {
     const dir = tempDir();
     const io = capture();

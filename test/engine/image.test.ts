@@ -50,9 +50,43 @@ describe('fitToBudget', () => {
   it('never enlarges a small image', () => {
     expect(fitToBudget(40, 30, 1_048_576, 16)).toEqual({ width: 40, height: 30 });
   });
+
+  it('never stretches a short side up to the multiple: padding, not scaling, makes up the canvas', () => {
+    expect(fitToBudget(60_000, 1, 1_048_576, 16)).toEqual({ width: 60_000, height: 1 });
+    expect(fitToBudget(1, 1, 1_048_576, 16)).toEqual({ width: 1, height: 1 });
+  });
 });
 
 describe('prepareImage', () => {
+  const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#08f' } }).png().toBuffer();
+
+  it.each([
+    [60_000, 1],
+    [1, 1],
+    [3, 200],
+    [15, 15],
+  ])('refuses a %i×%i image, naming the minimum side, instead of padding it into another shape', async (width, height) => {
+    const error = await prepareImage(await solid(width, height), { ...limits, pixelBudget: 1_048_576 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserInputError);
+    expect(error).toMatchObject({ code: 'image_too_small', userMessage: `That image is ${width}×${height} pixels; each side must be at least 16 pixels.` });
+  });
+
+  it('refuses a strip whose short side would shrink under the minimum at the working size', async () => {
+    const error = await prepareImage(await solid(4000, 16), limits).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'image_too_narrow' });
+    expect((error as UserInputError).userMessage).toMatch(/^That image is 4000×16 pixels, too long and thin: .* under 16 pixels\. Please crop it/);
+  });
+
+  it('refuses the same types the chats refuse, though sharp could read them (one policy for CLI and chats)', async () => {
+    const tiff = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#08f' } }).tiff().toBuffer();
+    await expect(prepareImage(tiff, limits)).rejects.toMatchObject({ code: 'image_type', userMessage: expect.stringContaining('a TIFF image') });
+  });
+
+  it('keeps the exact shape of a small picture whose sides are just over the minimum', async () => {
+    const img = await prepareImage(await solid(40, 17), limits);
+    expect([img.width, img.height, img.canvasWidth, img.canvasHeight]).toEqual([40, 17, 48, 32]);
+  });
+
   it('scales the photo into the budget and pads it to multiples of 16', async () => {
     const img = await prepareImage(photo(), limits);
     expect(img.canvasWidth % 16).toBe(0);
@@ -105,7 +139,7 @@ describe('prepareImage', () => {
   });
 
   it('refuses an empty file', () => rejects(new Uint8Array(), 'image_empty'));
-  it('refuses a file that is not an image', () => rejects(Buffer.from('hello, this is text, not a picture'), 'image_unreadable'));
+  it('refuses a file that is not an image', () => rejects(Buffer.from('hello, this is text, not a picture'), 'image_type')); // the shared policy's answer, as in the chats
   it('refuses a corrupt image', async () => {
     const bytes = Buffer.from(photo());
     bytes.fill(0x55, 200, 4000);

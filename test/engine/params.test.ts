@@ -45,7 +45,7 @@ describe('presets', () => {
   });
 
   it('scale their windows to other step counts', () => {
-    expect(resolveEditParams({ preset: 'add-glasses', overrides: { steps: 14 } }, seed)).toMatchObject({ start: 3, stop: 13 });
+    expect(resolveEditParams({ preset: 'add-glasses', overrides: { steps: 14 } }, seed)).toMatchObject({ start: 3, stop: 12 });
   });
 
   it('cover all six tasks', () => {
@@ -54,6 +54,45 @@ describe('presets', () => {
 
   it('reject unknown names with the list of known ones', () => {
     expect(() => resolveEditParams({ preset: 'sparkle' }, seed)).toThrow(/object-insert/);
+  });
+});
+
+// diffusers turns fractions into step indices with int(): start = int(start_timestep·N), stop = min(int(stop_timestep·N), N)
+// (pipeline_flux_rf_inversion.py), and SDEdit starts at int(N − N·strength) (FluxImg2ImgPipeline.get_timesteps).
+// Expected values are Table 4's steps-out-of-28 taken through that formula by hand, e.g. add-glasses stop at 50 steps:
+// int(25/28·50) = int(44.64) = 44.
+describe('window indices truncate as diffusers does', () => {
+  it.each([
+    [14, 3],
+    [28, 7],
+    [50, 12], // Math.round gave 13
+  ])('default strength at %i steps: the controller covers the first %i steps (int(0.25·N))', (steps, stop) => {
+    expect(resolveEditParams({ overrides: { steps } }, seed)).toMatchObject({ start: 0, stop, eta: 0.9 });
+  });
+
+  const table4 = {
+    14: { 'stroke-to-image': [1, 2], 'object-insert': [0, 3], 'gender-edit': [0, 4], 'age-edit': [0, 2], 'add-glasses': [3, 12], stylize: [0, 3] },
+    28: { 'stroke-to-image': [3, 5], 'object-insert': [0, 6], 'gender-edit': [0, 8], 'age-edit': [0, 5], 'add-glasses': [6, 25], stylize: [0, 6] },
+    50: { 'stroke-to-image': [5, 8], 'object-insert': [0, 10], 'gender-edit': [0, 14], 'age-edit': [0, 8], 'add-glasses': [10, 44], stylize: [0, 10] },
+  } as const;
+  it.each(Object.entries(table4).flatMap(([steps, presets]) => Object.entries(presets).map(([name, w]) => [name, Number(steps), w] as const)))(
+    'preset %s at %i steps has the window %j',
+    (preset, steps, [start, stop]) => {
+      expect(resolveEditParams({ preset, overrides: { steps } }, seed)).toMatchObject({ start, stop });
+    },
+  );
+
+  it('keeps a decimal fraction\'s step when our own formula has float noise (strength 0.4 → stop 0.4·N)', () => {
+    // 1 − 1.5·0.4 evaluates to 0.3999…; diffusers given stop_timestep=0.4 at 10 steps stops at int(4.0) = 4.
+    expect(strengthToController(0.4, 10).stop).toBe(4);
+  });
+
+  it.each([
+    [28, 0.3, 19], // int(28 − 8.4) = 19: 9 steps re-run, where ⌊28·0.3⌋ gave 8
+    [50, 0.6, 20],
+    [14, 0.25, 10],
+  ])('SDEdit at %i steps and strength %f starts at step %i', (steps, strength, start) => {
+    expect(resolveEditParams({ strength, overrides: { steps, method: 'sdedit' } }, seed).start).toBe(start);
   });
 });
 

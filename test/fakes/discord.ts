@@ -1,6 +1,6 @@
 /**
  * A fake Discord on 127.0.0.1 for running the real discord.js client in tests: REST under /api/v10, a gateway,
- * and a CDN for attachments, all on one port. See notes/fakes.md for the API and an example.
+ * and a CDN for attachments, all on one port. See docs/fakes.md for the API and an example.
  *
  *   const discord = await FakeDiscord.start();
  *   const client = new Client({ intents, ...discord.clientOptions });

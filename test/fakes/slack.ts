@@ -1,7 +1,7 @@
 /**
  * A fake Slack on 127.0.0.1 for running a real Bolt app in tests: the Web API, file hosting (url_private),
  * upload URLs, response_urls and a Socket Mode WebSocket on one port, plus senders that deliver what Slack would
- * send to the app. See notes/fakes.md for the API and an example.
+ * send to the app. See docs/fakes.md for the API and an example.
  *
  *   const slack = await FakeSlack.start();
  *   const app = new App({ ...slack.httpAppOptions, port: 0 });

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EditEngine } from '../../src/engine/types.ts';
 import { ModelError, QuotaError } from '../../src/errors.ts';
-import { ImageStore } from '../../src/jobs/image-store.ts';
+import type { ImageStore } from '../../src/jobs/image-store.ts';
 import type { JobQueue, QueueOptions } from '../../src/jobs/queue.ts';
-import { JobStore } from '../../src/jobs/store.ts';
+import type { JobStore } from '../../src/jobs/store.ts';
 import type { JobEvent, JobSpec, Platform } from '../../src/jobs/types.ts';
 import { TestEngine, fakePng, gatedEngine, hangingEngine, resolveTestParams } from './fixtures/test-engines.ts';
 

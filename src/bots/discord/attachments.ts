@@ -6,6 +6,7 @@
 import type { Attachment, Message } from 'discord.js';
 import { UserInputError } from '../../errors.ts';
 import type { ImageInput } from '../../commands/index.ts';
+import { checkDeclaredImage, looksLikeImage } from '../../engine/image-types.ts';
 import { assertWithinLimit, downloadLimited } from '../shared/limited-download.ts';
 import { DISCORD_CDN_HOSTS } from './options.ts';
 
@@ -15,20 +16,15 @@ export interface AttachmentRules {
   readonly extraDownloadHosts: readonly string[];
 }
 
-const IMAGE_NAME = /\.(png|jpe?g|webp|gif)$/i;
-
-/** Throws the user-facing refusal for an attachment that is not an image or is too large, before any download. */
+/** Throws the user-facing refusal for an attachment that is not an image we take or is too large, before any download. */
 export function checkAttachment(attachment: Pick<Attachment, 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
-  const looksLikeImage = attachment.contentType ? attachment.contentType.startsWith('image/') : IMAGE_NAME.test(attachment.name);
-  if (!looksLikeImage) {
-    throw new UserInputError('image_type', `“${attachment.name}” is not an image. Please attach a PNG, JPEG, WebP or GIF photo.`);
-  }
+  checkDeclaredImage(attachment);
   assertWithinLimit(attachment.size, rules.maxDownloadBytes);
 }
 
 /** The first image attached to a message (for the "Edit image" menu), or null. */
 export function firstImageOf(message: Message): Attachment | null {
-  return message.attachments.find((a) => (a.contentType ? a.contentType.startsWith('image/') : IMAGE_NAME.test(a.name))) ?? null;
+  return message.attachments.find((a) => looksLikeImage(a)) ?? null;
 }
 
 export function isAllowedDownloadUrl(url: URL, extraHosts: readonly string[]): boolean {

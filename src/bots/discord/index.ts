@@ -1,5 +1,5 @@
 /**
- * The Discord adapter (discord.js v14). See notes/discord.md for setup.
+ * The Discord adapter (discord.js v14). See docs/discord.md for setup.
  * - `createDiscordBot({ core, token, applicationId, restApi?, allowedGuilds, allowedChannels, allowedRoles, logger? })`
  *   → { start(), stop(), client }. Call `core.start()` after `bot.start()`.
  * - `registerDiscordCommands({ token, applicationId, guildId?, restApi? })` uploads `DISCORD_COMMANDS`.

@@ -6,7 +6,7 @@
  */
 import type { ImageInput } from '../../commands/index.ts';
 import { UserInputError } from '../../errors.ts';
-import { sniffImageMime } from '../../jobs/image-store.ts';
+import { checkDeclaredFormat, looksLikeImage, requireAcceptedImage, sniffImageMime } from '../../engine/image-types.ts';
 import { assertWithinLimit, downloadLimited } from '../shared/limited-download.ts';
 
 /** The fields of a Slack file object this needs. */
@@ -35,17 +35,16 @@ export async function downloadSlackImage(file: SlackFileRef, policy: DownloadPol
       details: { origin: url.origin },
     });
   }
+  checkDeclaredFormat({ contentType: file.mimetype, name: file.name });
   if (file.size !== undefined) assertWithinLimit(file.size, policy.maxDownloadBytes);
   const bytes = await downloadLimited(url, { maxBytes: policy.maxDownloadBytes, timeoutMs: policy.downloadTimeoutMs }, { authorization: `Bearer ${policy.botToken}` });
-  if (sniffImageMime(bytes) === null) {
-    if (/^\s*<(!doctype|html)/i.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
-      throw new UserInputError(
-        'slack_file_login_page',
-        'Slack sent me a sign-in page instead of your photo, so I cannot read it. The bot probably lacks the files:read permission; please tell a workspace admin.',
-      );
-    }
-    throw new UserInputError('image_type', 'That file is not an image I can read. Please send a PNG, JPEG, WebP or GIF.');
+  if (sniffImageMime(bytes) === null && /^\s*<(!doctype|html)/i.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
+    throw new UserInputError(
+      'slack_file_login_page',
+      'Slack sent me a sign-in page instead of your photo, so I cannot read it. The bot probably lacks the files:read permission; please tell a workspace admin.',
+    );
   }
+  requireAcceptedImage(bytes, file.name); // the policy's answer for an empty file, a named format, or not an image
   return { bytes, ...(file.name ? { filename: file.name } : {}), ...(file.mimetype ? { contentType: file.mimetype } : {}) };
 }
 
@@ -60,5 +59,5 @@ function parseUrl(text: string | undefined): URL | null {
 
 /** Files in a message or event that look like images (the bytes are checked after download). */
 export function imageFiles(files: readonly (SlackFileRef & { mimetype?: string })[] | undefined): SlackFileRef[] {
-  return (files ?? []).filter((f) => f.mimetype?.startsWith('image/'));
+  return (files ?? []).filter((f) => looksLikeImage({ contentType: f.mimetype, name: f.name }));
 }

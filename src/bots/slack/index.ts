@@ -1,5 +1,5 @@
 /**
- * The Slack adapter (see notes/slack.md for setting up the Slack app from slack-manifest.yaml).
+ * The Slack adapter (see docs/slack.md for setting up the Slack app from slack-manifest.yaml).
  *
  * ```ts
  * const slack = createSlackBot({ core, botToken, appToken, mode: 'socket', allowedWorkspaces: [], allowedChannels: [], allowedUsers: [] });

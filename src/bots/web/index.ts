@@ -7,7 +7,7 @@
  * const { url } = await chat.start();   // subscribes to core events; call before core.start()
  * await chat.stop();                     // closes sockets and the server; the core stays open
  * ```
- * See notes/web.md.
+ * See docs/web.md.
  */
 export { createWebChat } from './web-chat.ts';
 export type { WebChat, WebChatLogger, WebChatOptions } from './web-chat.ts';

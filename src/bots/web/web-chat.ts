@@ -187,10 +187,10 @@ async function handleSend(request: IncomingMessage, user: ReturnType<typeof webU
   const header = parseJsonObject(body.subarray(0, newline === -1 ? body.length : newline).toString('utf8'));
   const bytes = newline === -1 ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset + newline + 1, body.length - newline - 1);
   const text = stringField(header, 'text')!;
+  const filename = stringField(header, 'filename', { optional: true });
+  // A named file with no bytes is an empty file (answered as such), not a missing photo.
   const attachment =
-    bytes.byteLength === 0
-      ? null
-      : { bytes, filename: stringField(header, 'filename', { optional: true }), contentType: stringField(header, 'contentType', { optional: true }) };
+    bytes.byteLength === 0 && !filename ? null : { bytes, filename, contentType: stringField(header, 'contentType', { optional: true }) };
   return api.send(user, text, attachment);
 }
 

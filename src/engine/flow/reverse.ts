@@ -12,6 +12,7 @@
 import { InvalidParameterError } from './errors.ts';
 import { affineStep } from './kernel.ts';
 import { GaussianRng, gaussianNoise } from './rng.ts';
+import { sdeditStart } from './schedule.ts';
 import { callVelocity, checkProbe, reportStep, throwIfStopped } from './steps.ts';
 import { SAMPLER_KINDS, type SamplerKind, type StepHooks, type Velocity } from './types.ts';
 import { checkInteger, checkLatent, checkRange, checkSeed, checkSigmas } from './validate.ts';
@@ -151,7 +152,7 @@ function checkSampler(sampler: SamplerKind): void {
 /** η_i over the controller window, with optional decay. Exposed for tests and the info command. */
 export function etaSchedule(steps: number, eta: number, start: number, stop: number, decayPower = 0): Float64Array {
   const etas = new Float64Array(steps);
-  for (let i = start; i < stop; i++) etas[i] = eta * Math.pow(1 - i / steps, decayPower);
+  for (let i = start; i < stop; i++) etas[i] = eta * (1 - i / steps) ** decayPower;
   return etas;
 }
 
@@ -211,7 +212,7 @@ export interface SdeditOptions<C> {
 }
 
 /**
- * SDEdit (Meng et al. 2022), the baseline: noise y0 once to σ_k0 with k0 = N − ⌊N·strength⌋ (diffusers
+ * SDEdit (Meng et al. 2022), the baseline: noise y0 once to σ_k0 with k0 = int(N − N·strength) (diffusers
  * `scale_noise`: σ·ε + (1 − σ)·y0), then plain Euler with the new prompt. N − k0 model calls.
  */
 export async function sdedit<C>(options: SdeditOptions<C>, hooks?: StepHooks): Promise<Float32Array> {
@@ -219,7 +220,7 @@ export async function sdedit<C>(options: SdeditOptions<C>, hooks?: StepHooks): P
   checkRange('strength', options.strength, 0, 1);
   checkSeed('seed', options.seed);
   checkLatent('y0', options.y0);
-  const from = steps - Math.floor(steps * options.strength);
+  const from = sdeditStart(steps, options.strength);
   const sigma = options.sigmas[from];
   const x = gaussianNoise(options.y0.length, options.seed);
   for (let i = 0; i < x.length; i++) x[i] = sigma * x[i] + (1 - sigma) * options.y0[i];

@@ -68,3 +68,17 @@ export function fluxSigmas(steps: number, options: ScheduleOptions): Float64Arra
 export function imageSeqLen(widthPx: number, heightPx: number, pixelsPerToken = 16): number {
   return Math.floor(heightPx / pixelsPerToken) * Math.floor(widthPx / pixelsPerToken);
 }
+
+/**
+ * A fraction of the schedule as a step index, as diffusers does: `int(x)` (e.g. `int(stop_timestep · N)`).
+ * Rounded to 6 decimals first so that float noise in a formula (1 − 1.5·0.4 = 0.3999…) does not cost the step
+ * that the decimal fraction typed into diffusers keeps.
+ */
+export function stepIndex(x: number): number {
+  return Math.trunc(Math.round(x * 1e6) / 1e6);
+}
+
+/** SDEdit's first step for a strength: diffusers img2img `get_timesteps`, t_start = int(max(N − N·strength, 0)). */
+export function sdeditStart(steps: number, strength: number): number {
+  return stepIndex(Math.max(steps - steps * strength, 0));
+}

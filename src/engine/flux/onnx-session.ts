@@ -47,7 +47,7 @@ export interface LoadedSession {
 function describe(metadata: readonly ort.InferenceSession.ValueMetadata[], names: readonly string[]): TensorInfo[] {
   return names.map((name) => {
     const meta = metadata.find((m) => m.name === name);
-    if (meta && meta.isTensor) return { name, type: meta.type, shape: meta.shape };
+    if (meta?.isTensor) return { name, type: meta.type, shape: meta.shape };
     return { name, type: 'unknown', shape: [] };
   });
 }

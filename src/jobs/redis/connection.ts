@@ -82,3 +82,64 @@ export function redisUnreachable(redisUrl: string, error: unknown): RfeditError 
     { cause: error },
   );
 }
+
+type ErrorReport = (error: unknown, context: { jobId?: string; where: string }) => void;
+
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+
+function isConnectionError(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
+  return typeof message === 'string' && /Connection is closed|Stream isn't writeable|connect E[A-Z]+|getaddrinfo/.test(message);
+}
+
+/**
+ * While Redis is down every connection reports an error on every reconnect attempt (about 16 lines a second from
+ * one worker). The first connection error of an outage is passed on in full; the rest are counted and passed on as
+ * one summary at most every `summaryEveryMs`, and once more when the connection is back. Other errors pass as they are.
+ */
+export class ConnectionErrorLog {
+  private outage: { startedAt: number; summarisedAt: number; held: number; latest: string; where: string } | null = null;
+  private readonly summaryEveryMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly report: ErrorReport,
+    options: { summaryEveryMs?: number; now?: () => number } = {},
+  ) {
+    this.summaryEveryMs = options.summaryEveryMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Use as the `onError` of every Redis connection, queue and worker. */
+  readonly error: ErrorReport = (error, context) => {
+    if (!isConnectionError(error)) return this.report(error, context);
+    const now = this.now();
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.outage === null) {
+      this.outage = { startedAt: now, summarisedAt: now, held: 0, latest: message, where: context.where };
+      return this.report(error, context);
+    }
+    this.outage.held++;
+    this.outage.latest = message;
+    if (now - this.outage.summarisedAt >= this.summaryEveryMs) this.summarise('still unreachable, retrying');
+  };
+
+  /** A connection is ready again: closes the outage with a last summary, so the next failure is reported in full. */
+  reconnected(): void {
+    if (this.outage === null) return;
+    if (this.outage.held > 0) this.summarise('reachable again');
+    this.outage = null;
+  }
+
+  private summarise(state: string): void {
+    const outage = this.outage!;
+    const seconds = Math.round((this.now() - outage.startedAt) / 1000);
+    this.report(
+      new Error(`Redis ${state}: ${outage.held} more connection error(s) since the last report, ${seconds} s into the outage (latest: ${outage.latest})`),
+      { where: outage.where },
+    );
+    outage.held = 0;
+    outage.summarisedAt = this.now();
+  }
+}

@@ -11,7 +11,7 @@
  */
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QuotaError, RfeditError } from '../../errors.ts';
+import { type QuotaError, RfeditError } from '../../errors.ts';
 import { EtaEstimator, etaToStartMs } from '../eta.ts';
 import { JobEventHub } from '../event-hub.ts';
 import { newJobId, userKey } from '../ids.ts';
@@ -22,7 +22,7 @@ import { queueFullError, userQueueFullError } from '../refusals.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
 import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
-import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
+import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { LineView } from './line-view.ts';
 import { QueueScripts } from './scripts.ts';
 import { isWorkerSignal, parseOutcome, wireJobData } from './wire.ts';
@@ -87,12 +87,14 @@ export class RedisJobQueue implements JobQueue {
 
   constructor(private readonly deps: RedisQueueDeps) {
     this.options = resolveQueueOptions(deps.options);
-    this.onError = deps.onError ?? (() => {});
+    const connectionErrors = new ConnectionErrorLog(deps.onError ?? (() => {}));
+    this.onError = connectionErrors.error;
     this.queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
     this.keys = rfeditKeys(this.queueName);
     const connection = redisOptionsFromUrl(deps.redisUrl);
     this.redis = new Redis({ ...connection, lazyConnect: true });
     this.redis.on('error', (error) => this.onError(error, { where: 'redis connection' }));
+    this.redis.on('ready', () => connectionErrors.reconnected());
     this.scripts = new QueueScripts(this.redis, this.keys);
     this.bullQueue = new Queue(this.queueName, { connection, prefix: BULL_PREFIX });
     this.bullQueue.on('error', (error) => this.onError(error, { where: 'bullmq queue' }));

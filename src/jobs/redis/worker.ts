@@ -20,7 +20,7 @@ import { resolveQueueOptions } from '../queue.ts';
 import type { QueueOptions } from '../queue.ts';
 import { jobTimeoutMessage } from '../refusals.ts';
 import type { ImageRef } from '../types.ts';
-import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
+import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { QueueScripts } from './scripts.ts';
 import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
 
@@ -88,7 +88,8 @@ class WorkerRuntime implements RunningWorker {
 
   constructor(private readonly deps: WorkerDeps) {
     this.options = resolveQueueOptions(deps.options);
-    this.onError = deps.onError ?? (() => {});
+    const connectionErrors = new ConnectionErrorLog(deps.onError ?? (() => {}));
+    this.onError = connectionErrors.error;
     this.name = deps.name ?? `${hostname()}:${process.pid}`;
     const queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
     this.keys = rfeditKeys(queueName);
@@ -97,7 +98,10 @@ class WorkerRuntime implements RunningWorker {
     const connection = redisOptionsFromUrl(deps.redisUrl);
     this.redis = new Redis({ ...connection, lazyConnect: true });
     this.subscriber = new Redis({ ...connection, lazyConnect: true });
-    for (const client of [this.redis, this.subscriber]) client.on('error', (error) => this.onError(error, { where: 'redis connection' }));
+    for (const client of [this.redis, this.subscriber]) {
+      client.on('error', (error) => this.onError(error, { where: 'redis connection' }));
+      client.on('ready', () => connectionErrors.reconnected());
+    }
     this.scripts = new QueueScripts(this.redis, this.keys);
     this.throttle = new ProgressThrottle(this.options.progressIntervalMs, this.options.now);
     const lockDuration = deps.lockDurationMs ?? 30_000;

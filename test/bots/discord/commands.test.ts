@@ -41,8 +41,9 @@ describe('the “Edit image” message menu', () => {
     const target = world.discord.seedMessage({ content: 'my cat', attachments: [await world.photo('cat.png')] });
     const menu = world.discord.messageCommand('Edit image', target);
     await world.discord.waitFor((r) => r.path.includes(menu.token) && r.path.endsWith('/callback'));
-    const modalId = (world.discord.interaction(menu.id)?.modal as { custom_id: string }).custom_id;
-    const submit = world.discord.submitModal(modalId, { prompt: 'hat', strength: 'lots' });
+    const modal = world.discord.interaction(menu.id)?.modal as { custom_id: string } | undefined;
+    expect(modal).toBeDefined();
+    const submit = world.discord.submitModal(modal!.custom_id, { prompt: 'hat', strength: 'lots' });
     expect(await world.ephemeralText(submit.id)).toBe('Strength must be a number from 0 to 1; got “lots”.');
   });
 });

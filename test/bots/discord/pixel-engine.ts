@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult } from '../../../src/engine/types.ts';
-import { StepGate, TestEngine, gatedEngine } from '../../jobs/fixtures/test-engines.ts';
+import { type StepGate, TestEngine, gatedEngine } from '../../jobs/fixtures/test-engines.ts';
 
 export interface PixelEngineOptions {
   /** Side of the square result. @default 32 */

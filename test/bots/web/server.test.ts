@@ -25,7 +25,7 @@ const smallPhoto = () => sharp({ create: { width: 48, height: 32, channels: 3, b
 
 /** POST /api/send as the page does it: a JSON line, a newline, the photo. */
 async function send(server: RunningChat, user: string, text: string, photo?: Buffer) {
-  const body = Buffer.concat([Buffer.from(`${JSON.stringify({ text, filename: 'p.png' })}\n`), photo ?? Buffer.alloc(0)]);
+  const body = Buffer.concat([Buffer.from(`${JSON.stringify({ text, filename: photo ? 'p.png' : undefined })}\n`), photo ?? Buffer.alloc(0)]);
   const response = await fetch(new URL('/api/send', server.url), { method: 'POST', headers: { 'x-rfedit-user': user }, body });
   return { status: response.status, body: (await response.json()) as { reply: { text: string; code?: string }; card?: JobCard; error?: { text: string } } };
 }

@@ -11,7 +11,7 @@ import { createRedisQueue, type RedisJobQueue } from '../../../src/jobs/redis/re
 import { JobStore } from '../../../src/jobs/store.ts';
 import { EventLog, isEvent, jobSpec } from '../queue-contract.ts';
 import { queueNameFor } from './harness.ts';
-import { REDIS_MISSING, hasRedisServer, startRedisServer, type RedisServer } from './redis-server.ts';
+import { REDIS_MISSING, hasRedisServer, startRedisServer } from './redis-server.ts';
 import { spawnWorker, type WorkerProcess } from './worker-process.ts';
 
 /** 20 steps of 60 ms: long enough to kill a worker mid-job, short enough for a quick suite. */

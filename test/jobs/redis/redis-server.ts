@@ -19,8 +19,8 @@ export interface RedisServer {
   readonly port: number;
   /** SIGTERM and wait: with `persistent`, Redis writes its append-only file on the way out. */
   stop(): Promise<void>;
-  /** Stops, then starts again on the same port with the same data directory. */
-  restart(): Promise<void>;
+  /** Stops, then starts again on the same port with the same data directory (after `downMs`, an outage). */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** `persistent`: append-only file in a temporary directory, so data survives restart() as in production. */
@@ -43,8 +43,9 @@ export async function startRedisServer(options: { persistent?: boolean } = {}): 
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
-    async restart() {
+    async restart(downMs = 0) {
       await stop();
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
       child = await launch(args);
     },
   };

@@ -60,7 +60,7 @@ function connect() {
 
 async function loadScrollback() {
   const response = await fetch('/api/scrollback', { headers: { 'x-rfedit-user': user } }).catch(() => null);
-  if (!response || !response.ok) return;
+  if (!response?.ok) return;
   const { messages, cards: snapshot } = await response.json();
   channel.querySelectorAll('.message, .thread, .notice').forEach((node) => node.remove());
   cards.clear();
