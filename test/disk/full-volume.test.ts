@@ -4,10 +4,10 @@
  * /metrics say so, new edits are refused with a message, and start-up on a full disk prints one clear line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InversionCache, type InversionKey } from '../../src/engine/cache/inversion-cache.ts';
 import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
 import { ImageStore } from '../../src/jobs/image-store.ts';
@@ -44,7 +44,7 @@ function fill(path: string, leaveBytes = 0): string {
   const chunk = Buffer.alloc(64 * 1024);
   try {
     for (;;) {
-      const { bavail, bsize } = require_statfs(path);
+      const { bavail, bsize } = statfsSync(path);
       if (bavail * bsize - chunk.length < leaveBytes) break;
       writeSync(fd, chunk);
     }
@@ -55,8 +55,6 @@ function fill(path: string, leaveBytes = 0): string {
   }
   return file;
 }
-
-import { statfsSync as require_statfs } from 'node:fs';
 
 const mounted = mountTmpfs(48);
 const volume = typeof mounted === 'string' ? null : mounted;

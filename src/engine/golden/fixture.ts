@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { UserInputError } from '../../errors.ts';
 
 /** Parsed JSON, read field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: a manifest is free-form JSON whose fields each stage reads and checks itself
 export type Manifest = Record<string, any>;
 
 /** One golden folder: its manifest and typed views of its raw arrays. */

@@ -35,7 +35,7 @@ class CallTrace {
     private readonly model: FluxModel,
     private readonly log: StageLog,
     g: GoldenFolder,
-    private readonly phase: 'invert' | 'edit',
+    phase: 'invert' | 'edit',
   ) {
     this.states = g.f32(`${phase}_states.f32`);
     this.velocities = g.f32(`${phase}_velocities.f32`);
