@@ -78,6 +78,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     perUserRunning: config.queue.perUserRunning,
     jobTimeoutMs: config.queue.jobTimeoutSec * 1000,
     progressIntervalMs: config.queue.progressIntervalMs,
+    progressIntervalMsByPlatform: { web: config.queue.webProgressIntervalMs },
   };
   let redisQueue: RedisJobQueue | undefined;
   const core = createBotCore({
