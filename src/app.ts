@@ -13,6 +13,7 @@ import type { Config, Secrets } from './config/schema.ts';
 import { createEngineFromSettings } from './engine/index.ts';
 import type { EditEngine } from './engine/types.ts';
 import { RedisJobQueue } from './jobs/redis/redis-queue.ts';
+import { logJobEvents } from './job-log.ts';
 import type { Logger } from './log.ts';
 import { createHealthServer, type ReadinessCheck } from './server/health.ts';
 import { Metrics } from './server/metrics.ts';
@@ -110,12 +111,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     onError: (error, context) => logger.error({ err: error, ...context }, 'job error'),
   });
   metrics.watchQueue(core.queue);
-  core.events.onEvent((event) => {
-    metrics.observeEvent(event);
-    if (event.type !== 'progress') {
-      logger.info({ jobId: event.jobId, user: `${event.owner.platform}:${event.owner.id}`, channel: event.place.channelId, event: event.type }, `job ${event.type}`);
-    }
-  });
+  core.events.onEvent((event) => metrics.observeEvent(event));
+  logJobEvents(core.events, (jobId) => core.getJob(jobId), logger);
 
   const adapters = await createAdapters({ ...options, core, metrics });
   const checks: Record<string, ReadinessCheck> = { engine: () => engineReady, queue: stuckQueueCheck(core) };
