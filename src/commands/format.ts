@@ -34,7 +34,12 @@ export function formatQueuePlace(position: number, etaMs: number): string {
 }
 
 export function quote(prompt: string, maxChars = 80): string {
-  return `“${prompt.length > maxChars ? `${prompt.slice(0, maxChars - 1)}…` : prompt}”`;
+  return `“${clip(prompt, maxChars)}”`;
+}
+
+/** At most `maxChars` of what someone typed, for messages that repeat it (a refusal never echoes a 6,000-character prompt). */
+export function clip(text: string, maxChars = 80): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }
 
 /**

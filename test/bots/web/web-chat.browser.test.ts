@@ -13,6 +13,7 @@ import { CHROMIUM_PATH, HAS_CHROMIUM, openBrowser } from './fixtures/browser.ts'
 import type { TestBrowser } from './fixtures/browser.ts';
 import { startChatServer, temporaryDataDir } from './fixtures/chat-server.ts';
 import type { ChatServerOptions } from './fixtures/chat-server.ts';
+import { PacedEngine } from '../../jobs/fixtures/paced-engine.ts';
 import { HeldEngine } from './fixtures/held-engine.ts';
 import { decodedSize, meanDifference } from './fixtures/images.ts';
 import { card, lastNotice, openChat, recordCards, screenshot, sendCommand, waitForDoneCards } from './fixtures/page-driver.ts';
@@ -101,7 +102,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
     const thread = page.locator('.message .thread');
     await expect.poll(() => thread.locator('.card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.state))).toEqual(['done', 'done', 'done', 'done']);
     expect(await thread.locator('.card .kind').allTextContents()).toEqual(['edit', 'variation', 'subtle', 'variation']);
-    expect(await thread.locator('.used').allTextContents()).toEqual(['ada used Variation', 'ada used Subtle', 'ada used 🔁']);
+    expect(await thread.locator('.used').allTextContents()).toEqual(['ada used Variation', 'ada used Subtler', 'ada used 🔁']);
 
     const images = await resultImages(page);
     expect(images).toHaveLength(4);
@@ -217,6 +218,136 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
     await sendCommand(page, '/edit pasted --steps 4');
     await waitForDoneCards(page, 1);
     expect(await page.locator('#attachment').isHidden()).toBe(true);
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
+  it('an edit of a second and a half shows its progress several times and a preview, at the web chat’s own pace', async () => {
+    const picture = await sharp(PHOTO).png().toBuffer();
+    const engine = new PacedEngine({
+      clock: { ms: 0 },
+      msPerCallPerMegapixel: 0,
+      sizeOf: () => PHOTO_SIZE,
+      // 28 calls of about 55 ms: a job of about 1.5 s, like a demo edit.
+      beforeCall: () => new Promise((resolve) => setTimeout(resolve, 55)),
+      preview: picture,
+      image: picture,
+    });
+    // The queue's default pace for Discord and Slack (2.5 s); the web chat keeps its own.
+    const { server, page } = await setUp({ engine, server: { core: { queue: { progressIntervalMs: 2_500 } } } });
+    await openChat(page, server.url, 'pia');
+    const seenCards = await recordCards(page);
+    await sendCommand(page, '/edit as a pencil sketch --steps 14', PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+
+    const running = (await seenCards()).filter((seen) => seen.state === 'running');
+    expect(running.filter((seen) => seen.progress).length).toBeGreaterThanOrEqual(3);
+    expect(running.some((seen) => seen.preview)).toBe(true);
+  });
+
+  it('draws every icon as SVG or words, never as an emoji a machine without an emoji font shows as a box', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'ivo');
+    await sendCommand(page, '/edit warm light --steps 4', PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+    await card(page, 0).getByRole('button', { name: 'React with 🔁' }).click();
+    await waitForDoneCards(page, 2);
+    await page.setInputFiles('#file', PHOTO_PATH); // shows the attachment row with its remove button
+
+    const emojiShown = await page.evaluate(() => {
+      const found: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement!;
+        if (parent.closest('.visually-hidden, [hidden], script, style')) continue;
+        if (/\p{Extended_Pictographic}/u.test(node.textContent ?? '')) found.push(`${parent.className || parent.tagName}: ${node.textContent}`);
+      }
+      return found;
+    });
+    expect(emojiShown).toEqual([]);
+    // Each button says what it does in words or carries a drawn icon (reactions, the attachment's remove button).
+    const unlabelled = await page.locator('button, label.button').evaluateAll((nodes) =>
+      nodes.filter((n) => (n as HTMLElement).offsetParent !== null && !(n.textContent ?? '').trim() && !n.querySelector('svg')).map((n) => n.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await page.locator('label.attach > span:not(.visually-hidden)').textContent()).toBe('Attach');
+    expect(await page.getByLabel('Attach a photo').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Variation' }).first().locator('svg').count()).toBe(1);
+  });
+
+  it('scrolls a new result into view where it appears, inside an earlier thread too', async () => {
+    const { server, page } = await setUp();
+    await page.setViewportSize({ width: 1000, height: 700 });
+    await openChat(page, server.url, 'sam');
+    for (const [index, prompt] of ['first thread', 'second thread', 'third thread'].entries()) {
+      await sendCommand(page, `/edit ${prompt} --steps 4`, PHOTO_PATH);
+      await waitForDoneCards(page, index + 1);
+    }
+    const firstThread = page.locator('.message .thread').first();
+    await firstThread.getByRole('button', { name: 'Variation' }).click();
+    // The reader scrolls back down while it runs; the result still has to come into view.
+    await page.locator('#channel').evaluate((channel) => (channel.scrollTop = channel.scrollHeight));
+    const result = firstThread.locator('.card').nth(1);
+    await result.locator('img.result').waitFor();
+    await expect.poll(() => result.evaluate((node) => {
+      const box = node.getBoundingClientRect();
+      const view = document.querySelector('#channel')!.getBoundingClientRect();
+      return box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
+    })).toBe(true);
+  });
+
+  it('a cancel reads in order: "Stopping your edit…" while it stops, then only "Cancelled."', async () => {
+    const engine = new HeldEngine(sharedEngine);
+    const { server, page } = await setUp({ engine });
+    await openChat(page, server.url, 'cam');
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { order: string[] }).order = seen;
+      new MutationObserver((records) => {
+        for (const record of records) {
+          for (const node of record.addedNodes) {
+            if (!(node instanceof HTMLElement)) continue;
+            if (node.matches('.notice')) seen.push(`notice: ${node.querySelector('.text')?.textContent}`);
+            if (node.matches('.card')) seen.push(`card: ${node.querySelector('.status')?.textContent}`);
+          }
+        }
+      }).observe(document.querySelector('#channel')!, { childList: true, subtree: true });
+    });
+    await sendCommand(page, '/edit make it golden --steps 4', PHOTO_PATH);
+    await engine.reached();
+    await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('running');
+    await card(page, 0).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('cancelled');
+    await page.waitForLoadState('networkidle');
+
+    expect(await card(page, 0).locator('.status').textContent()).toBe('Cancelled.');
+    expect(await page.locator('.notice', { hasText: 'Stopping' }).count()).toBe(0);
+    const order = await page.evaluate(() => (window as unknown as { order: string[] }).order);
+    const stopping = order.findIndex((line) => line.startsWith('notice: Stopping'));
+    const cancelled = order.indexOf('card: Cancelled.');
+    expect(cancelled).toBeGreaterThan(-1);
+    if (stopping !== -1) expect(stopping).toBeLessThan(cancelled);
+  });
+
+  it('says when a photo was edited at a smaller working size, with both sizes and the limit', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'wes');
+    await sendCommand(page, '/edit warm light --steps 4', FULL_PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+    const [image] = await resultImages(page);
+    expect(await card(page, 0).locator('.status').textContent()).toMatch(
+      new RegExp(`^Done \\(seed \\d+\\)\\.\\nEdited at ${image.width}×${image.height}; your photo is 720×477 and this model works on at most 0\\.26 MP\\.$`),
+    );
+  });
+
+  it('a refused long prompt is echoed in at most about 80 characters', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'lou');
+    await sendCommand(page, `/edit ${'snow '.repeat(1_200)}`, PHOTO_PATH);
+    await expect.poll(() => lastNotice(page).locator('.text').textContent()).toBe('The prompt is 5999 characters; the limit is 1000.');
+    const echo = (await lastNotice(page).locator('.echo').textContent())!;
+    expect(echo.length).toBeLessThan(120);
+    expect(echo).toContain('…');
   });
 });
 
