@@ -3,7 +3,7 @@
  * 127.0.0.1, running the whole bot on the generated demo model.
  */
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -435,6 +435,38 @@ describe.skipIf(!HAS_CHROMIUM)('after a server restart', () => {
     await screenshot(page, '6-after-restart');
   });
 });
+
+// The README's pictures, taken on the demo model at its defaults (28 steps, the full photo). Off by default so a
+// test run never changes tracked files: UPDATE_SCREENSHOTS=1 npx vitest run test/bots/web/web-chat.browser.test.ts -t "README"
+describe.skipIf(!HAS_CHROMIUM || !process.env.UPDATE_SCREENSHOTS)('README screenshots', () => {
+  it('takes a structural edit beside its photo, then a variation of it', { timeout: 180_000 }, async () => {
+    const dir = temporaryDataDir();
+    cleanups.push(() => dir.remove());
+    const engine = createDemoEngine(dir.path);
+    cleanups.push(() => engine.close());
+    const { server, page } = await setUp({ engine });
+    await page.setViewportSize({ width: 1000, height: 1100 });
+    await openChat(page, server.url, 'ada');
+    await sendCommand(page, '/edit as a pencil sketch', FULL_PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+    await card(page, 0).getByRole('button', { name: /Compare/ }).click();
+    await saveForReadme(page, page.locator('.message').first(), 'web-chat-edit.png');
+
+    await card(page, 0).getByRole('button', { name: /Compare/ }).click();
+    await card(page, 0).getByRole('button', { name: 'Variation' }).click();
+    await waitForDoneCards(page, 2);
+    await card(page, 1).getByRole('button', { name: /Compare/ }).click();
+    await saveForReadme(page, card(page, 1), 'web-chat-variation.png');
+  });
+});
+
+/** What `part` shows with a margin of the page around it, as a palette PNG (a third of the size; the README needs no more shades). */
+async function saveForReadme(page: Page, part: Locator, name: string): Promise<void> {
+  const box = (await part.boundingBox())!;
+  const margin = 12;
+  const png = await page.screenshot({ clip: { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin), width: box.width + 2 * margin, height: box.height + 2 * margin } });
+  await sharp(png).png({ palette: true, quality: 90, effort: 10 }).toFile(join(process.cwd(), 'docs', name));
+}
 
 describe.skipIf(HAS_CHROMIUM)('browser tests', () => {
   it.skip(`need Debian's chromium at ${CHROMIUM_PATH} (sudo apt-get install -y chromium); skipped`, () => {});
