@@ -300,19 +300,7 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
     const engine = new HeldEngine(sharedEngine);
     const { server, page } = await setUp({ engine });
     await openChat(page, server.url, 'cam');
-    await page.evaluate(() => {
-      const seen: string[] = [];
-      (window as unknown as { order: string[] }).order = seen;
-      new MutationObserver((records) => {
-        for (const record of records) {
-          for (const node of record.addedNodes) {
-            if (!(node instanceof HTMLElement)) continue;
-            if (node.matches('.notice')) seen.push(`notice: ${node.querySelector('.text')?.textContent}`);
-            if (node.matches('.card')) seen.push(`card: ${node.querySelector('.status')?.textContent}`);
-          }
-        }
-      }).observe(document.querySelector('#channel')!, { childList: true, subtree: true });
-    });
+    const seen = await recordCards(page);
     await sendCommand(page, '/edit make it golden --steps 4', PHOTO_PATH);
     await engine.reached();
     await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('running');
@@ -322,9 +310,9 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
 
     expect(await card(page, 0).locator('.status').textContent()).toBe('Cancelled.');
     expect(await page.locator('.notice', { hasText: 'Stopping' }).count()).toBe(0);
-    const order = await page.evaluate(() => (window as unknown as { order: string[] }).order);
-    const stopping = order.findIndex((line) => line.startsWith('notice: Stopping'));
-    const cancelled = order.indexOf('card: Cancelled.');
+    const order = await seen();
+    const stopping = order.findIndex((node) => node.kind === 'notice' && node.status.startsWith('Stopping'));
+    const cancelled = order.findIndex((node) => node.kind === 'card' && node.status === 'Cancelled.');
     expect(cancelled).toBeGreaterThan(-1);
     if (stopping !== -1) expect(stopping).toBeLessThan(cancelled);
   });
