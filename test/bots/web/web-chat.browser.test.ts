@@ -262,6 +262,8 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
         if (parent.closest('.visually-hidden, [hidden], script, style')) continue;
         if (/\p{Extended_Pictographic}/u.test(node.textContent ?? '')) found.push(`${parent.className || parent.tagName}: ${node.textContent}`);
       }
+      // Tooltips are drawn by the system with its fonts too.
+      for (const titled of document.querySelectorAll('[title]')) if (/\p{Extended_Pictographic}/u.test(titled.getAttribute('title')!)) found.push(`title: ${titled.getAttribute('title')}`);
       return found;
     });
     expect(emojiShown).toEqual([]);

@@ -182,8 +182,7 @@ function element(tag, attributes = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'dataset') {
       for (const [name, data] of Object.entries(value)) if (data !== undefined && data !== null) node.dataset[name] = data;
-    }
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    } else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : value);
   }
   node.append(...children.filter((child) => child !== null && child !== undefined));
@@ -221,6 +220,7 @@ const ICONS = {
   '📎': { paths: ['M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5'] },
 };
 const SVG = 'http://www.w3.org/2000/svg';
+const REACTION_TITLES = { '🔁': 'React: another variation', '❌': 'React: cancel or delete' };
 
 /** An emoji as its icon, the emoji itself kept for screen readers and copy; other text as it is. */
 function iconOrText(text) {
@@ -334,7 +334,8 @@ function renderCard(card, comparing) {
   if (card.reactions.length > 0) {
     const row = element('div', { class: 'reactions', role: 'group', 'aria-label': 'Reactions' });
     for (const emoji of card.reactions) {
-      row.append(element('button', { type: 'button', class: 'reaction', title: `React with ${emoji}`, 'aria-label': `React with ${emoji}`, onclick: () => react(card, emoji) }, icon(emoji) ?? emoji));
+      const title = REACTION_TITLES[emoji] ?? `React with ${emoji}`; // words: a tooltip has no SVG
+      row.append(element('button', { type: 'button', class: 'reaction', title, 'aria-label': `React with ${emoji}`, onclick: () => react(card, emoji) }, icon(emoji) ?? emoji));
     }
     node.append(row);
   }
