@@ -286,9 +286,11 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
       await waitForDoneCards(page, index + 1);
     }
     const firstThread = page.locator('.message .thread').first();
-    await firstThread.getByRole('button', { name: 'Variation' }).click();
-    // The reader scrolls back down while it runs; the result still has to come into view.
+    // The page sits at the bottom (the newest thread); Variation in the first thread is pressed without scrolling up
+    // (as by a keyboard shortcut or a second tab), so its result appears far above what is on screen.
     await page.locator('#channel').evaluate((channel) => (channel.scrollTop = channel.scrollHeight));
+    expect(await firstThread.locator('.card').first().evaluate((node) => node.getBoundingClientRect().bottom < document.querySelector('#channel')!.getBoundingClientRect().top)).toBe(true);
+    await firstThread.getByRole('button', { name: 'Variation' }).evaluate((button) => (button as HTMLElement).click());
     const result = firstThread.locator('.card').nth(1);
     await result.locator('img.result').waitFor();
     await expect.poll(() => result.evaluate((node) => {
