@@ -14,6 +14,7 @@ import { DiskSpace, describeDisk, directoryBytes } from './disk-space.ts';
 import { createEngineFromSettings, inversionCacheDir } from './engine/index.ts';
 import type { EditEngine } from './engine/types.ts';
 import { RedisJobQueue } from './jobs/redis/redis-queue.ts';
+import { logJobEvents } from './job-log.ts';
 import type { Logger } from './log.ts';
 import { createHealthServer, type ReadinessCheck } from './server/health.ts';
 import { Metrics } from './server/metrics.ts';
@@ -83,6 +84,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     perUserRunning: config.queue.perUserRunning,
     jobTimeoutMs: config.queue.jobTimeoutSec * 1000,
     progressIntervalMs: config.queue.progressIntervalMs,
+    progressIntervalMsByPlatform: { web: config.queue.webProgressIntervalMs },
   };
   let redisQueue: RedisJobQueue | undefined;
   const core = createBotCore({
@@ -115,12 +117,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     onError: (error, context) => logger.error({ err: error, ...context }, 'job error'),
   });
   metrics.watchQueue(core.queue);
-  core.events.onEvent((event) => {
-    metrics.observeEvent(event);
-    if (event.type !== 'progress') {
-      logger.info({ jobId: event.jobId, user: `${event.owner.platform}:${event.owner.id}`, channel: event.place.channelId, event: event.type }, `job ${event.type}`);
-    }
-  });
+  core.events.onEvent((event) => metrics.observeEvent(event));
+  logJobEvents(core.events, (jobId) => core.getJob(jobId), logger);
 
   const adapters = await createAdapters({ ...options, core, metrics });
   const checks: Record<string, ReadinessCheck> = {

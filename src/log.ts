@@ -27,7 +27,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const usePretty = options.pretty === 'always' || (options.pretty !== 'never' && Boolean(destination.isTTY));
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
   const scrubbed = scrubbingStream(destination, secrets);
-  const stream = usePretty ? pretty({ destination: scrubbed, colorize: Boolean(destination.isTTY), sync: true }) : scrubbed;
+  const stream = usePretty ? pretty({ destination: scrubbed, colorize: Boolean(destination.isTTY), sync: true, singleLine: true, ignore: 'pid,hostname,service' }) : scrubbed;
   return pino(
     {
       level: options.level ?? 'info',

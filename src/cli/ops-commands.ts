@@ -72,6 +72,7 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
     options: {
       jobTimeoutMs: config.queue.jobTimeoutSec * 1000,
       progressIntervalMs: config.queue.progressIntervalMs,
+      progressIntervalMsByPlatform: { web: config.queue.webProgressIntervalMs },
       perUserRunning: config.queue.perUserRunning,
     },
     ...(values.name ? { name: values.name } : {}),

@@ -4,7 +4,13 @@ import { quote } from './format.ts';
 import type { CommandContext, CommandModule } from './types.ts';
 
 function requireAdmin(ctx: CommandContext, what: string): void {
-  if (!ctx.isAdmin) throw new UserInputError('not_admin', `Only admins can ${what}. Ask an admin of this server.`);
+  if (ctx.isAdmin) return;
+  // The web chat has no server roles: whoever runs the bot names its admins in the config.
+  const how =
+    ctx.user.platform === 'web'
+      ? `Whoever runs this bot can make you one: add "web:${ctx.user.id}" to moderation.admins in config/local.yaml and restart it.`
+      : 'Ask an admin of this server.';
+  throw new UserInputError('not_admin', `Only admins can ${what}. ${how}`);
 }
 
 export const pauseCommand: CommandModule<'pause'> = {

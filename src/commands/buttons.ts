@@ -15,6 +15,11 @@ const BUTTONS: Record<ActionName, { label: string; emoji: string; style: ButtonS
 
 const RESULT_ACTIONS: readonly ActionName[] = ['variation', 'subtle', 'strong', 'remix', 'info', 'delete'];
 
+/** What an action's button says, e.g. "Subtler" (the web chat's "ada used Subtler"). */
+export function actionLabel(action: ActionName): string {
+  return BUTTONS[action].label;
+}
+
 /** One action's button; adapters use it for buttons they place themselves (Compare). */
 export function button(codec: ActionCodec, action: ActionName, jobId: string): ReplyButton {
   return { ...BUTTONS[action], actionId: codec.encode({ action, jobId }) };

@@ -1,4 +1,5 @@
 /** Plain-language pieces shared by replies and event messages. */
+import type { ImageRef } from '../jobs/types.ts';
 
 /** "about 40 s", "about 3 min", "about 1 h 10 min"; estimates are rounded so they do not look precise. */
 export function formatEta(ms: number): string {
@@ -33,5 +34,22 @@ export function formatQueuePlace(position: number, etaMs: number): string {
 }
 
 export function quote(prompt: string, maxChars = 80): string {
-  return `“${prompt.length > maxChars ? `${prompt.slice(0, maxChars - 1)}…` : prompt}”`;
+  return `“${clip(prompt, maxChars)}”`;
+}
+
+/** At most `maxChars` of what someone typed, for messages that repeat it (a refusal never echoes a 6,000-character prompt). */
+export function clip(text: string, maxChars = 80): string {
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+}
+
+/**
+ * "Edited at 613×424; your photo is 3472×2400 and this model works on at most 0.26 MP." for a result
+ * made from a smaller copy of the photo; null when it kept the photo's size.
+ */
+export function scaledNote(result: Pick<ImageRef, 'width' | 'height' | 'scaledFrom'>): string | null {
+  const from = result.scaledFrom;
+  if (!from) return null;
+  const megapixels = from.pixelBudget / 1e6;
+  const limit = megapixels < 1 ? megapixels.toFixed(2) : megapixels.toFixed(1);
+  return `Edited at ${result.width}×${result.height}; your photo is ${from.width}×${from.height} and this model works on at most ${limit} MP.`;
 }

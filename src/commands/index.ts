@@ -42,8 +42,9 @@ export { parseEditText, parseTypedArgs } from './parse-flags.ts';
 export type { TypedFields } from './parse-flags.ts';
 export { REACTION_NAMES } from './react.ts';
 export type { Reaction } from './react.ts';
-export { button as actionButton } from './buttons.ts';
+export { actionLabel, button as actionButton } from './buttons.ts';
 export { renderJobEvent } from './render-event.ts';
+export { scaledNote } from './format.ts';
 export { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 export type {
   ButtonStyle,

@@ -8,6 +8,7 @@
  * offers the same ones. Ranges are checked by the command itself, so those messages are the same everywhere.
  */
 import { UserInputError } from '../errors.ts';
+import { clip } from './format.ts';
 import { COMMANDS } from './registry.ts';
 import type { CommandKind, CommandOption, EditOptions } from './types.ts';
 
@@ -46,7 +47,7 @@ function leadFields(kind: CommandKind, options: readonly CommandOption[], lead: 
   const prompt = options.find((o) => o.name === 'prompt');
   if (prompt && (rest.length > 0 || prompt.required)) fields.prompt = rest; // an empty required prompt: the command asks for one in its own words
   else if (!prompt && rest.length > 0) {
-    throw new UserInputError('option_unexpected', `I did not understand "${rest}" after /${kind}. Options look like --strength 0.7.`);
+    throw new UserInputError('option_unexpected', `I did not understand "${clip(rest)}" after /${kind}. Options look like --strength 0.7.`);
   }
   return fields;
 }
@@ -58,7 +59,7 @@ function flagFields(kind: CommandKind, options: readonly CommandOption[], words:
   for (let i = 0; i < words.length; i += 2) {
     const word = words[i];
     if (!word.startsWith('--')) {
-      throw new UserInputError('option_misplaced', `Options go at the end, each with a value, e.g. "make it snowy --strength 0.7"; "${word}" came after them.`);
+      throw new UserInputError('option_misplaced', `Options go at the end, each with a value, e.g. "make it snowy --strength 0.7"; "${clip(word)}" came after them.`);
     }
     const option = flags.find((o) => o.name === word.slice(2).toLowerCase());
     if (!option) {
@@ -78,7 +79,7 @@ function convert(option: CommandOption, raw: string): string | number {
   if (option.type === 'string') return raw;
   const value = Number(raw.replace(COMMA_DECIMAL, '$1.$2'));
   if (!Number.isFinite(value)) {
-    throw new UserInputError('option_invalid', `--${option.name} needs a number, e.g. --${option.name} ${exampleValue(option)}; got "${raw}".`);
+    throw new UserInputError('option_invalid', `--${option.name} needs a number, e.g. --${option.name} ${exampleValue(option)}; got "${clip(raw)}".`);
   }
   return value;
 }

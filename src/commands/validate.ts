@@ -9,6 +9,7 @@ import type { SamplerName } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
 import type { ImageRef } from '../jobs/types.ts';
 import { dropUndefined } from '../jobs/queue.ts';
+import { clip } from './format.ts';
 import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
 
@@ -42,7 +43,7 @@ export function validatePrompt(prompt: string, limits: Required<CommandLimits>):
   const lower = trimmed.toLowerCase();
   const banned = limits.bannedWords.find((word) => new RegExp(`\\b${escapeRegExp(word.toLowerCase())}\\b`, 'u').test(lower));
   if (banned !== undefined) {
-    throw new UserInputError('prompt_blocked', `The prompt uses a word this server does not allow ("${banned}"). Please rephrase it.`);
+    throw new UserInputError('prompt_blocked', `The prompt uses a word this server does not allow ("${clip(banned)}"). Please rephrase it.`);
   }
   const pattern = limits.blockedPatterns.find((source) => compilePattern(source).test(trimmed));
   if (pattern !== undefined) {
@@ -85,13 +86,13 @@ export function validateEditOptions(options: EditOptions, limits: Required<Comma
   if (guidance !== undefined) valid.guidance = guidance;
   if (options.sampler !== undefined) {
     if (!SAMPLERS.includes(options.sampler)) {
-      throw new UserInputError('option_invalid', `sampler must be one of ${SAMPLERS.join(', ')}; got "${options.sampler}".`);
+      throw new UserInputError('option_invalid', `sampler must be one of ${SAMPLERS.join(', ')}; got "${clip(options.sampler)}".`);
     }
     valid.sampler = options.sampler;
   }
   if (options.preset !== undefined) {
     const preset = options.preset.trim();
-    if (!/^[a-z0-9-]{1,32}$/i.test(preset)) throw new UserInputError('option_invalid', `"${options.preset}" is not a preset name.`);
+    if (!/^[a-z0-9-]{1,32}$/i.test(preset)) throw new UserInputError('option_invalid', `"${clip(options.preset)}" is not a preset name.`);
     valid.preset = preset;
   }
   return valid;

@@ -48,6 +48,8 @@ export const configSchema = z
         jobTimeoutSec: z.number().min(1).default(600),
         /** Progress updates to chat at most this often. */
         progressIntervalMs: z.number().int().min(250).default(2500),
+        /** The web chat's own interval: it redraws a card over its socket, no rate-limited message edit. */
+        webProgressIntervalMs: z.number().int().min(100).default(400),
       })
       .default({}),
     storage: z

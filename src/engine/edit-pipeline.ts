@@ -87,6 +87,9 @@ export class EditPipeline {
       mime: output.mime,
       width: image.width,
       height: image.height,
+      ...(image.width < image.sourceWidth || image.height < image.sourceHeight
+        ? { scaledFrom: { width: image.sourceWidth, height: image.sourceHeight, pixelBudget: this.ctx.limits.pixelBudget } }
+        : {}),
       params,
       transformerCalls: { ...this.calls },
       inversionCached: cached !== null,

@@ -68,11 +68,20 @@ export interface EditProgress {
   preview?: Uint8Array;
 }
 
+/** The photo's own size, when the engine worked on a smaller copy (its pixel budget), so people can be told. */
+export interface ScaledFrom {
+  width: number;
+  height: number;
+  pixelBudget: number;
+}
+
 export interface EditResult {
   image: Uint8Array;
   mime: 'image/png' | 'image/jpeg' | 'image/webp';
   width: number;
   height: number;
+  /** Present when the result is smaller than the photo. */
+  scaledFrom?: ScaledFrom;
   params: EditParams;
   /** Transformer calls made by this edit, per phase (a cached inversion makes 0 inversion calls). */
   transformerCalls: { invert: number; edit: number };

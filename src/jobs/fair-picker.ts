@@ -65,24 +65,30 @@ export class FairPicker<T> {
   /**
    * How many waiting items start before this one, if every user may start (per-user running limits
    * can only delay others' turns, so this is the estimate shown as the queue position).
+   */
+  itemsAhead(user: string, matches: (item: T) => boolean): number | null {
+    return this.itemsBefore(user, matches)?.length ?? null;
+  }
+
+  /**
+   * The waiting items that start before this one, under the same assumption as `itemsAhead`.
    * Item k of a user starts after k items of every user with more than k, plus the users ahead in
    * the rotation who still have a k-th item.
    */
-  itemsAhead(user: string, matches: (item: T) => boolean): number | null {
+  itemsBefore(user: string, matches: (item: T) => boolean): T[] | null {
     const index = this.waiting.get(user)?.findIndex(matches) ?? -1;
     if (index < 0) return null;
-    let ahead = 0;
+    const before: T[] = [];
     let beforeUser = true;
     for (const other of this.rotation) {
+      const items = this.waiting.get(other)!;
       if (other === user) {
-        ahead += index;
+        before.push(...items.slice(0, index));
         beforeUser = false;
         continue;
       }
-      const length = this.waiting.get(other)!.length;
-      ahead += Math.min(length, index);
-      if (beforeUser && length > index) ahead++;
+      before.push(...items.slice(0, beforeUser ? index + 1 : index));
     }
-    return ahead;
+    return before;
   }
 }

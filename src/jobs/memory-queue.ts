@@ -7,15 +7,15 @@
 import Bottleneck from 'bottleneck';
 import type { EditEngine, EditProgress } from '../engine/types.ts';
 import { CancelledError, RfeditError, asRfeditError } from '../errors.ts';
-import { EtaEstimator, etaToStartMs } from './eta.ts';
+import { EtaEstimator, etaJob, etaToStartMs } from './eta.ts';
 import { JobEventHub } from './event-hub.ts';
 import { FairPicker } from './fair-picker.ts';
 import { newJobId, userKey } from './ids.ts';
 import type { ImageStore } from './image-store.ts';
-import { sniffImageMime } from './image-store.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
+import { resultRef } from './result-ref.ts';
 import { jobTimeoutMessage, queueFullError, storageFailure, userQueueFullError } from './refusals.ts';
-import { resolveQueueOptions } from './queue.ts';
+import { progressIntervals, resolveQueueOptions } from './queue.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from './queue.ts';
 import type { JobStore } from './store.ts';
 import type { JobEvent, JobEventListener, JobRecord, JobSpec } from './types.ts';
@@ -75,7 +75,7 @@ export class MemoryJobQueue implements JobQueue {
     this.hub = new JobEventHub((error, event) => this.onError(error, { jobId: event.jobId, where: 'event listener' }));
     this.limiter = new Bottleneck({ maxConcurrent: this.options.engineSlots });
     this.eta = new EtaEstimator(this.options.initialMsPerStep);
-    this.throttle = new ProgressThrottle(this.options.progressIntervalMs, this.options.now);
+    this.throttle = new ProgressThrottle(progressIntervals(this.options), this.options.now);
     this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
   }
 
@@ -123,14 +123,13 @@ export class MemoryJobQueue implements JobQueue {
     if (run) return { position: 0, etaMs: Math.round(this.remainingMs(run)) };
     const job = this.waiting.get(jobId);
     if (!job) return null;
-    const ahead = this.picker.itemsAhead(userKey(job.owner), (id) => id === jobId) ?? 0;
+    const ahead = this.picker.itemsBefore(userKey(job.owner), (id) => id === jobId) ?? [];
     const etaMs = etaToStartMs({
       runningRemainingMs: [...this.running.values()].map((r) => this.remainingMs(r)),
-      ahead,
-      typicalJobMs: this.eta.jobMs(job.params.steps),
+      aheadJobMs: ahead.map((id) => this.eta.jobMs(etaJob(this.waiting.get(id) ?? job))),
       slots: this.options.engineSlots,
     });
-    return { position: ahead + 1, etaMs };
+    return { position: ahead.length + 1, etaMs };
   }
 
   onEvent(listener: JobEventListener): () => void {
@@ -289,7 +288,7 @@ export class MemoryJobQueue implements JobQueue {
     run.startedAt = this.options.now();
     if (!this.deps.store.markRunning(job.id, run.startedAt)) return;
     const attempt = job.attempts + 1;
-    this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(job.params.steps)) });
+    this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(etaJob(job))) });
     const timer = setTimeout(() => this.stop(run, 'timeout'), this.options.jobTimeoutMs);
     try {
       const image = await this.deps.images.get(job.sourceHash);
@@ -301,18 +300,11 @@ export class MemoryJobQueue implements JobQueue {
         run.abandoned,
       ]);
       if (run.stopReason) return this.finishStopped(run, new CancelledError());
-      const hash = await this.deps.images.put(result.image);
-      const ref = {
-        hash,
-        mime: sniffImageMime(result.image) ?? result.mime,
-        width: result.width,
-        height: result.height,
-        sizeBytes: result.image.byteLength,
-      };
+      const ref = resultRef(result, await this.deps.images.put(result.image));
       const finishedAt = this.options.now();
       const engineMs = { ...result.timingsMs } as Record<string, number>;
       if (!this.deps.store.markDone(job.id, { result: ref, params: result.params, engineMs, finishedAt })) return;
-      this.eta.record(result.params.steps, finishedAt - run.startedAt);
+      this.eta.record({ ...etaJob(job), durationMs: finishedAt - run.startedAt, pixels: result.width * result.height, calls: result.transformerCalls.invert + result.transformerCalls.edit });
       this.detach(run);
       this.emit({ ...base(job), type: 'done', images: [ref], params: result.params, redelivery: false });
     } catch (error) {
@@ -327,7 +319,7 @@ export class MemoryJobQueue implements JobQueue {
 
   private onProgress(run: Run, progress: EditProgress): void {
     run.fraction = progress.fraction;
-    if (run.stopReason || !this.throttle.pass(run.job.id, progress.fraction)) return;
+    if (run.stopReason || !this.throttle.pass(run.job.id, progress.fraction, { platform: run.job.place.platform, preview: progress.preview !== undefined })) return;
     const event: JobEvent = {
       ...base(run.job),
       type: 'progress',
@@ -401,7 +393,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   private remainingMs(run: Run): number {
-    return this.eta.remainingMs({ steps: run.job.params.steps, elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
+    return this.eta.remainingMs({ job: etaJob(run.job), elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
   }
 
   private isIdle(): boolean {

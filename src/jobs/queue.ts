@@ -2,7 +2,8 @@
  * The JobQueue contract. The in-process implementation (memory-queue.ts) and the later Redis one
  * both satisfy it and both run test/jobs/queue-contract.ts.
  */
-import type { JobEventListener, JobRecord, JobSpec } from './types.ts';
+import type { ProgressIntervals } from './progress-throttle.ts';
+import type { JobEventListener, JobRecord, JobSpec, Platform } from './types.ts';
 
 export interface QueueOptions {
   /** Jobs the engine runs at once (one GPU, one slot). @default 1 */
@@ -17,6 +18,8 @@ export interface QueueOptions {
   readonly jobTimeoutMs?: number;
   /** At most one progress event per job per this interval (the first and last step always pass). @default 2_500 */
   readonly progressIntervalMs?: number;
+  /** Platforms with their own progress interval: the web chat redraws a card, no rate-limited message edit. @default { web: 400 } */
+  readonly progressIntervalMsByPlatform?: Readonly<Partial<Record<Platform, number>>>;
   /** ETA seed before any job was measured: engine time per edit step. @default 1_000 */
   readonly initialMsPerStep?: number;
   /** A job interrupted by this many restarts while running is failed instead of run again. @default 2 */
@@ -34,6 +37,7 @@ export const QUEUE_DEFAULTS: Required<QueueOptions> = {
   perUserRunning: 1,
   jobTimeoutMs: 600_000, // 10 min
   progressIntervalMs: 2_500,
+  progressIntervalMsByPlatform: { web: 400 },
   initialMsPerStep: 1_000,
   maxAttempts: 2,
   redeliverWindowMs: 900_000, // 15 min
@@ -53,7 +57,15 @@ export function resolveQueueOptions(options: QueueOptions = {}): Required<QueueO
     const value = merged[key];
     if (!Number.isFinite(value) || value < 0) throw new TypeError(`Queue option ${key} must be a number ≥ 0, got ${value}`);
   }
+  for (const [platform, value] of Object.entries(merged.progressIntervalMsByPlatform)) {
+    if (!Number.isFinite(value) || value! < 0) throw new TypeError(`Queue option progressIntervalMsByPlatform.${platform} must be a number ≥ 0, got ${value}`);
+  }
   return merged;
+}
+
+/** The progress throttle's intervals from the queue's options. */
+export function progressIntervals(options: Required<QueueOptions>): ProgressIntervals {
+  return { defaultMs: options.progressIntervalMs, byPlatform: options.progressIntervalMsByPlatform };
 }
 
 export function dropUndefined<T extends object>(value: T): Partial<T> {

@@ -2,7 +2,7 @@
  * The vocabulary of the jobs layer: who asked, where, what, and the events a job's life produces.
  * Platform-neutral: ids are opaque strings chosen by the adapter that created them.
  */
-import type { EditParams } from '../engine/types.ts';
+import type { EditParams, ScaledFrom } from '../engine/types.ts';
 
 export type Platform = 'discord' | 'slack' | 'web' | 'cli';
 
@@ -44,6 +44,8 @@ export interface ImageRef {
   width: number;
   height: number;
   sizeBytes: number;
+  /** A result made from a smaller copy of the photo: the photo's size and the engine's pixel budget. */
+  scaledFrom?: ScaledFrom;
 }
 
 export type JobKind = 'edit' | 'variation' | 'subtle' | 'strong' | 'remix';

@@ -58,7 +58,7 @@ describe('Discord', () => {
     world = await Harness.start();
     world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'make it snowy' });
     const first = await world.result();
-    const ids = { delete: buttonId(first, 'Delete'), variation: buttonId(first, 'Variation'), subtle: buttonId(first, 'Subtle') };
+    const ids = { delete: buttonId(first, 'Delete'), variation: buttonId(first, 'Variation'), subtle: buttonId(first, 'Subtler') };
     const bob = world.discord.addUser('bob');
 
     const bobDeletes = world.discord.clickButton(ids.delete, first, { user: bob });

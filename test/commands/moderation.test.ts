@@ -94,4 +94,16 @@ describe('moderation', () => {
     await core.queue.onIdle();
     expect(core.getJob(second.jobId!)?.status).toBe('done');
   });
+
+  it('a web chat user who is no admin is told which config key makes them one, and it does', async () => {
+    const web = (id: string): CommandContext => ({ user: { platform: 'web', id, name: id }, place: { platform: 'web', channelId: 'web-chat' }, isAdmin: false });
+    const refused = await (await open()).dispatch({ kind: 'pause' }, web('ada'));
+    expect(refused).toMatchObject({ code: 'not_admin', ephemeral: true });
+    expect(refused.text).toBe('Only admins can pause the queue. Whoever runs this bot can make you one: add "web:ada" to moderation.admins in config/local.yaml and restart it.');
+    expect((await ctxCore({ admins: ['web:ada'] })).text).toMatch(/^The queue is paused\./);
+
+    async function ctxCore(options: Partial<BotCoreOptions>) {
+      return (await open(options)).dispatch({ kind: 'pause' }, web('ada'));
+    }
+  });
 });

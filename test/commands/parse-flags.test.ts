@@ -55,6 +55,14 @@ describe('parseEditText', () => {
     expect(error.code).toBe('option_misplaced');
     expect(error.message).toBe('Options go at the end, each with a value, e.g. "make it snowy --strength 0.7"; "snowy" came after them.');
   });
+
+  it('quotes at most 80 characters of what was typed in a refusal', () => {
+    const error = refusal(() => parseEditText(`night --steps ${'9x'.repeat(3_000)}`));
+    const quoted = /got "(.*)"\.$/.exec(error.message)![1];
+    expect(quoted).toHaveLength(80);
+    expect(quoted.endsWith('…')).toBe(true);
+    expect(error.message.length).toBeLessThan(150);
+  });
 });
 
 describe('parseTypedArgs', () => {

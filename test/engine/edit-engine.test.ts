@@ -21,6 +21,8 @@ describe('an edit of a real photo on the demo model', () => {
     expect(result.mime).toBe('image/png');
     expect([out.width, out.height]).toEqual([result.width, result.height]);
     expect(result.width / result.height).toBeCloseTo(720 / 477, 1);
+    // Worked on a smaller copy: the result says from what, so the chat can tell the user.
+    expect(result.scaledFrom).toEqual({ width: 720, height: 477, pixelBudget: 160 * 106 });
     const source = await rawRgb(await sharp(photo()).resize(result.width, result.height, { fit: 'fill' }).png().toBuffer());
     expect(psnr(out.data, source.data)).toBeLessThan(20);
   });

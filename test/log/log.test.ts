@@ -44,7 +44,9 @@ describe('createLogger', () => {
     createLogger({ destination: out.stream, pretty: 'always', secrets: [token] }).info({ jobId: 'j7' }, `connected with ${token}`);
     const text = out.text();
     expect(text).toMatch(/INFO.*connected with \[redacted\]/);
-    expect(text).toContain('jobId: "j7"');
+    // One line per entry: the fields follow on the same line.
+    expect(text.trim().split('\n')).toHaveLength(1);
+    expect(text).toContain('"jobId":"j7"');
     expect(() => JSON.parse(text)).toThrow();
   });
 });

@@ -94,7 +94,7 @@ export class JobMessages {
       case 'progress': {
         const files = event.type === 'progress' && event.preview ? [await previewAttachment(event.preview, this.options.previewMaxSidePx)] : [];
         const buttons = this.core.render(event).buttons ?? [];
-        await this.updateStatus(event, job, { content: statusText(event, job.prompt, this.options.now()), components: buttonRows(buttons, this.core.codec), files, attachments: [] });
+        await this.updateStatus(event, job, { content: statusText(event, job.prompt, this.options.now()), components: buttonRows(buttons), files, attachments: [] });
         return;
       }
       case 'done':
@@ -129,7 +129,7 @@ export class JobMessages {
     const message = await target.channel.send({
       content: resultText(job, event) + note,
       files: [new AttachmentBuilder(Buffer.from(fitted.bytes), { name: `rfedit-${job.id}.${fitted.extension}` })],
-      components: buttonRows(buttons, this.core.codec),
+      components: buttonRows(buttons),
       allowedMentions: { users: [job.owner.id] },
       ...(target.replyTo ? { reply: { messageReference: target.replyTo, failIfNotExists: false } } : {}),
     });

@@ -5,17 +5,8 @@
  */
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import sharp from 'sharp';
-import { actionButton, type ActionCodec, type ActionName, type JobEvent, type JobRecord, type ReplyButton } from '../../commands/index.ts';
+import { actionButton, scaledNote, type ActionCodec, type JobEvent, type JobRecord, type ReplyButton } from '../../commands/index.ts';
 
-/** Discord-specific looks (issue 5's button set); the core's labels are the fallback. */
-const LOOK: Partial<Record<ActionName, { label: string; emoji: string }>> = {
-  variation: { label: 'Variation', emoji: '🎲' },
-  subtle: { label: 'Subtle', emoji: '🔉' },
-  strong: { label: 'Strong', emoji: '🔊' },
-  remix: { label: 'Remix', emoji: '✏️' },
-  delete: { label: 'Delete', emoji: '🗑️' },
-  cancel: { label: 'Cancel', emoji: '✖️' },
-};
 const STYLE = { primary: ButtonStyle.Primary, secondary: ButtonStyle.Secondary, success: ButtonStyle.Success, danger: ButtonStyle.Danger } as const;
 const BUTTONS_PER_ROW = 5;
 
@@ -26,14 +17,13 @@ export function resultButtonsWithCompare(buttons: readonly ReplyButton[], codec:
   return [...others, actionButton(codec, 'compare', jobId), ...removing];
 }
 
-export function buttonRows(buttons: readonly ReplyButton[], codec: ActionCodec): ActionRowBuilder<ButtonBuilder>[] {
+export function buttonRows(buttons: readonly ReplyButton[]): ActionRowBuilder<ButtonBuilder>[] {
   const rows: ActionRowBuilder<ButtonBuilder>[] = [];
   buttons.forEach((button, i) => {
     if (i % BUTTONS_PER_ROW === 0) rows.push(new ActionRowBuilder<ButtonBuilder>());
-    const action = codec.decode(button.actionId);
-    const look = (action && LOOK[action.action]) || button;
-    const built = new ButtonBuilder().setCustomId(button.actionId).setLabel(look.label).setStyle(STYLE[button.style]);
-    if (look.emoji) built.setEmoji(look.emoji);
+    // The core's labels and emoji, the same on every platform (and in the README).
+    const built = new ButtonBuilder().setCustomId(button.actionId).setLabel(button.label).setStyle(STYLE[button.style]);
+    if (button.emoji) built.setEmoji(button.emoji);
     rows[rows.length - 1]!.addComponents(built);
   });
   return rows;
@@ -44,7 +34,7 @@ export function relativeTime(atMs: number): string {
   return `<t:${Math.round(atMs / 1000)}:R>`;
 }
 
-export function quotePrompt(prompt: string, maxChars = 120): string {
+export function quotePrompt(prompt: string, maxChars = 80): string {
   const short = prompt.length > maxChars ? `${prompt.slice(0, maxChars - 1)}…` : prompt;
   // Backticks would break out of the inline code span.
   return `“${short.replace(/`/g, "'")}”`;
@@ -81,7 +71,8 @@ function progressBar(fraction: number, cells = 12): string {
 export function resultText(job: JobRecord, event: Extract<JobEvent, { type: 'done' }>): string {
   const strength = event.params.strength === null ? 'hand-set parameters' : `strength ${event.params.strength}`;
   const kind = job.kind === 'edit' ? '' : ` (${job.kind})`;
-  return `<@${job.owner.id}> ${quotePrompt(job.prompt, 300)}${kind} · ${strength} · seed ${event.params.seed}`;
+  const scaled = event.images[0] ? scaledNote(event.images[0]) : null;
+  return `<@${job.owner.id}> ${quotePrompt(job.prompt, 300)}${kind} · ${strength} · seed ${event.params.seed}${scaled ? `\n${scaled}` : ''}`;
 }
 
 /** The engine's preview, shrunk so every progress edit stays a small upload. */

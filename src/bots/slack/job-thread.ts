@@ -72,8 +72,8 @@ export class JobThreads {
         return;
       }
       case 'done':
-        await this.showResult(event, where, line);
-        await this.updateStatusIfShown(event.jobId, { mrkdwn: `${escapeMrkdwn(reply.text)} The result is below.` });
+        await this.showResult(event, where, reply.text);
+        await this.updateStatusIfShown(event.jobId, { mrkdwn: `${escapeMrkdwn(firstLine(reply.text))} The result is below.` });
         await this.dropPreview(event.jobId);
         return;
       case 'failed':
@@ -105,7 +105,8 @@ export class JobThreads {
     if (status) await this.messenger.update(status.channelId, status.messageId, content);
   }
 
-  private async showResult(event: Extract<JobEvent, { type: 'done' }>, where: Where, line: string): Promise<void> {
+  /** "@ana Done (seed 5). “prompt”", then any further lines of the core's text (a working-size note). */
+  private async showResult(event: Extract<JobEvent, { type: 'done' }>, where: Where, text: string): Promise<void> {
     const image = event.images[0];
     const reply = this.core.render(event);
     const prompt = this.core.getJob(event.jobId)?.prompt ?? '';
@@ -113,7 +114,9 @@ export class JobThreads {
       ? await this.messenger.uploadImage(await this.core.readImage(image), `rfedit-${event.jobId}.${EXTENSION[image.mime]}`, prompt || 'edited photo')
       : undefined;
     const buttons = withCompareButton(reply.buttons ?? [], this.core.codec, event.jobId);
-    const ts = await this.messenger.post(where, { mrkdwn: `${line} ${escapeMrkdwn(quote(prompt))}`, imageFileId: fileId, imageAlt: prompt || 'edited photo', buttons });
+    const [first, ...more] = text.split('\n');
+    const mrkdwn = [`${mention(event.owner.id)} ${escapeMrkdwn(first)} ${escapeMrkdwn(quote(prompt))}`, ...more.map(escapeMrkdwn)].join('\n');
+    const ts = await this.messenger.post(where, { mrkdwn, imageFileId: fileId, imageAlt: prompt || 'edited photo', buttons });
     this.core.recordMessage(event.jobId, { role: 'result', platform: 'slack', channelId: where.channelId, ...threadOf(where), messageId: ts });
   }
 
@@ -141,4 +144,8 @@ export class JobThreads {
 
 function threadOf(where: Where): { threadId?: string } {
   return where.threadTs ? { threadId: where.threadTs } : {};
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0];
 }

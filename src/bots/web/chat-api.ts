@@ -4,6 +4,7 @@
  * Each one translates to a core command and back; the core decides everything.
  */
 import { randomBytes } from 'node:crypto';
+import { actionLabel } from '../../commands/index.ts';
 import type { BotCore, CommandContext, ImageInput, Reaction, Reply, UserRef } from '../../commands/index.ts';
 import { RfeditError, UserInputError } from '../../errors.ts';
 import { sniffImageMime } from '../../jobs/image-store.ts';
@@ -25,6 +26,8 @@ export interface WireReply {
   requestInput?: Reply['requestInput'];
   /** Bot messages (job cards) to take down, as `delete` asked; also pushed to the user's other tabs. */
   removeMessageIds?: string[];
+  /** A cancel's answer ("Stopping your edit…"): the page drops it once this job's card shows how it ended. */
+  settlesWithJob?: string;
 }
 
 export interface ApiResult {
@@ -84,18 +87,22 @@ export function createChatApi(deps: ChatApiDeps) {
     },
 
     /** A button under a job (its signed id came from a card). */
-    action(user: UserRef, actionId: string, threadId: string): Promise<ApiResult> {
-      const name = core.codec.decode(actionId)?.action ?? 'button';
-      return run(user, `${name[0].toUpperCase()}${name.slice(1)}`, threadId, (ctx) => core.handleAction(actionId, ctx));
+    async action(user: UserRef, actionId: string, threadId: string): Promise<ApiResult> {
+      const action = core.codec.decode(actionId);
+      const result = await run(user, action ? actionLabel(action.action) : 'A button', threadId, (ctx) => core.handleAction(actionId, ctx));
+      return action?.action === 'cancel' ? settling(result, action.jobId) : result;
     },
 
     /** 🔁 asks for a variation; ❌ cancels a waiting or running job and deletes a finished one (`core.react` decides). */
-    react(user: UserRef, jobId: string, emoji: string, threadId: string): Promise<ApiResult> {
-      return run(user, emoji, threadId, async (ctx) => {
-        const reacted = REACTION_OF.get(emoji);
+    async react(user: UserRef, jobId: string, emoji: string, threadId: string): Promise<ApiResult> {
+      const reacted = REACTION_OF.get(emoji);
+      const status = core.getJob(jobId)?.status;
+      const result = await run(user, emoji, threadId, async (ctx) => {
         if (reacted === undefined) throw new UserInputError('reaction_unknown', `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`);
         return core.react(jobId, reacted, ctx);
       });
+      // ❌ on a job that waits or runs cancels it.
+      return reacted === 'remove' && (status === 'queued' || status === 'running') ? settling(result, jobId) : result;
     },
 
     /** The remix form's submit (opened by a Remix button's `requestInput`). */
@@ -136,6 +143,10 @@ export function createChatApi(deps: ChatApiDeps) {
 }
 
 export type ChatApi = ReturnType<typeof createChatApi>;
+
+function settling(result: ApiResult, jobId: string): ApiResult {
+  return result.reply.code === undefined ? { ...result, reply: { ...result.reply, settlesWithJob: jobId } } : result;
+}
 
 /** The core never throws for user mistakes; the page's own parsing can, and is answered the same way. */
 async function userMistakesAsReplies(produce: () => Promise<Reply>): Promise<Reply> {

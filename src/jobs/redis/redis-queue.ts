@@ -12,7 +12,7 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type QuotaError, RfeditError } from '../../errors.ts';
-import { EtaEstimator, etaToStartMs } from '../eta.ts';
+import { EtaEstimator, etaJob, etaToStartMs } from '../eta.ts';
 import { JobEventHub } from '../event-hub.ts';
 import { newJobId, userKey } from '../ids.ts';
 import type { ImageStore } from '../image-store.ts';
@@ -208,10 +208,10 @@ export class RedisJobQueue implements JobQueue {
     const index = this.line.indexOf(jobId);
     if (index === null) return null;
     const job = this.pending.get(jobId);
+    const typicalJobMs = this.eta.jobMs(job ? etaJob(job) : { steps: this.typicalSteps(), sourceHash: '' });
     const etaMs = etaToStartMs({
       runningRemainingMs: [...this.line.runningJobs()].map(([, run]) => this.remainingMs(run)),
-      ahead: index,
-      typicalJobMs: this.eta.jobMs(job?.params.steps ?? this.typicalSteps()),
+      aheadJobMs: new Array<number>(index).fill(typicalJobMs),
       slots: this.options.engineSlots,
     });
     return { position: index + 1, etaMs };
@@ -404,7 +404,7 @@ export class RedisJobQueue implements JobQueue {
       if (!this.deps.store.markRunning(jobId, signal.startedAt)) return;
       const attempt = this.deps.store.get(jobId)?.attempts ?? 1;
       this.pending.set(jobId, { ...job, status: 'running', attempts: attempt });
-      this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(job.params.steps)) });
+      this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(etaJob(job))) });
       return;
     }
     this.line.setFraction(jobId, signal.fraction);
@@ -439,7 +439,7 @@ export class RedisJobQueue implements JobQueue {
         finishedAt: outcome.finishedAt,
       });
       if (recorded) {
-        this.eta.record(outcome.params.steps, outcome.finishedAt - outcome.startedAt);
+        this.eta.record({ ...etaJob(job), durationMs: outcome.finishedAt - outcome.startedAt, pixels: outcome.result.width * outcome.result.height });
         event = { ...base(job), type: 'done', images: [outcome.result], params: outcome.params, redelivery: false };
       }
     } else if (outcome.status === 'failed') {
@@ -513,7 +513,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private remainingMs(run: { startedAt: number; fraction: number; steps: number }): number {
-    return this.eta.remainingMs({ steps: run.steps, elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
+    // The line view keeps steps only (another replica's jobs have no record here): priced as not cached.
+    return this.eta.remainingMs({ job: { steps: run.steps, sourceHash: '' }, elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
   }
 
   /** Steps of a job this bot does not own (another replica's), for its ETA share. */

@@ -14,12 +14,12 @@ import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { EditEngine, EditProgress } from '../../engine/types.ts';
 import { CancelledError, asRfeditError } from '../../errors.ts';
-import { ImageStore, sniffImageMime } from '../image-store.ts';
+import { ImageStore } from '../image-store.ts';
 import { ProgressThrottle } from '../progress-throttle.ts';
-import { resolveQueueOptions } from '../queue.ts';
+import { progressIntervals, resolveQueueOptions } from '../queue.ts';
 import type { QueueOptions } from '../queue.ts';
 import { jobTimeoutMessage } from '../refusals.ts';
-import type { ImageRef } from '../types.ts';
+import { resultRef } from '../result-ref.ts';
 import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { QueueScripts } from './scripts.ts';
 import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
@@ -103,7 +103,7 @@ class WorkerRuntime implements RunningWorker {
       client.on('ready', () => connectionErrors.reconnected());
     }
     this.scripts = new QueueScripts(this.redis, this.keys);
-    this.throttle = new ProgressThrottle(this.options.progressIntervalMs, this.options.now);
+    this.throttle = new ProgressThrottle(progressIntervals(this.options), this.options.now);
     const lockDuration = deps.lockDurationMs ?? 30_000;
     this.worker = new Worker<WireJobData, JobOutcome>(queueName, (job, token) => this.process(job, token), {
       connection,
@@ -176,17 +176,11 @@ class WorkerRuntime implements RunningWorker {
       const result = await this.deps.engine.edit(
         { image, prompt: data.prompt, strength: data.strength, preset: data.preset, overrides: data.overrides, signal: run.controller.signal },
         (progress) => {
-          if (!run.stopReason && this.throttle.pass(data.jobId, progress.fraction)) signals = this.signal(job, signals, progressSignal(progress));
+          if (!run.stopReason && this.throttle.pass(data.jobId, progress.fraction, { platform: platformOf(data.userKey), preview: progress.preview !== undefined })) signals = this.signal(job, signals, progressSignal(progress));
         },
       );
       if (run.stopReason) throw run.controller.signal.reason ?? new CancelledError();
-      const ref: ImageRef = {
-        hash: await this.images.put(result.image),
-        mime: sniffImageMime(result.image) ?? result.mime,
-        width: result.width,
-        height: result.height,
-        sizeBytes: result.image.byteLength,
-      };
+      const ref = resultRef(result, await this.images.put(result.image));
       await signals;
       const engineMs = { ...result.timingsMs } as Record<string, number>;
       return await this.finish(data, { status: 'done', result: ref, params: result.params, engineMs, startedAt, finishedAt: this.options.now() });
@@ -247,4 +241,9 @@ function progressSignal(progress: EditProgress): WorkerSignal {
   const signal: WorkerSignal = { kind: 'progress', phase: progress.phase, step: progress.step, total: progress.total, fraction: progress.fraction };
   if (progress.preview) signal.previewBase64 = Buffer.from(progress.preview).toString('base64');
   return signal;
+}
+
+/** The owner's platform from the wire's user key (`platform:id`): the job's chat decides its progress pace. */
+function platformOf(userKey: string): string {
+  return userKey.slice(0, Math.max(0, userKey.indexOf(':')));
 }

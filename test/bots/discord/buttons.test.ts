@@ -37,9 +37,9 @@ describe('result buttons', () => {
   });
 
   it('Subtle and Strong move the strength one step down and up', async () => {
-    world.discord.clickButton(buttonId(first, 'Subtle'), first);
+    world.discord.clickButton(buttonId(first, 'Subtler'), first);
     const subtle = await world.result(2);
-    world.discord.clickButton(buttonId(first, 'Strong'), first);
+    world.discord.clickButton(buttonId(first, 'Stronger'), first);
     const strong = await world.result(3);
 
     expect(world.core.getJob(jobIdOf(subtle))?.params.strength).toBe(0.45);

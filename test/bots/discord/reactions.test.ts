@@ -76,7 +76,7 @@ describe('after a restart', () => {
 
   it('the result’s buttons still work', async () => {
     await restart();
-    world.discord.clickButton(buttonId(first, 'Strong'), first);
+    world.discord.clickButton(buttonId(first, 'Stronger'), first);
     const strong = await world.result(2);
     expect(world.core.getJob(jobIdOf(strong))?.params.strength).toBe(0.75);
   });

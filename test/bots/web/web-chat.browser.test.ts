@@ -3,7 +3,7 @@
  * 127.0.0.1, running the whole bot on the generated demo model.
  */
 import { readFileSync } from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { CHROMIUM_PATH, HAS_CHROMIUM, openBrowser } from './fixtures/browser.ts'
 import type { TestBrowser } from './fixtures/browser.ts';
 import { startChatServer, temporaryDataDir } from './fixtures/chat-server.ts';
 import type { ChatServerOptions } from './fixtures/chat-server.ts';
+import { PacedEngine } from '../../jobs/fixtures/paced-engine.ts';
 import { HeldEngine } from './fixtures/held-engine.ts';
 import { decodedSize, meanDifference } from './fixtures/images.ts';
 import { card, lastNotice, openChat, recordCards, screenshot, sendCommand, waitForDoneCards } from './fixtures/page-driver.ts';
@@ -101,7 +102,7 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
     const thread = page.locator('.message .thread');
     await expect.poll(() => thread.locator('.card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.state))).toEqual(['done', 'done', 'done', 'done']);
     expect(await thread.locator('.card .kind').allTextContents()).toEqual(['edit', 'variation', 'subtle', 'variation']);
-    expect(await thread.locator('.used').allTextContents()).toEqual(['ada used Variation', 'ada used Subtle', 'ada used 🔁']);
+    expect(await thread.locator('.used').allTextContents()).toEqual(['ada used Variation', 'ada used Subtler', 'ada used 🔁']);
 
     const images = await resultImages(page);
     expect(images).toHaveLength(4);
@@ -220,6 +221,128 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
   });
 });
 
+describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
+  it('an edit of a second and a half shows its progress several times and a preview, at the web chat’s own pace', async () => {
+    const picture = await sharp(PHOTO).png().toBuffer();
+    const engine = new PacedEngine({
+      clock: { ms: 0 },
+      msPerCallPerMegapixel: 0,
+      sizeOf: () => PHOTO_SIZE,
+      // 28 calls of about 55 ms: a job of about 1.5 s, like a demo edit.
+      beforeCall: () => new Promise((resolve) => setTimeout(resolve, 55)),
+      preview: picture,
+      image: picture,
+    });
+    // The queue's default pace for Discord and Slack (2.5 s); the web chat keeps its own.
+    const { server, page } = await setUp({ engine, server: { core: { queue: { progressIntervalMs: 2_500 } } } });
+    await openChat(page, server.url, 'pia');
+    const seenCards = await recordCards(page);
+    await sendCommand(page, '/edit as a pencil sketch --steps 14', PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+
+    const running = (await seenCards()).filter((seen) => seen.state === 'running');
+    expect(running.filter((seen) => seen.progress).length).toBeGreaterThanOrEqual(3);
+    expect(running.some((seen) => seen.preview)).toBe(true);
+  });
+
+  it('draws every icon as SVG or words, never as an emoji a machine without an emoji font shows as a box', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'ivo');
+    await sendCommand(page, '/edit warm light --steps 4', PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+    await card(page, 0).getByRole('button', { name: 'React with 🔁' }).click();
+    await waitForDoneCards(page, 2);
+    await page.setInputFiles('#file', PHOTO_PATH); // shows the attachment row with its remove button
+
+    const emojiShown = await page.evaluate(() => {
+      const found: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const parent = node.parentElement!;
+        if (parent.closest('.visually-hidden, [hidden], script, style')) continue;
+        if (/\p{Extended_Pictographic}/u.test(node.textContent ?? '')) found.push(`${parent.className || parent.tagName}: ${node.textContent}`);
+      }
+      // Tooltips are drawn by the system with its fonts too.
+      for (const titled of document.querySelectorAll('[title]')) if (/\p{Extended_Pictographic}/u.test(titled.getAttribute('title')!)) found.push(`title: ${titled.getAttribute('title')}`);
+      return found;
+    });
+    expect(emojiShown).toEqual([]);
+    // Each button says what it does in words or carries a drawn icon (reactions, the attachment's remove button).
+    const unlabelled = await page.locator('button, label.button').evaluateAll((nodes) =>
+      nodes.filter((n) => (n as HTMLElement).offsetParent !== null && !(n.textContent ?? '').trim() && !n.querySelector('svg')).map((n) => n.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await page.locator('label.attach > span:not(.visually-hidden)').textContent()).toBe('Attach');
+    expect(await page.getByLabel('Attach a photo').count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Variation' }).first().locator('svg').count()).toBe(1);
+  });
+
+  it('scrolls a new result into view where it appears, inside an earlier thread too', async () => {
+    const { server, page } = await setUp();
+    await page.setViewportSize({ width: 1000, height: 700 });
+    await openChat(page, server.url, 'sam');
+    for (const [index, prompt] of ['first thread', 'second thread', 'third thread'].entries()) {
+      await sendCommand(page, `/edit ${prompt} --steps 4`, PHOTO_PATH);
+      await waitForDoneCards(page, index + 1);
+    }
+    const firstThread = page.locator('.message .thread').first();
+    // The page sits at the bottom (the newest thread); Variation in the first thread is pressed without scrolling up
+    // (as by a keyboard shortcut or a second tab), so its result appears far above what is on screen.
+    await page.locator('#channel').evaluate((channel) => (channel.scrollTop = channel.scrollHeight));
+    expect(await firstThread.locator('.card').first().evaluate((node) => node.getBoundingClientRect().bottom < document.querySelector('#channel')!.getBoundingClientRect().top)).toBe(true);
+    await firstThread.getByRole('button', { name: 'Variation' }).evaluate((button) => (button as HTMLElement).click());
+    const result = firstThread.locator('.card').nth(1);
+    await result.locator('img.result').waitFor();
+    await expect.poll(() => result.evaluate((node) => {
+      const box = node.getBoundingClientRect();
+      const view = document.querySelector('#channel')!.getBoundingClientRect();
+      return box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
+    })).toBe(true);
+  });
+
+  it('a cancel reads in order: "Stopping your edit…" while it stops, then only "Cancelled."', async () => {
+    const engine = new HeldEngine(sharedEngine);
+    const { server, page } = await setUp({ engine });
+    await openChat(page, server.url, 'cam');
+    const seen = await recordCards(page);
+    await sendCommand(page, '/edit make it golden --steps 4', PHOTO_PATH);
+    await engine.reached();
+    await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('running');
+    await card(page, 0).getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('cancelled');
+    await page.waitForLoadState('networkidle');
+
+    expect(await card(page, 0).locator('.status').textContent()).toBe('Cancelled.');
+    expect(await page.locator('.notice', { hasText: 'Stopping' }).count()).toBe(0);
+    const order = await seen();
+    const stopping = order.findIndex((node) => node.kind === 'notice' && node.status.startsWith('Stopping'));
+    const cancelled = order.findIndex((node) => node.kind === 'card' && node.status === 'Cancelled.');
+    expect(cancelled).toBeGreaterThan(-1);
+    if (stopping !== -1) expect(stopping).toBeLessThan(cancelled);
+  });
+
+  it('says when a photo was edited at a smaller working size, with both sizes and the limit', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'wes');
+    await sendCommand(page, '/edit warm light --steps 4', FULL_PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+    const [image] = await resultImages(page);
+    expect(await card(page, 0).locator('.status').textContent()).toMatch(
+      new RegExp(`^Done \\(seed \\d+\\)\\.\\nEdited at ${image.width}×${image.height}; your photo is 720×477 and this model works on at most 0\\.26 MP\\.$`),
+    );
+  });
+
+  it('a refused long prompt is echoed in at most about 80 characters', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'lou');
+    await sendCommand(page, `/edit ${'snow '.repeat(1_200)}`, PHOTO_PATH);
+    await expect.poll(() => lastNotice(page).locator('.text').textContent()).toBe('The prompt is 5999 characters; the limit is 1000.');
+    const echo = (await lastNotice(page).locator('.echo').textContent())!;
+    expect(echo.length).toBeLessThan(120);
+    expect(echo).toContain('…');
+  });
+});
+
 describe.skipIf(!HAS_CHROMIUM)('bad input through the page', () => {
   it('answers a text file renamed .jpg, an image over the size limit and a missing photo with the same messages the commands give everywhere', async () => {
     const { server, page } = await setUp({ server: { core: { limits: { maxImageBytes: 100_000 } } } });
@@ -304,6 +427,38 @@ describe.skipIf(!HAS_CHROMIUM)('after a server restart', () => {
     await screenshot(page, '6-after-restart');
   });
 });
+
+// The README's pictures, taken on the demo model at its defaults (28 steps, the full photo). Off by default so a
+// test run never changes tracked files: UPDATE_SCREENSHOTS=1 npx vitest run test/bots/web/web-chat.browser.test.ts -t "README"
+describe.skipIf(!HAS_CHROMIUM || !process.env.UPDATE_SCREENSHOTS)('README screenshots', () => {
+  it('takes a structural edit beside its photo, then a variation of it', { timeout: 180_000 }, async () => {
+    const dir = temporaryDataDir();
+    cleanups.push(() => dir.remove());
+    const engine = createDemoEngine(dir.path);
+    cleanups.push(() => engine.close());
+    const { server, page } = await setUp({ engine });
+    await page.setViewportSize({ width: 1000, height: 1100 });
+    await openChat(page, server.url, 'ada');
+    await sendCommand(page, '/edit as a pencil sketch', FULL_PHOTO_PATH);
+    await waitForDoneCards(page, 1);
+    await card(page, 0).getByRole('button', { name: /Compare/ }).click();
+    await saveForReadme(page, page.locator('.message').first(), 'web-chat-edit.png');
+
+    await card(page, 0).getByRole('button', { name: /Compare/ }).click();
+    await card(page, 0).getByRole('button', { name: 'Variation' }).click();
+    await waitForDoneCards(page, 2);
+    await card(page, 1).getByRole('button', { name: /Compare/ }).click();
+    await saveForReadme(page, card(page, 1), 'web-chat-variation.png');
+  });
+});
+
+/** What `part` shows with a margin of the page around it, as a palette PNG (a third of the size; the README needs no more shades). */
+async function saveForReadme(page: Page, part: Locator, name: string): Promise<void> {
+  const box = (await part.boundingBox())!;
+  const margin = 12;
+  const png = await page.screenshot({ clip: { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin), width: box.width + 2 * margin, height: box.height + 2 * margin } });
+  await sharp(png).png({ palette: true, quality: 90, effort: 10 }).toFile(join(process.cwd(), 'docs', name));
+}
 
 describe.skipIf(HAS_CHROMIUM)('browser tests', () => {
   it.skip(`need Debian's chromium at ${CHROMIUM_PATH} (sudo apt-get install -y chromium); skipped`, () => {});

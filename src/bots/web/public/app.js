@@ -65,9 +65,10 @@ async function loadScrollback() {
   channel.querySelectorAll('.message, .thread, .notice').forEach((node) => node.remove());
   cards.clear();
   const byJob = new Map(snapshot.map((card) => [card.jobId, card]));
-  for (const message of messages) drawMessage(message, byJob.get(message.jobId));
-  for (const card of snapshot) drawCard(card);
+  for (const message of messages) drawMessage(message, byJob.get(message.jobId), null, { reveal: false });
+  for (const card of snapshot) drawCard(card, { reveal: false });
   updateEmpty();
+  scrollToEnd();
 }
 
 function setConnection(state, text) {
@@ -179,8 +180,9 @@ function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
-    if (key === 'dataset') Object.assign(node.dataset, value);
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    if (key === 'dataset') {
+      for (const [name, data] of Object.entries(value)) if (data !== undefined && data !== null) node.dataset[name] = data;
+    } else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : value);
   }
   node.append(...children.filter((child) => child !== null && child !== undefined));
@@ -195,6 +197,57 @@ function scrollToEnd() {
   channel.scrollTop = channel.scrollHeight;
 }
 
+/** Brings something new into view where it appeared, which may be inside an earlier thread, not at the bottom. */
+function reveal(node) {
+  node.scrollIntoView({ block: 'nearest' });
+}
+
+// ---------- icons ----------
+// Inline SVG, so no icon depends on an emoji font (a plain Debian desktop has none and draws boxes).
+// Drawn on a 24×24 grid with the current text colour.
+const ICONS = {
+  '🎲': { paths: ['M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'], dots: [[8, 8], [12, 12], [16, 16]] },
+  '🔉': { paths: ['M11 5 6 9H2v6h4l5 4z', 'M15.5 8.5a5 5 0 0 1 0 7'] },
+  '🔊': { paths: ['M11 5 6 9H2v6h4l5 4z', 'M15.5 8.5a5 5 0 0 1 0 7', 'M19 5a10 10 0 0 1 0 14'] },
+  '🎛': { paths: ['M4 21v-7', 'M4 10V3', 'M12 21v-9', 'M12 8V3', 'M20 21v-5', 'M20 12V3', 'M1 14h6', 'M9 8h6', 'M17 16h6'] },
+  'ℹ': { paths: ['M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20z', 'M12 16v-5', 'M12 8h.01'] },
+  '↔': { paths: ['M3 12h18', 'M8 7l-5 5 5 5', 'M16 7l5 5-5 5'] },
+  '✖': { paths: ['M18 6 6 18', 'M6 6l12 12'] },
+  '❌': { paths: ['M18 6 6 18', 'M6 6l12 12'] },
+  '✕': { paths: ['M18 6 6 18', 'M6 6l12 12'] },
+  '🗑': { paths: ['M3 6h18', 'M8 6V4h8v2', 'M19 6l-1 14H6L5 6', 'M10 11v6', 'M14 11v6'] },
+  '🔁': { paths: ['M17 2l4 4-4 4', 'M3 11V9a3 3 0 0 1 3-3h15', 'M7 22l-4-4 4-4', 'M21 13v2a3 3 0 0 1-3 3H3'] },
+  '📎': { paths: ['M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5'] },
+};
+const SVG = 'http://www.w3.org/2000/svg';
+const REACTION_TITLES = { '🔁': 'React: another variation', '❌': 'React: cancel or delete' };
+
+/** An emoji as its icon, the emoji itself kept for screen readers and copy; other text as it is. */
+function iconOrText(text) {
+  const svg = icon(text);
+  return svg ? [svg, element('span', { class: 'visually-hidden' }, text)] : [text];
+}
+
+/** The icon for an emoji (variation selectors ignored), or null when there is none: the text label then stands alone. */
+function icon(emoji) {
+  const shape = emoji && ICONS[emoji.replace(/\uFE0F/g, '')];
+  if (!shape) return null;
+  const svg = document.createElementNS(SVG, 'svg');
+  const attributes = { class: 'icon', viewBox: '0 0 24 24', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' };
+  for (const [key, value] of Object.entries(attributes)) svg.setAttribute(key, value);
+  for (const d of shape.paths) {
+    const path = document.createElementNS(SVG, 'path');
+    path.setAttribute('d', d);
+    svg.append(path);
+  }
+  for (const [cx, cy] of shape.dots ?? []) {
+    const dot = document.createElementNS(SVG, 'circle');
+    for (const [key, value] of Object.entries({ cx, cy, r: '1.5', fill: 'currentColor', stroke: 'none' })) dot.setAttribute(key, String(value));
+    svg.append(dot);
+  }
+  return svg;
+}
+
 /** A thread: the bot's answers under the message that started it. */
 function ensureThread(threadId) {
   let thread = channel.querySelector(`.thread[data-thread-id="${CSS.escape(threadId)}"]`);
@@ -205,7 +258,7 @@ function ensureThread(threadId) {
   return thread;
 }
 
-function drawMessage(message, card, localFile) {
+function drawMessage(message, card, localFile, { reveal: show = true } = {}) {
   const thread = ensureThread(message.threadId);
   if (message.messageId === message.threadId) {
     if (channel.querySelector(`.message[data-message-id="${CSS.escape(message.messageId)}"]`)) return;
@@ -220,31 +273,38 @@ function drawMessage(message, card, localFile) {
     thread.before(node);
     thread.setAttribute('aria-label', `Thread: ${message.text}`);
     node.append(thread); // the thread hangs under its message
+    if (show) reveal(node);
   } else if (!thread.querySelector(`.used[data-job-id="${CSS.escape(message.jobId)}"]`)) {
-    const line = element('p', { class: 'used', dataset: { jobId: message.jobId } }, `${user} used `, element('strong', {}, message.text));
+    const line = element('p', { class: 'used', dataset: { jobId: message.jobId } }, `${user} used `, element('strong', {}, ...iconOrText(message.text)));
     const existing = cardNode(message.jobId);
     if (existing) existing.before(line);
     else thread.append(line);
+    if (show) reveal(line);
   }
   updateEmpty();
-  scrollToEnd();
 }
 
 function cardNode(jobId) {
   return channel.querySelector(`.card[data-job-id="${CSS.escape(jobId)}"]`);
 }
 
-function drawCard(card) {
+const FINAL_STATES = new Set(['done', 'failed', 'cancelled']);
+
+function drawCard(card, { reveal: show = true } = {}) {
   const previous = cards.get(card.jobId);
   if (previous && previous.seq >= card.seq) return; // an older update arriving late
+  // Progress updates without a new preview keep showing the last one.
+  if (!card.preview && previous?.preview && !FINAL_STATES.has(card.state)) card.preview = previous.preview;
   cards.set(card.jobId, card);
   const existing = cardNode(card.jobId);
   const comparing = existing?.classList.contains('comparing') ?? false;
   const node = renderCard(card, comparing);
   if (existing) existing.replaceWith(node);
   else ensureThread(card.threadId).append(node);
+  // "Stopping your edit…" has done its job once the card says how the edit ended.
+  if (FINAL_STATES.has(card.state)) channel.querySelectorAll(`.notice[data-settles-job="${CSS.escape(card.jobId)}"]`).forEach((notice) => notice.remove());
   updateEmpty();
-  if (!existing) scrollToEnd();
+  if (show && (!existing || (card.state === 'done' && previous?.state !== 'done'))) reveal(node);
 }
 
 function renderCard(card, comparing) {
@@ -274,7 +334,8 @@ function renderCard(card, comparing) {
   if (card.reactions.length > 0) {
     const row = element('div', { class: 'reactions', role: 'group', 'aria-label': 'Reactions' });
     for (const emoji of card.reactions) {
-      row.append(element('button', { type: 'button', class: 'reaction', title: `React with ${emoji}`, 'aria-label': `React with ${emoji}`, onclick: () => react(card, emoji) }, emoji));
+      const title = REACTION_TITLES[emoji] ?? `React with ${emoji}`; // words: a tooltip has no SVG
+      row.append(element('button', { type: 'button', class: 'reaction', title, 'aria-label': `React with ${emoji}`, onclick: () => react(card, emoji) }, icon(emoji) ?? emoji));
     }
     node.append(row);
   }
@@ -291,11 +352,11 @@ function figure(image, caption, role) {
 }
 
 function renderButton(card, button, comparing) {
-  const label = button.emoji ? `${button.emoji} ${button.label}` : button.label;
+  const content = [icon(button.emoji), element('span', {}, button.label)];
   if (button.local === 'compare') {
-    return element('button', { type: 'button', class: `button ${button.style}`, 'aria-pressed': String(comparing), onclick: () => toggleCompare(card) }, label);
+    return element('button', { type: 'button', class: `button ${button.style}`, 'aria-pressed': String(comparing), onclick: () => toggleCompare(card) }, ...content);
   }
-  return element('button', { type: 'button', class: `button ${button.style}`, 'aria-label': button.label, onclick: (event) => press(card, button, event.currentTarget) }, label);
+  return element('button', { type: 'button', class: `button ${button.style}`, 'aria-label': button.label, onclick: (event) => press(card, button, event.currentTarget) }, ...content);
 }
 
 function toggleCompare(card) {
@@ -322,21 +383,28 @@ function showResult(result, card) {
   if (result.message) drawMessage(result.message, result.card);
   if (result.card) drawCard(result.card);
   if (result.reply.requestInput) return openRemix(result.reply.requestInput, card);
-  if (result.reply.ephemeral) drawNotice(result.reply, card.threadId);
+  // A cancel's "Stopping your edit…" that arrives after the card already says "Cancelled." would read backwards.
+  const settled = result.reply.settlesWithJob && FINAL_STATES.has(cards.get(result.reply.settlesWithJob)?.state);
+  if (result.reply.ephemeral && !settled) drawNotice(result.reply, card.threadId);
+}
+
+/** At most ~80 characters of what the user typed, when a notice repeats it. */
+function clip(text, maxChars = 80) {
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
 }
 
 /** "Only you can see this": an answer for the asker alone, under the thread (or the channel) it is about. */
 function drawNotice(reply, threadId, sentText, sentFile) {
   const notice = element(
     'div',
-    { class: `notice ${reply.code ? 'error' : ''}`, role: reply.code ? 'alert' : 'status', dataset: { code: reply.code ?? '' } },
-    sentText ? element('p', { class: 'echo' }, element('strong', {}, user), ' ', sentText, sentFile ? ` (📎 ${sentFile.name})` : '') : null,
+    { class: `notice ${reply.code ? 'error' : ''}`, role: reply.code ? 'alert' : 'status', dataset: { code: reply.code ?? '', settlesJob: reply.settlesWithJob } },
+    sentText ? element('p', { class: 'echo' }, element('strong', {}, user), ' ', clip(sentText), sentFile ? ` (attached: ${clip(sentFile.name, 40)})` : '') : null,
     element('p', { class: 'text' }, reply.text),
     element('p', { class: 'only-you' }, 'Only you can see this · ', element('button', { type: 'button', class: 'link', onclick: (e) => e.currentTarget.closest('.notice').remove() }, 'Dismiss')),
   );
   (threadId ? ensureThread(threadId) : channel).append(notice);
   updateEmpty();
-  scrollToEnd();
+  reveal(notice);
 }
 
 function openRemix(request, card) {
@@ -361,6 +429,7 @@ function openRemix(request, card) {
     showResult(result, card);
   });
   thread.append(form);
+  reveal(form);
   prompt.focus();
 }
 
