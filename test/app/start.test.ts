@@ -41,10 +41,14 @@ function startRfedit(dataDir: string, env: Record<string, string> = {}): Promise
   });
 }
 
-async function sendEdit(web: string, prompt: string): Promise<{ reply: { text: string; jobId?: string; code?: string } }> {
+/** Sends an edit as the page does: an identity from the server first (its cookie), then the upload. */
+async function sendEdit(web: string, prompt: string): Promise<{ userId: string; reply: { text: string; jobId?: string; code?: string } }> {
+  const session = await fetch(`${web}/api/session`, { method: 'POST' });
+  const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+  const { id } = (await session.json()) as { id: string };
   const body = Buffer.concat([Buffer.from(`${JSON.stringify({ text: `/edit ${prompt}`, filename: 'board.jpg' })}\n`), PHOTO]);
-  const response = await fetch(`${web}/api/send`, { method: 'POST', headers: { 'x-rfedit-user': 'operator' }, body });
-  return (await response.json()) as { reply: { text: string; jobId?: string; code?: string } };
+  const response = await fetch(`${web}/api/send`, { method: 'POST', headers: { cookie, 'x-rfedit-name': 'operator' }, body });
+  return { userId: id, ...((await response.json()) as { reply: { text: string; jobId?: string; code?: string } }) };
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -79,7 +83,7 @@ describe('rfedit start', () => {
     expect(ready.checks).toEqual({ engine: true, queue: true });
     expect(await (await fetch(app.web)).text()).toContain('<!doctype html>');
 
-    const { reply } = await sendEdit(app.web, 'gold bright');
+    const { reply, userId } = await sendEdit(app.web, 'gold bright');
     expect(reply.code).toBeUndefined();
     // Wait until the edit is running, then ask the process to stop.
     await until(async () => {
@@ -92,7 +96,7 @@ describe('rfedit start', () => {
 
     const store = new JobStore(join(dataDir, 'jobs.sqlite'));
     try {
-      const [job] = store.listByOwner({ platform: 'web', id: 'operator' }, 5);
+      const [job] = store.listByOwner({ platform: 'web', id: userId }, 5);
       expect(job.status).toBe('done'); // finished within the grace period, not cut off
     } finally {
       store.close();
@@ -114,6 +118,22 @@ describe('rfedit start', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL/);
     expect(stderr).not.toContain('hunter2');
+  });
+
+  it('refuses to open the web chat beyond this machine without a password, naming the setting, and exits 1', async () => {
+    const child = spawn(process.execPath, [BIN, 'start'], {
+      env: {
+        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_WEB__HOST: '0.0.0.0', RFEDIT_WEB_PASSWORD: '',
+        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-open-')), RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/The web chat is set to listen on 0\.0\.0\.0, where other machines can reach it, but it has no password\. Set RFEDIT_WEB_PASSWORD/);
   });
 
   it('refuses a bad configuration with one line naming the key, and exits non-zero', async () => {

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { UserInputError } from '../../errors.ts';
+import { fileSink, memorySink } from './body-sink.ts';
 import type { UploadGate } from './upload-gate.ts';
 
 /** A request the server refuses with a status code; `reply` is what the page shows. */
@@ -28,6 +29,8 @@ export interface BodyRules {
   client?: string;
   /** The first line (an upload's JSON part) must end within `maxBytes`, checked as the bytes arrive. */
   firstLine?: { maxBytes: number; tooLong: HttpError };
+  /** Spool the body to a temporary file in this folder while it arrives (photo uploads); else keep it in memory. */
+  spoolDir?: string;
 }
 
 /** What a body of unknown length reserves to begin with; it grows as bytes arrive. */
@@ -44,19 +47,25 @@ export function readBody(request: IncomingMessage, rules: BodyRules): Promise<Bu
   if (Number.isFinite(declared) && declared > rules.maxBytes) return Promise.reject(rules.tooLarge(declared, false));
   const ticket = rules.gate.admit(Number.isFinite(declared) ? declared : UNKNOWN_LENGTH_RESERVE, rules.client);
   const { bodyTimeoutMs, idleTimeoutMs } = rules.gate.limits;
+  const sink = rules.spoolDir === undefined ? memorySink() : fileSink(rules.spoolDir);
   return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
     let received = 0;
     let lineEnded = rules.firstLine === undefined;
     let idle: NodeJS.Timeout;
-    const finish = (error: unknown, body?: Buffer) => {
+    let settled = false;
+    const finish = (error: unknown) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(total);
       clearTimeout(idle);
       request.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
-      chunks.length = 0;
+      if (error === null) {
+        sink.finish().then(resolve, (failure: unknown) => reject(storageFailure(failure))).finally(() => ticket.release());
+        return;
+      }
+      sink.discard();
       ticket.release();
-      if (body) resolve(body);
-      else reject(error);
+      reject(storageFailure(error));
     };
     const total = setTimeout(() => finish(uploadTimedOut(`did not arrive within ${Math.round(bodyTimeoutMs / 1000)} s`)), bodyTimeoutMs);
     const restartIdle = () => {
@@ -74,17 +83,27 @@ export function readBody(request: IncomingMessage, rules: BodyRules): Promise<Bu
           const lineBytes = lineEnded ? received - chunk.length + newline : received;
           if (lineBytes > rules.firstLine!.maxBytes) throw rules.firstLine!.tooLong;
         }
+        if (!sink.write(chunk)) {
+          request.pause(); // the disk is behind: hold the sender rather than the bytes
+          sink.onDrain(() => request.resume());
+        }
       } catch (error) {
         return finish(error); // the sender's answer says why; sendAndClose drains what is still coming
       }
-      chunks.push(chunk);
       restartIdle();
     };
-    const onEnd = () => finish(null, Buffer.concat(chunks, received));
+    const onEnd = () => finish(null);
     const onClose = () => finish(new HttpError(400, 'upload_aborted', 'The upload was cut off before it was complete. Please send it again.'));
     request.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
     restartIdle();
   });
+}
+
+/** A full disk while spooling an upload is the server's problem, said in words; anything else passes through. */
+function storageFailure(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
+  return new HttpError(507, 'server_storage_full', 'The server has no room to receive photos right now. Please try again later.');
 }
 
 function uploadTimedOut(how: string): HttpError {
@@ -154,7 +173,11 @@ export function sendBytes(response: ServerResponse, contentType: string, bytes: 
  * afterwards, so the rest of a large body is never buffered.
  */
 export function sendAndClose(request: IncomingMessage, response: ServerResponse, status: number, value: unknown): void {
-  response.setHeader('connection', 'close');
+  response.setHeader('connection', 'close'); // the sender must not send another request on this connection
+  // With that header node destroys the socket as soon as the answer is written; bytes the sender is still sending
+  // would then meet a reset, which can swallow the answer. Close only the sending side here; the drain below ends it.
+  const socket = request.socket as typeof request.socket & { destroySoon?: () => void };
+  socket.destroySoon = () => socket.end();
   sendJson(response, status, value);
   // A client still sending its body would get a reset instead of this answer if the socket closed now: discard
   // the rest of the body, then close, but never wait longer or read more than a bounded amount.

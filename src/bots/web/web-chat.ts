@@ -4,6 +4,8 @@
  * transcript.ts): jobs, images and delivery live in the core's stores.
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +14,7 @@ import type { BotCore, JobEvent } from '../../commands/index.ts';
 import { COMMAND_LIMIT_DEFAULTS } from '../../commands/index.ts';
 import { QUEUE_DEFAULTS } from '../../jobs/queue.ts';
 import { RfeditError } from '../../errors.ts';
+import { prepareSpoolDir } from './body-sink.ts';
 import { cardFromEvent, createSequence } from './cards.ts';
 import { createChatApi } from './chat-api.ts';
 import type { ChatApi, WebClient } from './chat-api.ts';
@@ -89,6 +92,8 @@ export function createWebChat(options: WebChatOptions): WebChat {
   const password = options.password === '' ? undefined : options.password;
   const sessions = createSessions(options.secret ?? randomBytes(32).toString('base64url'), password);
   const gate = new UploadGate({ ...UPLOAD_LIMIT_DEFAULTS, ...options.uploads });
+  // Uploads in progress wait on disk, not in memory: in the data folder when there is one.
+  const spoolDir = options.dataDir === undefined ? join(tmpdir(), `rfedit-uploads-${process.pid}`) : join(options.dataDir, 'web-chat', 'uploads');
   const quota = new ClientQuota({ perClientQueued: QUEUE_DEFAULTS.perUserQueued, dailyPerClient: 0, ...options.clientLimits });
   const logins = new LoginThrottle();
   const hub = new LiveHub();
@@ -141,7 +146,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
       case 'GET /api/scrollback':
         return sendJson(response, 200, api.scrollback(client.user));
       case 'POST /api/send':
-        return sendJson(response, 200, await handleSend(request, client, api, gate, maxUploadBytes));
+        return sendJson(response, 200, await handleSend(request, client, api, { gate, spoolDir }, maxUploadBytes));
       case 'POST /api/action': {
         const body = await readJson(request, FORM_BYTES, gate);
         return sendJson(response, 200, await api.action(client, stringField(body, 'actionId')!, stringField(body, 'threadId')!));
@@ -230,6 +235,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
         throw new RfeditError('web_password_short', `RFEDIT_WEB_PASSWORD is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`);
       }
       assets = await loadStaticAssets();
+      prepareSpoolDir(spoolDir);
       unsubscribe = core.events.onEvent((event) => {
         try {
           forward(event);
@@ -263,11 +269,11 @@ export function createWebChat(options: WebChatOptions): WebChat {
  * The upload: a JSON line ({text, filename, contentType}), a newline, then the photo's bytes (none when nothing is
  * attached). The line must end within 64 KB, checked as it arrives, so it is never parsed at the size of a photo.
  */
-async function handleSend(request: IncomingMessage, client: WebClient, api: ChatApi, gate: UploadGate, maxUploadBytes: number) {
+async function handleSend(request: IncomingMessage, client: WebClient, api: ChatApi, where: { gate: UploadGate; spoolDir: string }, maxUploadBytes: number) {
   const body = await readBody(request, {
     maxBytes: maxUploadBytes + FORM_BYTES,
     tooLarge: uploadTooLarge(maxUploadBytes),
-    gate,
+    ...where,
     client: client.key,
     firstLine: { maxBytes: FORM_BYTES, tooLong: new HttpError(413, 'message_too_large', 'That message is too long: the text and the file name may take up to 64 KB together. Please shorten it.') },
   });
