@@ -69,9 +69,11 @@ async function resultImages(page: Page) {
   const images = await page.locator('.card[data-state="done"] img.result').evaluateAll((nodes) =>
     (nodes as HTMLImageElement[]).map((img) => ({ src: img.src, alt: img.alt, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, width: img.width ? Number(img.getAttribute('width')) : 0, height: Number(img.getAttribute('height')) })),
   );
+  // Images are the owner's only: ask for them with the page's own (HttpOnly) identity cookie.
+  const cookie = (await page.context().cookies(images[0]?.src ?? [])).map((c) => `${c.name}=${c.value}`).join('; ');
   return Promise.all(
     images.map(async (image) => {
-      const bytes = new Uint8Array(await (await fetch(image.src)).arrayBuffer());
+      const bytes = new Uint8Array(await (await fetch(image.src, { headers: { cookie } })).arrayBuffer());
       return { ...image, bytes, decoded: await decodedSize(bytes), difference: await meanDifference(bytes, PHOTO) };
     }),
   );
@@ -289,7 +291,7 @@ describe.skipIf(!HAS_CHROMIUM)('after a server restart', () => {
     await core.queue.onIdle();
     expect(core.getJob(jobId)?.status).toBe('done');
     expect(core.getJob(jobId)?.deliveredAt).toBeNull();
-    const chat = createWebChat({ core, host: '127.0.0.1', port: first.port, dataDir: dir.path });
+    const chat = createWebChat({ core, host: '127.0.0.1', port: first.port, dataDir: dir.path, secret: TEST_SECRET }); // the same secret: rita's cookie still counts
     await chat.start();
     cleanups.push(async () => {
       await chat.stop();
@@ -302,6 +304,46 @@ describe.skipIf(!HAS_CHROMIUM)('after a server restart', () => {
     expect(await page.locator('.message .text').first().textContent()).toBe('/edit make it snowy --steps 4');
     expect(core.getJob(jobId)?.deliveredAt).not.toBeNull();
     await screenshot(page, '6-after-restart');
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
+  it('cannot show the chat in a frame, while the chat itself runs under its policy without a violation', async () => {
+    const { server, page } = await setUp();
+    const { createServer } = await import('node:http');
+    // Another origin (another port) whose page frames the chat, as a clickjacking page would.
+    const framer = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>elsewhere</title><iframe id="chat" src="${server.url}" width="800" height="600"></iframe>`);
+    });
+    await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => framer.close(() => resolve())));
+    const framerUrl = `http://127.0.0.1:${(framer.address() as { port: number }).port}/`;
+
+    const chatRequests: string[] = [];
+    const sockets: string[] = [];
+    const console: string[] = [];
+    page.on('request', (request) => request.url().startsWith(server.url) && chatRequests.push(new URL(request.url()).pathname));
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    page.on('console', (message) => console.push(message.text()));
+    await page.goto(framerUrl);
+    await page.waitForLoadState('load');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // time for a framed page to load its script and connect
+
+    // The browser fetched the chat's page for the frame, refused to show it, and so ran none of it.
+    expect(chatRequests).toEqual(['/']);
+    expect(sockets).toEqual([]);
+    const frame = page.frames().find((f) => f !== page.mainFrame())!;
+    expect(frame.url()).not.toBe(server.url);
+    expect(console.join('\n')).toMatch(/frame-ancestors 'none'/);
+
+    // The chat opened as itself works under the same policy: it connects, edits, and the browser reports no violation.
+    const own = await newPage();
+    const ownConsole: string[] = [];
+    own.on('console', (message) => ownConsole.push(message.text()));
+    await openChat(own, server.url, 'csp');
+    await sendCommand(own, '/edit make it snowy --steps 4', PHOTO_PATH);
+    await waitForDoneCards(own, 1);
+    expect(ownConsole.filter((line) => /Content Security Policy/i.test(line))).toEqual([]);
   });
 });
 
