@@ -103,11 +103,12 @@ describe('rfedit start', () => {
     }
   });
 
-  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
+  /** `rfedit start` on a fresh data folder and free ports with `env` added, run until it exits. */
+  async function startUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: {
-        ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', RFEDIT_LOG__LEVEL: 'silent',
-        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-redis-')), RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
+        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-')),
+        RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -115,23 +116,18 @@ describe('rfedit start', () => {
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.on('exit', done));
+    return { code, stderr };
+  }
+
+  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
+    const { code, stderr } = await startUntilExit({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL/);
     expect(stderr).not.toContain('hunter2');
   });
 
   it('refuses to open the web chat beyond this machine without a password, naming the setting, and exits 1', async () => {
-    const child = spawn(process.execPath, [BIN, 'start'], {
-      env: {
-        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_WEB__HOST: '0.0.0.0', RFEDIT_WEB_PASSWORD: '',
-        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-open-')), RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const code = await new Promise<number | null>((done) => child.on('exit', done));
+    const { code, stderr } = await startUntilExit({ RFEDIT_WEB__HOST: '0.0.0.0', RFEDIT_WEB_PASSWORD: '' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/The web chat is set to listen on 0\.0\.0\.0, where other machines can reach it, but it has no password\. Set RFEDIT_WEB_PASSWORD/);
   });

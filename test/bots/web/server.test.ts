@@ -89,30 +89,28 @@ describe('uploads', () => {
 describe('uploads in flight', () => {
   const header = Buffer.from(`${JSON.stringify({ text: '/edit greener', filename: 'p.png' })}\n`);
 
+  /** With `held` uploads in progress, ann's next one is refused at once with `status` and `error`; once they close, hers goes through. */
+  async function refusedWhileHeld(server: RunningChat, held: Array<{ client: { destroy(): void } }>, declared: number, status: number, error: object) {
+    await serverHasRead();
+    const refused = await answerToPartialUpload(server, { 'content-length': declared }, header);
+    expect(refused.status).toBe(status);
+    expect(JSON.parse(refused.text).error).toEqual(error);
+    for (const upload of held) upload.client.destroy(); // closing them gives their places back
+    await serverHasRead();
+    expect((await send(server, 'ann', '/edit greener', await smallPhoto())).status).toBe(200);
+  }
+
   it('lets one client have two uploads in progress, and answers a third at once with 429', async () => {
     const server = await setUp();
     const held = [await partialUpload(server, { 'content-length': 100_000 }, header), await partialUpload(server, { 'content-length': 100_000 }, header)];
-    await serverHasRead();
-    const third = await answerToPartialUpload(server, { 'content-length': 100_000 }, header);
-    expect(third.status).toBe(429);
-    expect(JSON.parse(third.text).error).toEqual({ code: 'uploads_in_progress', text: 'You already have 2 uploads in progress. Wait for one to finish, then send again.' });
-    // Closing them gives the places back.
-    for (const upload of held) upload.client.destroy();
-    await serverHasRead();
-    expect((await send(server, 'ann', '/edit greener', await smallPhoto())).status).toBe(200);
+    await refusedWhileHeld(server, held, 100_000, 429, { code: 'uploads_in_progress', text: 'You already have 2 uploads in progress. Wait for one to finish, then send again.' });
   });
 
   it('answers 503 when uploads in progress hold the whole budget, and takes uploads again once they are gone', async () => {
     const server = await setUp({ chat: { uploads: { maxBytesInFlight: 300_000 } } });
     const held = [];
     for (const [i, address] of ['127.0.0.2', '127.0.0.3'].entries()) held.push(await partialUpload(server, { 'content-length': 140_000 }, header, { user: `far${i}`, address }));
-    await serverHasRead();
-    const busy = await answerToPartialUpload(server, { 'content-length': 140_000 }, header);
-    expect(busy.status).toBe(503);
-    expect(JSON.parse(busy.text).error).toEqual({ code: 'server_busy', text: 'The server is busy receiving other photos right now. Please try again in a minute.' });
-    for (const upload of held) upload.client.destroy();
-    await serverHasRead();
-    expect((await send(server, 'ann', '/edit greener', await smallPhoto())).status).toBe(200);
+    await refusedWhileHeld(server, held, 140_000, 503, { code: 'server_busy', text: 'The server is busy receiving other photos right now. Please try again in a minute.' });
   });
 
   it('stops waiting for an upload that stalls, and says so', async () => {

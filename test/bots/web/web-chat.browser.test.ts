@@ -316,7 +316,13 @@ describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
       response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>elsewhere</title><iframe id="chat" src="${server.url}" width="800" height="600"></iframe>`);
     });
     await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => framer.close(() => resolve())));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          framer.close(() => resolve());
+          framer.closeAllConnections(); // the browser's keep-alive connection would hold close() open for a minute
+        }),
+    );
     const framerUrl = `http://127.0.0.1:${(framer.address() as { port: number }).port}/`;
 
     const chatRequests: string[] = [];
