@@ -4,6 +4,7 @@
  * transcript.ts): jobs, images and delivery live in the core's stores.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
@@ -92,8 +93,8 @@ export function createWebChat(options: WebChatOptions): WebChat {
   const password = options.password === '' ? undefined : options.password;
   const sessions = createSessions(options.secret ?? randomBytes(32).toString('base64url'), password);
   const gate = new UploadGate({ ...UPLOAD_LIMIT_DEFAULTS, ...options.uploads });
-  // Uploads in progress wait on disk, not in memory: in the data folder when there is one.
-  const spoolDir = options.dataDir === undefined ? join(tmpdir(), `rfedit-uploads-${process.pid}`) : join(options.dataDir, 'web-chat', 'uploads');
+  // Uploads in progress wait on disk, not in memory: in the data folder, or a folder of this chat's own (start()).
+  let spoolDir = '';
   const quota = new ClientQuota({ perClientQueued: QUEUE_DEFAULTS.perUserQueued, dailyPerClient: 0, ...options.clientLimits });
   const logins = new LoginThrottle();
   const hub = new LiveHub();
@@ -235,7 +236,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
         throw new RfeditError('web_password_short', `RFEDIT_WEB_PASSWORD is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`);
       }
       assets = await loadStaticAssets();
-      prepareSpoolDir(spoolDir);
+      spoolDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'rfedit-uploads-')) : prepareSpoolDir(join(options.dataDir, 'web-chat', 'uploads'));
       unsubscribe = core.events.onEvent((event) => {
         try {
           forward(event);
@@ -261,6 +262,7 @@ export function createWebChat(options: WebChatOptions): WebChat {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      if (options.dataDir === undefined && spoolDir) rmSync(spoolDir, { recursive: true, force: true });
     },
   };
 }
