@@ -28,7 +28,8 @@ export function setSecurityHeaders(request: IncomingMessage, response: ServerRes
   response.setHeader('content-security-policy', contentSecurityPolicy(request.headers.host));
   response.setHeader('x-frame-options', 'DENY');
   response.setHeader('x-content-type-options', 'nosniff');
-  response.setHeader('referrer-policy', 'no-referrer');
+  // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on form posts (the sign-in form).
+  response.setHeader('referrer-policy', 'same-origin');
   response.setHeader('cross-origin-resource-policy', 'same-origin');
 }
 

@@ -353,6 +353,24 @@ describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
   });
 });
 
+describe.skipIf(!HAS_CHROMIUM)('a chat with a password', () => {
+  it('sends a new browser to sign in, refuses a wrong password, and opens the chat after the right one', async () => {
+    const { server, page } = await setUp({ server: { chat: { password: 'correct horse battery' } } });
+    // Also checks the sign-in form's post carries this origin (with Referrer-Policy: no-referrer it said "null").
+    // A new browser: no cookie from another test's chat on 127.0.0.1 (cookies ignore the port).
+    await browser.context.clearCookies();
+    await page.goto(server.url);
+    await page.waitForURL(/\/login$/);
+    await page.locator('#password').fill('not it');
+    await page.locator('#password').press('Enter');
+    await expect.poll(() => page.locator('.notice.error .text').textContent()).toBe('That password is not right. Please try again.');
+    await page.locator('#password').fill('correct horse battery');
+    await page.locator('#password').press('Enter');
+    await page.locator('#connection[data-state="online"]').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+  });
+});
+
 describe.skipIf(HAS_CHROMIUM)('browser tests', () => {
   it.skip(`need Debian's chromium at ${CHROMIUM_PATH} (sudo apt-get install -y chromium); skipped`, () => {});
 });
