@@ -9,8 +9,10 @@ ARG ORT_INSTALL=skip
 ENV ONNXRUNTIME_NODE_INSTALL=${ORT_INSTALL} \
     NODE_ENV=production \
     RFEDIT_DATA_DIR=/data \
-    RFEDIT_WEB__HOST=0.0.0.0 \
     RFEDIT_HEALTH__HOST=0.0.0.0
+# The web chat stays on the container's own loopback, so the image publishes no chat by default. To offer it,
+# set RFEDIT_WEB__HOST=0.0.0.0 together with RFEDIT_WEB_PASSWORD (the bot refuses to start without one) and
+# publish port 8787, ideally behind HTTPS.
 
 # Node on non-node bases (the CUDA image), plus the toolchain better-sqlite3 builds with.
 RUN set -eux; \
@@ -32,7 +34,7 @@ COPY tsconfig.json slack-manifest.yaml* ./
 
 # Jobs, images, caches and the generated demo model live in /data; mount FLUX.1 exports under /models.
 VOLUME ["/data"]
-EXPOSE 8787 9464 3000
+EXPOSE 9464 3000
 USER node
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
 ENTRYPOINT ["node", "bin/rfedit.js"]

@@ -169,7 +169,17 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
   const adapters: Adapter[] = [];
   if (config.web.enabled) {
     const { createWebChat } = await import('./bots/web/index.ts');
-    const chat = createWebChat({ core, host: config.web.host, port: config.web.port, dataDir: config.dataDir, logger: logger.child({ part: 'web' }) });
+    const chat = createWebChat({
+      core,
+      host: config.web.host,
+      port: config.web.port,
+      password: secrets.webPassword,
+      secret: actionSecret(config.dataDir, secrets.actionSecret),
+      dataDir: config.dataDir,
+      maxUploadBytes: config.engine.maxInputBytes + 1024 * 1024, // room above the core's limit, so its own message answers
+      clientLimits: { perClientQueued: config.queue.perUserQueued, dailyPerClient: config.moderation.dailyQuota },
+      logger: logger.child({ part: 'web' }),
+    });
     adapters.push({ name: 'web', start: async () => (await chat.start()).url, stop: () => chat.stop() });
   }
   if (secrets.discordToken && secrets.discordAppId) {

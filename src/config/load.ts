@@ -10,6 +10,9 @@ import { z } from 'zod';
 import { RfeditError } from '../errors.ts';
 import { configSchema, SECRET_ENV, type Config, type Secrets } from './schema.ts';
 
+// RFEDIT_SECRET and RFEDIT_WEB_PASSWORD share the config prefix but are secrets, not config keys.
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(Object.values(SECRET_ENV));
+
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENV_PREFIX = 'RFEDIT_';
 
@@ -44,7 +47,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = PROJECT_
     }
   }
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === 'RFEDIT_CONFIG' || name === SECRET_ENV.actionSecret || raw === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || name === 'RFEDIT_CONFIG' || SECRET_VARIABLES.has(name) || raw === undefined) continue;
     const keys = schemaKeys(name.slice(ENV_PREFIX.length).split('__').map(envKeyToConfigKey));
     setPath(merged, keys, parseEnvValue(raw));
   }

@@ -66,6 +66,7 @@ export const configSchema = z
       .object({
         /** The local web chat. On by default so `npm start` works without chat credentials. */
         enabled: z.boolean().default(true),
+        /** Any address but loopback needs RFEDIT_WEB_PASSWORD; the chat refuses to start without it. */
         host: z.string().default('127.0.0.1'),
         port: port.default(8787),
       })
@@ -103,7 +104,7 @@ export const configSchema = z
         blockedPatterns: z.array(z.string()).default([]),
         /** Edits per user per day; 0 = unlimited. */
         dailyQuota: z.number().int().min(0).default(50),
-        /** Platform user ids (`discord:123`, `slack:U123`, `web:alice`) who may cancel/delete anything and pause the queue. */
+        /** Platform user ids (`discord:123`, `slack:U123`, `web:<issued identity>`) who may cancel/delete anything and pause the queue. */
         admins: idList,
       })
       .default({}),
@@ -128,6 +129,8 @@ export const SECRET_ENV = {
   slackAppToken: 'SLACK_APP_TOKEN',
   actionSecret: 'RFEDIT_SECRET',
   redisUrl: 'REDIS_URL',
+  /** Required whenever the web chat listens on anything but loopback (web.host). */
+  webPassword: 'RFEDIT_WEB_PASSWORD',
 } as const;
 
 export type Secrets = { -readonly [K in keyof typeof SECRET_ENV]?: string };

@@ -64,17 +64,25 @@ function compareRowsWithAnswers(row: Tally, dataDir: string, handledJobIds: stri
   expect(row.duplicated).toBe(0);
 }
 
+/** Where each web user connects from: anonymous clients are counted per address, so 50 users are 50 machines. */
+const addressOf = (user: string) => `127.0.0.${10 + Number(user.slice('user'.length))}`;
+
 describe('web chat', () => {
-  async function burst(users: number): Promise<void> {
-    const row = tally(`${BURST} requests at once from ${users === 1 ? 'one user' : `${users} users`}`, 'web chat');
+  /** `rotating`: every request from one address, each with a fresh identity and a new name (issue 15's 120 names). */
+  async function burst(users: number, rotating = false): Promise<void> {
+    const who = rotating ? 'one address rotating identities and names' : users === 1 ? 'one user' : `${users} users`;
+    const row = tally(`${BURST} requests at once from ${who}`, 'web chat');
     const dir = temporaryDataDir();
     const inner = new TestEngine();
     const engine = new HeldEngine(inner);
-    const chat: RunningChat = await startChatServer({ engine, dataDir: dir.path });
+    // Every request at once: lift the limit on uploads in progress per client (2; server.test.ts tests it), so
+    // these requests reach the queue's limits, which are what this test measures.
+    const chat: RunningChat = await startChatServer({ engine, dataDir: dir.path, chat: { uploads: { perClient: BURST } } });
     cleanups.push(() => dir.remove(), () => chat.stop());
     const photo = await noisyPng(32);
 
-    const answers = await Promise.allSettled(senders(BURST, users).map((user, i) => sendToChat(chat, user, `/edit burst ${i}`, photo)));
+    const names = rotating ? Array.from({ length: BURST }, (_, i) => `rotating${i}`) : senders(BURST, users);
+    const answers = await Promise.allSettled(names.map((user, i) => sendToChat(chat, user, `/edit burst ${i}`, photo, 'photo.png', rotating ? undefined : addressOf(user))));
     row.sent = answers.length;
     const handledJobIds: string[] = [];
     // A rejected request (no answer at all) is counted by settle() as lost.
@@ -87,6 +95,8 @@ describe('web chat', () => {
     compareRowsWithAnswers(row, dir.path, handledJobIds, inner.completed);
     await webStillEdits(chat);
   }
+
+  it('answers 1,000 requests from one address with 1,000 identities and names: one client’s share, not 1,000', () => burst(1, true));
 
   it('answers 1,000 requests from one user: the user’s share is queued, the rest refused with a message, none lost', () => burst(1));
   it('answers 1,000 requests from 50 users: the queue fills fairly, the rest refused with a message, none lost', () => burst(USERS));

@@ -10,6 +10,7 @@ import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
 import { noisyPng } from './fixtures/hostile-images.ts';
 import { jobRows } from './fixtures/job-rows.ts';
 import { postToChat, sendToChat } from './fixtures/web-client.ts';
+import { headersOf } from '../bots/web/fixtures/web-session.ts';
 import { discordStillEdits, runningStatusMessage, webChatForBlock } from './shared.ts';
 
 const NOT_OWNER = 'Only the person who started this edit';
@@ -96,7 +97,7 @@ describe('web chat', () => {
     const sent = await sendToChat(chat, 'ann', '/edit make it snowy', await noisyPng(32));
     await chat.core.queue.onIdle();
     const jobId = sent.reply!.jobId!;
-    const card = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: { 'x-rfedit-user': 'ann' } })).json()) as { cards: Array<{ jobId: string; buttons: Array<{ label: string; actionId?: string }> }> };
+    const card = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: await headersOf(chat, 'ann') })).json()) as { cards: Array<{ jobId: string; buttons: Array<{ label: string; actionId?: string }> }> };
     const buttons = card.cards.find((c) => c.jobId === jobId)!.buttons;
     const actionOf = (label: string) => buttons.find((b) => b.label === label)!.actionId!;
     const thread = sent.reply!.threadId;

@@ -10,6 +10,7 @@ import { DecodingEngine } from './fixtures/decoding-engine.ts';
 import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
 import { decompressionBombPng, hostileImages, noisyPng, pngWithHtmlInside, type HostileImage } from './fixtures/hostile-images.ts';
 import { sendToChat } from './fixtures/web-client.ts';
+import { headersOf } from '../bots/web/fixtures/web-session.ts';
 import { bodyText, discordSaid, discordStillEdits, occurrences, webChatForBlock, webStillEdits } from './shared.ts';
 
 /** What each hostile file must be answered with: the code, and words the user reads. */
@@ -138,7 +139,8 @@ describe('through the web chat', () => {
     expect(chat.core.getJob(jobId)?.status).toBe('done');
     webRow.handled++;
     expect(settle(webRow)).toBe(0);
-    const source = await fetch(new URL(`/api/jobs/${jobId}/source?user=mallory`, chat.url));
+    const source = await fetch(new URL(`/api/jobs/${jobId}/source`, chat.url), { headers: await headersOf(chat, 'mallory') });
     expect(source.headers.get('content-type')).toBe('image/png');
+    expect(source.headers.get('x-content-type-options')).toBe('nosniff'); // no browser may read it as the page inside
   });
 });

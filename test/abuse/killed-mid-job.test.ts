@@ -2,56 +2,21 @@
  * The bot process killed (SIGKILL) while an edit runs, then started again on the same data folder: the edit
  * completes exactly once, its owner sees one result in the web chat, and new edits work.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { temporaryDataDir } from '../bots/web/fixtures/chat-server.ts';
 import type { RunningChat } from '../bots/web/fixtures/chat-server.ts';
+import { startBot, type BotProcess } from './fixtures/bot-process.ts';
 import { printFigures, settle, tally } from './fixtures/figures.ts';
 import { noisyPng } from './fixtures/hostile-images.ts';
 import { jobRows } from './fixtures/job-rows.ts';
 import { sendToChat } from './fixtures/web-client.ts';
+import { headersOf } from '../bots/web/fixtures/web-session.ts';
 
-const BOT = join(import.meta.dirname, 'fixtures', 'web-chat-process.ts');
-
-interface BotProcess {
-  child: ChildProcessWithoutNullStreams;
-  exited: Promise<number | null>;
-  /** Resolves with the first stdout line (seen or to come) that starts with `prefix`. */
-  line(prefix: string): Promise<string>;
-}
-
-function startBot(dataDir: string, flags: string[] = []): BotProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', BOT, dataDir, ...flags], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  const waiters: Array<{ prefix: string; resolve: (line: string) => void }> = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    lines.push(line);
-    for (const waiter of waiters.filter((w) => line.startsWith(w.prefix))) waiter.resolve(line);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    line(prefix) {
-      const seen = lines.find((line) => line.startsWith(prefix));
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        waiters.push({ prefix, resolve });
-        void exited.then((code) => reject(new Error(`bot exited (${code}) before "${prefix}"; stderr:\n${stderr}`)));
-      });
-    },
-  };
-}
-
-/** The little of RunningChat the web client needs: where the chat listens. */
 async function chatOf(bot: BotProcess): Promise<RunningChat> {
   const url = (await bot.line('listening ')).slice('listening '.length);
-  return { url } as RunningChat;
+  return { url, dataDir: dir.path } as RunningChat; // the same folder and secret: ann's cookie still proves who she is
 }
 
 const completions = (dataDir: string) => (existsSync(join(dataDir, 'engine-completions.log')) ? readFileSync(join(dataDir, 'engine-completions.log'), 'utf8').split('\n').filter(Boolean) : []);
@@ -87,9 +52,10 @@ describe('the bot process killed mid-job', () => {
     const chat = await chatOf(second);
     await second.line(`event done ${jobId}`);
     row.handled++;
-    const scrollback = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: { 'x-rfedit-user': 'ann' } })).json()) as { cards: Array<{ jobId: string; state: string }> };
+    const ann = await headersOf(chat, 'ann');
+    const scrollback = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: ann })).json()) as { cards: Array<{ jobId: string; state: string }> };
     expect(scrollback.cards.filter((card) => card.jobId === jobId)).toMatchObject([{ state: 'done' }]);
-    expect((await fetch(new URL(`/api/jobs/${jobId}/result?user=ann`, chat.url))).status).toBe(200);
+    expect((await fetch(new URL(`/api/jobs/${jobId}/result`, chat.url), { headers: ann })).status).toBe(200);
 
     const after = await sendToChat(chat, 'ann', '/edit after the restart', await noisyPng(33));
     row.sent++;

@@ -4,57 +4,13 @@
  * and everything is in the store for the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/jobs/store.ts';
+import { BIN, sendEdit, startRfedit, until } from './fixtures/rfedit-process.ts';
 
-const BIN = resolve('bin/rfedit.js');
-const PHOTO = readFileSync(resolve('test/fixtures/stm32f3-discovery.jpg'));
-
-interface Started {
-  child: ChildProcess;
-  web: string;
-  health: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startRfedit(dataDir: string, env: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { ...process.env, RFEDIT_DATA_DIR: dataDir, RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', RFEDIT_LOG__PRETTY: 'never', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return new Promise((resolvePromise, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const web = /Web chat:\s+(http:\/\/\S+?)\/?\s/.exec(output)?.[1];
-      const health = /Health:\s+(http:\/\/\S+?)\/healthz/.exec(output)?.[1];
-      if (web && health) resolvePromise({ child, web, health, output: () => output, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`rfedit exited with ${code} before it was ready:\n${output}`)));
-  });
-}
-
-async function sendEdit(web: string, prompt: string): Promise<{ reply: { text: string; jobId?: string; code?: string } }> {
-  const body = Buffer.concat([Buffer.from(`${JSON.stringify({ text: `/edit ${prompt}`, filename: 'board.jpg' })}\n`), PHOTO]);
-  const response = await fetch(`${web}/api/send`, { method: 'POST', headers: { 'x-rfedit-user': 'operator' }, body });
-  return (await response.json()) as { reply: { text: string; jobId?: string; code?: string } };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('rfedit start', () => {
   const dirs: string[] = [];
@@ -79,7 +35,7 @@ describe('rfedit start', () => {
     expect(ready.checks).toEqual({ engine: true, queue: true, disk: true });
     expect(await (await fetch(app.web)).text()).toContain('<!doctype html>');
 
-    const { reply } = await sendEdit(app.web, 'gold bright');
+    const { reply, userId } = await sendEdit(app.web, 'gold bright');
     expect(reply.code).toBeUndefined();
     // Wait until the edit is running, then ask the process to stop.
     await until(async () => {
@@ -92,18 +48,19 @@ describe('rfedit start', () => {
 
     const store = new JobStore(join(dataDir, 'jobs.sqlite'));
     try {
-      const [job] = store.listByOwner({ platform: 'web', id: 'operator' }, 5);
+      const [job] = store.listByOwner({ platform: 'web', id: userId }, 5);
       expect(job.status).toBe('done'); // finished within the grace period, not cut off
     } finally {
       store.close();
     }
   });
 
-  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
+  /** `rfedit start` on a fresh data folder and free ports with `env` added, run until it exits. */
+  async function startUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: {
-        ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', RFEDIT_LOG__LEVEL: 'silent',
-        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-redis-')), RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
+        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-')),
+        RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -111,9 +68,20 @@ describe('rfedit start', () => {
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.on('exit', done));
+    return { code, stderr };
+  }
+
+  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
+    const { code, stderr } = await startUntilExit({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL/);
     expect(stderr).not.toContain('hunter2');
+  });
+
+  it('refuses to open the web chat beyond this machine without a password, naming the setting, and exits 1', async () => {
+    const { code, stderr } = await startUntilExit({ RFEDIT_WEB__HOST: '0.0.0.0', RFEDIT_WEB_PASSWORD: '' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/The web chat is set to listen on 0\.0\.0\.0, where other machines can reach it, but it has no password\. Set RFEDIT_WEB_PASSWORD/);
   });
 
   it('refuses a bad configuration with one line naming the key, and exits non-zero', async () => {

@@ -44,11 +44,13 @@ describe('loadConfig', () => {
   });
 
   it('reads secrets only from the environment and never prints them', () => {
-    const { secrets, ...rest } = loadConfig({ DISCORD_TOKEN: 'tok-123', RFEDIT_SECRET: 'hush' }, projectWith());
-    expect(secrets).toEqual({ discordToken: 'tok-123', actionSecret: 'hush' });
+    // RFEDIT_WEB_PASSWORD shares the config prefix, but is a secret, not the key web.password.
+    const { secrets, ...rest } = loadConfig({ DISCORD_TOKEN: 'tok-123', RFEDIT_SECRET: 'hush', RFEDIT_WEB_PASSWORD: 'open sesame' }, projectWith());
+    expect(secrets).toEqual({ discordToken: 'tok-123', actionSecret: 'hush', webPassword: 'open sesame' });
     const printed = describeConfig({ secrets, ...rest });
     expect(printed).not.toContain('tok-123');
     expect(printed).not.toContain('hush');
+    expect(printed).not.toContain('open sesame');
     expect(printed).toContain('DISCORD_TOKEN: (set, redacted)');
   });
 

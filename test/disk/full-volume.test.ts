@@ -4,17 +4,16 @@
  * /metrics say so, new edits are refused with a message, and start-up on a full disk prints one clear line.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InversionCache, type InversionKey } from '../../src/engine/cache/inversion-cache.ts';
 import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
 import { ImageStore } from '../../src/jobs/image-store.ts';
 import { storageFailure } from '../../src/jobs/refusals.ts';
+import { BIN, sendEdit, startRfedit, until } from '../app/fixtures/rfedit-process.ts';
 
-const BIN = resolve('bin/rfedit.js');
-const PHOTO = readFileSync(resolve('test/fixtures/stm32f3-discovery.jpg'));
 const MB = 1_048_576;
 
 /** Mounts a tmpfs of `sizeMB`; null (and the reason) where this machine does not allow it. */
@@ -139,45 +138,3 @@ describe.skipIf(!volume)('a real volume that fills up', () => {
     });
   });
 });
-
-interface Started {
-  child: ChildProcess;
-  web: string;
-  health: string;
-  exited: Promise<number | null>;
-}
-
-function startRfedit(dataDir: string, env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [BIN, 'start'], {
-    env: { ...process.env, RFEDIT_DATA_DIR: dataDir, RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', RFEDIT_LOG__PRETTY: 'never', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return new Promise((resolvePromise, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const web = /Web chat:\s+(http:\/\/\S+?)\/?\s/.exec(output)?.[1];
-      const health = /Health:\s+(http:\/\/\S+?)\/healthz/.exec(output)?.[1];
-      if (web && health) resolvePromise({ child, web, health, exited });
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`rfedit exited with ${code} before it was ready:\n${output}`)));
-  });
-}
-
-async function sendEdit(web: string, prompt: string): Promise<{ reply: { text: string; jobId?: string; code?: string } }> {
-  const body = Buffer.concat([Buffer.from(`${JSON.stringify({ text: `/edit ${prompt}`, filename: 'board.jpg' })}\n`), PHOTO]);
-  const response = await fetch(`${web}/api/send`, { method: 'POST', headers: { 'x-rfedit-user': 'operator' }, body });
-  return (await response.json()) as { reply: { text: string; jobId?: string; code?: string } };
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 600; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -131,5 +131,5 @@ function imageOf(job: JobRecord, which: 'result' | 'source', ref: { hash: string
 /** Images are served per job, so the server can check the asker may see that job. */
 export function imageUrl(job: Pick<JobRecord, 'id' | 'owner' | 'sourceHash'>, which: 'result' | 'source', hash = job.sourceHash): string {
   // The hash makes the URL change when the content does, so the browser may cache it for good.
-  return `/api/jobs/${encodeURIComponent(job.id)}/${which}?user=${encodeURIComponent(job.owner.id)}&v=${hash.slice(0, 16)}`;
+  return `/api/jobs/${encodeURIComponent(job.id)}/${which}?v=${hash.slice(0, 16)}`;
 }

@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { actionLabel } from '../../commands/index.ts';
 import type { BotCore, CommandContext, ImageInput, Reaction, Reply, UserRef } from '../../commands/index.ts';
-import { RfeditError, UserInputError } from '../../errors.ts';
+import { QuotaError, RfeditError, UserInputError } from '../../errors.ts';
 import { sniffImageMime } from '../../jobs/image-store.ts';
 import { cardFromRecord, REACTIONS } from './cards.ts';
+import type { ClientQuota } from './client-quota.ts';
 import type { JobCard } from './cards.ts';
 import { HttpError } from './http-io.ts';
 import { WEB_CHANNEL_ID, webContext } from './identity.ts';
@@ -38,10 +39,18 @@ export interface ApiResult {
   card?: JobCard;
 }
 
+/** Who asks: the user (their issued identity) and the key their per-client limits are counted under. */
+export interface WebClient {
+  user: UserRef;
+  /** The address for anonymous clients, the identity for signed-in ones (client-quota.ts). */
+  key: string;
+}
+
 export interface ChatApiDeps {
   core: BotCore;
   transcript: Transcript;
   hub: LiveHub;
+  quota: ClientQuota;
   nextSeq: () => number;
   now?: () => number;
 }
@@ -49,26 +58,44 @@ export interface ChatApiDeps {
 /** How much scrollback a page load gets. */
 const TRANSCRIPT_LIMIT = 200;
 const MESSAGE_ID = /^[A-Za-z0-9_-]{1,40}$/;
+/** Commands that start an edit: they count against the client's limits. */
+const MAKES_JOB = new Set<string>(['edit', 'variation', 'subtle', 'strong', 'remix']);
+const FINISHED = new Set<string>(['done', 'failed', 'cancelled']);
 const REACTION_OF = new Map<string, Reaction>([
   [REACTIONS.variation, 'repeat'],
   [REACTIONS.remove, 'remove'],
 ]);
 
 export function createChatApi(deps: ChatApiDeps) {
-  const { core, transcript, hub, nextSeq } = deps;
+  const { core, transcript, hub, quota, nextSeq } = deps;
   const now = deps.now ?? Date.now;
 
-  /** Runs one command for the user and records what it started. `threadId` undefined = a new thread. */
-  async function run(user: UserRef, text: string, threadId: string | undefined, produce: (ctx: CommandContext) => Promise<Reply>): Promise<ApiResult> {
+  /**
+   * Runs one command for the client and records what it started. `threadId` undefined = a new thread.
+   * `produce` calls `holdPlace` before a command that starts an edit: it refuses when the client is at its limits.
+   */
+  async function run(client: WebClient, text: string, threadId: string | undefined, produce: (ctx: CommandContext, holdPlace: () => void) => Promise<Reply>): Promise<ApiResult> {
+    const { user } = client;
     const messageId = newMessageId();
     const thread = threadId === undefined ? messageId : checkThreadId(threadId);
-    const reply = await userMistakesAsReplies(() => produce(webContext(user, thread)));
+    let release: (() => void) | undefined;
+    try {
+      const reply = await userMistakesAsReplies(() => produce(webContext(user, thread), () => (release = quota.reserve(client.key))));
+      return record(client, text, messageId, thread, reply, release !== undefined);
+    } finally {
+      release?.();
+    }
+  }
+
+  function record(client: WebClient, text: string, messageId: string, thread: string, reply: Reply, held: boolean): ApiResult {
+    const { user } = client;
     const removed = (reply.deleteMessages ?? []).filter((ref) => ref.platform === 'web').map((ref) => ref.messageId);
     if (removed.length > 0) hub.sendTo(user.id, { type: 'remove', messageIds: removed });
     const wire: WireReply = { text: reply.text, ephemeral: reply.ephemeral, threadId: thread, ...pick(reply, 'code', 'jobId', 'requestInput') };
     if (removed.length > 0) wire.removeMessageIds = removed;
     const job = reply.jobId === undefined || reply.ephemeral ? null : core.getJob(reply.jobId);
     if (!job) return { reply: wire };
+    if (held && !FINISHED.has(job.status)) quota.started(client.key, job.id);
     // A new job: the card's id is the job id, so a later delete names it and the page removes it.
     core.recordMessage(job.id, { role: 'status', platform: 'web', channelId: WEB_CHANNEL_ID, threadId: thread, messageId: job.id });
     const message: TranscriptEntry = { messageId, threadId: thread, userId: user.id, text, jobId: job.id, at: now() };
@@ -78,27 +105,32 @@ export function createChatApi(deps: ChatApiDeps) {
 
   return {
     /** A line typed in the composer, with the attached photo if any. */
-    send(user: UserRef, text: string, attachment: ImageInput | null): Promise<ApiResult> {
-      return run(user, text.trim(), undefined, async (ctx) => {
+    send(client: WebClient, text: string, attachment: ImageInput | null): Promise<ApiResult> {
+      return run(client, text.trim(), undefined, async (ctx, holdPlace) => {
         const input = parseChatInput(text, attachment);
         if (input.kind === 'help') return { text: helpText(), ephemeral: true };
+        if (MAKES_JOB.has(input.kind)) holdPlace();
         return core.dispatch(input, ctx);
       });
     },
 
     /** A button under a job (its signed id came from a card). */
-    async action(user: UserRef, actionId: string, threadId: string): Promise<ApiResult> {
+    async action(client: WebClient, actionId: string, threadId: string): Promise<ApiResult> {
       const action = core.codec.decode(actionId);
-      const result = await run(user, action ? actionLabel(action.action) : 'A button', threadId, (ctx) => core.handleAction(actionId, ctx));
+      const result = await run(client, action ? actionLabel(action.action) : 'A button', threadId, (ctx, holdPlace) => {
+        if (action && MAKES_JOB.has(action.action)) holdPlace();
+        return core.handleAction(actionId, ctx);
+      });
       return action?.action === 'cancel' ? settling(result, action.jobId) : result;
     },
 
     /** 🔁 asks for a variation; ❌ cancels a waiting or running job and deletes a finished one (`core.react` decides). */
-    async react(user: UserRef, jobId: string, emoji: string, threadId: string): Promise<ApiResult> {
+    async react(client: WebClient, jobId: string, emoji: string, threadId: string): Promise<ApiResult> {
       const reacted = REACTION_OF.get(emoji);
       const status = core.getJob(jobId)?.status;
-      const result = await run(user, emoji, threadId, async (ctx) => {
+      const result = await run(client, emoji, threadId, async (ctx, holdPlace) => {
         if (reacted === undefined) throw new UserInputError('reaction_unknown', `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`);
+        if (reacted === 'repeat') holdPlace();
         return core.react(jobId, reacted, ctx);
       });
       // ❌ on a job that waits or runs cancels it.
@@ -106,10 +138,11 @@ export function createChatApi(deps: ChatApiDeps) {
     },
 
     /** The remix form's submit (opened by a Remix button's `requestInput`). */
-    remix(user: UserRef, jobId: string, prompt: string | undefined, strength: number | undefined, threadId: string): Promise<ApiResult> {
-      return run(user, `Remix: ${prompt ?? ''}${strength === undefined ? '' : ` --strength ${strength}`}`.trim(), threadId, (ctx) =>
-        core.dispatch({ kind: 'remix', jobId, ...(prompt === undefined ? {} : { prompt }), ...(strength === undefined ? {} : { strength }) }, ctx),
-      );
+    remix(client: WebClient, jobId: string, prompt: string | undefined, strength: number | undefined, threadId: string): Promise<ApiResult> {
+      return run(client, `Remix: ${prompt ?? ''}${strength === undefined ? '' : ` --strength ${strength}`}`.trim(), threadId, (ctx, holdPlace) => {
+        holdPlace();
+        return core.dispatch({ kind: 'remix', jobId, ...(prompt === undefined ? {} : { prompt }), ...(strength === undefined ? {} : { strength }) }, ctx);
+      });
     },
 
     /**
@@ -148,12 +181,12 @@ function settling(result: ApiResult, jobId: string): ApiResult {
   return result.reply.code === undefined ? { ...result, reply: { ...result.reply, settlesWithJob: jobId } } : result;
 }
 
-/** The core never throws for user mistakes; the page's own parsing can, and is answered the same way. */
+/** The core never throws for user mistakes; the page's own parsing and limits can, and are answered the same way. */
 async function userMistakesAsReplies(produce: () => Promise<Reply>): Promise<Reply> {
   try {
     return await produce();
   } catch (error) {
-    if (error instanceof UserInputError) return { text: error.userMessage, ephemeral: true, code: error.code };
+    if (error instanceof UserInputError || error instanceof QuotaError) return { text: error.userMessage, ephemeral: true, code: error.code };
     throw error;
   }
 }

@@ -22,6 +22,11 @@ export function isAllowedOrigin(request: IncomingMessage, listenHost: string): b
   }
 }
 
+/** Whether the chat listens only where other machines cannot reach it (any 127.x address, ::1, localhost). */
+export function isLoopbackHost(listenHost: string): boolean {
+  return LOOPBACK_NAMES.has(listenHost) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(listenHost);
+}
+
 function hostname(host: string): string {
   return host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
 }

@@ -70,9 +70,11 @@ async function resultImages(page: Page) {
   const images = await page.locator('.card[data-state="done"] img.result').evaluateAll((nodes) =>
     (nodes as HTMLImageElement[]).map((img) => ({ src: img.src, alt: img.alt, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, width: img.width ? Number(img.getAttribute('width')) : 0, height: Number(img.getAttribute('height')) })),
   );
+  // Images are the owner's only: ask for them with the page's own (HttpOnly) identity cookie.
+  const cookie = (await page.context().cookies(images[0]?.src ?? [])).map((c) => `${c.name}=${c.value}`).join('; ');
   return Promise.all(
     images.map(async (image) => {
-      const bytes = new Uint8Array(await (await fetch(image.src)).arrayBuffer());
+      const bytes = new Uint8Array(await (await fetch(image.src, { headers: { cookie } })).arrayBuffer());
       return { ...image, bytes, decoded: await decodedSize(bytes), difference: await meanDifference(bytes, PHOTO) };
     }),
   );
@@ -308,9 +310,11 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
     await sendCommand(page, '/edit make it golden --steps 4', PHOTO_PATH);
     await engine.reached();
     await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('running');
+    // The cancel's own answer ("Stopping your edit…") must have arrived before the order is read.
+    const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/action');
     await card(page, 0).getByRole('button', { name: 'Cancel' }).click();
+    await answered;
     await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('cancelled');
-    await page.waitForLoadState('networkidle');
 
     expect(await card(page, 0).locator('.status').textContent()).toBe('Cancelled.');
     expect(await page.locator('.notice', { hasText: 'Stopping' }).count()).toBe(0);
@@ -412,7 +416,7 @@ describe.skipIf(!HAS_CHROMIUM)('after a server restart', () => {
     await core.queue.onIdle();
     expect(core.getJob(jobId)?.status).toBe('done');
     expect(core.getJob(jobId)?.deliveredAt).toBeNull();
-    const chat = createWebChat({ core, host: '127.0.0.1', port: first.port, dataDir: dir.path });
+    const chat = createWebChat({ core, host: '127.0.0.1', port: first.port, dataDir: dir.path, secret: TEST_SECRET }); // the same secret: rita's cookie still counts
     await chat.start();
     cleanups.push(async () => {
       await chat.stop();
@@ -459,6 +463,70 @@ async function saveForReadme(page: Page, part: Locator, name: string): Promise<v
   const png = await page.screenshot({ clip: { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin), width: box.width + 2 * margin, height: box.height + 2 * margin } });
   await sharp(png).png({ palette: true, quality: 90, effort: 10 }).toFile(join(process.cwd(), 'docs', name));
 }
+
+describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
+  it('cannot show the chat in a frame, while the chat itself runs under its policy without a violation', async () => {
+    const { server, page } = await setUp();
+    const { createServer } = await import('node:http');
+    // Another origin (another port) whose page frames the chat, as a clickjacking page would.
+    const framer = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>elsewhere</title><iframe id="chat" src="${server.url}" width="800" height="600"></iframe>`);
+    });
+    await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          framer.close(() => resolve());
+          framer.closeAllConnections(); // the browser's keep-alive connection would hold close() open for a minute
+        }),
+    );
+    const framerUrl = `http://127.0.0.1:${(framer.address() as { port: number }).port}/`;
+
+    const chatRequests: string[] = [];
+    const sockets: string[] = [];
+    const console: string[] = [];
+    page.on('request', (request) => request.url().startsWith(server.url) && chatRequests.push(new URL(request.url()).pathname));
+    page.on('websocket', (socket) => sockets.push(socket.url()));
+    page.on('console', (message) => console.push(message.text()));
+    await page.goto(framerUrl);
+    await page.waitForLoadState('load');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // time for a framed page to load its script and connect
+
+    // The browser fetched the chat's page for the frame, refused to show it, and so ran none of it.
+    expect(chatRequests).toEqual(['/']);
+    expect(sockets).toEqual([]);
+    const frame = page.frames().find((f) => f !== page.mainFrame())!;
+    expect(frame.url()).not.toBe(server.url);
+    expect(console.join('\n')).toMatch(/frame-ancestors 'none'/);
+
+    // The chat opened as itself works under the same policy: it connects, edits, and the browser reports no violation.
+    const own = await newPage();
+    const ownConsole: string[] = [];
+    own.on('console', (message) => ownConsole.push(message.text()));
+    await openChat(own, server.url, 'csp');
+    await sendCommand(own, '/edit make it snowy --steps 4', PHOTO_PATH);
+    await waitForDoneCards(own, 1);
+    expect(ownConsole.filter((line) => /Content Security Policy/i.test(line))).toEqual([]);
+  });
+});
+
+describe.skipIf(!HAS_CHROMIUM)('a chat with a password', () => {
+  it('sends a new browser to sign in, refuses a wrong password, and opens the chat after the right one', async () => {
+    const { server, page } = await setUp({ server: { chat: { password: 'correct horse battery' } } });
+    // Also checks the sign-in form's post carries this origin (with Referrer-Policy: no-referrer it said "null").
+    // A new browser: no cookie from another test's chat on 127.0.0.1 (cookies ignore the port).
+    await browser.context.clearCookies();
+    await page.goto(server.url);
+    await page.waitForURL(/\/login$/);
+    await page.locator('#password').fill('not it');
+    await page.locator('#password').press('Enter');
+    await expect.poll(() => page.locator('.notice.error .text').textContent()).toBe('That password is not right. Please try again.');
+    await page.locator('#password').fill('correct horse battery');
+    await page.locator('#password').press('Enter');
+    await page.locator('#connection[data-state="online"]').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/');
+  });
+});
 
 describe.skipIf(HAS_CHROMIUM)('browser tests', () => {
   it.skip(`need Debian's chromium at ${CHROMIUM_PATH} (sudo apt-get install -y chromium); skipped`, () => {});

@@ -26,7 +26,8 @@ const cards = new Map(); // jobId → the newest card drawn
 async function post(path, body, contentType = 'application/json') {
   let response;
   try {
-    response = await fetch(path, { method: 'POST', headers: { 'content-type': contentType, 'x-rfedit-user': user }, body });
+    // Who we are travels in the server's HttpOnly cookie; the name is only what our messages show.
+    response = await fetch(path, { method: 'POST', headers: { 'content-type': contentType, 'x-rfedit-name': user }, body });
   } catch {
     return { reply: { text: 'I could not reach the bot (it may be restarting). Please try again in a moment.', ephemeral: true, code: 'offline' } };
   }
@@ -35,8 +36,18 @@ async function post(path, body, contentType = 'application/json') {
   return result;
 }
 
+/** The server issues our identity (a cookie); with a password set, it sends us to sign in first. */
+async function startSession() {
+  const response = await fetch('/api/session', { method: 'POST' }).catch(() => null);
+  if (response?.status === 401) {
+    location.assign('/login');
+    return false;
+  }
+  return true;
+}
+
 function connect() {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live?user=${encodeURIComponent(user)}`;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`;
   const ws = new WebSocket(url);
   socket = ws;
   setConnection('connecting', 'Connecting…');
@@ -53,13 +64,13 @@ function connect() {
   ws.onclose = () => {
     if (socket !== ws) return; // replaced on purpose (name change)
     setConnection('offline', 'Reconnecting…');
-    setTimeout(connect, reconnectDelay);
+    setTimeout(() => startSession().then((ok) => ok && connect()), reconnectDelay);
     reconnectDelay = Math.min(reconnectDelay * 2, 4000);
   };
 }
 
 async function loadScrollback() {
-  const response = await fetch('/api/scrollback', { headers: { 'x-rfedit-user': user } }).catch(() => null);
+  const response = await fetch('/api/scrollback', { headers: { 'x-rfedit-name': user } }).catch(() => null);
   if (!response?.ok) return;
   const { messages, cards: snapshot } = await response.json();
   channel.querySelectorAll('.message, .thread, .notice').forEach((node) => node.remove());
@@ -438,4 +449,4 @@ function removeCard(messageId) {
   cards.delete(messageId);
 }
 
-connect();
+startSession().then((ok) => ok && connect());
