@@ -9,7 +9,8 @@ import type { ConversationKind } from './slack-scopes.ts';
 interface StoredFile {
   readonly file: SlackFile;
   readonly data: Buffer;
-  readonly sharedIn: Set<string>;
+  /** Where it is shared: channel id → the messages that share it. */
+  readonly sharedIn: Map<string, Array<{ ts: string; thread_ts?: string }>>;
   readonly grantedTo: Set<string>;
   /** Until then Slack is still processing the upload and refuses it in image blocks. */
   readonly readyAtMs: number;
@@ -62,6 +63,7 @@ export interface SlackFile {
   readonly user: string;
   readonly url_private: string;
   readonly url_private_download: string;
+  readonly permalink: string;
   readonly created: number;
   readonly timestamp: number;
   readonly mode: 'hosted';
@@ -191,13 +193,14 @@ export class SlackState {
       user: meta.user,
       url_private: served.url,
       url_private_download: `${served.url}?download=1`,
+      permalink: `https://fake.slack.com/files/${meta.user}/${id}/${encodeURIComponent(meta.name)}`,
       created,
       timestamp: created,
       mode: 'hosted',
       is_external: false,
       ...(meta.alt_txt === undefined ? {} : { alt_txt: meta.alt_txt }),
     };
-    this.files.set(id, { file, data, sharedIn: new Set(), grantedTo: new Set(), readyAtMs: meta.readyAtMs ?? this.now() });
+    this.files.set(id, { file, data, sharedIn: new Map(), grantedTo: new Set(), readyAtMs: meta.readyAtMs ?? this.now() });
     return file;
   }
 
@@ -206,8 +209,10 @@ export class SlackState {
   }
 
   /** A file shared into a conversation is visible to its members (and, in a public channel, to everyone). */
-  shareFile(id: string, channelId: string): void {
-    this.files.get(id)?.sharedIn.add(channelId);
+  shareFile(id: string, channelId: string, message?: { ts: string; thread_ts?: string }): void {
+    const shares = this.files.get(id)?.sharedIn;
+    if (!shares) return;
+    shares.set(channelId, [...(shares.get(channelId) ?? []), ...(message ? [message] : [])]);
   }
 
   /** Files a user picked in a modal's file_input are handed to the app that opened it. */
@@ -223,7 +228,7 @@ export class SlackState {
     const stored = this.files.get(id);
     if (!stored) return false;
     if (stored.file.user === userId || stored.grantedTo.has(userId)) return true;
-    return [...stored.sharedIn].some((channelId) => this.isMember(channelId, userId) || this.channels.get(channelId)?.is_private === false);
+    return [...stored.sharedIn.keys()].some((channelId) => this.isMember(channelId, userId) || this.channels.get(channelId)?.is_private === false);
   }
 
   /** Still being processed by Slack (the upload completed less than the processing delay ago). */
@@ -232,8 +237,8 @@ export class SlackState {
     return stored !== undefined && this.now() < stored.readyAtMs;
   }
 
-  /** The conversations a file is shared in, as files.info reports them (`channels`, `groups`, `ims`). */
-  sharesOf(id: string): string[] {
+  /** The conversations a file is shared in and the messages that share it. */
+  sharesOf(id: string): Array<[string, Array<{ ts: string; thread_ts?: string }>]> {
     return [...(this.files.get(id)?.sharedIn ?? [])];
   }
 
@@ -251,7 +256,7 @@ export class SlackState {
   addMessage(message: Omit<SlackMessage, 'type' | 'ts'> & { ts?: string }): SlackMessage {
     const stored: SlackMessage = { type: 'message', ...message, ts: message.ts ?? this.ts() };
     this.messages.push(stored);
-    for (const file of stored.files ?? []) this.shareFile(file.id, stored.channel);
+    for (const file of stored.files ?? []) this.shareFile(file.id, stored.channel, { ts: stored.ts, ...(stored.thread_ts ? { thread_ts: stored.thread_ts } : {}) });
     return stored;
   }
 

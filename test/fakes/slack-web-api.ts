@@ -393,14 +393,22 @@ function completeUploads(ctx: SlackApiContext, args: Args): Args {
   return { files };
 }
 
-/** files.info's `channels` / `groups` / `ims`: where the file is shared, by conversation kind. */
-function sharesOf(state: SlackState, fileId: string): { channels: string[]; groups: string[]; ims: string[] } {
-  const shares = { channels: [] as string[], groups: [] as string[], ims: [] as string[] };
-  for (const id of state.sharesOf(fileId)) {
+/**
+ * files.info's `channels` / `groups` / `ims` and `shares` ({ public | private: { channel: [{ ts, thread_ts }] } }).
+ * While Slack is still processing an upload they are empty: the share is not done yet
+ * (node-slack-sdk#1620: files.info right after completeUploadExternal shows no shares).
+ */
+function sharesOf(state: SlackState, fileId: string): Args {
+  const lists = { channels: [] as string[], groups: [] as string[], ims: [] as string[] };
+  const shares: { public: Args; private: Args } = { public: {}, private: {} };
+  if (state.fileProcessing(fileId)) return { ...lists, shares };
+  for (const [id, messages] of state.sharesOf(fileId)) {
     const channel = state.channels.get(id);
-    if (channel) shares[channel.is_im ? 'ims' : channel.is_private ? 'groups' : 'channels'].push(id);
+    if (!channel) continue;
+    lists[channel.is_im ? 'ims' : channel.is_private ? 'groups' : 'channels'].push(id);
+    shares[channel.is_private ? 'private' : 'public'][id] = messages.map((m) => ({ ...m, channel_name: channel.name, team_id: state.teamId }));
   }
-  return shares;
+  return { ...lists, shares };
 }
 
 function storeView(ctx: SlackApiContext, req: RecordedRequest, view: Args, trigger: string): Args {
