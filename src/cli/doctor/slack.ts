@@ -6,6 +6,7 @@
  */
 import { webApi } from '@slack/bolt';
 import { readSlackManifest } from '../../bots/slack/manifest.ts';
+import { slackErrorCode } from '../../bots/slack/messenger.ts';
 import { loadConfig } from '../../config/load.ts';
 import { SECRET_ENV } from '../../config/schema.ts';
 import type { DoctorCheck, DoctorSection } from './check.ts';
@@ -61,7 +62,7 @@ function slackSettings(env: NodeJS.ProcessEnv, options: SlackDoctorOptions): { m
 }
 
 function authFix(error: Error): string {
-  const code = slackError(error);
+  const code = slackErrorCode(error);
   if (code === 'invalid_auth' || code === 'not_authed') return `Slack does not know this token. Copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions into ${SECRET_ENV.slackBotToken}.`;
   if (code === 'token_revoked' || code === 'account_inactive' || code === 'token_expired') return `The token was revoked or the app was uninstalled (${code}). Reinstall the app to the workspace and copy the new Bot User OAuth Token.`;
   return `Could not ask Slack (${code ?? error.message}). Check that this machine can reach https://slack.com, then run doctor again.`;
@@ -92,7 +93,7 @@ async function transportCheck(mode: 'socket' | 'http', env: NodeJS.ProcessEnv, c
     await client(appToken).apps.connections.open();
     return { label: 'Socket Mode: the app-level token opens a connection (apps.connections.open)', ok: true };
   } catch (error) {
-    return { label: `Socket Mode: the app-level token opens a connection (Slack said ${slackError(error) ?? (error as Error).message})`, ok: false, fix };
+    return { label: `Socket Mode: the app-level token opens a connection (Slack said ${slackErrorCode(error) ?? (error as Error).message})`, ok: false, fix };
   }
 }
 
@@ -111,7 +112,7 @@ async function membershipChecks(web: webApi.WebClient, channels: readonly string
       await web.conversations.history({ channel, limit: 1 });
       checks.push({ label: `The bot is a member of <#${channel}>`, ok: true });
     } catch (error) {
-      const code = slackError(error);
+      const code = slackErrorCode(error);
       const fix =
         code === 'not_in_channel'
           ? `In that channel, type /invite @rfedit (mentions, photos and reactions only reach the bot in channels it is in).`
@@ -124,8 +125,4 @@ async function membershipChecks(web: webApi.WebClient, channels: readonly string
     }
   }
   return checks;
-}
-
-function slackError(error: unknown): string | undefined {
-  return (error as { data?: { error?: string } } | undefined)?.data?.error;
 }
