@@ -434,6 +434,11 @@ describe('the fake Slack is as strict as Slack', () => {
     slack.leave(slack.channel, bob);
     expect(await ephemeral(slack.channel.id, bob.id)).toBe('user_not_in_channel');
     await expect(web.conversations.replies({ channel: lobby.id, ts: '1.0' })).rejects.toThrow(/not_in_channel/);
+    // Sharing a file needs membership even where chat:write.public lets the bot post; joining fixes that.
+    await expect(web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).rejects.toThrow(/not_in_channel/);
+    await expect(web.conversations.join({ channel: secret.id })).rejects.toThrow(/channel_not_found/);
+    await web.conversations.join({ channel: lobby.id });
+    expect((await web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).ok).toBe(true);
 
     await slack.close();
     slack = await FakeSlack.start({ scopes: ALL_FAKE_SCOPES.filter((s) => s !== 'chat:write.public') });

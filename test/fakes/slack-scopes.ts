@@ -39,6 +39,7 @@ export const SLACK_METHOD_SCOPES: Readonly<Record<string, MethodScope>> = {
   'conversations.history': { scope: (kind) => HISTORY[kind], doc: doc('conversations.history') },
   'conversations.replies': { scope: (kind) => HISTORY[kind], doc: doc('conversations.replies') },
   'conversations.open': { scope: 'im:write', doc: doc('conversations.open') },
+  'conversations.join': { scope: 'channels:join', doc: doc('conversations.join') },
   'reactions.add': { scope: 'reactions:write', doc: doc('reactions.add') },
   'reactions.remove': { scope: 'reactions:write', doc: doc('reactions.remove') },
   'users.info': { scope: 'users:read', doc: doc('users.info') },

@@ -284,8 +284,10 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       return { upload_url: `${ctx.server.origin}/upload/v1/${fileId}`, file_id: fileId };
     },
     'files.completeUploadExternal': (args, req) => {
+      // Sharing a file is not posting a message: chat:write.public does not cover it, the bot must be a member
+      // (the stricter reading; files.upload answered not_in_channel the same way, docs.slack.dev/reference/methods/files.upload).
       const shareTo = state.channels.get(String(args.channel_id ?? ''));
-      if (shareTo) mayPost(shareTo, true);
+      if (shareTo) mayPost(shareTo, false);
       checkBlocks(ctx, req, args);
       return completeUploads(ctx, args);
     },
@@ -344,6 +346,14 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       return {};
     },
 
+    // Public channels only; a private one needs an invitation (docs.slack.dev/reference/methods/conversations.join,
+    // method_not_supported_for_channel_type).
+    'conversations.join': (args) => {
+      const channel = conversation(args);
+      if (channel.is_private) throw new SlackMethodError(channel.is_im || channel.is_mpim || state.isMember(channel.id, ctx.botUser.id) ? 'method_not_supported_for_channel_type' : 'channel_not_found');
+      state.members.get(channel.id)!.add(ctx.botUser.id);
+      return { channel: { ...channel, is_member: true } };
+    },
     'conversations.open': (args) => {
       const userId = String(args.users ?? '').split(',')[0] ?? '';
       const user = state.users.get(userId);

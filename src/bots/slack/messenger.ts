@@ -146,7 +146,13 @@ export class SlackMessenger {
   async shareImage(where: Where, bytes: Uint8Array, filename: string, altText: string, comment: string): Promise<SharedImage> {
     const destination = where.threadTs ? { channel_id: where.channelId, thread_ts: where.threadTs } : { channel_id: where.channelId };
     const upload = () => this.client.filesUploadV2({ file: Buffer.from(bytes), filename, alt_text: altText, ...destination, initial_comment: comment });
-    const fileId = fileIdOf(await this.pacer.schedule(where.channelId, upload));
+    const fileId = fileIdOf(await this.pacer.schedule(where.channelId, upload).catch(async (error: unknown) => {
+      // /edit in a public channel the bot has not joined: chat:write.public posted the status, but sharing a file
+      // needs membership. The user asked for the bot there, so it joins and shares again.
+      if (slackErrorCode(error) !== 'not_in_channel') throw error;
+      await this.client.conversations.join({ channel: where.channelId });
+      return this.pacer.schedule(where.channelId, upload);
+    }));
     let permalink: string | undefined;
     for (const waitMs of [0, ...this.shareWaitsMs]) {
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));

@@ -120,6 +120,21 @@ describe('conversations the bot is not a member of', () => {
     expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(0);
   });
 
+  it('/edit in a public channel the bot has not joined: it posts there (chat:write.public) and joins to share the result', async () => {
+    h = await startHarness();
+    const lobby = h.slack.addChannel('lobby', { members: [h.slack.user] });
+    const file = h.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
+    await h.events.slashCommand({ text: 'make it snowy', channel: lobby });
+    await h.slack.waitForCall('views.open');
+    await h.events.viewSubmission({ view: h.slack.views[0]!, values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } } } });
+
+    const buttons = await waitForResult(h.slack);
+    await h.bot.idle();
+    expect(buttons.channel).toBe(lobby.id);
+    expect(h.slack.calls('conversations.join').map((c) => c.args.channel)).toEqual([lobby.id]);
+    expect(sharingMessage(h.slack, imageFileIdOf(buttons)!, lobby.id)?.thread_ts).toBe(buttons.thread_ts);
+  });
+
   it('a shortcut where the bot has not joined still gets its private answer through the response_url', async () => {
     h = await startHarness();
     const lobby = h.slack.addChannel('lobby', { members: [h.slack.user] });
