@@ -482,6 +482,21 @@ describe('what the fake Slack sends for files', () => {
     expect(seen.sort()).toEqual(['app_mention', 'message/file_share', 'message/file_share']);
   });
 
+  it('sends mentions, messages and reactions only about conversations the bot is in, and only with their scope', async () => {
+    await slack.close();
+    slack = await FakeSlack.start({ scopes: ALL_FAKE_SCOPES.filter((s) => s !== 'im:history') });
+    app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
+    const events = slack.httpEvents(await receiverUrlOf(app));
+    const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
+    const lobby = slack.addChannel('lobby', { members: [slack.user] });
+
+    const elsewhere = await events.appMention({ text: 'edit', files: [photo], channel: lobby });
+    const inDm = await events.appMention({ text: 'edit', files: [photo], channel: slack.dmWith(slack.user) });
+    const here = await events.appMention({ text: 'edit', files: [photo] });
+
+    expect([elsewhere.status, inDm.status, here.status]).toEqual([0, 0, 200]);
+  });
+
   it('delivers Slack Connect files without mimetype or URLs; files.info has them', async () => {
     app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
     const received = deferred<Array<Record<string, unknown>>>();

@@ -37,7 +37,12 @@ export interface SlackEventsContext {
   readonly responseUrl: (target: { channel: string; user: string; messageTs?: string }) => string;
   readonly violations: SlackViolation[];
   readonly ackMs: number;
+  /** The bot token's scopes: Slack sends an event only to an app holding its scope. */
+  readonly scopes: readonly string[];
 }
+
+/** Not sent: Slack sends events only to apps with the event's scope, about conversations the bot is in. */
+const NOT_DELIVERED: Delivery = { status: 0, body: 'not delivered', json: undefined };
 
 export interface From {
   readonly user?: SlackUser;
@@ -247,8 +252,14 @@ export class SlackEvents {
     }, signing);
   }
 
-  /** Any other Events API event, wrapped in an event_callback envelope. */
-  event(event: Record<string, unknown>, signing?: SigningOverride): Promise<Delivery> {
+  /**
+   * Any other Events API event, wrapped in an event_callback envelope. Message, mention and reaction events come
+   * only for conversations the bot is a member of and only with their scope (docs.slack.dev/reference/events/
+   * app_mention, message.channels, message.im, reaction_added: "Required scopes"); otherwise nothing is sent and
+   * the result has status 0.
+   */
+  async event(event: Record<string, unknown>, signing?: SigningOverride): Promise<Delivery> {
+    if (!this.deliverable(event)) return NOT_DELIVERED;
     return this.deliver('events_api', {
       token: VERIFICATION_TOKEN,
       team_id: this.ctx.state.teamId,
@@ -261,6 +272,14 @@ export class SlackEvents {
       is_ext_shared_channel: false,
       event_context: `4-fake-${this.eventCounter}`,
     }, signing);
+  }
+
+  private deliverable(event: Record<string, unknown>): boolean {
+    const channelId = String(event.channel ?? (event.item as { channel?: string } | undefined)?.channel ?? '');
+    const channel = this.ctx.state.channels.get(channelId);
+    const scope = { app_mention: 'app_mentions:read', reaction_added: 'reactions:read', message: channel ? HISTORY_SCOPE[this.ctx.state.kindOf(channel)] : undefined }[String(event.type)];
+    if (scope === undefined) return true;
+    return this.ctx.scopes.includes(scope) && channel !== undefined && this.ctx.state.isMember(channel.id, this.ctx.botUser.id);
   }
 
   /** Every delivery is timed on the fake's clock: Slack shows the user an error when the ack takes over 3 s. */
@@ -306,6 +325,9 @@ function findElement(blocks: unknown[] | undefined, actionId: string): { blockId
   }
   return undefined;
 }
+
+/** message.channels / .groups / .im / .mpim need the history scope of the conversation's kind. */
+const HISTORY_SCOPE = { public: 'channels:history', private: 'groups:history', im: 'im:history', mpim: 'mpim:history' } as const;
 
 /** The `channel_type` of message events. */
 function channelType(channel: SlackChannel): 'channel' | 'group' | 'im' | 'mpim' {

@@ -51,12 +51,19 @@ export const SLACK_METHOD_SCOPES: Readonly<Record<string, MethodScope>> = {
  */
 export const CHAT_WRITE_PUBLIC = 'chat:write.public';
 
-/** Every scope the table names, plus chat:write.public: what a token gets when a test does not say. */
+/** Scopes for what Slack sends rather than what the bot calls: events and slash commands. */
+export const EVENT_AND_COMMAND_SCOPES = ['app_mentions:read', 'reactions:read', 'commands'] as const;
+
+/**
+ * Every scope the table names, plus chat:write.public and the event and command scopes: what a token gets when a
+ * test does not say.
+ */
 export const ALL_FAKE_SCOPES: readonly string[] = [
   ...new Set([
     ...Object.values(SLACK_METHOD_SCOPES).flatMap(({ scope }) =>
       scope === null ? [] : typeof scope === 'string' ? [scope] : (['public', 'private', 'im', 'mpim'] as const).map(scope),
     ),
     CHAT_WRITE_PUBLIC,
+    ...EVENT_AND_COMMAND_SCOPES,
   ]),
 ].filter((s) => s !== 'connections:write'); // an app-level token's scope, never a bot token's

@@ -284,6 +284,7 @@ export class FakeSlack {
       },
       violations: this.violations,
       ackMs: this.rules.ackMs,
+      scopes: this.scopes,
     };
   }
 }
