@@ -62,7 +62,6 @@ export class SlackMessenger {
     }
   }
 
-  /** Deletes one of the bot's messages and the images it uploaded for it (they are private files of the bot). */
   /**
    * Deletes one of the bot's messages, the images it stands for, and the bot's messages in the thread that share
    * those images (a result's buttons stand for the result and its comparisons, shared by their uploads).
@@ -175,7 +174,7 @@ export class SlackMessenger {
     }
   }
 
-  /** Best effort: a file left behind is private to the bot and shown nowhere. */
+  /** Best effort: a preview left behind is private to the bot; a shared image left behind stays in its thread. */
   async deleteFile(fileId: string): Promise<void> {
     try {
       await this.client.files.delete({ file: fileId });
