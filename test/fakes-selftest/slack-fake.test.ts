@@ -2,11 +2,13 @@
  * Proves the fake Slack speaks the protocol the real Bolt app and Web API client expect, over the HTTP receiver
  * (signed requests) and over Socket Mode.
  */
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, webApi } from '@slack/bolt';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeSlack, slackSignature, type SlackEvents } from '../fakes/slack.ts';
+import { ALL_FAKE_SCOPES, FakeSlack, slackSignature, type SlackEvents } from '../fakes/slack.ts';
+
+type WebClient = webApi.WebClient;
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b1e2a90000000049454e44ae426082', 'hex');
 
@@ -18,6 +20,9 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 }
 
 let slack: FakeSlack;
+
+/** What Slack answered to a refused Web API call. */
+const errorOf = (error: unknown) => (error as { data: Record<string, unknown> }).data;
 
 /** Starts Bolt's HTTP receiver on a free port and returns its events URL. */
 async function receiverUrlOf(app: App): Promise<string> {
@@ -353,5 +358,174 @@ describe('the fake Slack with a real Bolt app over Socket Mode', () => {
     expect(await seen.promise).toBe('after refresh');
     expect(slack.calls('apps.connections.open')).toHaveLength(2);
     await app.stop();
+  });
+});
+
+describe('the fake Slack is as strict as Slack', () => {
+  /** A Web API client on the fake with the bot token (or another token). */
+  function client(token = slack.botToken): WebClient {
+    return new webApi.WebClient(token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
+  }
+  const imageBlocks = (fileId: string) => [{ type: 'section', text: { type: 'mrkdwn', text: 'result' } }, { type: 'image', slack_file: { id: fileId }, alt_text: 'result' }];
+
+  it('keeps a file uploaded without a channel private to the uploader and shares it with channel_id + thread_ts', async () => {
+    const web = client();
+    const parent = slack.seedMessage({ text: 'status' });
+    const privateUpload = await web.filesUploadV2({ file: PNG, filename: 'private.png' });
+    const privateId = (privateUpload.files as Array<{ files: Array<{ id: string }> }>)[0]!.files[0]!.id;
+    const shared = await web.filesUploadV2({ file: PNG, filename: 'shared.png', channel_id: slack.channel.id, thread_ts: parent.ts, initial_comment: 'the result' });
+    const sharedId = (shared.files as Array<{ files: Array<{ id: string }> }>)[0]!.files[0]!.id;
+
+    expect(slack.fileVisibleTo(privateId, slack.botUser)).toBe(true);
+    expect(slack.fileVisibleTo(privateId, slack.user)).toBe(false);
+    expect(slack.fileVisibleTo(sharedId, slack.user)).toBe(true);
+    expect(slack.thread(slack.channel.id, parent.ts)[1]).toMatchObject({ text: 'the result', files: [{ id: sharedId }] });
+    expect((await web.files.info({ file: sharedId })).file).toMatchObject({ id: sharedId, channels: [slack.channel.id] });
+  });
+
+  it('refuses an image block for a file the bot cannot see, in Slack’s words', async () => {
+    const unshared = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
+
+    const refusal = await client().chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(unshared.id) }).catch(errorOf);
+
+    expect(refusal).toMatchObject({
+      ok: false,
+      error: 'invalid_blocks',
+      errors: ['invalid slack file [json-pointer:/blocks/1/slack_file]'],
+      response_metadata: { messages: ['[ERROR] invalid slack file [json-pointer:/blocks/1/slack_file]'] },
+    });
+    await expect(client().files.info({ file: unshared.id })).rejects.toThrow(/file_not_found/);
+    expect(slack.violations.map((v) => v.rule)).toEqual(['invalid_blocks']);
+  });
+
+  it('refuses an image block for an upload Slack is still processing, and accepts it once processed', async () => {
+    let nowMs = 1_800_000_000_000;
+    await slack.close();
+    slack = await FakeSlack.start({ now: () => nowMs, rules: { fileProcessingMs: 2_000 } });
+    const web = client();
+    const upload = await web.filesUploadV2({ file: PNG, filename: 'result.png' });
+    const fileId = (upload.files as Array<{ files: Array<{ id: string }> }>)[0]!.files[0]!.id;
+
+    const early = await web.chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(fileId) }).catch(errorOf);
+    nowMs += 2_000;
+    const later = await web.chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(fileId) });
+
+    expect(early).toMatchObject({ error: 'invalid_blocks', errors: ['invalid slack file [json-pointer:/blocks/1/slack_file]'] });
+    expect(later.ok).toBe(true);
+    // Slack's timing, not a mistake of the poster's.
+    expect(slack.violations).toEqual([]);
+  });
+
+  it('enforces membership: chat.postMessage and chat.postEphemeral answer as Slack documents', async () => {
+    const web = client();
+    const bob = slack.addUser('bob');
+    const secret = slack.addChannel('secret', { isPrivate: true, members: [slack.user] });
+    const lobby = slack.addChannel('lobby', { members: [slack.user] });
+    const twoPeople = slack.addDirectMessage(slack.user, bob);
+    const post = (channel: string) => web.chat.postMessage({ channel, text: 'hi' }).then(() => 'ok', (e) => errorOf(e).error);
+    const ephemeral = (channel: string, user: string) => web.chat.postEphemeral({ channel, user, text: 'psst' }).then(() => 'ok', (e) => errorOf(e).error);
+
+    expect(await post(secret.id)).toBe('channel_not_found');
+    expect(await post(twoPeople.id)).toBe('channel_not_found');
+    expect(await post(lobby.id)).toBe('ok'); // chat:write.public
+    expect(await ephemeral(lobby.id, slack.user.id)).toBe('not_in_channel');
+    expect(await ephemeral(secret.id, slack.user.id)).toBe('channel_not_found');
+    expect(await ephemeral(slack.channel.id, slack.user.id)).toBe('ok');
+    slack.leave(slack.channel, bob);
+    expect(await ephemeral(slack.channel.id, bob.id)).toBe('user_not_in_channel');
+    await expect(web.conversations.replies({ channel: lobby.id, ts: '1.0' })).rejects.toThrow(/not_in_channel/);
+    // Sharing a file needs membership even where chat:write.public lets the bot post; joining fixes that.
+    await expect(web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).rejects.toThrow(/not_in_channel/);
+    await expect(web.conversations.join({ channel: secret.id })).rejects.toThrow(/channel_not_found/);
+    await web.conversations.join({ channel: lobby.id });
+    expect((await web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).ok).toBe(true);
+
+    await slack.close();
+    slack = await FakeSlack.start({ scopes: ALL_FAKE_SCOPES.filter((s) => s !== 'chat:write.public') });
+    const lobbyWithoutPublic = slack.addChannel('lobby', { members: [slack.user] });
+    await expect(client().chat.postMessage({ channel: lobbyWithoutPublic.id, text: 'hi' })).rejects.toThrow(/not_in_channel/);
+  });
+
+  it('refuses a method whose scope the token lacks with missing_scope, needed and provided, and names the scopes in a header', async () => {
+    await slack.close();
+    slack = await FakeSlack.start({ scopes: ['chat:write', 'channels:history'] });
+    const web = client();
+
+    const auth = await web.auth.test();
+    const refusal = await web.files.info({ file: 'F1' }).catch(errorOf);
+    const dm = slack.dmWith(slack.user);
+    const dmRefusal = await web.conversations.replies({ channel: dm.id, ts: '1.0' }).catch(errorOf);
+
+    expect(auth.response_metadata?.scopes).toEqual(['chat:write', 'channels:history']);
+    expect(refusal).toMatchObject({ ok: false, error: 'missing_scope', needed: 'files:read', provided: 'chat:write,channels:history' });
+    expect(dmRefusal).toMatchObject({ error: 'missing_scope', needed: 'im:history' });
+    expect(slack.violations.map((v) => v.detail)).toEqual(['files.info needs files:read', 'conversations.replies needs im:history']);
+  });
+});
+
+describe('what the fake Slack sends for files', () => {
+  let app: App;
+  afterEach(async () => app.stop());
+
+  it('sends a file upload with a mention as message/file_share and app_mention, or file_share alone', async () => {
+    app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
+    const seen: string[] = [];
+    app.event('message', async ({ event }) => void seen.push(`message/${(event as { subtype?: string }).subtype}`));
+    app.event('app_mention', async () => void seen.push('app_mention'));
+    const events = slack.httpEvents(await receiverUrlOf(app));
+    const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
+
+    await events.appMention({ text: 'make it snowy', files: [photo] });
+    await events.appMention({ text: 'make it snowy', files: [photo], delivery: 'file_share' });
+    await slack.requests.waitFor(() => seen.length === 3);
+
+    expect(seen.sort()).toEqual(['app_mention', 'message/file_share', 'message/file_share']);
+  });
+
+  it('sends mentions, messages and reactions only about conversations the bot is in, and only with their scope', async () => {
+    await slack.close();
+    slack = await FakeSlack.start({ scopes: ALL_FAKE_SCOPES.filter((s) => s !== 'im:history') });
+    app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
+    const events = slack.httpEvents(await receiverUrlOf(app));
+    const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
+    const lobby = slack.addChannel('lobby', { members: [slack.user] });
+
+    const elsewhere = await events.appMention({ text: 'edit', files: [photo], channel: lobby });
+    const inDm = await events.appMention({ text: 'edit', files: [photo], channel: slack.dmWith(slack.user) });
+    const here = await events.appMention({ text: 'edit', files: [photo] });
+
+    expect([elsewhere.status, inDm.status, here.status]).toEqual([0, 0, 200]);
+  });
+
+  it('delivers Slack Connect files without mimetype or URLs; files.info has them', async () => {
+    app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
+    const received = deferred<Array<Record<string, unknown>>>();
+    app.event('app_mention', async ({ event }) => received.resolve(event.files as unknown as Array<Record<string, unknown>>));
+    const events = slack.httpEvents(await receiverUrlOf(app));
+    const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
+
+    await events.appMention({ text: 'edit', files: [slack.slackConnectStub(photo)], delivery: 'app_mention' });
+    const [file] = await received.promise;
+
+    expect(file).toEqual({ id: photo.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' });
+    expect((await app.client.files.info({ file: photo.id })).file).toMatchObject({ mimetype: 'image/png', url_private: photo.url_private });
+  });
+
+  it('lets a slash command answer through its response_url where the bot is not a member', async () => {
+    app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
+    const lobby = slack.addChannel('lobby', { members: [slack.user] });
+    const answered = deferred<string>();
+    app.command('/edit', async ({ ack, respond, client: web, body }) => {
+      await ack();
+      const direct = await web.chat.postEphemeral({ channel: body.channel_id, user: body.user_id, text: 'x' }).then(() => 'ok', (e) => errorOf(e).error);
+      await respond({ text: `only you: ${String(direct)}` });
+      answered.resolve(String(direct));
+    });
+    const events = slack.httpEvents(await receiverUrlOf(app));
+
+    await events.slashCommand({ channel: lobby });
+
+    expect(await answered.promise).toBe('not_in_channel');
+    expect(slack.ephemerals).toMatchObject([{ channel: lobby.id, user: slack.user.id, text: 'only you: not_in_channel' }]);
   });
 });

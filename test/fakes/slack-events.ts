@@ -37,7 +37,12 @@ export interface SlackEventsContext {
   readonly responseUrl: (target: { channel: string; user: string; messageTs?: string }) => string;
   readonly violations: SlackViolation[];
   readonly ackMs: number;
+  /** The bot token's scopes: Slack sends an event only to an app holding its scope. */
+  readonly scopes: readonly string[];
 }
+
+/** Not sent: Slack sends events only to apps with the event's scope, about conversations the bot is in. */
+const NOT_DELIVERED: Delivery = { status: 0, body: 'not delivered', json: undefined };
 
 export interface From {
   readonly user?: SlackUser;
@@ -161,6 +166,10 @@ export class SlackEvents {
     const { user } = this.who(args);
     const stored = typeof args.view === 'string' ? this.ctx.state.views.get(args.view) : args.view;
     if (!stored) throw new Error(`fake slack: no view ${String(args.view)}`);
+    // Files picked in a file_input are handed to the app (docs.slack.dev/reference/block-kit/block-elements/file-input-element).
+    for (const action of Object.values(args.values).flatMap((block) => Object.values(block))) {
+      for (const file of (action.files as SlackFile[] | undefined) ?? []) this.ctx.state.grantFile(file.id, this.ctx.botUser.id);
+    }
     return this.deliver('interactive', {
       type: 'view_submission',
       ...this.common(user),
@@ -196,13 +205,22 @@ export class SlackEvents {
     return { ...delivery, triggerId };
   }
 
-  /** "@rfedit make it snowy" with files: stores the user's message and sends the app_mention event. */
-  async appMention(args: { text: string; files?: SlackFile[]; threadTs?: string } & From, signing?: SigningOverride): Promise<Delivery & { message: SlackMessage }> {
+  /**
+   * "@rfedit make it snowy" with files: stores the user's message and sends what Slack sends for it. A message
+   * with files is also a `message` event with subtype `file_share` (docs.slack.dev/reference/events/message/file_share)
+   * for an app subscribed to message.channels / .groups / .im / .mpim, and Slack may deliver it without an
+   * `app_mention` at all, so by default both are sent (`delivery: 'both'`, the file_share first); `'file_share'`
+   * sends only that one, `'app_mention'` only the mention. In a DM with the bot there is no app_mention
+   * (docs.slack.dev/reference/events/app_mention: "mentions in channels").
+   */
+  async appMention(
+    args: { text: string; files?: SlackFile[]; threadTs?: string; delivery?: 'both' | 'app_mention' | 'file_share' } & From,
+    signing?: SigningOverride,
+  ): Promise<Delivery & { message: SlackMessage }> {
     const { user, channel } = this.who(args);
     const text = args.text.includes(`<@${this.ctx.botUser.id}>`) ? args.text : `<@${this.ctx.botUser.id}> ${args.text}`;
     const message = this.ctx.state.addMessage({ channel: channel.id, user: user.id, text, ...(args.files ? { files: args.files } : {}), ...(args.threadTs ? { thread_ts: args.threadTs } : {}) });
-    const delivery = await this.event({
-      type: 'app_mention',
+    const common = {
       user: user.id,
       text,
       ts: message.ts,
@@ -211,8 +229,14 @@ export class SlackEvents {
       team: this.ctx.state.teamId,
       ...(args.files ? { files: args.files } : {}),
       ...(args.threadTs ? { thread_ts: args.threadTs } : {}),
-    }, signing);
-    return { ...delivery, message };
+    };
+    const delivery = args.delivery ?? (args.files?.length ? 'both' : 'app_mention');
+    const deliveries: Delivery[] = [];
+    if (delivery !== 'app_mention' && args.files?.length) {
+      deliveries.push(await this.event({ type: 'message', subtype: 'file_share', ...common, channel_type: channelType(channel), upload: false, display_as_bot: false }, signing));
+    }
+    if (delivery !== 'file_share' && !channel.is_im) deliveries.push(await this.event({ type: 'app_mention', ...common }, signing));
+    return { ...deliveries.at(-1)!, message };
   }
 
   /** `:repeat:` on a stored message, by `user`. */
@@ -228,8 +252,14 @@ export class SlackEvents {
     }, signing);
   }
 
-  /** Any other Events API event, wrapped in an event_callback envelope. */
-  event(event: Record<string, unknown>, signing?: SigningOverride): Promise<Delivery> {
+  /**
+   * Any other Events API event, wrapped in an event_callback envelope. Message, mention and reaction events come
+   * only for conversations the bot is a member of and only with their scope (docs.slack.dev/reference/events/
+   * app_mention, message.channels, message.im, reaction_added: "Required scopes"); otherwise nothing is sent and
+   * the result has status 0.
+   */
+  async event(event: Record<string, unknown>, signing?: SigningOverride): Promise<Delivery> {
+    if (!this.deliverable(event)) return NOT_DELIVERED;
     return this.deliver('events_api', {
       token: VERIFICATION_TOKEN,
       team_id: this.ctx.state.teamId,
@@ -242,6 +272,14 @@ export class SlackEvents {
       is_ext_shared_channel: false,
       event_context: `4-fake-${this.eventCounter}`,
     }, signing);
+  }
+
+  private deliverable(event: Record<string, unknown>): boolean {
+    const channelId = String(event.channel ?? (event.item as { channel?: string } | undefined)?.channel ?? '');
+    const channel = this.ctx.state.channels.get(channelId);
+    const scope = { app_mention: 'app_mentions:read', reaction_added: 'reactions:read', message: channel ? HISTORY_SCOPE[this.ctx.state.kindOf(channel)] : undefined }[String(event.type)];
+    if (scope === undefined) return true;
+    return this.ctx.scopes.includes(scope) && channel !== undefined && this.ctx.state.isMember(channel.id, this.ctx.botUser.id);
   }
 
   /** Every delivery is timed on the fake's clock: Slack shows the user an error when the ack takes over 3 s. */
@@ -286,6 +324,14 @@ function findElement(blocks: unknown[] | undefined, actionId: string): { blockId
     if (element) return { blockId: block.block_id ?? 'unknown', element };
   }
   return undefined;
+}
+
+/** message.channels / .groups / .im / .mpim need the history scope of the conversation's kind. */
+const HISTORY_SCOPE = { public: 'channels:history', private: 'groups:history', im: 'im:history', mpim: 'mpim:history' } as const;
+
+/** The `channel_type` of message events. */
+function channelType(channel: SlackChannel): 'channel' | 'group' | 'im' | 'mpim' {
+  return channel.is_im ? 'im' : channel.is_mpim ? 'mpim' : channel.is_private ? 'group' : 'channel';
 }
 
 function actionTs(): string {

@@ -3,6 +3,18 @@
  * open views and the trigger ids it handed out. Web API methods and event senders share this one workspace.
  */
 import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
+import type { ConversationKind } from './slack-scopes.ts';
+
+/** A file's bytes and who may see it: its uploader, members of conversations it is shared in, and apps it was handed to. */
+interface StoredFile {
+  readonly file: SlackFile;
+  readonly data: Buffer;
+  /** Where it is shared: channel id → the messages that share it. */
+  readonly sharedIn: Map<string, Array<{ ts: string; thread_ts?: string }>>;
+  readonly grantedTo: Set<string>;
+  /** Until then Slack is still processing the upload and refuses it in image blocks. */
+  readonly readyAtMs: number;
+}
 
 export interface SlackUser {
   readonly id: string;
@@ -15,6 +27,30 @@ export interface SlackChannel {
   readonly id: string;
   readonly name: string;
   readonly is_im: boolean;
+  readonly is_mpim: boolean;
+  readonly is_private: boolean;
+}
+
+export interface NewSlackChannel {
+  /** A private channel: the bot sees it only once invited (docs.slack.dev/reference/methods/conversations.info, channel_not_found). */
+  readonly isPrivate?: boolean;
+  /** A group DM (mpim). */
+  readonly isMpim?: boolean;
+  /** Who is in it. @default the bot and every user so far */
+  readonly members?: readonly SlackUser[];
+}
+
+/**
+ * A file object as a Slack Connect channel delivers it in events and messages: no name, mimetype or URLs until the
+ * app calls files.info (docs.slack.dev/reference/events/message/file_share, "Slack Connect files").
+ */
+export interface SlackConnectFileStub {
+  readonly id: string;
+  readonly mode: 'file_access';
+  readonly file_access: 'check_file_info';
+  readonly created: 0;
+  readonly timestamp: 0;
+  readonly user: '';
 }
 
 export interface SlackFile {
@@ -27,6 +63,7 @@ export interface SlackFile {
   readonly user: string;
   readonly url_private: string;
   readonly url_private_download: string;
+  readonly permalink: string;
   readonly created: number;
   readonly timestamp: number;
   readonly mode: 'hosted';
@@ -70,13 +107,17 @@ export class SlackState {
   readonly users = new Map<string, SlackUser>();
   readonly channels = new Map<string, SlackChannel>();
   readonly messages: SlackMessage[] = [];
+  /** Members of each conversation, by channel id. */
+  readonly members = new Map<string, Set<string>>();
   readonly ephemerals: Array<{ channel: string; user: string; text?: string; blocks?: unknown[]; thread_ts?: string; message_ts: string }> = [];
   readonly views = new Map<string, SlackView>();
   /** Files announced by files.getUploadURLExternal and not yet completed, by file id. */
   readonly pendingUploads = new Map<string, { filename: string; length: number; alt_text?: string; data?: Buffer }>();
   /** response_urls handed out with commands and actions, by their id. */
   readonly responseUrls = new Map<string, { channel: string; user: string; messageTs?: string; issuedAtMs: number; uses: number }>();
-  private readonly files = new Map<string, { file: SlackFile; data: Buffer }>();
+  private readonly files = new Map<string, StoredFile>();
+  /** The channel every user joins when added (Slack's #general). */
+  private defaultChannelId: string | undefined;
   private readonly triggers = new Map<string, number>();
   private idCounter = 0;
   private tsCounter = 0;
@@ -102,25 +143,40 @@ export class SlackState {
   addUser(name: string, isBot = false): SlackUser {
     const user: SlackUser = { id: this.id('U'), name, is_bot: isBot, team_id: this.teamId };
     this.users.set(user.id, user);
+    // Every member of a workspace is in its #general (slack.com/help/articles/222386767).
+    if (this.defaultChannelId) this.members.get(this.defaultChannelId)?.add(user.id);
     return user;
   }
 
-  addChannel(name: string, isIm = false): SlackChannel {
-    const channel: SlackChannel = { id: this.id(isIm ? 'D' : 'C'), name, is_im: isIm };
+  /** A channel (C…, private ones G-like but still C… today), a DM (D…) or a group DM; the first one is #general. */
+  addChannel(name: string, options: NewSlackChannel & { isIm?: boolean } = {}): SlackChannel {
+    const isIm = options.isIm ?? false;
+    const channel: SlackChannel = { id: this.id(isIm ? 'D' : options.isMpim ? 'G' : 'C'), name, is_im: isIm, is_mpim: options.isMpim ?? false, is_private: isIm || (options.isPrivate ?? options.isMpim ?? false) };
     this.channels.set(channel.id, channel);
+    this.members.set(channel.id, new Set((options.members ?? [...this.users.values()]).map((u) => u.id)));
+    this.defaultChannelId ??= channel.id;
     return channel;
   }
 
   /** The bot's DM with a user, opened on first use (its name is the user's id). */
   dmWith(user: SlackUser): SlackChannel {
-    return [...this.channels.values()].find((c) => c.is_im && c.name === user.id) ?? this.addChannel(user.id, true);
+    const bot = [...this.users.values()].find((u) => u.is_bot)!;
+    return [...this.channels.values()].find((c) => c.is_im && c.name === user.id) ?? this.addChannel(user.id, { isIm: true, members: [bot, user] });
+  }
+
+  isMember(channelId: string, userId: string): boolean {
+    return this.members.get(channelId)?.has(userId) ?? false;
+  }
+
+  kindOf(channel: SlackChannel): ConversationKind {
+    return channel.is_im ? 'im' : channel.is_mpim ? 'mpim' : channel.is_private ? 'private' : 'public';
   }
 
   /**
    * Stores bytes as a Slack file. Its `url_private` answers only with the bot token; without it Slack serves an
    * HTML login page with status 200, which is what a bot downloading without a token gets.
    */
-  addFile(data: Buffer, meta: NewSlackFile & { user: string }, id = this.id('F')): SlackFile {
+  addFile(data: Buffer, meta: NewSlackFile & { user: string; readyAtMs?: number }, id = this.id('F')): SlackFile {
     const guard = (req: RecordedRequest) => {
       if (!this.files.has(id)) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'file_deleted' };
       return meta.servesLoginPage ? loginPage() : this.loginPageUnlessAuthorized(req);
@@ -137,18 +193,53 @@ export class SlackState {
       user: meta.user,
       url_private: served.url,
       url_private_download: `${served.url}?download=1`,
+      permalink: `https://fake.slack.com/files/${meta.user}/${id}/${encodeURIComponent(meta.name)}`,
       created,
       timestamp: created,
       mode: 'hosted',
       is_external: false,
       ...(meta.alt_txt === undefined ? {} : { alt_txt: meta.alt_txt }),
     };
-    this.files.set(id, { file, data });
+    this.files.set(id, { file, data, sharedIn: new Map(), grantedTo: new Set(), readyAtMs: meta.readyAtMs ?? this.now() });
     return file;
   }
 
   file(id: string): SlackFile | undefined {
     return this.files.get(id)?.file;
+  }
+
+  /** A file shared into a conversation is visible to its members (and, in a public channel, to everyone). */
+  shareFile(id: string, channelId: string, message?: { ts: string; thread_ts?: string }): void {
+    const shares = this.files.get(id)?.sharedIn;
+    if (!shares) return;
+    shares.set(channelId, [...(shares.get(channelId) ?? []), ...(message ? [message] : [])]);
+  }
+
+  /** Files a user picked in a modal's file_input are handed to the app that opened it. */
+  grantFile(id: string, userId: string): void {
+    this.files.get(id)?.grantedTo.add(userId);
+  }
+
+  /**
+   * Whether `userId` can see the file. An upload without a channel "will be private"
+   * (docs.slack.dev/reference/methods/files.completeUploadExternal, channel_id), so only its uploader sees it.
+   */
+  fileVisibleTo(id: string, userId: string): boolean {
+    const stored = this.files.get(id);
+    if (!stored) return false;
+    if (stored.file.user === userId || stored.grantedTo.has(userId)) return true;
+    return [...stored.sharedIn.keys()].some((channelId) => this.isMember(channelId, userId) || this.channels.get(channelId)?.is_private === false);
+  }
+
+  /** Still being processed by Slack (the upload completed less than the processing delay ago). */
+  fileProcessing(id: string): boolean {
+    const stored = this.files.get(id);
+    return stored !== undefined && this.now() < stored.readyAtMs;
+  }
+
+  /** The conversations a file is shared in and the messages that share it. */
+  sharesOf(id: string): Array<[string, Array<{ ts: string; thread_ts?: string }>]> {
+    return [...(this.files.get(id)?.sharedIn ?? [])];
   }
 
   fileData(id: string): Buffer | undefined {
@@ -165,6 +256,7 @@ export class SlackState {
   addMessage(message: Omit<SlackMessage, 'type' | 'ts'> & { ts?: string }): SlackMessage {
     const stored: SlackMessage = { type: 'message', ...message, ts: message.ts ?? this.ts() };
     this.messages.push(stored);
+    for (const file of stored.files ?? []) this.shareFile(file.id, stored.channel, { ts: stored.ts, ...(stored.thread_ts ? { thread_ts: stored.thread_ts } : {}) });
     return stored;
   }
 

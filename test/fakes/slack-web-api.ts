@@ -5,8 +5,9 @@
 import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
 import { randomBytes } from 'node:crypto';
 import { contentTypeFromName } from './mime.ts';
-import { blocksProblems, viewProblems } from './slack-limits.ts';
-import type { SlackFile, SlackMessage, SlackState, SlackUser } from './slack-state.ts';
+import { blocksProblems, viewProblems, type FileCheck } from './slack-limits.ts';
+import { CHAT_WRITE_PUBLIC, SLACK_METHOD_SCOPES } from './slack-scopes.ts';
+import type { SlackChannel, SlackFile, SlackMessage, SlackState, SlackUser } from './slack-state.ts';
 
 export interface SlackRules {
   /** views.open refuses a trigger id older than this, as Slack does. @default 3_000 */
@@ -17,6 +18,11 @@ export interface SlackRules {
   readonly responseUrlLifetimeMs: number;
   /** … and this many times. @default 5 */
   readonly responseUrlUses: number;
+  /**
+   * How long Slack takes to process a completed upload; until then an image block naming it is refused with
+   * `invalid_blocks` / "invalid slack file" (reported against every Slack SDK, e.g. python-slack-sdk#1797). @default 0
+   */
+  readonly fileProcessingMs: number;
 }
 
 export const DEFAULT_SLACK_RULES: SlackRules = {
@@ -24,10 +30,11 @@ export const DEFAULT_SLACK_RULES: SlackRules = {
   ackMs: 3_000,
   responseUrlLifetimeMs: 1_800_000, // 30 min
   responseUrlUses: 5,
+  fileProcessingMs: 0,
 };
 
 export interface SlackViolation {
-  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id' | 'ack_late' | 'response_url_expired' | 'response_url_overused' | 'invalid_blocks' | 'invalid_view';
+  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id' | 'ack_late' | 'response_url_expired' | 'response_url_overused' | 'invalid_blocks' | 'invalid_view' | 'missing_scope';
   readonly detail: string;
   /** `seq` of the request that broke the rule; absent for a late ack (that is a response, not a request). */
   readonly requestSeq?: number;
@@ -44,6 +51,8 @@ export interface SlackApiContext {
   readonly appId: string;
   readonly violations: SlackViolation[];
   readonly socketModeUrl: () => string;
+  /** The scopes the bot token was granted (reported in the X-OAuth-Scopes header of every response). */
+  readonly scopes: readonly string[];
 }
 
 type Args = Record<string, unknown>;
@@ -54,6 +63,7 @@ class SlackMethodError extends Error {
   constructor(
     readonly code: string,
     readonly messages: string[] = [],
+    readonly extra: Args = {},
   ) {
     super(code);
   }
@@ -110,33 +120,65 @@ export function argsOf(req: RecordedRequest): Args {
 function callMethod(ctx: SlackApiContext, methods: Record<string, Method>, name: string, req: RecordedRequest): Reply {
   const args = argsOf(req);
   const token = req.headers.authorization?.replace(/^Bearer /, '') ?? (args.token as string | undefined);
-  const expected = name === 'apps.connections.open' ? ctx.appToken : ctx.botToken;
+  const isAppMethod = name === 'apps.connections.open';
+  const expected = isAppMethod ? ctx.appToken : ctx.botToken;
   if (!token) return failed('not_authed');
-  if (token !== expected) return failed(name === 'apps.connections.open' ? 'invalid_auth' : token.startsWith('xapp-') ? 'not_allowed_token_type' : 'invalid_auth');
+  if (token !== expected) return failed(isAppMethod ? 'invalid_auth' : token.startsWith('xapp-') ? 'not_allowed_token_type' : 'invalid_auth');
   const method = methods[name];
   if (!method) return failed('unknown_method');
+  // Every Web API response names the token's scopes and the ones the method accepts
+  // (docs.slack.dev/authentication/tokens … "X-OAuth-Scopes" / "X-Accepted-OAuth-Scopes"; web-api reads them into response_metadata.scopes).
+  const granted = isAppMethod ? ['connections:write'] : ctx.scopes;
+  const needed = neededScope(ctx, name, args);
+  const headers = { 'x-oauth-scopes': granted.join(','), 'x-accepted-oauth-scopes': needed ?? '' };
+  if (needed && !granted.includes(needed)) {
+    ctx.violations.push({ rule: 'missing_scope', detail: `${name} needs ${needed}`, requestSeq: req.seq });
+    return { ...failed('missing_scope', [], { needed, provided: granted.join(',') }), headers };
+  }
   try {
-    return { status: 200, body: { ok: true, ...method(args, req) } };
+    return { status: 200, headers, body: { ok: true, ...method(args, req) } };
   } catch (error) {
-    if (error instanceof SlackMethodError) return failed(error.code, error.messages);
+    if (error instanceof SlackMethodError) return { ...failed(error.code, error.messages, error.extra), headers };
     throw error;
   }
 }
 
-function failed(code: string, messages: string[] = []): Reply {
-  return { status: 200, body: { ok: false, error: code, ...(messages.length > 0 ? { response_metadata: { messages } } : {}) } };
+/** The scope `name` needs from a bot token (slack-scopes.ts); per conversation kind for conversations.*. */
+function neededScope(ctx: SlackApiContext, name: string, args: Args): string | null {
+  const rule = SLACK_METHOD_SCOPES[name]?.scope ?? null;
+  if (typeof rule !== 'function') return rule;
+  const channel = ctx.state.channels.get(String(args.channel ?? ''));
+  return channel ? rule(ctx.state.kindOf(channel)) : null;
+}
+
+/** Slack's error shape; validation problems also go in `errors` and as "[ERROR] …" lines in response_metadata.messages. */
+function failed(code: string, messages: string[] = [], extra: Args = {}): Reply {
+  const details = messages.length > 0 ? { errors: messages, response_metadata: { messages: messages.map((m) => `[ERROR] ${m}`) } } : {};
+  return { status: 200, body: { ok: false, error: code, ...extra, ...details } };
+}
+
+/**
+ * An image block's `slack_file` must name a file "the user posting these blocks" can access
+ * (docs.slack.dev/reference/block-kit/composition-objects/slack-file-object), and one Slack has finished processing.
+ * A file still processing is Slack's timing, not the bot's mistake, so it is refused without a violation.
+ */
+function fileCheck(ctx: SlackApiContext): FileCheck {
+  return (id) => {
+    if (!ctx.state.fileVisibleTo(id, ctx.botUser.id)) return 'refused';
+    return ctx.state.fileProcessing(id) ? 'processing' : 'ok';
+  };
 }
 
 /** Refuses blocks Slack would refuse, recording the violation so a test can see what broke. */
 function checkBlocks(ctx: SlackApiContext, req: RecordedRequest, args: Args): void {
-  const problems = blocksProblems(args.blocks, 50, (id) => ctx.state.file(id) !== undefined);
+  const { problems, processing } = blocksProblems(args.blocks, 50, fileCheck(ctx));
   if (problems.length === 0) return;
-  ctx.violations.push({ rule: 'invalid_blocks', detail: problems.join('; '), requestSeq: req.seq });
+  if (!processing) ctx.violations.push({ rule: 'invalid_blocks', detail: problems.join('; '), requestSeq: req.seq });
   throw new SlackMethodError('invalid_blocks', problems);
 }
 
 function checkView(ctx: SlackApiContext, req: RecordedRequest, view: unknown): void {
-  const problems = viewProblems(view, (id) => ctx.state.file(id) !== undefined);
+  const problems = viewProblems(view, fileCheck(ctx));
   if (problems.length === 0) return;
   ctx.violations.push({ rule: 'invalid_view', detail: problems.join('; '), requestSeq: req.seq });
   throw new SlackMethodError('invalid_arguments', problems);
@@ -155,6 +197,23 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     return message;
   };
   const bot = { user: ctx.botUser.id, bot_id: ctx.botId };
+  const conversation = (args: Args): SlackChannel => state.channels.get(channelOf(args))!;
+  /**
+   * The bot posts in conversations it is a member of, and in public channels it has not joined only with
+   * chat:write.public (docs.slack.dev/reference/scopes/chat.write.public). Elsewhere chat.postMessage answers
+   * `not_in_channel` (public) or `channel_not_found`, because a private channel or a DM the bot is not in
+   * does not exist for it (docs.slack.dev/reference/methods/chat.postMessage, Errors).
+   */
+  const mayPost = (channel: SlackChannel, publicWithoutJoining: boolean): void => {
+    if (state.isMember(channel.id, ctx.botUser.id)) return;
+    if (channel.is_private) throw new SlackMethodError('channel_not_found');
+    if (!publicWithoutJoining || !ctx.scopes.includes(CHAT_WRITE_PUBLIC)) throw new SlackMethodError('not_in_channel');
+  };
+  /** Reading a conversation's messages needs membership too (docs.slack.dev/reference/methods/conversations.history, not_in_channel). */
+  const mayRead = (channel: SlackChannel): void => {
+    if (state.isMember(channel.id, ctx.botUser.id)) return;
+    throw new SlackMethodError(channel.is_private ? 'channel_not_found' : 'not_in_channel');
+  };
 
   return {
     'auth.test': () => ({ url: 'https://fake.slack.com/', team: 'Fake Team', user: ctx.botUser.name, team_id: state.teamId, user_id: ctx.botUser.id, bot_id: ctx.botId, is_enterprise_install: false }),
@@ -164,6 +223,7 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       // A user id as channel posts to the bot's DM with that user, as Slack allows.
       const dmUser = state.users.get(String(args.channel ?? ''));
       const channel = dmUser ? state.dmWith(dmUser).id : channelOf(args);
+      mayPost(state.channels.get(channel)!, true);
       requireContent(args);
       checkBlocks(ctx, req, args);
       const message = state.addMessage({ channel, text: String(args.text ?? ''), ...blocksOf(args), ...bot, ...threadOf(args) });
@@ -186,9 +246,14 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     },
     'chat.postEphemeral': (args, req) => {
       const channel = channelOf(args);
+      // Both the bot and the recipient must be in the conversation: "user_not_in_channel: Intended recipient is not
+      // in the specified channel"; for the bot "not_in_channel" / "no_permission … make sure your app is a member"
+      // (docs.slack.dev/reference/methods/chat.postEphemeral, Errors). chat:write.public does not cover it.
+      mayPost(state.channels.get(channel)!, false);
       requireContent(args);
       checkBlocks(ctx, req, args);
       if (!state.users.has(String(args.user))) throw new SlackMethodError('user_not_found');
+      if (!state.isMember(channel, String(args.user))) throw new SlackMethodError('user_not_in_channel');
       const message_ts = state.ts();
       state.ephemerals.push({ channel, user: String(args.user), text: args.text as string | undefined, ...blocksOf(args), ...threadOf(args), message_ts });
       return { message_ts };
@@ -219,6 +284,10 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       return { upload_url: `${ctx.server.origin}/upload/v1/${fileId}`, file_id: fileId };
     },
     'files.completeUploadExternal': (args, req) => {
+      // Sharing a file is not posting a message: chat:write.public does not cover it, the bot must be a member
+      // (the stricter reading; files.upload answered not_in_channel the same way, docs.slack.dev/reference/methods/files.upload).
+      const shareTo = state.channels.get(String(args.channel_id ?? ''));
+      if (shareTo) mayPost(shareTo, false);
       checkBlocks(ctx, req, args);
       return completeUploads(ctx, args);
     },
@@ -231,20 +300,25 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     },
     'files.info': (args) => {
       const file = state.file(String(args.file));
-      if (!file) throw new SlackMethodError('file_not_found');
-      return { file };
+      // A file the bot cannot see does not exist for it (docs.slack.dev/reference/methods/files.info, file_not_found).
+      if (!file || !state.fileVisibleTo(file.id, ctx.botUser.id)) throw new SlackMethodError('file_not_found');
+      return { file: { ...file, ...sharesOf(state, file.id) } };
     },
 
     'conversations.info': (args) => {
-      const channel = state.channels.get(channelOf(args));
-      return { channel: { ...channel, is_channel: !channel?.is_im, is_member: true, is_private: false, is_archived: false } };
+      const channel = conversation(args);
+      const isMember = state.isMember(channel.id, ctx.botUser.id);
+      if (channel.is_private && !isMember) throw new SlackMethodError('channel_not_found');
+      return { channel: { ...channel, is_channel: !channel.is_im && !channel.is_mpim, is_group: channel.is_private && !channel.is_im && !channel.is_mpim, is_member: isMember, is_archived: false } };
     },
     'conversations.history': (args) => {
+      mayRead(conversation(args));
       const channel = channelOf(args);
       const inRange = (m: SlackMessage) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts);
       return { messages: window(state.messages.filter(inRange), args).reverse(), has_more: false };
     },
     'conversations.replies': (args) => {
+      mayRead(conversation(args));
       const channel = channelOf(args);
       const thread = String(args.ts);
       const inThread = (m: SlackMessage) => m.channel === channel && (m.ts === thread || m.thread_ts === thread);
@@ -272,6 +346,14 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       return {};
     },
 
+    // Public channels only; a private one needs an invitation (docs.slack.dev/reference/methods/conversations.join,
+    // method_not_supported_for_channel_type).
+    'conversations.join': (args) => {
+      const channel = conversation(args);
+      if (channel.is_private) throw new SlackMethodError(channel.is_im || channel.is_mpim || state.isMember(channel.id, ctx.botUser.id) ? 'method_not_supported_for_channel_type' : 'channel_not_found');
+      state.members.get(channel.id)!.add(ctx.botUser.id);
+      return { channel: { ...channel, is_member: true } };
+    },
     'conversations.open': (args) => {
       const userId = String(args.users ?? '').split(',')[0] ?? '';
       const user = state.users.get(userId);
@@ -308,15 +390,35 @@ function completeUploads(ctx: SlackApiContext, args: Args): Args {
     if (!pending?.data) throw new SlackMethodError('file_not_found');
     state.pendingUploads.delete(id);
     const mimetype = contentTypeFromName(pending.filename);
-    return state.addFile(pending.data, { name: pending.filename, title: title ?? pending.filename, mimetype, user: ctx.botUser.id, alt_txt: pending.alt_text }, id);
+    const readyAtMs = state.now() + ctx.rules.fileProcessingMs;
+    return state.addFile(pending.data, { name: pending.filename, title: title ?? pending.filename, mimetype, user: ctx.botUser.id, alt_txt: pending.alt_text, readyAtMs }, id);
   });
   const channel = (args.channel_id as string | undefined) ?? (args.channels as string | undefined)?.split(',')[0];
   if (channel !== undefined) {
     if (!state.channels.has(channel)) throw new SlackMethodError('channel_not_found');
-    // Sharing a file into a conversation is a message from the bot carrying the files.
+    // Sharing a file into a conversation is a message from the bot carrying the files. The response does not name
+    // that message (docs.slack.dev/reference/methods/files.completeUploadExternal, response example: files only).
     state.addMessage({ channel, text: String(args.initial_comment ?? ''), ...blocksOf(args), user: ctx.botUser.id, bot_id: ctx.botId, files, ...threadOf(args) });
   }
   return { files };
+}
+
+/**
+ * files.info's `channels` / `groups` / `ims` and `shares` ({ public | private: { channel: [{ ts, thread_ts }] } }).
+ * While Slack is still processing an upload they are empty: the share is not done yet
+ * (node-slack-sdk#1620: files.info right after completeUploadExternal shows no shares).
+ */
+function sharesOf(state: SlackState, fileId: string): Args {
+  const lists = { channels: [] as string[], groups: [] as string[], ims: [] as string[] };
+  const shares: { public: Args; private: Args } = { public: {}, private: {} };
+  if (state.fileProcessing(fileId)) return { ...lists, shares };
+  for (const [id, messages] of state.sharesOf(fileId)) {
+    const channel = state.channels.get(id);
+    if (!channel) continue;
+    lists[channel.is_im ? 'ims' : channel.is_private ? 'groups' : 'channels'].push(id);
+    shares[channel.is_private ? 'private' : 'public'][id] = messages.map((m) => ({ ...m, channel_name: channel.name, team_id: state.teamId }));
+  }
+  return { ...lists, shares };
 }
 
 function storeView(ctx: SlackApiContext, req: RecordedRequest, view: Args, trigger: string): Args {

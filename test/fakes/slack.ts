@@ -13,12 +13,14 @@ import { LoopbackServer, type RecordedRequest } from './loopback-server.ts';
 import type { WaitOptions } from './recorder.ts';
 import { HttpReceiverTransport, SlackEvents } from './slack-events.ts';
 import { SOCKET_MODE_PATH, SocketModeServer } from './slack-socket-mode.ts';
-import { SlackState, type NewSlackFile, type SlackChannel, type SlackFile, type SlackMessage, type SlackUser } from './slack-state.ts';
+import { ALL_FAKE_SCOPES } from './slack-scopes.ts';
+import { SlackState, type NewSlackChannel, type NewSlackFile, type SlackChannel, type SlackConnectFileStub, type SlackFile, type SlackMessage, type SlackUser } from './slack-state.ts';
 import { argsOf, DEFAULT_SLACK_RULES, installSlackWebApi, type SlackRules, type SlackViolation } from './slack-web-api.ts';
 
 export type { Delivery, SigningOverride } from './slack-events.ts';
 export { slackSignature, SlackEvents } from './slack-events.ts';
-export type { SlackChannel, SlackFile, SlackMessage, SlackUser, SlackView } from './slack-state.ts';
+export type { NewSlackChannel, SlackChannel, SlackConnectFileStub, SlackFile, SlackMessage, SlackUser, SlackView } from './slack-state.ts';
+export { ALL_FAKE_SCOPES, SLACK_METHOD_SCOPES, type ConversationKind, type MethodScope } from './slack-scopes.ts';
 export type { SlackViolation, SlackRules } from './slack-web-api.ts';
 export type { RecordedRequest } from './loopback-server.ts';
 
@@ -29,6 +31,8 @@ export interface FakeSlackOptions {
   readonly rules?: Partial<SlackRules>;
   /** The clock behind ts values and trigger expiry. Signatures always use the real clock, as Bolt checks it. */
   readonly now?: () => number;
+  /** The bot token's granted scopes; calls needing another answer `missing_scope`. @default ALL_FAKE_SCOPES */
+  readonly scopes?: readonly string[];
 }
 
 /** A Web API call as the fake received it: method name and arguments with JSON fields parsed. */
@@ -53,6 +57,8 @@ export class FakeSlack {
   readonly violations: SlackViolation[] = [];
   readonly rules: SlackRules;
   readonly socketMode: SocketModeServer;
+  /** The bot token's granted scopes (sent in every response's X-OAuth-Scopes header). */
+  readonly scopes: readonly string[];
   private readonly server: LoopbackServer;
   private readonly state: SlackState;
   private responseCounter = 0;
@@ -68,6 +74,7 @@ export class FakeSlack {
     this.appToken = options.appToken ?? 'xapp-fake-app-token';
     this.signingSecret = options.signingSecret ?? 'fake-signing-secret';
     this.rules = { ...DEFAULT_SLACK_RULES, ...options.rules };
+    this.scopes = options.scopes ?? ALL_FAKE_SCOPES;
     this.server = new LoopbackServer('fake slack');
     this.state = new SlackState(this.server, this.teamId, this.botToken, options.now ?? Date.now);
     this.botUser = this.state.addUser('rfedit', true);
@@ -86,6 +93,7 @@ export class FakeSlack {
       appId: this.appId,
       violations: this.violations,
       socketModeUrl: () => `${this.server.wsOrigin}${SOCKET_MODE_PATH}?ticket=fake`,
+      scopes: this.scopes,
     });
   }
 
@@ -153,8 +161,46 @@ export class FakeSlack {
     return this.state.addUser(name);
   }
 
-  addChannel(name: string): SlackChannel {
-    return this.state.addChannel(name);
+  /** A channel; by default public with the bot and every user so far as members. */
+  addChannel(name: string, options: NewSlackChannel = {}): SlackChannel {
+    return this.state.addChannel(name, options);
+  }
+
+  /** A DM between two people that the bot is not part of (a slash command can be used there). */
+  addDirectMessage(a: SlackUser, b: SlackUser): SlackChannel {
+    return this.state.addChannel(`${a.id}-${b.id}`, { isIm: true, members: [a, b] });
+  }
+
+  /** The bot's own DM with `user`. */
+  dmWith(user: SlackUser = this.user): SlackChannel {
+    return this.state.dmWith(user);
+  }
+
+  join(channel: SlackChannel, user: SlackUser): void {
+    this.state.members.get(channel.id)?.add(user.id);
+  }
+
+  leave(channel: SlackChannel, user: SlackUser): void {
+    this.state.members.get(channel.id)?.delete(user.id);
+  }
+
+  isMember(channel: SlackChannel, user: SlackUser): boolean {
+    return this.state.isMember(channel.id, user.id);
+  }
+
+  /**
+   * The file as a Slack Connect channel delivers it in events and messages: `file_access: "check_file_info"` and no
+   * name, mimetype or URLs; files.info has them (docs.slack.dev/reference/events/message/file_share, "Slack Connect
+   * files"). Typed as SlackFile so it can go wherever a file goes; its other fields are absent.
+   */
+  slackConnectStub(file: SlackFile): SlackFile {
+    const stub: SlackConnectFileStub = { id: file.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' };
+    return stub as unknown as SlackFile;
+  }
+
+  /** Whether `user` (the bot by default) can see the file: its uploader, members where it is shared, apps it was handed to. */
+  fileVisibleTo(file: SlackFile | string, user: SlackUser = this.botUser): boolean {
+    return this.state.fileVisibleTo(typeof file === 'string' ? file : file.id, user.id);
   }
 
   /** A file uploaded by a user; its url_private needs the bot token (else: HTML login page, status 200). */
@@ -238,6 +284,7 @@ export class FakeSlack {
       },
       violations: this.violations,
       ackMs: this.rules.ackMs,
+      scopes: this.scopes,
     };
   }
 }

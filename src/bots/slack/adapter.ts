@@ -9,8 +9,8 @@ import { RfeditError, asRfeditError } from '../../errors.ts';
 import { newJobId } from '../../jobs/ids.ts';
 import { accessRefusal } from './access.ts';
 import { escapeMrkdwn } from './blocks.ts';
-import { downloadSlackImage, type SlackFileRef } from './download.ts';
-import type { SlackMessenger, Where } from './messenger.ts';
+import { downloadSlackImage, imageFiles, type SlackFileRef } from './download.ts';
+import { slackErrorCode, type SlackMessenger, type Where } from './messenger.ts';
 import type { ResolvedSlackBotOptions } from './options.ts';
 
 export interface SlackAdapter {
@@ -29,6 +29,13 @@ export interface SlackRequest {
   readonly threadTs?: string;
   /** The message that carried the request (mention, shortcut target, clicked message). */
   readonly messageTs?: string;
+  /** Slash commands, shortcuts and buttons carry one: it reaches the user privately where the bot cannot post. */
+  readonly responseUrl?: string;
+}
+
+/** A private note to the requester, by whichever way reaches them (see SlackMessenger.ephemeral). */
+export function tellPrivately(adapter: SlackAdapter, request: SlackRequest, mrkdwn: string): Promise<void> {
+  return adapter.messenger.ephemeral(whereOf(request), request.userId, mrkdwn, request.responseUrl);
 }
 
 export function whereOf(request: SlackRequest): Where {
@@ -63,7 +70,7 @@ export async function deliverReply(adapter: SlackAdapter, reply: Reply, request:
   for (const message of reply.deleteMessages ?? []) {
     if (message.platform === 'slack') await adapter.messenger.delete(message.channelId, message.messageId);
   }
-  if (reply.ephemeral) return adapter.messenger.ephemeral(whereOf(request), request.userId, escapeMrkdwn(reply.text));
+  if (reply.ephemeral) return tellPrivately(adapter, request, escapeMrkdwn(reply.text));
   if (reply.jobId === undefined) await adapter.messenger.post(whereOf(request), { mrkdwn: escapeMrkdwn(reply.text) });
 }
 
@@ -72,17 +79,18 @@ export async function answeringErrors(adapter: SlackAdapter, request: SlackReque
   try {
     await work();
   } catch (error) {
+    if (cannotPostHere(error)) return tellPrivately(adapter, request, CANNOT_POST_HERE_MESSAGE);
     const referenceId = newJobId();
     const failure = asRfeditError(error, referenceId);
     if (!(error instanceof RfeditError)) adapter.options.logger.error({ err: error, referenceId }, 'Slack request failed');
-    await adapter.messenger.ephemeral(whereOf(request), request.userId, escapeMrkdwn(failure.userMessage));
+    await tellPrivately(adapter, request, escapeMrkdwn(failure.userMessage));
   }
 }
 
 /** Refuses the request ephemerally when the allowlists say no; true when it may go on. */
 export async function admitted(adapter: SlackAdapter, request: SlackRequest): Promise<boolean> {
   const refusal = refusalFor(adapter, request);
-  if (refusal !== null) await adapter.messenger.ephemeral(whereOf(request), request.userId, refusal);
+  if (refusal !== null) await tellPrivately(adapter, request, refusal);
   return refusal === null;
 }
 
@@ -92,14 +100,15 @@ export async function openModal(adapter: SlackAdapter, request: SlackRequest, tr
     await adapter.client.views.open({ trigger_id: triggerId, view });
   } catch (error) {
     adapter.options.logger.warn({ err: error, callbackId: view.callback_id }, 'views.open failed');
-    await adapter.messenger.ephemeral(whereOf(request), request.userId, 'Slack would not open the form (it may have taken too long). Please try again.');
+    await tellPrivately(adapter, request, 'Slack would not open the form (it may have taken too long). Please try again.');
   }
 }
 
 /** The shared end of all three entry points: photo from Slack, text with inline flags, one edit command. */
 export async function runEdit(adapter: SlackAdapter, request: SlackRequest, edit: { file: SlackFileRef; text: string; strength?: number }): Promise<void> {
   const { prompt, options } = parseEditText(edit.text);
-  const file = await withDownloadUrl(adapter, edit.file);
+  // Message payloads sometimes carry a file without its URLs; files.info has them.
+  const file = needsFileInfo(edit.file) ? await withFileInfo(adapter, edit.file) : edit.file;
   const image = await downloadSlackImage(file, adapter.options);
   const reply = await adapter.core.dispatch(
     { kind: 'edit', image, prompt, options: { ...options, ...(edit.strength === undefined ? {} : { strength: edit.strength }) } },
@@ -108,9 +117,30 @@ export async function runEdit(adapter: SlackAdapter, request: SlackRequest, edit
   await deliverReply(adapter, reply, request);
 }
 
-/** Message payloads sometimes carry a file without its URLs; files.info has them. */
-async function withDownloadUrl(adapter: SlackAdapter, file: SlackFileRef): Promise<SlackFileRef> {
-  if (file.url_private || file.url_private_download || !file.id) return file;
-  const info = await adapter.client.files.info({ file: file.id });
-  return (info.file as SlackFileRef | undefined) ?? file;
+/**
+ * The image files among a message's files. Slack Connect files arrive as `file_access: "check_file_info"` with
+ * no mimetype or URLs (docs.slack.dev/reference/events/message/file_share), so those are completed with
+ * files.info before anything is filtered on their type.
+ */
+export async function imageFilesOf(adapter: SlackAdapter, files: readonly SlackFileRef[] | undefined): Promise<SlackFileRef[]> {
+  const complete = await Promise.all((files ?? []).map((file) => (needsFileInfo(file) ? withFileInfo(adapter, file) : file)));
+  return imageFiles(complete);
+}
+
+function needsFileInfo(file: SlackFileRef & { file_access?: string }): boolean {
+  return file.file_access === 'check_file_info' || file.mimetype === undefined || !(file.url_private || file.url_private_download);
+}
+
+async function withFileInfo(adapter: SlackAdapter, file: SlackFileRef): Promise<SlackFileRef> {
+  if (!file.id) return file;
+  return (await adapter.messenger.fileInfo(file.id)) ?? file;
+}
+
+/** Slack answers not_in_channel / channel_not_found where the bot is not a member; the user hears what to do. */
+const CANNOT_POST_HERE_MESSAGE =
+  'I cannot post in this conversation because I am not a member of it. Invite me with `/invite @rfedit` (or ask a channel member to), or use me in a channel I am in.';
+
+function cannotPostHere(error: unknown): boolean {
+  const code = slackErrorCode(error);
+  return code === 'not_in_channel' || code === 'channel_not_found';
 }

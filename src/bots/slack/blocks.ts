@@ -29,11 +29,17 @@ export interface MessageContent {
   readonly imageFileId?: string;
   readonly imageAlt?: string;
   readonly buttons?: readonly ReplyButton[];
+  /** Images shared in the message before this one that this message belongs to; kept in its first block's id. */
+  readonly forFileIds?: readonly string[];
 }
+
+/** A block id that names the files a message belongs to: `rfedit-files:F1,F2` (block ids hold 255 characters). */
+const FILES_BLOCK_ID = 'rfedit-files:';
 
 /** `text` is the notification and screen-reader fallback Slack asks for alongside blocks. */
 export function messageBlocks(content: MessageContent): { text: string; blocks: KnownBlock[] } {
-  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: content.mrkdwn } }];
+  const blockId = content.forFileIds?.length ? { block_id: `${FILES_BLOCK_ID}${content.forFileIds.join(',')}` } : {};
+  const blocks: KnownBlock[] = [{ type: 'section', ...blockId, text: { type: 'mrkdwn', text: content.mrkdwn } }];
   if (content.imageFileId) {
     blocks.push({ type: 'image', slack_file: { id: content.imageFileId }, alt_text: content.imageAlt ?? 'image' });
   }
@@ -48,6 +54,14 @@ function toSlackButton(button: ReplyButton): Button {
   const style = button.style === 'primary' || button.style === 'danger' ? { style: button.style } : {};
   const label = button.emoji ? `${button.emoji} ${button.label}` : button.label;
   return { type: 'button', text: { type: 'plain_text', text: label, emoji: true }, action_id: button.actionId, value: button.actionId, ...style };
+}
+
+/** The text above a shared image's buttons; when Slack is slow to show the image, a link to it. */
+export function buttonsLine(shared: { readonly messageTs?: string; readonly permalink?: string }): string {
+  if (shared.messageTs) return 'What next for the image above?';
+  return shared.permalink
+    ? `Slack is still processing the image, so it may take a moment to appear above. <${shared.permalink}|Open it here.>`
+    : 'Slack is still processing the image, so it may take a moment to appear above.';
 }
 
 /** The result buttons from the commands layer, with Compare added after Remix. */
@@ -75,4 +89,28 @@ export function jobIdOfBlocks(blocks: unknown, codec: ActionCodec): { jobId: str
 export function imageFileIds(blocks: unknown): string[] {
   if (!Array.isArray(blocks)) return [];
   return (blocks as Array<{ type?: string; slack_file?: { id?: string } }>).flatMap((b) => (b.type === 'image' && b.slack_file?.id ? [b.slack_file.id] : []));
+}
+
+/**
+ * The files a message of the bot's stands for: shared with it (an upload's message), in its image blocks (a
+ * preview), or named as the files it belongs to (the buttons under a shared result).
+ */
+export function fileIdsOfMessage(message: { blocks?: unknown; files?: Array<{ id?: string }> } | undefined): string[] {
+  const shared = (message?.files ?? []).flatMap((f) => (f.id ? [f.id] : []));
+  return [...new Set([...shared, ...imageFileIds(message?.blocks), ...linkedFileIds(message?.blocks)])];
+}
+
+/** The blocks with `fileIds` added to the files they stand for (on the first block's id); undefined when there are no blocks. */
+export function withLinkedFiles(blocks: unknown, fileIds: readonly string[]): KnownBlock[] | undefined {
+  if (!Array.isArray(blocks) || blocks.length === 0) return undefined;
+  const all = [...new Set([...linkedFileIds(blocks), ...fileIds])];
+  const [first, ...rest] = blocks as KnownBlock[];
+  return [{ ...first!, block_id: `${FILES_BLOCK_ID}${all.join(',')}` }, ...rest];
+}
+
+/** The files a message belongs to (see MessageContent.forFileIds). */
+export function linkedFileIds(blocks: unknown): string[] {
+  if (!Array.isArray(blocks)) return [];
+  const block = (blocks as Array<{ block_id?: string }>).find((b) => b.block_id?.startsWith(FILES_BLOCK_ID));
+  return block?.block_id?.slice(FILES_BLOCK_ID.length).split(',').filter(Boolean) ?? [];
 }

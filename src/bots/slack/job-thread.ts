@@ -6,7 +6,7 @@
  */
 import type { BotCore, JobEvent, MessageRef } from '../../commands/index.ts';
 import { quote } from '../../commands/format.ts';
-import { escapeMrkdwn, mention, withCompareButton, type MessageContent } from './blocks.ts';
+import { buttonsLine, escapeMrkdwn, mention, withCompareButton, type MessageContent } from './blocks.ts';
 import type { SlackMessenger, Where } from './messenger.ts';
 import type { SlackBotLogger } from './options.ts';
 
@@ -105,19 +105,24 @@ export class JobThreads {
     if (status) await this.messenger.update(status.channelId, status.messageId, content);
   }
 
-  /** "@ana Done (seed 5). “prompt”", then any further lines of the core's text (a working-size note). */
+  /**
+   * "@ana Done (seed 5). “prompt”", then any further lines of the core's text (a working-size note). The result
+   * image is shared into the thread by its upload (so everyone there sees it, whenever Slack finishes processing
+   * it) with that text; its buttons follow in the next message. The buttons message is the job's recorded result
+   * and names the file, so Delete removes both messages and the file.
+   */
   private async showResult(event: Extract<JobEvent, { type: 'done' }>, where: Where, text: string): Promise<void> {
     const image = event.images[0];
     const reply = this.core.render(event);
     const prompt = this.core.getJob(event.jobId)?.prompt ?? '';
-    const fileId = image
-      ? await this.messenger.uploadImage(await this.core.readImage(image), `rfedit-${event.jobId}.${EXTENSION[image.mime]}`, prompt || 'edited photo')
-      : undefined;
-    const buttons = withCompareButton(reply.buttons ?? [], this.core.codec, event.jobId);
     const [first, ...more] = text.split('\n');
     const mrkdwn = [`${mention(event.owner.id)} ${escapeMrkdwn(first)} ${escapeMrkdwn(quote(prompt))}`, ...more.map(escapeMrkdwn)].join('\n');
-    const ts = await this.messenger.post(where, { mrkdwn, imageFileId: fileId, imageAlt: prompt || 'edited photo', buttons });
-    this.core.recordMessage(event.jobId, { role: 'result', platform: 'slack', channelId: where.channelId, ...threadOf(where), messageId: ts });
+    const buttons = withCompareButton(reply.buttons ?? [], this.core.codec, event.jobId);
+    const record = (ts: string) => this.core.recordMessage(event.jobId, { role: 'result', platform: 'slack', channelId: where.channelId, ...threadOf(where), messageId: ts });
+    if (!image) return record(await this.messenger.post(where, { mrkdwn, buttons }));
+    const bytes = await this.core.readImage(image);
+    const shared = await this.messenger.shareImage(where, bytes, `rfedit-${event.jobId}.${EXTENSION[image.mime]}`, prompt || 'edited photo', mrkdwn);
+    record(await this.messenger.post(where, { mrkdwn: buttonsLine(shared), buttons, forFileIds: [shared.fileId] }));
   }
 
   private statusMessage(jobId: string): MessageRef | undefined {

@@ -22,19 +22,23 @@ export const CALLBACK = {
 const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp'];
 const PROMPT_MAX_CHARS = 1_000;
 
+/** The request's response_url travels with the form: where the bot cannot post, it still answers the user privately. */
 export interface EditModalMetadata {
   readonly channelId: string;
+  readonly responseUrl?: string;
 }
 export interface ShortcutModalMetadata {
   readonly channelId: string;
   readonly threadTs: string;
   readonly messageTs: string;
   readonly file: SlackFileRef;
+  readonly responseUrl?: string;
 }
 export interface RemixModalMetadata {
   readonly jobId: string;
   readonly channelId: string;
   readonly threadTs: string;
+  readonly responseUrl?: string;
 }
 
 export function editModal(meta: EditModalMetadata, initial: { prompt: string; strength?: number }): ModalView {

@@ -41,6 +41,11 @@ export interface SlackBotOptions {
   readonly downloadTimeoutMs?: number;
   /** At most one preview upload per job per this interval; 0 turns previews off. @default 10_000 */
   readonly previewIntervalMs?: number;
+  /**
+   * Waits between files.info checks while Slack processes and shares an uploaded result; after the last one
+   * the buttons go out with a link to the image instead. @default [250, 500, 1000, 2000, 4000, 8000] (about 16 s)
+   */
+  readonly shareWaitsMs?: readonly number[];
   /** Pacing of status posts and edits per channel (Slack allows about one message per second per channel). */
   readonly pacing?: ChatPacerOptions;
   /** web-api retry policy for failed calls; tests shorten it. @default web-api's ten retries in about thirty minutes */
@@ -49,7 +54,7 @@ export interface SlackBotOptions {
 }
 
 export type ResolvedSlackBotOptions = SlackBotOptions &
-  Required<Pick<SlackBotOptions, 'port' | 'fileHostsAllowed' | 'maxDownloadBytes' | 'downloadTimeoutMs' | 'previewIntervalMs' | 'logger'>>;
+  Required<Pick<SlackBotOptions, 'port' | 'fileHostsAllowed' | 'maxDownloadBytes' | 'downloadTimeoutMs' | 'previewIntervalMs' | 'shareWaitsMs' | 'logger'>>;
 
 export const SLACK_BOT_DEFAULTS = {
   port: 3_000,
@@ -57,6 +62,7 @@ export const SLACK_BOT_DEFAULTS = {
   maxDownloadBytes: 20 * 1024 * 1024, // 20 MiB
   downloadTimeoutMs: 30_000, // 30 s
   previewIntervalMs: 10_000, // 10 s: each preview is a file upload (Tier 4, about 100 a minute per workspace)
+  shareWaitsMs: [250, 500, 1_000, 2_000, 4_000, 8_000] as readonly number[], // doubling, about 16 s in all
 };
 
 const SILENT_LOGGER: SlackBotLogger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -42,7 +42,7 @@ export function createSlackBot(input: SlackBotOptions): SlackBot {
   const app = new App({ token: options.botToken, receiver, logger: boltLogger, clientOptions });
   app.error(async (error) => logger.error({ err: error }, 'Slack listener failed'));
 
-  const messenger = new SlackMessenger(app.client, new ChatPacer(options.pacing), logger);
+  const messenger = new SlackMessenger(app.client, new ChatPacer(options.pacing), logger, options.shareWaitsMs);
   const adapter: SlackAdapter = { core: options.core, options, messenger, client: app.client };
   registerEditCommand(app, adapter);
   registerEditShortcut(app, adapter);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, finishedEdit, imageFileIdOf, jobIdOf, messageWithButton, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { buttonsOf, finishedEdit, imageFileIdOf, imageFileIdsOf, jobIdOf, messageWithButton, runningEdit, sharingMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 import sharp from 'sharp';
 
 let h: Harness;
@@ -61,10 +61,13 @@ describe('result buttons', () => {
     h = await startHarness();
     const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await h.events.blockActions({ actionId: compareId(h, result), message: result, user: h.slack.user });
-    const post = await h.slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes('Before'));
-    expect(post.args.thread_ts).toBe(result.thread_ts);
-    const message = h.slack.message(h.slack.channel.id, (post.request.responseBody as { ts: string }).ts);
-    const metadata = await sharp(h.slack.fileData(imageFileIdOf(message)!)).metadata();
+    // Shared into the thread by the upload itself, so everyone in the channel sees it.
+    const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) => String(c.args.initial_comment).includes('Before'));
+    expect(upload.args).toMatchObject({ channel_id: h.slack.channel.id, thread_ts: result.thread_ts });
+    const fileId = (upload.args.files as Array<{ id: string }>)[0]!.id;
+    expect(sharingMessage(h.slack, fileId)?.thread_ts).toBe(result.thread_ts);
+    expect(h.slack.fileVisibleTo(fileId, h.slack.user)).toBe(true);
+    const metadata = await sharp(h.slack.fileData(fileId)).metadata();
     expect(metadata.width).toBeGreaterThan(metadata.height!);
   });
 
@@ -72,12 +75,16 @@ describe('result buttons', () => {
     h = await startHarness();
     const { result, jobId } = await finishedEdit(h);
     await click(h, result, 'Compare');
-    const post = await h.slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks).includes('Before'));
-    const comparisonTs = (post.request.responseBody as { ts: string }).ts;
-    await expect.poll(() => h.core.getJob(jobId)?.messages.map((m) => m.messageId)).toContain(comparisonTs);
+    const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) => String(c.args.initial_comment).includes('Before'));
+    const fileId = (upload.args.files as Array<{ id: string }>)[0]!.id;
+    const comparisonTs = sharingMessage(h.slack, fileId)!.ts;
+    // The result's buttons now stand for the comparison too.
+    await expect.poll(() => imageFileIdsOf(h.slack.message(result.channel, result.ts))).toContain(fileId);
     await click(h, result, 'Delete');
     await h.slack.waitForCall('chat.delete', (c) => c.args.ts === comparisonTs);
+    await h.slack.waitForCall('files.delete', (c) => c.args.file === fileId);
     expect(h.slack.message(h.slack.channel.id, comparisonTs)).toBeUndefined();
+    expect(h.core.getJob(jobId)?.deleted).toBe(true);
   });
 
   it('Info answers only the clicking user', async () => {
@@ -88,13 +95,13 @@ describe('result buttons', () => {
     expect(h.slack.ephemerals.at(-1)?.user).toBe(h.slack.user.id);
   });
 
-  it('Delete by the owner removes the status and result messages', async () => {
+  it('Delete by the owner removes the status message, the shared result and its buttons', async () => {
     h = await startHarness();
     const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
-    const jobMessages = h.core.getJob(jobId)!.messages.map((m) => m.messageId);
+    const jobMessages = [...h.core.getJob(jobId)!.messages.map((m) => m.messageId), sharingMessage(h.slack, imageFileIdOf(result)!)!.ts];
     await click(h, result, 'Delete');
-    await h.slack.waitForCall('chat.delete', () => true, { nth: 2 });
-    expect(jobMessages.map((ts) => h.slack.message(h.slack.channel.id, ts))).toEqual([undefined, undefined]);
+    await h.slack.waitForCall('chat.delete', () => true, { nth: 3 });
+    expect(jobMessages.map((ts) => h.slack.message(h.slack.channel.id, ts))).toEqual([undefined, undefined, undefined]);
     expect(h.core.getJob(jobId)?.deleted).toBe(true);
     await h.slack.waitForCall('files.delete', (c) => c.args.file === imageFileIdOf(result));
   });

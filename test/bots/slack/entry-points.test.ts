@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, imageFileIdOf, jobIdOf, photo, photoMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { buttonsOf, imageFileIdOf, jobIdOf, photo, photoMessage, sharingMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -75,7 +75,7 @@ describe('the "Edit this image" shortcut', () => {
     await h.slack.waitForCall('views.open');
     await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it night' } } } });
     await waitForResult(h.slack);
-    expect(h.slack.calls('files.info').map((c) => c.args.file)).toEqual([file.id]);
+    expect(h.slack.calls('files.info').filter((c) => c.args.file === file.id)).toHaveLength(1);
   });
 
   it('says so when the message has no image', async () => {
@@ -95,10 +95,16 @@ describe('mentions', () => {
     const { message } = await h.events.appMention({ text: 'make it snowy --strength 0.7', files: [file] });
 
     const result = await waitForResult(h.slack);
+    await h.bot.idle();
     expect(result.thread_ts).toBe(message.ts);
-    expect(textOf(result)).toContain(`<@${h.slack.user.id}>`);
+    // The image is shared into the thread by its upload, with the owner's mention; the buttons follow.
+    const shared = sharingMessage(h.slack, imageFileIdOf(result)!)!;
+    expect(shared).toMatchObject({ thread_ts: message.ts, text: expect.stringContaining(`<@${h.slack.user.id}>`) });
+    expect(h.slack.fileVisibleTo(imageFileIdOf(result)!, h.slack.user)).toBe(true);
     const jobId = jobIdOf(h, result);
     expect(h.core.getJob(jobId)).toMatchObject({ prompt: 'make it snowy', strength: 0.7 });
+    // Slack sent the message twice (message/file_share and app_mention): one job.
+    expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(1);
   });
 
   it('reads the prompt as typed, not as Slack escapes it', async () => {

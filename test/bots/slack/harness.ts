@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
 import type { EditEngine, EditProgress, EditRequest, EditResult } from '../../../src/engine/types.ts';
 import { createSlackBot, type SlackBot, type SlackBotOptions } from '../../../src/bots/slack/index.ts';
+import { readSlackManifest } from '../../../src/bots/slack/manifest.ts';
 import { FakeSlack, type SlackEvents, type SlackFile, type SlackMessage, type SlackUser } from '../../fakes/slack.ts';
 import { gatedEngine, TestEngine, type StepGate, type TestEngineOptions } from '../../jobs/fixtures/test-engines.ts';
 
@@ -53,7 +54,8 @@ export interface HarnessOptions {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const slack = options.slack ?? (await FakeSlack.start());
+  // The bot gets exactly the scopes slack-manifest.yaml asks for, as a real installation would.
+  const slack = options.slack ?? (await FakeSlack.start({ scopes: readSlackManifest().botScopes }));
   const dataDir = await mkdtemp(join(tmpdir(), 'rfedit-slack-'));
   const mode = options.mode ?? 'http';
   const build = async (engine: EditEngine) => {
@@ -69,6 +71,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       allowedUsers: [],
       fileHostsAllowed: [slack.origin],
       pacing: { minTimeMs: 0 },
+      shareWaitsMs: [5, 10, 20, 40],
       ...options.bot,
     });
     await bot.start();
@@ -121,9 +124,22 @@ export function buttonsOf(message: SlackMessage | undefined): Array<{ label: str
     .map((e) => ({ label: e.text.text.replace(/^\S+\s/, ''), actionId: e.action_id }));
 }
 
+/** The image a message shows: an image block's file (a preview), or the file it belongs to (a result's buttons). */
 export function imageFileIdOf(message: SlackMessage | undefined): string | undefined {
-  const image = ((message?.blocks ?? []) as Array<{ type: string; slack_file?: { id: string } }>).find((b) => b.type === 'image');
-  return image?.slack_file?.id;
+  return imageFileIdsOf(message)[0];
+}
+
+/** Every file a message shows or stands for (a result's buttons stand for the result and its comparisons). */
+export function imageFileIdsOf(message: SlackMessage | undefined): string[] {
+  const blocks = (message?.blocks ?? []) as Array<{ type: string; block_id?: string; slack_file?: { id: string } }>;
+  const images = blocks.flatMap((b) => (b.type === 'image' && b.slack_file ? [b.slack_file.id] : []));
+  const linked = blocks.find((b) => b.block_id?.startsWith('rfedit-files:'))?.block_id?.slice('rfedit-files:'.length).split(',') ?? [];
+  return [...images, ...linked];
+}
+
+/** The bot's message in the thread that shares `fileId` (a result or comparison shared by its upload). */
+export function sharingMessage(slack: FakeSlack, fileId: string, channel = slack.channel.id): SlackMessage | undefined {
+  return slack.messages(channel).find((m) => m.user === slack.botUser.id && m.files?.some((f) => f.id === fileId));
 }
 
 export function textOf(message: SlackMessage | undefined): string {

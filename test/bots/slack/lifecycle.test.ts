@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoEngine } from '../../../src/engine/index.ts';
 import { ModelError } from '../../../src/errors.ts';
 import { TestEngine } from '../../jobs/fixtures/test-engines.ts';
-import { buttonsOf, imageFileIdOf, mentionWithPhoto, messageWithButton, photo, PngResultEngine, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import { buttonsOf, imageFileIdOf, sharingMessage, mentionWithPhoto, messageWithButton, photo, PngResultEngine, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -81,6 +81,6 @@ describe('with the real demo engine', () => {
     expect(h.slack.calls('files.delete')).toHaveLength(previewUploads.length);
     const metadata = await sharp(h.slack.fileData(imageFileIdOf(result)!)).metadata();
     expect(metadata.width).toBeGreaterThan(0);
-    expect(textOf(result)).toMatch(/Done \(seed \d+\)/);
+    expect(sharingMessage(h.slack, imageFileIdOf(result)!)?.text).toMatch(/Done \(seed \d+\)/);
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { imageFileIdOf, mentionWithPhoto, photo, photoMessage, runningEdit, startHarness, waitForResult, type Harness } from './harness.ts';
+import { mentionWithPhoto, photo, photoMessage, startHarness, waitForResult, type Harness } from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -87,20 +87,5 @@ describe('allowlists', () => {
     await mentionWithPhoto(h);
     await expect.poll(() => h.slack.ephemerals.at(-1)?.text).toMatch(/not enabled for this workspace/);
     expect(h.slack.requests.filter((r) => r.path.startsWith('/files/'))).toHaveLength(0);
-  });
-});
-
-describe('image blocks', () => {
-  it('a result refused with invalid_blocks (file still processing) is posted again', async () => {
-    const running = await runningEdit();
-    h = running.harness;
-    const { gate } = running;
-    h.slack.failNext('chat.postMessage', 'invalid_blocks');
-    gate.open();
-    const result = await waitForResult(h.slack, 2);
-    const [refused, accepted] = h.slack.calls('chat.postMessage').slice(-2);
-    expect((refused.request.responseBody as { error?: string }).error).toBe('invalid_blocks');
-    expect(accepted.args.blocks).toEqual(refused.args.blocks);
-    expect(imageFileIdOf(result)).toBeDefined();
   });
 });

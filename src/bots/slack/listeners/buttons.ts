@@ -17,14 +17,14 @@ export function registerButtons(app: App, adapter: SlackAdapter): void {
     const channelId = body.channel?.id ?? (body.container as { channel_id?: string }).channel_id ?? '';
     const message = body.message;
     const threadTs = (message?.thread_ts as string | undefined) ?? message?.ts;
-    const request: SlackRequest = { teamId: body.team?.id, channelId, userId: body.user.id, userName: body.user.name, threadTs, messageTs: message?.ts };
+    const request: SlackRequest = { teamId: body.team?.id, channelId, userId: body.user.id, userName: body.user.name, threadTs, messageTs: message?.ts, responseUrl: body.response_url };
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const decoded = adapter.core.codec.decode(action.action_id);
       if (decoded?.action === 'compare') return showComparison(adapter, request, decoded.jobId);
       const reply = await adapter.core.handleAction(action.action_id, commandContext(request));
       if (reply.requestInput) {
-        const meta: RemixModalMetadata = { jobId: reply.requestInput.jobId, channelId, threadTs: threadTs ?? '' };
+        const meta: RemixModalMetadata = { jobId: reply.requestInput.jobId, channelId, threadTs: threadTs ?? '', responseUrl: body.response_url };
         return openModal(adapter, request, body.trigger_id, remixModal(meta, reply.requestInput));
       }
       await deliverReply(adapter, reply, request);
@@ -35,7 +35,14 @@ export function registerButtons(app: App, adapter: SlackAdapter): void {
     await ack();
     const meta = readMetadata<RemixModalMetadata>(view.private_metadata);
     const submitted = readSubmission(view.state.values as ViewValues);
-    const request: SlackRequest = { teamId: body.team?.id ?? view.team_id, channelId: meta.channelId, userId: body.user.id, userName: body.user.name, threadTs: meta.threadTs || undefined };
+    const request: SlackRequest = {
+      teamId: body.team?.id ?? view.team_id,
+      channelId: meta.channelId,
+      userId: body.user.id,
+      userName: body.user.name,
+      threadTs: meta.threadTs || undefined,
+      responseUrl: meta.responseUrl,
+    };
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const command = { kind: 'remix' as const, jobId: meta.jobId, prompt: submitted.prompt, ...(submitted.strength === undefined ? {} : { strength: submitted.strength }) };

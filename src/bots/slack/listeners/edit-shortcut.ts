@@ -3,8 +3,8 @@
  * and strength; the job's messages go in that message's thread.
  */
 import type { App, MessageShortcut } from '@slack/bolt';
-import { answeringErrors, admitted, openModal, runEdit, type SlackAdapter, type SlackRequest } from '../adapter.ts';
-import { imageFiles, type SlackFileRef } from '../download.ts';
+import { answeringErrors, admitted, imageFilesOf, openModal, runEdit, tellPrivately, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import type { SlackFileRef } from '../download.ts';
 import { CALLBACK, readMetadata, readSubmission, shortcutModal, type ShortcutModalMetadata, type ViewValues } from '../modals.ts';
 
 export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
@@ -12,11 +12,20 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
     await ack();
     const message = shortcut.message;
     const threadTs = (message.thread_ts as string | undefined) ?? message.ts;
-    const request: SlackRequest = { teamId: shortcut.team?.id, channelId: shortcut.channel.id, userId: shortcut.user.id, userName: shortcut.user.name, threadTs, messageTs: message.ts };
+    const request: SlackRequest = {
+      teamId: shortcut.team?.id,
+      channelId: shortcut.channel.id,
+      userId: shortcut.user.id,
+      userName: shortcut.user.name,
+      threadTs,
+      messageTs: message.ts,
+      responseUrl: shortcut.response_url,
+    };
     if (!(await admitted(adapter, request))) return;
-    const file = imageFiles(message.files as SlackFileRef[] | undefined)[0];
-    if (!file) return adapter.messenger.ephemeral({ channelId: request.channelId, threadTs }, request.userId, 'That message has no image I can edit. Use "Edit this image" on a message with a photo.');
-    const meta: ShortcutModalMetadata = { channelId: request.channelId, threadTs, messageTs: message.ts, file: pick(file) };
+    // Slack Connect files need files.info first (a quick call: the trigger id lives 3 s).
+    const file = (await imageFilesOf(adapter, message.files as SlackFileRef[] | undefined))[0];
+    if (!file) return tellPrivately(adapter, request, 'That message has no image I can edit. Use "Edit this image" on a message with a photo.');
+    const meta: ShortcutModalMetadata = { channelId: request.channelId, threadTs, messageTs: message.ts, file: pick(file), responseUrl: shortcut.response_url };
     await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo'));
   });
 
@@ -24,7 +33,15 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
     await ack();
     const meta = readMetadata<ShortcutModalMetadata>(view.private_metadata);
     const submitted = readSubmission(view.state.values as ViewValues);
-    const request: SlackRequest = { teamId: body.team?.id ?? view.team_id, channelId: meta.channelId, userId: body.user.id, userName: body.user.name, threadTs: meta.threadTs, messageTs: meta.messageTs };
+    const request: SlackRequest = {
+      teamId: body.team?.id ?? view.team_id,
+      channelId: meta.channelId,
+      userId: body.user.id,
+      userName: body.user.name,
+      threadTs: meta.threadTs,
+      messageTs: meta.messageTs,
+      responseUrl: meta.responseUrl,
+    };
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, () => runEdit(adapter, request, { file: meta.file, text: submitted.prompt, strength: submitted.strength }));
   });

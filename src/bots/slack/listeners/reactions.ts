@@ -6,7 +6,8 @@
 import type { App } from '@slack/bolt';
 import type { Reaction } from '../../../commands/index.ts';
 import { answeringErrors, admitted, commandContext, deliverReply, type SlackAdapter, type SlackRequest } from '../adapter.ts';
-import { jobIdOfBlocks } from '../blocks.ts';
+import { jobIdOfBlocks, linkedFileIds } from '../blocks.ts';
+import type { SlackMessageSeen } from '../messenger.ts';
 
 export const REACTIONS = { variation: 'repeat', remove: 'x' } as const;
 const REACTION_OF = new Map<string, Reaction>([
@@ -21,7 +22,7 @@ export function registerReactions(app: App, adapter: SlackAdapter): void {
     if (event.item.type !== 'message' || event.item_user !== context.botUserId) return;
     const { channel, ts } = event.item;
     const message = await adapter.messenger.read(channel, ts);
-    const job = message && jobIdOfBlocks(message.blocks, adapter.core.codec);
+    const job = message && (await jobOfMessage(adapter, channel, message));
     if (!message || !job) return;
     const threadTs = message.thread_ts ?? ts;
     const request: SlackRequest = { teamId: body.team_id, channelId: channel, userId: event.user, threadTs, messageTs: ts };
@@ -30,3 +31,15 @@ export function registerReactions(app: App, adapter: SlackAdapter): void {
   });
 }
 
+
+/**
+ * The job behind a reacted message: its own buttons, or for a result image shared by its upload (which carries no
+ * buttons), the buttons message in the thread that names that image's file.
+ */
+async function jobOfMessage(adapter: SlackAdapter, channel: string, message: SlackMessageSeen): Promise<{ jobId: string } | null> {
+  const own = jobIdOfBlocks(message.blocks, adapter.core.codec);
+  const fileIds = (message.files ?? []).flatMap((f) => (f.id ? [f.id] : []));
+  if (own || fileIds.length === 0 || !message.thread_ts) return own;
+  const buttons = (await adapter.messenger.thread(channel, message.thread_ts)).find((m) => linkedFileIds(m.blocks).some((id) => fileIds.includes(id)));
+  return buttons ? jobIdOfBlocks(buttons.blocks, adapter.core.codec) : null;
+}
