@@ -39,3 +39,27 @@ export function etaToStartMs(input: { runningRemainingMs: number[]; ahead: numbe
   const running = input.runningRemainingMs.reduce((sum, ms) => sum + ms, 0);
   return Math.round((running + input.ahead * input.typicalJobMs) / input.slots);
 }
+
+/** A running job as the ETA sees it. */
+export interface RunningShare {
+  startedAt: number;
+  fraction: number;
+  steps: number;
+}
+
+/** Where a job stands: running (position 0, time left) or waiting behind `ahead` others. Both queues answer with this. */
+export function placeInLine(
+  eta: EtaEstimator,
+  now: number,
+  job: { running: RunningShare } | { ahead: number; steps: number; runningJobs: Iterable<RunningShare>; slots: number },
+): { position: number; etaMs: number } {
+  const remaining = (run: RunningShare) => eta.remainingMs({ steps: run.steps, elapsedMs: now - run.startedAt, fraction: run.fraction });
+  if ('running' in job) return { position: 0, etaMs: Math.round(remaining(job.running)) };
+  const etaMs = etaToStartMs({
+    runningRemainingMs: [...job.runningJobs].map(remaining),
+    ahead: job.ahead,
+    typicalJobMs: eta.jobMs(job.steps),
+    slots: job.slots,
+  });
+  return { position: job.ahead + 1, etaMs };
+}

@@ -22,7 +22,25 @@ export function jobTimeoutMessage(jobTimeoutMs: number): string {
 
 /** A full disk while saving a result: the user learns why, and that nothing of theirs was lost. */
 export function storageFailure(error: unknown): RfeditError | null {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== 'ENOSPC' && code !== 'EDQUOT') return null;
+  if (!isDiskFull(error)) return null;
   return new RfeditError('disk_full', 'The server ran out of disk space while saving your result. Your photo and request are kept: try again later (the operators have been told).', { cause: error });
+}
+
+/** Node's ENOSPC/EDQUOT and SQLite's "database or disk is full". */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
+}
+
+/** The disk filled up so far that even the job's outcome could not be written down. */
+export function diskFullWhileRecording(): RfeditError {
+  return new RfeditError(
+    'disk_full',
+    'The server ran out of disk space while finishing your edit. Your photo and request are kept and the edit runs again once there is room (the operators have been told).',
+  );
+}
+
+/** Submissions while the bot stops. */
+export function shuttingDownError(): RfeditError {
+  return new RfeditError('shutting_down', 'The bot is restarting; please try again in a minute.');
 }

@@ -12,13 +12,14 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QuotaError, RfeditError } from '../../errors.ts';
-import { EtaEstimator, etaToStartMs } from '../eta.ts';
+import { EtaEstimator, placeInLine } from '../eta.ts';
 import { JobEventHub } from '../event-hub.ts';
-import { newJobId, userKey } from '../ids.ts';
+import { userKey } from '../ids.ts';
+import { IdleWaiters } from '../idle-waiters.ts';
 import type { ImageStore } from '../image-store.ts';
-import { finalEvent } from '../memory-queue.ts';
+import { eventBase as base, finalEvent, newJobRecord, recordOutcome } from '../outcome.ts';
 import { resolveQueueOptions } from '../queue.ts';
-import { queueFullError, userQueueFullError } from '../refusals.ts';
+import { queueFullError, shuttingDownError, userQueueFullError } from '../refusals.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
 import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
@@ -77,7 +78,7 @@ export class RedisJobQueue implements JobQueue {
    */
   private readonly heldBack = new Map<string, Array<() => void>>();
   private readonly onError: NonNullable<RedisQueueDeps['onError']>;
-  private idleWaiters: Array<() => void> = [];
+  private readonly idle = new IdleWaiters(() => this.pending.size === 0);
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private started = false;
@@ -140,19 +141,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async submit(spec: JobSpec): Promise<SubmittedJob> {
-    if (this.closed) throw new RfeditError('shutting_down', 'The bot is restarting; please try again in a minute.');
-    const job: JobRecord = {
-      ...spec,
-      id: newJobId(),
-      status: 'queued',
-      attempts: 0,
-      result: null,
-      error: null,
-      timings: { createdAt: this.options.now(), startedAt: null, finishedAt: null, engineMs: null },
-      messages: [],
-      deliveredAt: null,
-      deleted: false,
-    };
+    if (this.closed) throw shuttingDownError();
+    const job = newJobRecord(spec, this.options.now());
     const owner = userKey(job.owner);
     const admission = await this.scripts.admit({
       jobId: job.id,
@@ -201,18 +191,14 @@ export class RedisJobQueue implements JobQueue {
   }
 
   position(jobId: string): QueuePosition | null {
+    const now = this.options.now();
     const running = this.line.getRunning(jobId);
-    if (running) return { position: 0, etaMs: Math.round(this.remainingMs(running)) };
-    const index = this.line.indexOf(jobId);
-    if (index === null) return null;
-    const job = this.pending.get(jobId);
-    const etaMs = etaToStartMs({
-      runningRemainingMs: [...this.line.runningJobs()].map(([, run]) => this.remainingMs(run)),
-      ahead: index,
-      typicalJobMs: this.eta.jobMs(job?.params.steps ?? this.typicalSteps()),
-      slots: this.options.engineSlots,
-    });
-    return { position: index + 1, etaMs };
+    if (running) return placeInLine(this.eta, now, { running });
+    const ahead = this.line.indexOf(jobId);
+    if (ahead === null) return null;
+    const steps = this.pending.get(jobId)?.params.steps ?? this.typicalSteps();
+    const runningJobs = [...this.line.runningJobs()].map(([, run]) => run);
+    return placeInLine(this.eta, now, { ahead, steps, runningJobs, slots: this.options.engineSlots });
   }
 
   onEvent(listener: JobEventListener): () => void {
@@ -234,8 +220,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   onIdle(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.idle.wait();
   }
 
   stats(): QueueStats {
@@ -272,7 +257,7 @@ export class RedisJobQueue implements JobQueue {
     await Promise.allSettled([this.events.close(), this.bullQueue.close()]);
     await this.refreshing?.catch(() => {});
     this.redis.disconnect();
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.idle.releaseAll();
   }
 
   /** Asks BullMQ what became of every unfinished job in the store and acts on it. */
@@ -296,7 +281,7 @@ export class RedisJobQueue implements JobQueue {
       }
     }
     await this.announceResumed(resumed);
-    this.settleIdle();
+    this.idle.settle();
   }
 
   /**
@@ -398,8 +383,13 @@ export class RedisJobQueue implements JobQueue {
     if (signal.kind === 'started') {
       this.line.markStarted(jobId, { startedAt: this.options.now(), fraction: 0, steps: job?.params.steps ?? this.typicalSteps() });
       if (!job) return;
-      if (this.deps.store.get(jobId)?.status === 'running') this.deps.store.requeue(jobId);
-      if (!this.deps.store.markRunning(jobId, signal.startedAt)) return;
+      try {
+        if (this.deps.store.get(jobId)?.status === 'running') this.deps.store.requeue(jobId);
+        if (!this.deps.store.markRunning(jobId, signal.startedAt)) return;
+      } catch (error) {
+        // A full disk: the outcome is recorded with the store's reserve when it comes; the owner still sees the start.
+        this.onError(error, { jobId, where: 'store' });
+      }
       const attempt = this.deps.store.get(jobId)?.attempts ?? 1;
       this.pending.set(jobId, { ...job, status: 'running', attempts: attempt });
       this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(job.params.steps)) });
@@ -421,34 +411,13 @@ export class RedisJobQueue implements JobQueue {
 
   /** Records a job's end in the store and tells the adapters, once: the store refuses a second end. */
   private finish(job: JobRecord, outcome: JobOutcome): void {
-    const now = this.options.now();
-    const { store } = this.deps;
     this.line.markEnded(job.id);
     this.pending.delete(job.id);
     void this.scripts.release(job.id, userKey(job.owner)).catch((error) => this.onError(error, { jobId: job.id, where: 'release' }));
-    let event: JobEvent | null = null;
-    if (outcome.status === 'done') {
-      // A bot that was down never saw the start; record it so the job's attempts stay true.
-      if (store.get(job.id)?.status === 'queued') store.markRunning(job.id, outcome.startedAt);
-      const recorded = store.markDone(job.id, {
-        result: outcome.result,
-        params: outcome.params,
-        engineMs: outcome.engineMs,
-        finishedAt: outcome.finishedAt,
-      });
-      if (recorded) {
-        this.eta.record(outcome.params.steps, outcome.finishedAt - outcome.startedAt);
-        event = { ...base(job), type: 'done', images: [outcome.result], params: outcome.params, redelivery: false };
-      }
-    } else if (outcome.status === 'failed') {
-      if (store.markFinished(job.id, 'failed', now, { code: outcome.code, userMessage: outcome.userMessage })) {
-        event = { ...base(job), type: 'failed', code: outcome.code, userMessage: outcome.userMessage, redelivery: false };
-      }
-    } else if (store.markFinished(job.id, 'cancelled', now)) {
-      event = { ...base(job), type: 'cancelled', byOwner: outcome.byOwner, redelivery: false };
-    }
+    if (outcome.status === 'done') this.eta.record(outcome.params.steps, outcome.finishedAt - outcome.startedAt);
+    const event = recordOutcome(this.deps.store, job, outcome, this.options.now(), this.onError);
     if (event) this.emit(event);
-    this.settleIdle();
+    this.idle.settle();
   }
 
   /** Tells the worker running the job to stop, and waits (bounded) until it confirms. */
@@ -510,18 +479,10 @@ export class RedisJobQueue implements JobQueue {
     return reason === 'queue_full' ? queueFullError(count, this.options.maxQueued) : userQueueFullError(count, this.options.perUserQueued);
   }
 
-  private remainingMs(run: { startedAt: number; fraction: number; steps: number }): number {
-    return this.eta.remainingMs({ steps: run.steps, elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
-  }
-
   /** Steps of a job this bot does not own (another replica's), for its ETA share. */
   private typicalSteps(): number {
     const any = this.pending.values().next().value as JobRecord | undefined;
     return any?.params.steps ?? 28;
-  }
-
-  private settleIdle(): void {
-    if (this.pending.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private emit(event: JobEvent): void {
@@ -538,6 +499,3 @@ function internalMessage(jobId: string): string {
   return `Something went wrong on our side (reference ${jobId}). Please try again.`;
 }
 
-function base(job: JobRecord) {
-  return { jobId: job.id, owner: job.owner, place: job.place };
-}
