@@ -1,41 +1,40 @@
 /**
- * The façade adapters and the web page build on: one object holding the queue, the stores, the
- * command registry and the action-id codec. See the API summary at the top of ./index.ts.
+ * The façade adapters and the web page build on: it dispatches commands, buttons and reactions over
+ * the queue, stores and codec it is given (src/app.ts assembles them). See the API summary at the top
+ * of ./index.ts.
  */
 import { randomInt } from 'node:crypto';
 import type { EditEngine } from '../engine/types.ts';
 import { RfeditError, UserInputError, asRfeditError } from '../errors.ts';
-import { imageDir, jobStorePath } from '../jobs/data-dir.ts';
 import { newJobId, userKey } from '../jobs/ids.ts';
-import { ImageStore } from '../jobs/image-store.ts';
+import type { ImageStore } from '../jobs/image-store.ts';
 import { applyRetention } from '../jobs/retention.ts';
-import { MemoryJobQueue } from '../jobs/memory-queue.ts';
-import type { JobQueue, QueueOptions } from '../jobs/queue.ts';
-import { JobStore } from '../jobs/store.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { JobStore } from '../jobs/store.ts';
 import type { ImageRef, JobEvent, JobEventListener, JobRecord, MessageRef } from '../jobs/types.ts';
 import { createActionCodec } from './action-id.ts';
 import { findVisibleJob } from './job-access.ts';
 import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
-import { COMMANDS } from './registry.ts';
+import { commandRegistry, type CommandRegistry } from './registry.ts';
 import { renderJobEvent } from './render-event.ts';
 import { resolveCommandLimits } from './validate.ts';
 import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, Reply } from './types.ts';
 
 export interface BotCoreOptions {
-  engine: EditEngine;
-  /** Holds jobs.sqlite and images/. */
-  dataDir: string;
+  store: JobStore;
+  images: ImageStore;
+  /** Over the same store and images. The core starts and closes it (and closes the store). */
+  queue: JobQueue;
+  /** Strength/preset/overrides → parameters, once at submit: the model's declared defaults, no model loaded. */
+  resolveParams: EditEngine['resolveParams'];
   /** Signs button ids; keep it stable across restarts or old buttons stop working. At least 16 chars. */
   secret: string;
-  queue?: QueueOptions;
   limits?: CommandLimits;
   /** Extra admins as "platform:userId" (in addition to what adapters report in ctx.isAdmin). @default [] */
   admins?: readonly string[];
   /** Finished jobs and their images are removed this long after they finish. @default 2_592_000_000 (30 days) */
   retentionMs?: number;
-  /** Replaces the in-process queue (the Redis one, later). It must use the same store and image store. */
-  createQueue?: (deps: { engine: EditEngine; store: JobStore; images: ImageStore }) => JobQueue;
   onError?: (error: unknown, context: { jobId?: string; where: string }) => void;
   now?: () => number;
   /** Seeds for variations. @default crypto random 32-bit */
@@ -71,7 +70,8 @@ export interface BotCore {
   readImage(ref: Pick<ImageRef, 'hash'>): Promise<Uint8Array>;
   /** Retention: drops finished jobs older than retentionMs and images nothing refers to any more. */
   cleanup(): Promise<{ jobsRemoved: number; imagesRemoved: number }>;
-  commands: typeof COMMANDS;
+  /** Every command with its option bounds from the limits in force: what adapters register with the platforms. */
+  commands: CommandRegistry;
   codec: ActionCodec;
   queue: JobQueue;
   /** Resumes jobs from the store and starts running. Subscribe to events before calling it. */
@@ -84,19 +84,17 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   const retentionMs = options.retentionMs ?? BOT_CORE_DEFAULTS.retentionMs;
   const admins = new Set(options.admins ?? BOT_CORE_DEFAULTS.admins);
   const onError = options.onError ?? (() => {});
-  const store = new JobStore(jobStorePath(options.dataDir));
-  const images = new ImageStore(imageDir(options.dataDir));
+  const { store, images, queue } = options;
   const codec = createActionCodec(options.secret);
-  const queue =
-    options.createQueue?.({ engine: options.engine, store, images }) ??
-    new MemoryJobQueue({ engine: options.engine, store, images, options: { now, ...options.queue }, onError });
+  const limits = resolveCommandLimits(options.limits);
+  const commands = commandRegistry(limits);
   const deps: CommandDeps = {
     queue,
     store,
     images,
-    engine: options.engine,
+    resolveParams: options.resolveParams,
     codec,
-    limits: resolveCommandLimits(options.limits),
+    limits,
     now,
     randomSeed: options.randomSeed ?? (() => randomInt(0, 0xffff_ffff)),
   };
@@ -106,7 +104,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   async function dispatch(command: Command, ctx: CommandContext): Promise<Reply> {
     let reply: Reply;
     try {
-      const module = COMMANDS[command.kind] as CommandModule<Command['kind']>;
+      const module = commands[command.kind] as CommandModule<Command['kind']>;
       reply = await module.execute(command, withAdmins(ctx), deps);
     } catch (error) {
       reply = errorReply(error);
@@ -186,7 +184,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     getJob: (jobId) => store.get(jobId),
     readImage: (ref) => images.read(ref),
     cleanup: () => applyRetention(store, images, now() - retentionMs),
-    commands: COMMANDS,
+    commands,
     codec,
     queue,
     start: () => queue.start(),

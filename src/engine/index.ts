@@ -7,13 +7,13 @@
 import { join } from 'node:path';
 import { ensureDemoModel } from './demo/generate.ts';
 import { ENGINE_DEFAULTS, type EngineOptions, FluxEditEngine } from './edit-engine.ts';
-import { PARAM_DEFAULTS } from './params.ts';
+import { PARAM_DEFAULTS, type ParamDefaults } from './params.ts';
 import type { EngineLogger, ExecutionProviderName } from './flux/onnx-session.ts';
 import { loadFluxModel } from './flux/model.ts';
 
 export type * from './types.ts';
 export { ENGINE_DEFAULTS, FluxEditEngine, type EngineOptions } from './edit-engine.ts';
-export { DEFAULT_STRENGTH, PARAM_DEFAULTS, PRESETS, PRESET_NAMES, strengthToController, type ParamDefaults, type PresetName } from './params.ts';
+export { paramResolver, DEFAULT_STRENGTH, PARAM_DEFAULTS, PRESETS, PRESET_NAMES, strengthToController, type ParamDefaults, type PresetName } from './params.ts';
 export { loadFluxModel, type FluxModel, type FluxModelInfo } from './flux/model.ts';
 export { checkModelDir, type ModelCheckReport, type ModelCheckFinding } from './flux/check.ts';
 export { ensureDemoModel, generateDemoModel } from './demo/generate.ts';
@@ -52,6 +52,11 @@ export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
   pixelBudget: DEMO_PIXEL_BUDGET,
 };
 
+/** The parameter defaults a model declares (`demo` or a FLUX.1 export folder), known without loading it. */
+export function paramDefaultsFor(model: string): ParamDefaults {
+  return model === 'demo' ? (DEMO_ENGINE_DEFAULTS.params ?? PARAM_DEFAULTS) : PARAM_DEFAULTS;
+}
+
 export function createDemoEngine(dataDir: string, overrides: Partial<EngineOptions> = {}): FluxEditEngine {
   const modelDir = ensureDemoModel(demoModelDir(dataDir));
   return createEngine({
@@ -73,6 +78,9 @@ export interface EngineSettings {
   pixelBudget: number;
   maxInputBytes: number;
   maxInputPixels: number;
+  maxPromptChars: number;
+  maxSteps: number;
+  maxGuidance: number;
   inversionCacheMemoryMB: number;
   inversionCacheDiskMB: number;
   promptCacheEntries: number;
@@ -87,6 +95,8 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     intraOpNumThreads: s.threads,
     maxInputBytes: s.maxInputBytes,
     maxInputPixels: s.maxInputPixels,
+    maxPromptChars: s.maxPromptChars,
+    limits: { maxSteps: s.maxSteps, maxGuidance: s.maxGuidance },
     inversionCacheMemoryBytes: s.inversionCacheMemoryMB * 1_048_576,
     inversionCacheDiskBytes: s.inversionCacheDiskMB * 1_048_576,
     promptCacheEntries: s.promptCacheEntries,

@@ -16,6 +16,8 @@
  * the paper's setting (γ 0.5, η 0.9, controller over the first 7 of 28 steps); s = 1 removes the controller.
  * For SDEdit, s is the fraction of the schedule re-run (start = N − ⌊N·s⌋).
  */
+import { randomInt } from 'node:crypto';
+import { CONFIG_DEFAULTS, MAX_SEED } from '../config/schema.ts';
 import { UserInputError } from '../errors.ts';
 import type { EditMethod, EditParams, EditRequest, InversionConvention, SamplerName } from './types.ts';
 
@@ -70,7 +72,13 @@ const PAPER_STEPS = 28;
 const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
 const METHODS: readonly EditMethod[] = ['rf-inversion', 'sdedit'];
 const CONVENTIONS: readonly InversionConvention[] = ['consistent', 'diffusers'];
-export const MAX_STEPS = 100;
+/** The bounds a request may ask for (configurable: engine.maxSteps, engine.maxGuidance). */
+export interface ParamLimits {
+  maxSteps: number;
+  maxGuidance: number;
+}
+
+export const PARAM_LIMITS: Readonly<ParamLimits> = { maxSteps: CONFIG_DEFAULTS.engine.maxSteps, maxGuidance: CONFIG_DEFAULTS.engine.maxGuidance };
 
 /** The controller window and η a strength maps to, for N steps. */
 export function strengthToController(strength: number, steps: number): { start: number; stop: number; eta: number } {
@@ -118,6 +126,15 @@ export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(PRESETS, name);
 }
 
+/** Resolution over a model's declared defaults and the configured bounds, with a random seed: needs no model loaded. */
+export function paramResolver(
+  defaults: ParamDefaults = PARAM_DEFAULTS,
+  limits: ParamLimits = PARAM_LIMITS,
+  randomSeed: () => number = () => randomInt(0, MAX_SEED),
+): (request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>) => EditParams {
+  return (request) => resolveEditParams(request, randomSeed, defaults, limits);
+}
+
 /**
  * Strength (or a preset) first, then every override on top. A preset wins over strength; strength is then
  * recorded as null. `randomSeed` supplies the editing seed when none is given.
@@ -126,9 +143,10 @@ export function resolveEditParams(
   request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>,
   randomSeed: () => number,
   defaults: ParamDefaults = PARAM_DEFAULTS,
+  limits: ParamLimits = PARAM_LIMITS,
 ): EditParams {
   const o = request.overrides ?? {};
-  const steps = checkInteger('steps', o.steps ?? defaults.steps, 1, MAX_STEPS);
+  const steps = checkInteger('steps', o.steps ?? defaults.steps, 1, limits.maxSteps);
   const method = checkChoice('method', o.method ?? defaults.method, METHODS);
   let strength: number | null = null;
   let preset: string | null = null;
@@ -158,9 +176,9 @@ export function resolveEditParams(
     stop: checkInteger('stop', o.stop ?? Math.min(controller.stop, steps), 0, steps),
     etaDecayPower: checkNumber('etaDecayPower', o.etaDecayPower ?? defaults.etaDecayPower, 0, 10),
     noiseScale: checkNumber('noiseScale', o.noiseScale ?? defaults.noiseScale, 0, 1),
-    guidance: checkNumber('guidance', o.guidance ?? defaults.guidance, 0, 30),
-    seed: checkInteger('seed', o.seed ?? randomSeed(), 0, 0xffff_ffff),
-    inversionSeed: checkInteger('inversionSeed', o.inversionSeed ?? defaults.inversionSeed, 0, 0xffff_ffff),
+    guidance: checkNumber('guidance', o.guidance ?? defaults.guidance, 0, limits.maxGuidance),
+    seed: checkInteger('seed', o.seed ?? randomSeed(), 0, MAX_SEED),
+    inversionSeed: checkInteger('inversionSeed', o.inversionSeed ?? defaults.inversionSeed, 0, MAX_SEED),
     sampler: checkChoice('sampler', o.sampler ?? defaults.sampler, SAMPLERS),
     method,
     convention: checkChoice('convention', o.convention ?? defaults.convention, CONVENTIONS),

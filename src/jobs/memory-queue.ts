@@ -68,6 +68,9 @@ export class MemoryJobQueue implements JobQueue {
     this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
   }
 
+  /** Nothing to open: the store and the engine are this process's own. */
+  async connect(): Promise<void> {}
+
   async submit(spec: JobSpec): Promise<SubmittedJob> {
     if (this.closed) throw shuttingDownError();
     this.checkLimits(userKey(spec.owner));

@@ -20,7 +20,7 @@ export type StopReason = 'cancel' | 'timeout' | 'shutdown';
 export type RunOutcome = JobOutcome | { status: 'interrupted' };
 
 /** What the runner needs of a job: the same fields whether it came from the store or over Redis. */
-export type RunnableJob = Pick<JobRecord, 'id' | 'prompt' | 'sourceHash' | 'params' | 'strength' | 'preset' | 'overrides'>;
+export type RunnableJob = Pick<JobRecord, 'id' | 'prompt' | 'sourceHash' | 'params'>;
 
 export interface RunnerDeps {
   engine: EditEngine;
@@ -85,8 +85,8 @@ export class EditRun {
       const image = await this.race(images.get(job.sourceHash));
       if (this.stopReason) return this.stopped();
       phase = 'engine';
-      const { prompt, strength, preset, overrides } = job;
-      const request = { image, prompt, strength, preset, overrides, signal: this.controller.signal };
+      // The parameters resolved at submit, seed included, so the run is the one `info` showed.
+      const request = { image, prompt: job.prompt, params: job.params, signal: this.controller.signal };
       const result = await this.race(
         engine.edit(request, (progress) => {
           this.fraction = progress.fraction;

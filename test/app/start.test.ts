@@ -4,7 +4,7 @@
  * and everything is in the store for the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -99,11 +99,12 @@ describe('rfedit start', () => {
     }
   });
 
-  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
+  it('says it cannot reach Redis and exits 1, rather than hanging half-started; it loads no model (workers do)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-start-redis-'));
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: {
         ...process.env, REDIS_URL: 'redis://:hunter2@127.0.0.1:1', RFEDIT_LOG__LEVEL: 'silent',
-        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-redis-')), RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
+        RFEDIT_DATA_DIR: dataDir, RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -114,6 +115,8 @@ describe('rfedit start', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL/);
     expect(stderr).not.toContain('hunter2');
+    // The bot side resolves parameters from the model's declared defaults: the demo model is never generated here.
+    expect(existsSync(join(dataDir, 'models'))).toBe(false);
   });
 
   it('refuses a bad configuration with one line naming the key, and exits non-zero', async () => {

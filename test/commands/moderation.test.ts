@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBotCore } from '../../src/commands/index.ts';
-import type { BotCore, BotCoreOptions, CommandContext } from '../../src/commands/index.ts';
+import { assembleCore, type CoreAssembly } from '../../src/app.ts';
+import type { BotCore, CommandContext } from '../../src/commands/index.ts';
 import { TestEngine, gatedEngine } from '../jobs/fixtures/test-engines.ts';
 
 const SECRET = 'moderation-test-secret-0123456789';
@@ -21,10 +21,10 @@ describe('moderation', () => {
   const dirs: string[] = [];
   let clock = Date.UTC(2026, 10, 24, 9, 0, 0);
 
-  async function open(options: Partial<BotCoreOptions> = {}) {
+  async function open(options: Partial<CoreAssembly> = {}) {
     const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-moderation-'));
     dirs.push(dataDir);
-    const core = createBotCore({ engine: new TestEngine(), dataDir, secret: SECRET, now: () => clock, ...options });
+    const core = assembleCore({ engine: new TestEngine(), dataDir, secret: SECRET, now: () => clock, ...options });
     cores.push(core);
     await core.start();
     return core;
@@ -47,7 +47,7 @@ describe('moderation', () => {
   });
 
   it('refuses a broken blocked pattern at start-up, naming it', () => {
-    expect(() => createBotCore({ engine: new TestEngine(), dataDir: mkdtempSync(join(tmpdir(), 'rfedit-m-')), secret: SECRET, limits: { blockedPatterns: ['(unclosed'] } }))
+    expect(() => assembleCore({ engine: new TestEngine(), dataDir: mkdtempSync(join(tmpdir(), 'rfedit-m-')), secret: SECRET, limits: { blockedPatterns: ['(unclosed'] } }))
       .toThrow(/Blocked pattern \/\(unclosed\/ is not a valid regular expression/);
   });
 

@@ -8,6 +8,6 @@ export { createDiscordBot } from './bot.ts';
 export type { DiscordBot } from './bot.ts';
 export { registerDiscordCommands } from './register.ts';
 export type { RegisterDiscordCommandsOptions } from './register.ts';
-export { COMMAND_NAMES, DISCORD_COMMANDS } from './command-definitions.ts';
+export { COMMAND_NAMES, DISCORD_COMMANDS, discordCommands } from './command-definitions.ts';
 export { DISCORD_BOT_DEFAULTS, DISCORD_CDN_HOSTS } from './options.ts';
 export type { DiscordBotOptions } from './options.ts';

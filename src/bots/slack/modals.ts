@@ -5,6 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import { UserInputError } from '../../errors.ts';
+import { COMMAND_LIMIT_DEFAULTS } from '../../commands/index.ts';
 import type { SlackFileRef } from './download.ts';
 
 type ModalView = types.ModalView;
@@ -20,7 +21,8 @@ export const CALLBACK = {
 
 /** Slack's file_input accepts these; the commands layer checks the bytes. */
 const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp'];
-const PROMPT_MAX_CHARS = 1_000;
+/** The prompt bound from the one table of limits (src/config/schema.ts), as Discord shows it. */
+const PROMPT_MAX_CHARS = COMMAND_LIMIT_DEFAULTS.maxPromptChars;
 
 export interface EditModalMetadata {
   readonly channelId: string;

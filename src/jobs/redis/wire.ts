@@ -17,9 +17,6 @@ export interface WireJobData {
   tag: number;
   prompt: string;
   sourceHash: string;
-  strength?: number;
-  preset?: string;
-  overrides?: JobRecord['overrides'];
   /** The parameters resolved at submit (seed included): the worker runs exactly these. */
   params: EditParams;
 }
@@ -30,17 +27,12 @@ export type WorkerSignal =
   | { kind: 'progress'; phase: EditPhase; step: number; total: number; fraction: number; previewBase64?: string };
 
 export function wireJobData(job: JobRecord, userKey: string, tag: number): WireJobData {
-  const data: WireJobData = { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, params: job.params };
-  if (job.strength !== undefined) data.strength = job.strength;
-  if (job.preset !== undefined) data.preset = job.preset;
-  if (job.overrides !== undefined) data.overrides = job.overrides;
-  return data;
+  return { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, params: job.params };
 }
 
 /** What the runner needs, from what came over the wire. */
 export function jobFromWire(data: WireJobData): RunnableJob {
-  const { jobId: id, prompt, sourceHash, params, strength, preset, overrides } = data;
-  return { id, prompt, sourceHash, params, strength, preset, overrides };
+  return { id: data.jobId, prompt: data.prompt, sourceHash: data.sourceHash, params: data.params };
 }
 
 export function isWorkerSignal(value: unknown): value is WorkerSignal {

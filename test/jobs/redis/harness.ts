@@ -75,6 +75,7 @@ class QueueWithLocalWorkers implements JobQueue {
     this.engine = new BotAwareEngine(local.engine, bot);
   }
 
+  connect: JobQueue['connect'] = () => this.bot.connect();
   submit: JobQueue['submit'] = (spec) => this.bot.submit(spec);
   cancel: JobQueue['cancel'] = (jobId, options) => this.bot.cancel(jobId, options);
   position: JobQueue['position'] = (jobId) => this.bot.position(jobId);
