@@ -52,7 +52,7 @@ function numberFlag(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) {
-    throw new UserInputError('invalid_flag', `--${name} needs a number; got "${raw}".`);
+    throw new UserInputError('option_invalid', `--${name} needs a number; got "${raw}".`);
   }
   return value;
 }
@@ -87,7 +87,7 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     io.out(EDIT_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UserInputError('invalid_flag', `Give exactly one image file.\n\n${EDIT_USAGE}`);
+  if (positionals.length !== 1) throw new UserInputError('option_invalid', `Give exactly one image file.\n\n${EDIT_USAGE}`);
   const imagePath = resolve(positionals[0]);
   let image: Uint8Array;
   try {

@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { EditEngine } from '../engine/types.ts';
-import { RfeditError, UserInputError, asRfeditError } from '../errors.ts';
+import { UserInputError, userFailure } from '../errors.ts';
 import { newJobId, userKey } from '../jobs/ids.ts';
 import type { ImageStore } from '../jobs/image-store.ts';
 import { applyRetention } from '../jobs/retention.ts';
@@ -13,7 +13,7 @@ import type { JobQueue } from '../jobs/queue.ts';
 import type { JobStore } from '../jobs/store.ts';
 import type { ImageRef, JobEvent, JobEventListener, JobRecord, MessageRef } from '../jobs/types.ts';
 import { createActionCodec } from './action-id.ts';
-import { findVisibleJob } from './job-access.ts';
+import { findVisibleJob, visibleJob } from './job-access.ts';
 import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
 import { commandRegistry, type CommandRegistry } from './registry.ts';
@@ -67,6 +67,11 @@ export interface BotCore {
   /** Confirms the owner saw the outcome (for adapters that record no result message), so a restart does not send it again. */
   markDelivered(jobId: string): void;
   getJob(jobId: string): JobRecord | null;
+  /**
+   * Whether `who` may see the job (its images, its details): the rule `info` applies, without running a command,
+   * so an image fetch writes no audit row.
+   */
+  canSee(jobId: string, who: CommandContext): boolean;
   readImage(ref: Pick<ImageRef, 'hash'>): Promise<Uint8Array>;
   /** Retention: drops finished jobs older than retentionMs and images nothing refers to any more. */
   cleanup(): Promise<{ jobsRemoved: number; imagesRemoved: number }>;
@@ -133,9 +138,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   }
 
   function errorReply(error: unknown): Reply {
-    const referenceId = newJobId();
-    const failure = asRfeditError(error, referenceId);
-    if (!(error instanceof RfeditError)) onError(error, { where: `command (reference ${referenceId})` });
+    const failure = userFailure(error, { report: (err, referenceId) => onError(err, { where: `command (reference ${referenceId})` }) });
     return { text: failure.userMessage, ephemeral: true, code: failure.code };
   }
 
@@ -182,6 +185,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     },
     markDelivered: (jobId) => store.markDelivered(jobId, now()),
     getJob: (jobId) => store.get(jobId),
+    canSee: (jobId, who) => visibleJob(jobId, withAdmins(who), deps) !== null,
     readImage: (ref) => images.read(ref),
     cleanup: () => applyRetention(store, images, now() - retentionMs),
     commands,

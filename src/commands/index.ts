@@ -45,6 +45,7 @@ export { REACTION_NAMES } from './react.ts';
 export type { Reaction } from './react.ts';
 export { button as actionButton } from './buttons.ts';
 export { renderJobEvent } from './render-event.ts';
+export { jobNotFound } from './job-access.ts';
 export { COMMAND_LIMIT_DEFAULTS, commandLimitsFromConfig } from './types.ts';
 export type {
   ButtonStyle,

@@ -3,6 +3,7 @@
  * Discord, Slack and web adapters translate their events into these and render the replies.
  */
 import { CONFIG_DEFAULTS, type Config } from '../config/schema.ts';
+import type { ErrorCode } from '../errors.ts';
 import type { EditEngine, SamplerName } from '../engine/types.ts';
 import type { ActionCodec } from './action-id.ts';
 import type { ImageStore } from '../jobs/image-store.ts';
@@ -81,7 +82,7 @@ export interface Reply {
   /** The `compare` command's answer: read both with `core.readImage`. The source's size is not stored, so it is a hash only. */
   comparison?: { before: Pick<ImageRef, 'hash'>; after: ImageRef };
   /** An error's stable code, for logs and for adapters that phrase errors their own way. */
-  code?: string;
+  code?: ErrorCode;
   /** The adapter should delete these bot messages (the `delete` command). */
   deleteMessages?: MessageRef[];
   /**

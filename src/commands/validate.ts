@@ -137,7 +137,7 @@ function checkBounds(name: string, value: number | undefined, bounds: { min?: nu
   const { min = -Infinity, max = Infinity } = bounds;
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     const kind = integer ? 'a whole number' : 'a number';
-    throw new UserInputError('option_out_of_range', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, { details: { name, value } });
+    throw new UserInputError('option_invalid', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, { details: { name, value } });
   }
   return value;
 }

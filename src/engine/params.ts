@@ -98,7 +98,7 @@ function scalePresetStep(step: number, steps: number): number {
 
 function checkNumber(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UserInputError('invalid_parameter', `${name} must be a number from ${min} to ${max}; got ${String(value)}.`, {
+    throw new UserInputError('option_invalid', `${name} must be a number from ${min} to ${max}; got ${String(value)}.`, {
       details: { parameter: name, value },
     });
   }
@@ -108,14 +108,14 @@ function checkNumber(name: string, value: unknown, min: number, max: number): nu
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   const n = checkNumber(name, value, min, max);
   if (!Number.isInteger(n)) {
-    throw new UserInputError('invalid_parameter', `${name} must be a whole number; got ${n}.`, { details: { parameter: name, value } });
+    throw new UserInputError('option_invalid', `${name} must be a whole number; got ${n}.`, { details: { parameter: name, value } });
   }
   return n;
 }
 
 function checkChoice<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== 'string' || !choices.includes(value as T)) {
-    throw new UserInputError('invalid_parameter', `${name} must be one of ${choices.join(', ')}; got ${String(value)}.`, {
+    throw new UserInputError('option_invalid', `${name} must be one of ${choices.join(', ')}; got ${String(value)}.`, {
       details: { parameter: name, value },
     });
   }
@@ -187,7 +187,7 @@ export function resolveEditParams(
     preset: hasControllerOverride ? null : preset,
   };
   if (params.start > params.stop) {
-    throw new UserInputError('invalid_parameter', `start (${params.start}) must not be after stop (${params.stop}).`, {
+    throw new UserInputError('option_invalid', `start (${params.start}) must not be after stop (${params.stop}).`, {
       details: { start: params.start, stop: params.stop },
     });
   }

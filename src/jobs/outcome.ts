@@ -5,7 +5,7 @@
  * leaves a record a restart can act on.
  */
 import type { EditParams } from '../engine/types.ts';
-import { asRfeditError as userFailure } from '../errors.ts';
+import { type ErrorCode, userFailure } from '../errors.ts';
 import { newJobId } from './ids.ts';
 import { diskFullWhileRecording, isDiskFull } from './refusals.ts';
 import type { JobStore } from './store.ts';
@@ -14,7 +14,7 @@ import type { ImageRef, JobEvent, JobRecord, JobSpec } from './types.ts';
 /** How a job ended, as a runner reports it (also what a Redis worker returns to BullMQ). */
 export type JobOutcome =
   | { status: 'done'; result: ImageRef; params: EditParams; engineMs: Record<string, number>; startedAt: number; finishedAt: number }
-  | { status: 'failed'; code: string; userMessage: string }
+  | { status: 'failed'; code: ErrorCode; userMessage: string }
   | { status: 'cancelled'; byOwner: boolean };
 
 /** The fields every event of a job carries. */
@@ -83,7 +83,7 @@ export function recordOutcome(
     return store.recordOutcome(job.id, outcome, now) ? outcomeEvent(job, outcome, false) : null;
   } catch (error) {
     onError(error, { jobId: job.id, where: 'recording the outcome' });
-    const failure = isDiskFull(error) ? diskFullWhileRecording() : userFailure(error, job.id);
+    const failure = isDiskFull(error) ? diskFullWhileRecording() : userFailure(error, { referenceId: job.id });
     return outcomeEvent(job, { status: 'failed', code: failure.code, userMessage: failure.userMessage }, false);
   }
 }

@@ -7,7 +7,7 @@
  * (recordOutcome in ./outcome.ts does the latter for both).
  */
 import type { EditEngine, EditProgress, EditResult } from '../engine/types.ts';
-import { CancelledError, asRfeditError } from '../errors.ts';
+import { CancelledError, userFailure } from '../errors.ts';
 import type { ImageStore } from './image-store.ts';
 import { sniffImageMime } from './image-store.ts';
 import type { JobOutcome } from './outcome.ts';
@@ -102,7 +102,7 @@ export class EditRun {
       return { status: 'done', result: ref, params: result.params, engineMs, startedAt: this.startedAt, finishedAt: now() };
     } catch (error) {
       if (this.stopReason) return this.stopped();
-      const failure = storageFailure(error) ?? asRfeditError(error, job.id);
+      const failure = storageFailure(error) ?? userFailure(error, { referenceId: job.id });
       if (failure.code === 'internal' || failure.code === 'disk_full') this.deps.onError(error, { jobId: job.id, where: phase });
       return { status: 'failed', code: failure.code, userMessage: failure.userMessage };
     } finally {

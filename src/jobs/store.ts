@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EditParams } from '../engine/types.ts';
+import type { ErrorCode } from '../errors.ts';
 import { DISK_RESERVE_BYTES, DiskReserve } from './disk-reserve.ts';
 import type { JobOutcome } from './outcome.ts';
 import { isDiskFull } from './refusals.ts';
@@ -393,7 +394,7 @@ export class JobStore {
       parentId: row.parent_id,
       attempts: row.attempts,
       result: row.result_json === null ? null : (JSON.parse(row.result_json) as ImageRef),
-      error: row.error_code === null ? null : { code: row.error_code, userMessage: row.error_message ?? '' },
+      error: row.error_code === null ? null : { code: row.error_code as ErrorCode, userMessage: row.error_message ?? '' },
       timings: {
         createdAt: row.created_at,
         startedAt: row.started_at,

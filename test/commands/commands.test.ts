@@ -90,8 +90,8 @@ describe('commands', () => {
     it.each([
       ['an empty prompt', { prompt: '   ' }, 'prompt_empty'],
       ['a prompt over the length limit', { prompt: 'x'.repeat(1_001) }, 'prompt_too_long'],
-      ['a strength above 1', { options: { strength: 1.5 } }, 'option_out_of_range'],
-      ['a fractional step count', { options: { steps: 2.5 } }, 'option_out_of_range'],
+      ['a strength above 1', { options: { strength: 1.5 } }, 'option_invalid'],
+      ['a fractional step count', { options: { steps: 2.5 } }, 'option_invalid'],
       ['an unknown sampler', { options: { sampler: 'euler' as never } }, 'option_invalid'],
     ])('refuses %s with a plain message', async (_name, change, code) => {
       const core = await open();

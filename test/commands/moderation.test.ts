@@ -64,6 +64,26 @@ describe('moderation', () => {
     expect((await edit(core, ann)).code).toBeUndefined();
   });
 
+  it('canSee answers who may see a job (owner, same server, admins; not strangers, not after delete) and audits nothing', async () => {
+    const core = await open();
+    const { jobId } = await edit(core, ann);
+    const web = (user: string): CommandContext => ({ user: { platform: 'web', id: user }, place: { platform: 'web', channelId: 'page' }, isAdmin: false });
+    const elsewhere: CommandContext = { ...ctxFor('bob'), place: { platform: 'discord', guildId: 'g2', channelId: 'c9' } };
+    expect(core.canSee(jobId!, ann)).toBe(true);
+    expect(core.canSee(jobId!, ctxFor('bob'))).toBe(true); // same server
+    expect(core.canSee(jobId!, elsewhere)).toBe(false);
+    expect(core.canSee(jobId!, { ...elsewhere, isAdmin: true })).toBe(true);
+    expect(core.canSee(jobId!, web('ann'))).toBe(false); // another platform's "ann" is someone else
+    expect(core.canSee('no-such-job', ann)).toBe(false);
+    const lines = (await core.dispatch({ kind: 'audit' }, mod)).text.split('\n').slice(1);
+    // Only the edit itself (the audit call is written after it is answered): the checks left no rows.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/discord:ann edit /);
+    await core.queue.onIdle();
+    await core.dispatch({ kind: 'delete', jobId: jobId! }, ann);
+    expect(core.canSee(jobId!, ann)).toBe(false);
+  });
+
   it('keeps an audit log of who asked for what, refusals included, readable by admins only', async () => {
     const core = await open({ limits: { bannedWords: ['forbidden'] } });
     const ok = await edit(core, ann, 'make it golden');

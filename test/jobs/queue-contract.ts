@@ -370,7 +370,7 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         let calls = 0;
         const engine = new TestEngine({
           beforeStep: async () => {
-            if (calls++ === 0) throw new ModelError('model_missing', 'The model files are missing; an admin must run the setup.');
+            if (calls++ === 0) throw new ModelError('model_file_missing', 'The model files are missing; an admin must run the setup.');
           },
         });
         const { queue, images, log } = await open(engine);

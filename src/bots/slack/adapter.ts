@@ -5,7 +5,7 @@
  */
 import type { types, webApi } from '@slack/bolt';
 import { parseEditText, type BotCore, type CommandContext, type Reply } from '../../commands/index.ts';
-import { RfeditError, asRfeditError } from '../../errors.ts';
+import { userFailure } from '../../errors.ts';
 import { newJobId } from '../../jobs/ids.ts';
 import { accessRefusal } from './access.ts';
 import { escapeMrkdwn } from './blocks.ts';
@@ -72,9 +72,7 @@ export async function answeringErrors(adapter: SlackAdapter, request: SlackReque
   try {
     await work();
   } catch (error) {
-    const referenceId = newJobId();
-    const failure = asRfeditError(error, referenceId);
-    if (!(error instanceof RfeditError)) adapter.options.logger.error({ err: error, referenceId }, 'Slack request failed');
+    const failure = userFailure(error, { report: (err, referenceId) => adapter.options.logger.error({ err, referenceId }, 'Slack request failed') });
     await adapter.messenger.ephemeral(whereOf(request), request.userId, escapeMrkdwn(failure.userMessage));
   }
 }

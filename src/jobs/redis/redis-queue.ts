@@ -11,7 +11,7 @@
  */
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QuotaError, RfeditError } from '../../errors.ts';
+import { QuotaError, RfeditError, internalFailure } from '../../errors.ts';
 import { EtaEstimator, placeInLine } from '../eta.ts';
 import { JobEventHub } from '../event-hub.ts';
 import { userKey } from '../ids.ts';
@@ -496,6 +496,6 @@ const MAX_PRIORITY = 2_097_151;
 const UNAVAILABLE = 'The edit queue cannot be reached right now. Please try again in a minute.';
 
 function internalMessage(jobId: string): string {
-  return `Something went wrong on our side (reference ${jobId}). Please try again.`;
+  return internalFailure(jobId).userMessage;
 }
 
