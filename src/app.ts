@@ -81,7 +81,9 @@ export function assembleCore(options: CoreAssembly): BotCore {
   const { dataDir, engine, redisUrl, queue: queueOptions = {}, resolveParams, paramDefaults, createQueue, ...coreOptions } = options;
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => {});
-  const store = new JobStore(jobStorePath(dataDir));
+  const store = new JobStore(jobStorePath(dataDir), {
+    onReserveUsed: (error) => onError(error, { where: 'job store: the disk is full; its reserve was used to record a job' }),
+  });
   const images = new ImageStore(imageDir(dataDir));
   let queue: JobQueue;
   if (createQueue) queue = createQueue({ engine, store, images });

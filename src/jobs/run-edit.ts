@@ -46,6 +46,7 @@ export class EditRun {
   private readonly abandoned: Promise<never>;
   private abandon!: (reason: Error) => void;
   private abandonTimer?: NodeJS.Timeout;
+  private inFlight = false;
 
   constructor(
     readonly jobId: string,
@@ -61,6 +62,11 @@ export class EditRun {
     this.stopReason = reason;
     if (reason === 'cancel') this.cancelledByOwner = options.byOwner ?? true;
     this.controller.abort(reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError());
+    if (this.inFlight) this.armAbandon();
+    return true;
+  }
+
+  private armAbandon(): void {
     // An engine stuck in a call that ignores the abort (a hung native session) must not hold its slot forever.
     const graceMs = Math.min(ABANDON_AFTER_STOP_MS, this.deps.jobTimeoutMs);
     this.abandonTimer = setTimeout(() => {
@@ -71,13 +77,13 @@ export class EditRun {
       this.abandon(new CancelledError());
     }, graceMs);
     this.abandonTimer.unref();
-    return true;
   }
 
   /** Runs the job to an outcome; never throws. `onProgress` is not called once the run is stopping. */
   async run(job: RunnableJob, onProgress: (progress: EditProgress) => void = () => {}): Promise<RunOutcome> {
     const { engine, images, now } = this.deps;
     this.startedAt = now();
+    this.inFlight = true; // a stop from now on also arms the abandon timer
     const timer = setTimeout(() => this.stop('timeout'), this.deps.jobTimeoutMs);
     let phase = 'source image';
     try {
@@ -106,6 +112,7 @@ export class EditRun {
       if (failure.code === 'internal' || failure.code === 'disk_full') this.deps.onError(error, { jobId: job.id, where: phase });
       return { status: 'failed', code: failure.code, userMessage: failure.userMessage };
     } finally {
+      this.inFlight = false;
       clearTimeout(timer);
       clearTimeout(this.abandonTimer);
     }

@@ -140,6 +140,8 @@ interface MessageRow {
 export interface JobStoreOptions {
   /** Room kept back next to the database so a job's outcome can be recorded on a full disk. @default DISK_RESERVE_BYTES at `${path}.reserve` */
   reserve?: DiskReserve;
+  /** Told when a full disk made the store use its reserve (the write then succeeded): for the operators' logs. */
+  onReserveUsed?: (error: unknown) => void;
 }
 
 export class JobStore {
@@ -148,8 +150,11 @@ export class JobStore {
   /** Freed when a job's final state meets a full disk; see disk-reserve.ts. */
   readonly reserve: DiskReserve;
 
+  private readonly onReserveUsed: (error: unknown) => void;
+
   /** `path` is a file (created with its folder) or ':memory:'. */
   constructor(path: string, options: JobStoreOptions = {}) {
+    this.onReserveUsed = options.onReserveUsed ?? (() => {});
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.reserve = options.reserve ?? new DiskReserve(`${path}.reserve`, path === ':memory:' ? 0 : DISK_RESERVE_BYTES);
     this.reserve.restore();
@@ -366,6 +371,7 @@ export class JobStore {
       return this.write(statement);
     } catch (error) {
       if (!isDiskFull(error) || !this.reserve.release()) throw error;
+      this.onReserveUsed(error);
       return this.write(statement);
     }
   }

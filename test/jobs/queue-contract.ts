@@ -440,6 +440,7 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         await queue.onIdle();
         expect(store.get(job.id)).toMatchObject({ status: 'failed', error: { code: 'disk_full' } });
         expect(store.reserve.held).toBe(false);
+        expect(disk.reserveUsed).toBe(1); // and the operators were told
         expect(queue.stats()).toMatchObject({ queued: 0, running: 0 });
         disk.full = false;
         const again = await queue.submit(await jobSpec(images, 'bob'));
