@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import type { EditEngine } from '../engine/types.ts';
 import { UserInputError, userFailure } from '../errors.ts';
-import { newJobId, userKey } from '../jobs/ids.ts';
+import { userKey } from '../jobs/ids.ts';
 import type { ImageStore } from '../jobs/image-store.ts';
 import { applyRetention } from '../jobs/retention.ts';
 import type { JobQueue } from '../jobs/queue.ts';

@@ -6,20 +6,18 @@
  */
 import Bottleneck from 'bottleneck';
 import type { EditEngine, EditProgress } from '../engine/types.ts';
-import { EtaEstimator, placeInLine } from './eta.ts';
-import { JobEventHub } from './event-hub.ts';
+import { placeInLine } from './eta.ts';
 import { FairPicker } from './fair-picker.ts';
 import { userKey } from './ids.ts';
-import { IdleWaiters } from './idle-waiters.ts';
 import type { ImageStore } from './image-store.ts';
-import { eventBase, finalEvent, newJobRecord, recordOutcome } from './outcome.ts';
+import { eventBase, newJobRecord, recordOutcome } from './outcome.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
+import { QueueBase } from './queue-base.ts';
 import { queueFullError, shuttingDownError, storageFailure, userQueueFullError } from './refusals.ts';
-import { resolveQueueOptions } from './queue.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from './queue.ts';
 import { EditRun, type RunOutcome } from './run-edit.ts';
 import type { JobStore } from './store.ts';
-import type { JobEvent, JobEventListener, JobRecord, JobSpec } from './types.ts';
+import type { JobEvent, JobRecord, JobSpec } from './types.ts';
 
 export interface MemoryQueueDeps {
   engine: EditEngine;
@@ -38,34 +36,23 @@ interface Slot {
   markFinished: () => void;
 }
 
-export class MemoryJobQueue implements JobQueue {
-  private readonly options;
-  private readonly hub: JobEventHub;
+export class MemoryJobQueue extends QueueBase implements JobQueue {
   private readonly picker = new FairPicker<string>();
   private readonly waiting = new Map<string, JobRecord>();
   private readonly running = new Map<string, Slot>();
   private readonly runningPerUser = new Map<string, number>();
   private readonly limiter: Bottleneck;
-  private readonly eta: EtaEstimator;
   private readonly throttle: ProgressThrottle;
-  private readonly onError: NonNullable<MemoryQueueDeps['onError']>;
-  private readonly idle = new IdleWaiters(() => this.waiting.size === 0 && this.running.size === 0);
   private started = false;
   private closed = false;
   /** Paused: running edits finish, nothing new starts; submissions still queue. */
   private paused = false;
   private slotsInUse = 0;
-  /** Outcomes finished by an earlier process and never confirmed; taken before this queue emits anything of its own. */
-  private readonly unconfirmed: JobRecord[];
 
   constructor(private readonly deps: MemoryQueueDeps) {
-    this.options = resolveQueueOptions(deps.options);
-    this.onError = deps.onError ?? (() => {});
-    this.hub = new JobEventHub((error, event) => this.onError(error, { jobId: event.jobId, where: 'event listener' }));
+    super(deps, () => this.waiting.size === 0 && this.running.size === 0);
     this.limiter = new Bottleneck({ maxConcurrent: this.options.engineSlots });
-    this.eta = new EtaEstimator(this.options.initialMsPerStep);
     this.throttle = new ProgressThrottle(this.options.progressIntervalMs, this.options.now);
-    this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
   }
 
   /** Nothing to open: the store and the engine are this process's own. */
@@ -107,14 +94,6 @@ export class MemoryJobQueue implements JobQueue {
     return placeInLine(this.eta, now, { ahead, steps: job.params.steps, runningJobs, slots: this.options.engineSlots });
   }
 
-  onEvent(listener: JobEventListener): () => void {
-    return this.hub.onEvent(listener);
-  }
-
-  subscribe(jobId: string, listener: JobEventListener): () => void {
-    return this.hub.subscribe(jobId, listener);
-  }
-
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
@@ -127,15 +106,8 @@ export class MemoryJobQueue implements JobQueue {
       if (job.status === 'running') this.deps.store.requeue(job.id);
       this.enqueue({ ...job, status: 'queued' }, true);
     }
-    for (const job of this.unconfirmed) {
-      const event = finalEvent(job, true);
-      if (event) this.emit(event);
-    }
+    this.redeliverUnconfirmed();
     this.pump();
-  }
-
-  onIdle(): Promise<void> {
-    return this.idle.wait();
   }
 
   stats(): QueueStats {
@@ -312,10 +284,6 @@ export class MemoryJobQueue implements JobQueue {
     if (count > 0) this.runningPerUser.set(user, count);
     else this.runningPerUser.delete(user);
     this.throttle.forget(slot.job.id);
-  }
-
-  private emit(event: JobEvent): void {
-    this.hub.emit(event);
   }
 }
 

@@ -2,7 +2,7 @@
  * The Discord adapter (discord.js v14). See notes/discord.md for setup.
  * - `createDiscordBot({ core, token, applicationId, restApi?, allowedGuilds, allowedChannels, allowedRoles, logger? })`
  *   → { start(), stop(), client }. Call `core.start()` after `bot.start()`.
- * - `registerDiscordCommands({ token, applicationId, guildId?, restApi? })` uploads `DISCORD_COMMANDS`.
+ * - `registerDiscordCommands({ token, applicationId, guildId?, restApi? })` uploads `discordCommands(commands)` (bounds from the configured limits; default `COMMANDS`).
  */
 export { createDiscordBot } from './bot.ts';
 export type { DiscordBot } from './bot.ts';

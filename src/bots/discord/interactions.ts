@@ -19,7 +19,6 @@ import {
 } from 'discord.js';
 import type { Command, CommandContext, EditOptions, Reply } from '../../commands/index.ts';
 import { UserInputError, userFailure } from '../../errors.ts';
-import { newJobId } from '../../jobs/ids.ts';
 import { accessRefusal, isServerAdmin, whereaboutsOf } from './access.ts';
 import type { Adapter } from './adapter.ts';
 import { checkAttachment, downloadAttachment, firstImageOf } from './attachments.ts';

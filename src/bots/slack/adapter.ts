@@ -6,7 +6,6 @@
 import type { types, webApi } from '@slack/bolt';
 import { parseEditText, type BotCore, type CommandContext, type Reply } from '../../commands/index.ts';
 import { userFailure } from '../../errors.ts';
-import { newJobId } from '../../jobs/ids.ts';
 import { accessRefusal } from './access.ts';
 import { escapeMrkdwn } from './blocks.ts';
 import { downloadSlackImage, type SlackFileRef } from './download.ts';

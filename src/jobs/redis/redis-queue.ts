@@ -12,17 +12,15 @@
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QuotaError, RfeditError, internalFailure } from '../../errors.ts';
-import { EtaEstimator, placeInLine } from '../eta.ts';
-import { JobEventHub } from '../event-hub.ts';
+import { placeInLine } from '../eta.ts';
 import { userKey } from '../ids.ts';
-import { IdleWaiters } from '../idle-waiters.ts';
 import type { ImageStore } from '../image-store.ts';
-import { eventBase as base, finalEvent, newJobRecord, recordOutcome } from '../outcome.ts';
-import { resolveQueueOptions } from '../queue.ts';
+import { eventBase as base, newJobRecord, recordOutcome } from '../outcome.ts';
+import { QueueBase } from '../queue-base.ts';
 import { queueFullError, shuttingDownError, userQueueFullError } from '../refusals.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
-import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
+import type { JobEvent, JobRecord, JobSpec } from '../types.ts';
 import { BULL_PREFIX, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { LineView } from './line-view.ts';
 import { QueueScripts } from './scripts.ts';
@@ -59,17 +57,14 @@ export async function createRedisQueue(deps: RedisQueueDeps): Promise<RedisJobQu
   return queue;
 }
 
-export class RedisJobQueue implements JobQueue {
-  private readonly options;
+export class RedisJobQueue extends QueueBase implements JobQueue {
   private readonly queueName: string;
   private readonly keys;
   private readonly redis: Redis;
   private readonly scripts: QueueScripts;
   private readonly bullQueue: Queue<WireJobData, JobOutcome>;
   private readonly events: QueueEvents;
-  private readonly hub: JobEventHub;
   private readonly line = new LineView();
-  private readonly eta: EtaEstimator;
   /** Unfinished jobs of this bot (from its store): the ones whose events it renders. */
   private readonly pending = new Map<string, JobRecord>();
   /**
@@ -77,18 +72,13 @@ export class RedisJobQueue implements JobQueue {
    * submit() has read its place in line): kept back and replayed right after it, in order.
    */
   private readonly heldBack = new Map<string, Array<() => void>>();
-  private readonly onError: NonNullable<RedisQueueDeps['onError']>;
-  private readonly idle = new IdleWaiters(() => this.pending.size === 0);
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private started = false;
   private closed = false;
-  /** Outcomes finished before this bot started and never confirmed; read before this bot ends any job itself. */
-  private readonly unconfirmed: JobRecord[];
 
   constructor(private readonly deps: RedisQueueDeps) {
-    this.options = resolveQueueOptions(deps.options);
-    this.onError = deps.onError ?? (() => {});
+    super(deps, () => this.pending.size === 0);
     this.queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
     this.keys = rfeditKeys(this.queueName);
     const connection = redisOptionsFromUrl(deps.redisUrl);
@@ -99,9 +89,6 @@ export class RedisJobQueue implements JobQueue {
     this.bullQueue.on('error', (error) => this.onError(error, { where: 'bullmq queue' }));
     this.events = new QueueEvents(this.queueName, { connection, prefix: BULL_PREFIX, autorun: false });
     this.events.on('error', (error) => this.onError(error, { where: 'bullmq events' }));
-    this.hub = new JobEventHub((error, event) => this.onError(error, { jobId: event.jobId, where: 'event listener' }));
-    this.eta = new EtaEstimator(this.options.initialMsPerStep);
-    this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
     this.listenToWorkers();
   }
 
@@ -201,26 +188,11 @@ export class RedisJobQueue implements JobQueue {
     return placeInLine(this.eta, now, { ahead, steps, runningJobs, slots: this.options.engineSlots });
   }
 
-  onEvent(listener: JobEventListener): () => void {
-    return this.hub.onEvent(listener);
-  }
-
-  subscribe(jobId: string, listener: JobEventListener): () => void {
-    return this.hub.subscribe(jobId, listener);
-  }
-
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
     await this.reconcile();
-    for (const job of this.unconfirmed) {
-      const event = finalEvent(job, true);
-      if (event) this.emit(event);
-    }
-  }
-
-  onIdle(): Promise<void> {
-    return this.idle.wait();
+    this.redeliverUnconfirmed();
   }
 
   stats(): QueueStats {
@@ -483,10 +455,6 @@ export class RedisJobQueue implements JobQueue {
   private typicalSteps(): number {
     const any = this.pending.values().next().value as JobRecord | undefined;
     return any?.params.steps ?? 28;
-  }
-
-  private emit(event: JobEvent): void {
-    this.hub.emit(event);
   }
 }
 
