@@ -65,11 +65,14 @@ describe('one table of defaults and limits', () => {
   it('a changed limit reaches the option bounds, the commands’ checks and the engine’s alike', () => {
     const config = configSchema.parse({ engine: { maxSteps: 12, maxGuidance: 7, maxPromptChars: 40 } });
     const limits = resolveCommandLimits(commandLimitsFromConfig(config));
-    expect(discordEditBounds(discordCommands(commandRegistry(limits)))).toMatchObject({
+    const commands = commandRegistry(limits);
+    expect(discordEditBounds(discordCommands(commands))).toMatchObject({
       steps: { max: 12 },
       guidance: { max: 7 },
       prompt: { maxLength: 40 },
     });
+    const prompt = editModal({ channelId: 'C1' }, { prompt: '' }, commands).blocks.find((b) => b.block_id === 'prompt') as { element: { max_length: number } };
+    expect(prompt.element.max_length).toBe(40);
     expect(validateEditOptions({ steps: 12, guidance: 7 }, limits)).toEqual({ steps: 12, guidance: 7 });
     expect(() => validateEditOptions({ steps: 13 }, limits)).toThrow(/steps must be a whole number from 1 to 12/);
     expect(() => validatePrompt('x'.repeat(41), limits)).toThrow(/limit is 40/);

@@ -17,7 +17,7 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
     const file = imageFiles(message.files as SlackFileRef[] | undefined)[0];
     if (!file) return adapter.messenger.ephemeral({ channelId: request.channelId, threadTs }, request.userId, 'That message has no image I can edit. Use "Edit this image" on a message with a photo.');
     const meta: ShortcutModalMetadata = { channelId: request.channelId, threadTs, messageTs: message.ts, file: pick(file) };
-    await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo'));
+    await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo', adapter.core.commands));
   });
 
   app.view(CALLBACK.shortcutModal, async ({ ack, view, body }) => {
