@@ -18,8 +18,7 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import type { Command, CommandContext, EditOptions, Reply } from '../../commands/index.ts';
-import { RfeditError, UserInputError, asRfeditError } from '../../errors.ts';
-import { newJobId } from '../../jobs/ids.ts';
+import { UserInputError, userFailure } from '../../errors.ts';
 import { accessRefusal, isServerAdmin, whereaboutsOf } from './access.ts';
 import type { Adapter } from './adapter.ts';
 import { checkAttachment, downloadAttachment, firstImageOf } from './attachments.ts';
@@ -211,7 +210,7 @@ function parseStrength(text: string): number | null {
   if (trimmed === '') return null;
   const value = Number(trimmed);
   if (!Number.isFinite(value) || value < 0 || value > 1) {
-    throw new UserInputError('option_out_of_range', `Strength must be a number from 0 to 1; got “${text.trim()}”.`);
+    throw new UserInputError('option_invalid', `Strength must be a number from 0 to 1; got “${text.trim()}”.`);
   }
   return value;
 }
@@ -240,9 +239,9 @@ async function startJob(interaction: RepliableInteraction, adapter: Adapter, sub
 }
 
 async function answerError(interaction: RepliableInteraction, error: unknown, adapter: Adapter): Promise<void> {
-  const referenceId = newJobId();
-  const failure = asRfeditError(error, referenceId);
-  if (!(error instanceof RfeditError)) adapter.logger.error({ err: error, referenceId, interaction: interaction.id }, 'Discord interaction failed');
+  const failure = userFailure(error, {
+    report: (err, referenceId) => adapter.logger.error({ err, referenceId, interaction: interaction.id }, 'Discord interaction failed'),
+  });
   try {
     await answerPrivately(interaction, failure.userMessage);
   } catch (answerFailure) {

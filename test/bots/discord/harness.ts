@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIAttachment, APIMessage } from 'discord-api-types/v10';
-import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
+import { assembleCore } from '../../../src/app.ts';
+import type { BotCore } from '../../../src/commands/index.ts';
 import { createDiscordBot, type DiscordBot, type DiscordBotOptions } from '../../../src/bots/discord/index.ts';
 import type { EditEngine } from '../../../src/engine/types.ts';
 import type { QueueOptions } from '../../../src/jobs/queue.ts';
@@ -39,7 +40,7 @@ export class Harness {
   static async start(options: HarnessOptions = {}): Promise<Harness> {
     const discord = options.discord ?? (await FakeDiscord.start(options.fake));
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'rfedit-discord-')));
-    const core = createBotCore({
+    const core = assembleCore({
       engine: options.engine ?? new PixelEngine(),
       dataDir,
       secret: SECRET,
