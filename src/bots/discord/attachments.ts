@@ -17,13 +17,19 @@ export interface AttachmentRules {
 
 const IMAGE_NAME = /\.(png|jpe?g|webp|gif)$/i;
 
-/** Throws the user-facing refusal for an attachment that is not an image or is too large, before any download. */
-export function checkAttachment(attachment: Pick<Attachment, 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
+/**
+ * Throws the user-facing refusal for an attachment that is not an image, is too large or is not on Discord's
+ * CDN, from its metadata alone: before any download, so before deferring.
+ */
+export function checkAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
   const looksLikeImage = attachment.contentType ? attachment.contentType.startsWith('image/') : IMAGE_NAME.test(attachment.name);
   if (!looksLikeImage) {
     throw new UserInputError('image_type', `“${attachment.name}” is not an image. Please attach a PNG, JPEG, WebP or GIF photo.`);
   }
   assertWithinLimit(attachment.size, rules.maxDownloadBytes);
+  if (!isAllowedDownloadUrl(new URL(attachment.url), rules.extraDownloadHosts)) {
+    throw new UserInputError('image_source', 'I only download attachments from Discord itself. Please upload the photo to Discord.');
+  }
 }
 
 /** The first image attached to a message (for the "Edit image" menu), or null. */
@@ -38,10 +44,6 @@ export function isAllowedDownloadUrl(url: URL, extraHosts: readonly string[]): b
 
 export async function downloadAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): Promise<ImageInput> {
   checkAttachment(attachment, rules);
-  const url = new URL(attachment.url);
-  if (!isAllowedDownloadUrl(url, rules.extraDownloadHosts)) {
-    throw new UserInputError('image_source', 'I only download attachments from Discord itself. Please upload the photo to Discord.');
-  }
-  const bytes = await downloadLimited(url, { maxBytes: rules.maxDownloadBytes, timeoutMs: rules.downloadTimeoutMs });
+  const bytes = await downloadLimited(new URL(attachment.url), { maxBytes: rules.maxDownloadBytes, timeoutMs: rules.downloadTimeoutMs });
   return { bytes, filename: attachment.name, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) };
 }

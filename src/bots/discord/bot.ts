@@ -15,6 +15,7 @@ import { silentLogger } from '../../log.ts';
 import type { Adapter } from './adapter.ts';
 import { handleInteraction } from './interactions.ts';
 import { JobMessages } from './job-messages.ts';
+import { MenuImages } from './menu-images.ts';
 import { DISCORD_BOT_DEFAULTS, type DiscordBotOptions, type ResolvedDiscordBotOptions } from './options.ts';
 import { handleReaction } from './reactions.ts';
 
@@ -38,7 +39,7 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     ...(resolved.restApi === undefined ? {} : { rest: { api: resolved.restApi } }),
   });
   const jobs = new JobMessages(client, core, resolved, logger);
-  const adapter: Adapter = { core, client, options: resolved, jobs, logger };
+  const adapter: Adapter = { core, client, options: resolved, jobs, menuImages: new MenuImages(resolved.now), logger };
 
   client.on(Events.InteractionCreate, (interaction) => {
     handleInteraction(interaction, adapter).catch((error) => logger.error({ err: error, interaction: interaction.id }, 'Discord interaction handler failed'));
