@@ -32,7 +32,7 @@ export async function runCleanup(io: CliIo): Promise<number> {
 /** `rfedit discord register [--guild <id>]`: uploads the slash and context-menu commands. */
 export async function runDiscordRegister(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { guild: { type: 'string' } }, strict: true });
-  const { secrets } = loadConfig();
+  const { config, secrets } = loadConfig();
   if (!secrets.discordToken || !secrets.discordAppId) {
     io.err('Set DISCORD_TOKEN and DISCORD_APP_ID (from the Discord developer portal) first; see the README, "Discord".');
     return 2;
@@ -41,6 +41,7 @@ export async function runDiscordRegister(argv: string[], io: CliIo): Promise<num
   const commands = await registerDiscordCommands({
     token: secrets.discordToken,
     applicationId: secrets.discordAppId,
+    ...(config.discord.restApi ? { restApi: config.discord.restApi } : {}),
     ...(values.guild ? { guildId: values.guild } : {}),
   });
   const where = values.guild ? `server ${values.guild} (active now)` : 'every server and DMs (global commands can take up to an hour to appear)';

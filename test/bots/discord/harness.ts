@@ -38,9 +38,7 @@ export class Harness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
-    // The bot holds exactly what the README's invite link grants (@everyone only lets members see the channel and
-    // use commands); tests withhold permissions from there with channel overwrites.
-    const discord = options.discord ?? (await FakeDiscord.start({ everyonePermissions: String(MEMBER_BASICS), botPermissions: String(INVITE_PERMISSIONS), ...options.fake }));
+    const discord = options.discord ?? (await Harness.startFake(options.fake));
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'rfedit-discord-')));
     const core = createBotCore({
       engine: options.engine ?? new PixelEngine(),
@@ -62,6 +60,14 @@ export class Harness {
     await bot.start();
     await core.start();
     return new Harness(discord, core, bot, dataDir, options.discord === undefined);
+  }
+
+  /**
+   * The fake Discord the harness uses: the bot holds exactly what the README's invite link grants (@everyone only
+   * lets members see the channel and use commands); tests withhold permissions from there with channel overwrites.
+   */
+  static startFake(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    return FakeDiscord.start({ everyonePermissions: String(MEMBER_BASICS), botPermissions: String(INVITE_PERMISSIONS), ...options });
   }
 
   /** Stops bot and core; keeps the data directory and the fake for a restart. */
