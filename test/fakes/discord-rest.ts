@@ -150,6 +150,18 @@ export function installDiscordRest(ctx: DiscordRestContext): void {
   route('DELETE', reactions, authed((req, [cid, mid]) => refusal(ctx, req, cid, ManageMessages, 'remove reactions') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, undefined, undefined))));
   route('GET', `${reactions}/([^/]+)`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, ReadMessageHistory, 'list reactions') ?? ok(reactionUsers(ctx, mid, emoji))));
 
+  // What `rfedit doctor` reads: "Get Current Application", "Get Current User Guilds", "Get Guild", "Get Guild
+  // Channels" ("Does not include threads").
+  route('GET', '/applications/@me', authed(() => ok({ id: ctx.applicationId, name: ctx.botUser.username, bot: ctx.botUser, flags: 0, description: '' })));
+  route('GET', '/users/@me/guilds', authed(() => ok([...ctx.state.guilds.values()].map((g) => ({ id: g.id, name: g.name, icon: null, owner: false, permissions: '0', features: [] })))));
+  route('GET', `/guilds/${SNOWFLAKE}`, authed((_, [gid]) => {
+    const guild = ctx.state.guilds.get(gid);
+    return guild ? ok({ id: guild.id, name: guild.name, owner_id: guild.ownerId, roles: guild.roles, premium_tier: guild.premiumTier, features: [] }) : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
+  }));
+  route('GET', `/guilds/${SNOWFLAKE}/channels`, authed((_, [gid]) =>
+    ctx.state.guilds.has(gid)
+      ? ok([...ctx.state.channels.values()].filter((c) => 'guild_id' in c && c.guild_id === gid && !isThread(c)))
+      : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild')));
   route('GET', `/guilds/${SNOWFLAKE}/members/${SNOWFLAKE}`, authed((_, [gid, uid]) =>
     found(ctx.state.guilds.get(gid)?.members.get(uid), RESTJSONErrorCodes.UnknownMember, 'Unknown Member')));
 

@@ -50,3 +50,36 @@ export function grantAdvice(missing: readonly NeededPermission[], where: string)
   const names = missing.map((p) => p.name).join(', ');
   return `give the bot's role ${names} in ${where} (Server Settings → Roles → the bot's role, or the channel's Edit Channel → Permissions)`;
 }
+
+/** What the REST API tells about a member's permissions in one channel (Get Guild, Get Guild Member, the channel). */
+export interface PermissionSources {
+  readonly guildId: string;
+  readonly ownerId: string;
+  readonly roles: ReadonlyArray<{ id: string; permissions: string }>;
+  readonly userId: string;
+  readonly memberRoleIds: readonly string[];
+  readonly overwrites: ReadonlyArray<{ id: string; type: number; allow: string; deny: string }>;
+}
+
+const EVERY_PERMISSION = (1n << 64n) - 1n;
+const MEMBER_OVERWRITE = 1;
+
+/**
+ * A member's permissions in a server channel, as discord-api-docs "Permissions" computes them: the owner and
+ * Administrator hold everything; otherwise @everyone's and the member's roles, then the channel's @everyone,
+ * role and member overwrites in that order; no View Channels means nothing, no Send Messages means no files.
+ */
+export function channelPermissionsOf(sources: PermissionSources): bigint {
+  const { guildId, userId, memberRoleIds, overwrites } = sources;
+  if (userId === sources.ownerId) return EVERY_PERMISSION;
+  const base = sources.roles.filter((r) => r.id === guildId || memberRoleIds.includes(r.id)).reduce((bits, r) => bits | BigInt(r.permissions), 0n);
+  if (base & PermissionFlagsBits.Administrator) return EVERY_PERMISSION;
+  const overwrite = (bits: bigint, o: { allow: string | bigint; deny: string | bigint } | undefined) => (o ? (bits & ~BigInt(o.deny)) | BigInt(o.allow) : bits);
+  const roleOverwrites = overwrites.filter((o) => o.type !== MEMBER_OVERWRITE && o.id !== guildId && memberRoleIds.includes(o.id));
+  const roles = { allow: roleOverwrites.reduce((b, o) => b | BigInt(o.allow), 0n), deny: roleOverwrites.reduce((b, o) => b | BigInt(o.deny), 0n) };
+  const steps = [overwrites.find((o) => o.id === guildId), roles, overwrites.find((o) => o.type === MEMBER_OVERWRITE && o.id === userId)];
+  let bits = steps.reduce(overwrite, base);
+  if (!(bits & PermissionFlagsBits.ViewChannel)) return 0n;
+  if (!(bits & PermissionFlagsBits.SendMessages)) bits &= ~(PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks);
+  return bits;
+}
