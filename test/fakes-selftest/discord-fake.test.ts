@@ -399,7 +399,7 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
   async function failure(call: Promise<unknown>): Promise<{ status: number; code: unknown; message: string }> {
     const error = (await call.then(() => undefined, (e: unknown) => e)) as DiscordAPIError | undefined;
     if (!(error instanceof DiscordAPIError)) throw new Error(`expected a Discord API error, got ${String(error)}`);
-    return { status: error.status, code: error.code, message: error.rawError.message };
+    return { status: error.status, code: error.code, message: (error.rawError as { message: string }).message };
   }
 
   /** A file for `client.rest` (raw) and for interaction replies (a builder). */
