@@ -449,28 +449,7 @@ function threadWithoutMessage(ctx: DiscordRestContext, req: RecordedRequest, cha
 }
 
 function newThread(ctx: DiscordRestContext, parent: APIChannel, id: string, body: { name: string; auto_archive_duration?: number }, type: number): APIChannel {
-  const guildId = 'guild_id' in parent ? parent.guild_id : undefined;
-  return ctx.state.addChannel({
-    id,
-    type,
-    name: body.name,
-    guild_id: guildId,
-    parent_id: parent.id,
-    owner_id: ctx.botUser.id,
-    last_message_id: null,
-    rate_limit_per_user: 0,
-    message_count: 0,
-    member_count: 1,
-    total_message_sent: 0,
-    flags: 0,
-    thread_metadata: {
-      archived: false,
-      auto_archive_duration: body.auto_archive_duration ?? 1440,
-      archive_timestamp: new Date(ctx.state.now()).toISOString(),
-      locked: false,
-      create_timestamp: new Date(ctx.state.now()).toISOString(),
-    },
-  } as unknown as APIChannel);
+  return ctx.state.addThread(parent, { id, type, name: body.name, ownerId: ctx.botUser.id, ...(body.auto_archive_duration ? { autoArchiveMinutes: body.auto_archive_duration } : {}) });
 }
 
 function reactionChange(ctx: DiscordRestContext, channelId: string, messageId: string, change: () => boolean): Reply {

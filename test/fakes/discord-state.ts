@@ -162,6 +162,26 @@ export class DiscordState {
     channel.permission_overwrites = [...(channel.permission_overwrites ?? []).filter((o) => o.id !== overwrite.id), overwrite];
   }
 
+  /** A thread in `parent`; a thread started from a message gets that message's id. */
+  addThread(parent: APIChannel, thread: { id: string; type: number; name: string; ownerId: string; autoArchiveMinutes?: number }): APIChannel {
+    const now = new Date(this.now()).toISOString();
+    return this.addChannel({
+      id: thread.id,
+      type: thread.type,
+      name: thread.name,
+      guild_id: 'guild_id' in parent ? parent.guild_id : undefined,
+      parent_id: parent.id,
+      owner_id: thread.ownerId,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      message_count: 0,
+      member_count: 1,
+      total_message_sent: 0,
+      flags: 0,
+      thread_metadata: { archived: false, auto_archive_duration: thread.autoArchiveMinutes ?? 1440, archive_timestamp: now, locked: false, create_timestamp: now },
+    } as unknown as APIChannel);
+  }
+
   addChannel(channel: APIChannel): APIChannel {
     this.channels.set(channel.id, channel);
     return channel;

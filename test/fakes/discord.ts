@@ -274,22 +274,7 @@ export class FakeDiscord {
    */
   addThread(parent: APIChannel, options: { name?: string; private?: boolean; botIsMember?: boolean } = {}): APIChannel {
     const type = options.private ? ChannelType.PrivateThread : ChannelType.PublicThread;
-    const now = new Date(this.state.now()).toISOString();
-    const thread = this.state.addChannel({
-      id: this.state.snowflake(),
-      type,
-      name: options.name ?? 'a thread',
-      guild_id: (parent as { guild_id: string }).guild_id,
-      parent_id: parent.id,
-      owner_id: this.user.id,
-      last_message_id: null,
-      rate_limit_per_user: 0,
-      message_count: 0,
-      member_count: 1,
-      total_message_sent: 0,
-      flags: 0,
-      thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: now, locked: false, create_timestamp: now },
-    } as unknown as APIChannel);
+    const thread = this.state.addThread(parent, { id: this.state.snowflake(), type, name: options.name ?? 'a thread', ownerId: this.user.id });
     const members = new Set([this.user.id, ...(options.botIsMember ?? !options.private ? [this.botUser.id] : [])]);
     if (options.private) this.state.threadMembers.set(thread.id, members);
     return thread;

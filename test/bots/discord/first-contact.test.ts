@@ -6,13 +6,18 @@
 import { ChannelType, PermissionFlagsBits } from 'discord-api-types/v10';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DISCORD_PERMISSIONS } from '../../../src/bots/discord/index.ts';
+import type { FakeDiscord } from '../../fakes/discord.ts';
 import { Harness, customIds, isResultPost, jobIdOf } from './harness.ts';
 
 let world: Harness | undefined;
+/** A fake kept across a bot restart: the restarted harness does not own it. */
+let keptFake: FakeDiscord | undefined;
 
 afterEach(async () => {
   await world?.close();
+  await keptFake?.close();
   world = undefined;
+  keptFake = undefined;
 });
 
 describe('permissions checked when the command comes in', () => {
@@ -112,10 +117,7 @@ describe('“Edit image” without the Message Content intent', () => {
     world = await Harness.start();
     const { discord } = world;
     const target = discord.seedMessage({ content: 'my dog', attachments: [await world.photo('dog.png')] });
-    const menu = discord.messageCommand('Edit image', target);
-    await discord.waitFor((r) => r.path.includes(menu.token) && r.path.endsWith('/callback'));
-    const modal = discord.interaction(menu.id)?.modal as { custom_id: string };
-    discord.submitModal(modal.custom_id, { prompt: 'give it a hat', strength: '0.5' });
+    discord.submitModal(await world.editImageForm(target), { prompt: 'give it a hat', strength: '0.5' });
     const result = await world.result();
     expect(result.content).toContain('“give it a hat”');
     expect(discord.requests.filter((r) => r.method === 'GET' && r.path.includes(`/messages/${target.id}`))).toEqual([]);
@@ -124,13 +126,11 @@ describe('“Edit image” without the Message Content intent', () => {
   it('after a restart while the form was open, says to use the menu again instead of “no image”', async () => {
     world = await Harness.start();
     const { discord } = world;
-    const target = discord.seedMessage({ content: 'my dog', attachments: [await world.photo('dog.png')] });
-    const menu = discord.messageCommand('Edit image', target);
-    await discord.waitFor((r) => r.path.includes(menu.token) && r.path.endsWith('/callback'));
-    const modal = discord.interaction(menu.id)?.modal as { custom_id: string };
+    const form = await world.editImageForm(discord.seedMessage({ content: 'my dog', attachments: [await world.photo('dog.png')] }));
     await world.stopBot();
+    keptFake = discord;
     world = await Harness.start({ discord, dataDir: world.dataDir });
-    const submit = discord.submitModal(modal.custom_id, { prompt: 'give it a hat', strength: '' });
+    const submit = discord.submitModal(form, { prompt: 'give it a hat', strength: '' });
     const status = await world.statusMatching(submit.id, /use “Edit image” on it again/);
     expect(status.content).toMatch(/restarted while the form was open/);
   });

@@ -106,6 +106,13 @@ export class Harness {
     return this.message(id);
   }
 
+  /** Uses "Edit image" on a message and returns the custom id of the form the bot opened. */
+  async editImageForm(target: APIMessage): Promise<string> {
+    const menu = this.discord.messageCommand('Edit image', target);
+    await this.discord.waitFor((r) => r.path.includes(menu.token) && r.path.endsWith('/callback'));
+    return (this.discord.interaction(menu.id)?.modal as { custom_id: string }).custom_id;
+  }
+
   /**
    * The public status message of an interaction once an edit of it matched `pattern`: what a refusal after the
    * public defer looks like (it edits the reply; it never deletes it and follows up).
