@@ -112,6 +112,23 @@ describe('fallbacks when a permission is missing', () => {
   });
 });
 
+describe('reactions without Manage Messages', () => {
+  it('leaves a refused ❌ in place (Discord refuses to remove it) and keeps working', async () => {
+    world = await Harness.start();
+    const { discord } = world;
+    discord.slashCommand('edit', { image: await world.photo(), prompt: 'keep me' });
+    const first = await world.result();
+    discord.denyBot(discord.channel, PermissionFlagsBits.ManageMessages); // the result's thread inherits it
+    const bob = discord.addUser('bob');
+    discord.addReaction(first, '❌', bob);
+    const removal = await discord.waitFor((r) => r.method === 'DELETE' && r.path.endsWith(`/${bob.id}`));
+    expect(removal.status).toBe(403);
+    expect(world.core.getJob(jobIdOf(first))?.deleted).toBe(false);
+    discord.addReaction(first, '🔁');
+    await world.result(2);
+  });
+});
+
 describe('“Edit image” without the Message Content intent', () => {
   it('edits the photo of the menu’s target even though a fetch of that message returns no attachments', async () => {
     world = await Harness.start();
