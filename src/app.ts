@@ -216,6 +216,9 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
       allowedGuilds: config.discord.allowedGuilds,
       allowedChannels: config.discord.allowedChannels,
       allowedRoles: config.discord.allowedRoles,
+      shards: config.discord.shards,
+      ...(config.discord.shardCount === undefined ? {} : { shardCount: config.discord.shardCount }),
+      ...(config.discord.restApi === undefined ? {} : { restApi: config.discord.restApi }),
       maxDownloadBytes: config.engine.maxInputBytes,
       logger: logger.child({ part: 'discord' }),
     });

@@ -45,6 +45,7 @@ export async function runDiscordRegister(argv: string[], io: CliIo): Promise<num
   const commands = await registerDiscordCommands({
     token: secrets.discordToken,
     applicationId: secrets.discordAppId,
+    ...(config.discord.restApi ? { restApi: config.discord.restApi } : {}),
     ...(values.guild ? { guildId: values.guild } : {}),
     // Option bounds (prompt length, steps, guidance) as configured, so Discord refuses what the bot would.
     commands: commandRegistry(resolveCommandLimits(commandLimitsFromConfig(config))),

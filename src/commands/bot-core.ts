@@ -19,8 +19,9 @@ import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
 import { commandRegistry, type CommandRegistry } from './registry.ts';
 import { renderJobEvent } from './render-event.ts';
-import { resolveCommandLimits } from './validate.ts';
-import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, Reply } from './types.ts';
+import { checkDailyQuota } from './lineage.ts';
+import { resolveCommandLimits, validateEditOptions, validatePrompt } from './validate.ts';
+import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, EditOptions, Reply } from './types.ts';
 
 export interface BotCoreOptions {
   store: JobStore;
@@ -59,6 +60,11 @@ export interface BotCore {
    * job that waits or runs and deletes a finished one (owner and admins). Never throws for user mistakes.
    */
   react(jobId: string, reaction: Reaction, ctx: CommandContext): Promise<Reply>;
+  /**
+   * The refusals of a new edit that need no image and no I/O (prompt, options, daily quota), so an adapter can
+   * answer privately before it defers publicly. Null when nothing is refused yet; dispatch checks all again.
+   */
+  precheck(request: { prompt: string; options?: EditOptions }, ctx: CommandContext): Reply | null;
   /** A job event as text and buttons. */
   render(event: JobEvent): Reply;
   events: {
@@ -174,10 +180,22 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     return dispatch(command, ctx);
   }
 
+  function precheck(request: { prompt: string; options?: EditOptions }, ctx: CommandContext): Reply | null {
+    try {
+      validatePrompt(request.prompt, deps.limits);
+      validateEditOptions(request.options ?? {}, deps.limits);
+      checkDailyQuota(withAdmins(ctx), deps);
+      return null;
+    } catch (error) {
+      return errorReply(error);
+    }
+  }
+
   return {
     dispatch,
     handleAction,
     react,
+    precheck,
     render: (event) => renderJobEvent(event, codec),
     events: {
       onEvent: (listener) => queue.onEvent(listener),

@@ -102,7 +102,7 @@ function resolveParams(job: NewJob, deps: CommandDeps): EditParams {
 const DAY_MS = 86_400_000;
 
 /** Per-user edits per UTC day; admins are exempt. */
-function checkDailyQuota(ctx: CommandContext, deps: CommandDeps): void {
+export function checkDailyQuota(ctx: CommandContext, deps: CommandDeps): void {
   const quota = deps.limits.dailyQuota;
   if (quota === 0 || ctx.isAdmin) return;
   const now = deps.now();

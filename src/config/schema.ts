@@ -92,6 +92,22 @@ export const configSchema = z
         allowedGuilds: idList,
         allowedChannels: idList,
         allowedRoles: idList,
+        /**
+         * Gateway shards this process runs: `auto` (as many as Discord recommends, all here), or the shard ids of
+         * this replica when several bot replicas share the servers (then `shardCount` is the total).
+         */
+        shards: z.union([z.literal('auto'), z.array(z.number().int().min(0)).min(1)]).default('auto'),
+        shardCount: z.number().int().min(1).optional(),
+        /** Discord's REST API base; only for tests against a local fake Discord. Unset: Discord's own. */
+        restApi: z.string().url().optional(),
+      })
+      .superRefine((discord, ctx) => {
+        if (discord.shards === 'auto') return;
+        if (discord.shardCount === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'set the total number of shards when shards lists this replica’s shard ids' });
+        } else if (discord.shards.some((id) => id >= discord.shardCount!)) {
+          ctx.addIssue({ code: 'custom', path: ['shards'], message: `shard ids must be below shardCount (${discord.shardCount})` });
+        }
       })
       .default({}),
     slack: z
