@@ -50,6 +50,8 @@ export interface EngineOptions {
   previewEverySteps: number;
   /** @default 256 */
   previewMaxSide: number;
+  /** A grid's reverse passes as one batched transformer call per step, where the export has a batch axis. @default true */
+  batchCells: boolean;
   /** Defaults for the knobs that strength and presets leave open. */
   params: ParamDefaults;
   logger: EngineLogger;
@@ -72,6 +74,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
   inversionCacheDiskBytes: 4 * 1_073_741_824,
   previewEverySteps: 7,
   previewMaxSide: 256,
+  batchCells: true,
   params: PARAM_DEFAULTS,
   logger: silentLogger,
   randomSeed: () => randomInt(0, 0xffff_ffff),
@@ -118,7 +121,7 @@ export class FluxEditEngine implements EditEngine {
   private run(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
     const params = request.params ?? this.resolveParams(request);
     const prompt = this.checkPrompt(request.prompt);
-    const { maxInputBytes, maxInputPixels, pixelBudget, previewEverySteps, previewMaxSide } = this.options;
+    const { maxInputBytes, maxInputPixels, pixelBudget, previewEverySteps, previewMaxSide, batchCells } = this.options;
     const pipeline = new EditPipeline(
       {
         model: this.model,
@@ -127,6 +130,7 @@ export class FluxEditEngine implements EditEngine {
         limits: { maxInputBytes, maxInputPixels, pixelBudget },
         previewEverySteps,
         previewMaxSide,
+        batchCells,
       },
       request,
       params,

@@ -4,11 +4,13 @@
  * 5 edit (η window) · 6 decode → image bytes.
  * It knows the model only through the FluxModel interface and the math only through engine/flow.
  */
+import sharp from 'sharp';
 import type { InversionCache, InversionEntry, InversionKey } from './cache/inversion-cache.ts';
-import { edit, fluxSigmas, gaussianNoise, invert, sdedit, type StepEvent, type Velocity } from './flow/index.ts';
+import { edit, fluxSigmas, gaussianNoise, invert, lockstep, sdedit, type StepEvent, type Velocity } from './flow/index.ts';
 import type { FluxModel } from './flux/model.ts';
 import type { PromptEmbedding } from './flux/text-encoders.ts';
 import type { FluxCondition } from './flux/transformer.ts';
+import { composeGrid } from './grid.ts';
 import { type ImageLimits, type PreparedImage, encodeOutput, prepareImage, previewPng } from './image.ts';
 import type { EditParams, EditPhase, EditProgress, EditRequest, EditResult } from './types.ts';
 
@@ -20,6 +22,16 @@ export interface PipelineContext {
   limits: Omit<ImageLimits, 'multiple'>;
   previewEverySteps: number;
   previewMaxSide: number;
+  /** Run a grid's reverse passes as one batch per step when the export has a batch axis. */
+  batchCells: boolean;
+}
+
+/** What a grid's cells must share: one inversion (and one conditioning) serves them all. */
+const SHARED_BY_CELLS = ['steps', 'gamma', 'inversionSeed', 'convention', 'method', 'guidance'] as const;
+
+async function gridSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
+  const { width = 0, height = 0 } = await sharp(bytes).metadata();
+  return { width, height };
 }
 
 /** Progress in units: one per model step, one per other phase. */
@@ -61,11 +73,12 @@ export class EditPipeline {
 
   async run(prompt: string): Promise<EditResult> {
     const { params } = this;
+    const cells = this.cellParams();
     this.signal?.throwIfAborted();
     const image = await this.timed('prepare', () => prepareImage(this.request.image, { ...this.ctx.limits, multiple: this.ctx.model.info.pixelMultiple }));
     const key = this.inversionKey(image);
     const cached = params.method === 'rf-inversion' ? this.ctx.inversions.get(key) : null;
-    this.startMeter(cached !== null);
+    this.startMeter(cached !== null, cells.length);
     this.meter.report('prepare', 1, 1);
 
     const [nullText, target] = await this.timed('encode-prompt', () =>
@@ -76,17 +89,20 @@ export class EditPipeline {
 
     const sigmas = this.schedule(image);
     const source = cached ?? (await this.invertSource(image, nullText, sigmas, key));
-    const latent = await this.editLatent(source, target, image, sigmas);
-    const output = await this.timed('decode', async () => {
-      const rgb = await this.ctx.model.decode(latent, image.canvasWidth, image.canvasHeight);
-      return encodeOutput({ ...image, rgb }, this.request.maxOutputBytes);
+    const latents = await this.editCells(source, target, image, sigmas, cells);
+    const decoded = await this.timed('decode', async () => {
+      const rgbs: Uint8Array[] = [];
+      for (const latent of latents) {
+        rgbs.push(await this.ctx.model.decode(latent, image.canvasWidth, image.canvasHeight));
+        this.meter.report('decode', rgbs.length, latents.length);
+      }
+      return rgbs;
     });
-    this.meter.report('decode', 1, 1);
+    const output = await this.timed('decode', () => this.encode(image, decoded, cells));
     return {
-      image: output.bytes,
-      mime: output.mime,
-      width: image.width,
-      height: image.height,
+      ...output,
+      width: cells.length > 1 ? output.gridWidth : image.width,
+      height: cells.length > 1 ? output.gridHeight : image.height,
       ...(image.width < image.sourceWidth || image.height < image.sourceHeight
         ? { scaledFrom: { width: image.sourceWidth, height: image.sourceHeight, pixelBudget: this.ctx.limits.pixelBudget } }
         : {}),
@@ -97,12 +113,41 @@ export class EditPipeline {
     };
   }
 
-  private startMeter(cached: boolean): void {
+  /** The cells of a grid (checked to share one inversion), or the one edit. */
+  private cellParams(): readonly EditParams[] {
+    const cells = this.request.cells ?? [this.params];
+    const first = cells[0];
+    for (const cell of cells) {
+      for (const field of SHARED_BY_CELLS) {
+        if (cell[field] !== first[field]) throw new RangeError(`The cells of a grid must share ${field} (${first[field]} ≠ ${cell[field]}).`);
+      }
+    }
+    return cells;
+  }
+
+  /** One result as PNG/JPEG; several as a 2×2 grid plus each cell at full size. */
+  private async encode(image: PreparedImage, rgbs: Uint8Array[], cells: readonly EditParams[]) {
+    if (rgbs.length === 1) {
+      const one = await encodeOutput({ ...image, rgb: rgbs[0] }, this.request.maxOutputBytes);
+      return { image: one.bytes, mime: one.mime, gridWidth: image.width, gridHeight: image.height };
+    }
+    const labels = this.request.cellLabels ?? rgbs.map((_, i) => String(i + 1));
+    const grid = await composeGrid(rgbs.map((rgb, i) => ({ ...image, rgb, label: labels[i] ?? String(i + 1) })), this.request.maxOutputBytes);
+    const size = await gridSize(grid.bytes);
+    const full = [];
+    for (const [i, rgb] of rgbs.entries()) {
+      const cell = await encodeOutput({ ...image, rgb }, this.request.maxOutputBytes);
+      full.push({ image: cell.bytes, mime: cell.mime, params: cells[i] });
+    }
+    return { image: grid.bytes, mime: grid.mime, gridWidth: size.width, gridHeight: size.height, cells: full };
+  }
+
+  private startMeter(cached: boolean, cells: number): void {
     const { steps, start, method } = this.params;
     const sdeditRun = method === 'sdedit';
     const inversionUnits = cached ? 0 : 1 + (sdeditRun ? 0 : steps); // VAE encode + inversion steps
     const editUnits = sdeditRun ? steps - start : steps; // SDEdit skips the first `start` steps
-    this.meter = new ProgressMeter(3 + inversionUnits + editUnits, this.onProgress); // + prepare, prompts, decode
+    this.meter = new ProgressMeter(2 + inversionUnits + cells * (editUnits + 1), this.onProgress); // + prepare, prompts; a decode per cell
   }
 
   private schedule(image: PreparedImage): Float64Array {
@@ -136,22 +181,40 @@ export class EditPipeline {
     return entry;
   }
 
-  private editLatent(source: InversionEntry, target: PromptEmbedding, image: PreparedImage, sigmas: Float64Array): Promise<Float32Array> {
-    const p = this.params;
-    const cond = this.ctx.model.condition(target, p.guidance, image.canvasWidth, image.canvasHeight);
-    const velocity = this.counted('edit');
+  /** Every cell's reverse pass from the one inversion: in lockstep with one batched model call per step where the export takes a batch, else one after another. */
+  private async editCells(source: InversionEntry, target: PromptEmbedding, image: PreparedImage, sigmas: Float64Array, cells: readonly EditParams[]): Promise<Float32Array[]> {
+    const cond = this.ctx.model.condition(target, cells[0].guidance, image.canvasWidth, image.canvasHeight);
+    if (cells.length > 1 && this.ctx.batchCells && (await this.ctx.model.batchable())) {
+      const group = lockstep<FluxCondition>((xs, sigma, conds) => {
+        this.calls.edit += xs.length;
+        return this.ctx.model.velocityBatch(xs, sigma, conds);
+      }, cells.length);
+      return this.timed('edit', () => Promise.all(cells.map((p, i) => group.run(i, (velocity) => this.editLatent(source, cond, image, sigmas, p, velocity, i === 0)))));
+    }
+    const latents: Float32Array[] = [];
+    for (const [i, p] of cells.entries()) latents.push(await this.timed('edit', () => this.editLatent(source, cond, image, sigmas, p, this.counted('edit'), i === 0)));
+    return latents;
+  }
+
+  private editLatent(
+    source: InversionEntry,
+    cond: FluxCondition,
+    image: PreparedImage,
+    sigmas: Float64Array,
+    p: EditParams,
+    velocity: Velocity<FluxCondition>,
+    withPreviews: boolean,
+  ): Promise<Float32Array> {
     const hooks = {
       signal: this.signal,
-      onStep: async (e: StepEvent) => this.meter.report('edit', e.step, e.total, await this.preview(e, image)),
+      onStep: async (e: StepEvent) => this.meter.report('edit', e.step, e.total, withPreviews ? await this.preview(e, image) : undefined),
     };
-    return this.timed('edit', () =>
-      p.method === 'sdedit'
-        ? sdedit({ y0: source.y0, velocity, cond, sigmas, strength: sdeditStrength(p), seed: p.seed }, hooks)
-        : edit(
-            { x: source.inverted, y0: source.y0, velocity, cond, sigmas, eta: p.eta, start: p.start, stop: p.stop, etaDecayPower: p.etaDecayPower, sampler: p.sampler, seed: p.seed, noiseScale: p.noiseScale ?? 1 },
-            hooks,
-          ),
-    );
+    return p.method === 'sdedit'
+      ? sdedit({ y0: source.y0, velocity, cond, sigmas, strength: sdeditStrength(p), seed: p.seed }, hooks)
+      : edit(
+          { x: source.inverted, y0: source.y0, velocity, cond, sigmas, eta: p.eta, start: p.start, stop: p.stop, etaDecayPower: p.etaDecayPower, sampler: p.sampler, seed: p.seed, noiseScale: p.noiseScale ?? 1 },
+          hooks,
+        );
   }
 
   private inversionKey(image: PreparedImage): InversionKey {

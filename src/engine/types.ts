@@ -55,6 +55,14 @@ export interface EditRequest {
    * overrides are then not looked at.
    */
   params?: EditParams;
+  /**
+   * A grid: several results from one inversion, each with its full parameters (the first is `params`). They must
+   * share what the inversion depends on (steps, γ, inversion seed, convention, method) and the guidance; the
+   * result's `image` is then a 2×2 grid of them, and `cells` holds each at full size.
+   */
+  cells?: readonly EditParams[];
+  /** The grid cells' labels (e.g. their strengths). @default "1", "2", … */
+  cellLabels?: readonly string[];
   /** Output format; PNG unless a byte limit forces JPEG/WebP. */
   maxOutputBytes?: number;
   signal?: AbortSignal;
@@ -80,6 +88,13 @@ export interface ScaledFrom {
   pixelBudget: number;
 }
 
+/** One cell of a grid, at full size. */
+export interface CellResult {
+  image: Uint8Array;
+  mime: 'image/png' | 'image/jpeg' | 'image/webp';
+  params: EditParams;
+}
+
 export interface EditResult {
   image: Uint8Array;
   mime: 'image/png' | 'image/jpeg' | 'image/webp';
@@ -88,7 +103,9 @@ export interface EditResult {
   /** Present when the result is smaller than the photo. */
   scaledFrom?: ScaledFrom;
   params: EditParams;
-  /** Transformer calls made by this edit, per phase (a cached inversion makes 0 inversion calls). */
+  /** A grid's cells at full size, in grid order (absent for a single result; `image` is then the grid). */
+  cells?: CellResult[];
+  /** Transformer evaluations made by this edit, per phase (a cached inversion makes 0; a batched call of B latents counts B). */
   transformerCalls: { invert: number; edit: number };
   inversionCached: boolean;
   timingsMs: Partial<Record<EditPhase, number>> & { total: number };
