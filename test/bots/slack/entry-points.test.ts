@@ -42,6 +42,16 @@ describe('/edit', () => {
     expect(h.slack.violations).toEqual([]);
   });
 
+  it('answers "/edit help" privately with the ways in, a sketch with the stroke-to-image preset among them, and opens no form', async () => {
+    h = await startHarness();
+    const delivery = await h.events.slashCommand({ text: ' help ' });
+    expect(delivery.json).toMatchObject({ response_type: 'ephemeral' });
+    const text = (delivery.json as { text: string }).text;
+    expect(text).toMatch(/^\/edit \[prompt\]/);
+    expect(text).toMatch(/Sketch → picture: .*--preset stroke-to-image/);
+    expect(h.slack.calls('views.open')).toHaveLength(0);
+  });
+
   it('tells the user when Slack refuses to open the modal', async () => {
     h = await startHarness();
     h.slack.failNext('views.open', 'expired_trigger_id');

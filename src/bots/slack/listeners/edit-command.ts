@@ -9,6 +9,7 @@ import { parseEditText } from '../../../commands/index.ts';
 import { RfeditError } from '../../../errors.ts';
 import { answeringErrors, admitted, openModal, refusalFor, runEdit, tellPrivately, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { escapeMrkdwn, mention, unescapeSlackText } from '../blocks.ts';
+import { asksForHelp, slackHelp } from '../help.ts';
 import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
 
 export const EDIT_COMMAND = '/edit';
@@ -18,6 +19,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     const request: SlackRequest = { teamId: command.team_id, channelId: command.channel_id, userId: command.user_id, userName: command.user_name, responseUrl: command.response_url };
     const refusal = refusalFor(adapter, request);
     if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
+    if (asksForHelp(command.text)) return ack({ response_type: 'ephemeral', text: slackHelp(EDIT_COMMAND) });
     let initial: { prompt: string; strength?: number };
     try {
       const parsed = parseEditText(unescapeSlackText(command.text));
