@@ -253,4 +253,22 @@ describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
     expect(await page.locator('#attachment').isHidden()).toBe(true);
     expect(await page.locator('#input').inputValue()).toBe('');
   });
+
+  it('puts the preset on what was typed: words become the prompt, other flags stay, a preset typed by hand wins', async () => {
+    const { server, page } = await setUp();
+    await openChat(page, server.url, 'frida');
+    const cases: Record<string, { text: string; caret: number }> = {
+      '': { text: '/edit  --preset stroke-to-image', caret: 6 },
+      'a lake': { text: '/edit a lake --preset stroke-to-image', caret: 12 },
+      '/edit a cat --steps 8': { text: '/edit a cat --preset stroke-to-image --steps 8', caret: 11 },
+      '/edit a cat —steps 8': { text: '/edit a cat --preset stroke-to-image —steps 8', caret: 11 },
+      '/edit a cat --preset stylize': { text: '/edit a cat --preset stylize', caret: 28 },
+      '/variation Ab3dE5fG7hJ9': { text: '/edit  --preset stroke-to-image', caret: 6 },
+    };
+    // As a string, so the test runner leaves the page's own import() alone.
+    const answers = await page.evaluate(
+      `import('/sketch-pad.js').then(({ sketchCommand }) => Object.fromEntries(${JSON.stringify(Object.keys(cases))}.map((text) => [text, sketchCommand(text)])))`,
+    );
+    expect(answers).toEqual(cases);
+  });
 });
