@@ -22,8 +22,11 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     if (asksForHelp(command.text)) return ack({ response_type: 'ephemeral', text: slackHelp(EDIT_COMMAND) });
     let initial: { prompt: string; strength?: number };
     try {
-      const parsed = parseEditText(unescapeSlackText(command.text));
-      initial = { prompt: parsed.prompt, ...(parsed.options.strength === undefined ? {} : { strength: parsed.options.strength }) };
+      const { prompt, options } = parseEditText(unescapeSlackText(command.text));
+      const { strength, ...others } = options;
+      // Strength has its own field; other flags (--preset stroke-to-image) stay after the prompt, read again on submit.
+      const flags = Object.entries(others).map(([name, value]) => `--${name} ${value}`);
+      initial = { prompt: [prompt, ...flags].join(' '), ...(strength === undefined ? {} : { strength }) };
     } catch (error) {
       if (error instanceof RfeditError) return ack({ response_type: 'ephemeral', text: error.userMessage });
       throw error;
