@@ -52,12 +52,30 @@ async function setUp() {
   return { server, page };
 }
 
+/** A chat page with the drawing pad open, as a person gets it by pressing Draw. */
+async function openPad() {
+  const { server, page } = await setUp();
+  await openChat(page, server.url, 'frida');
+  await page.getByRole('button', { name: 'Draw a sketch' }).click();
+  const pad = page.getByRole('dialog', { name: 'Draw a sketch' });
+  await pad.waitFor();
+  return { server, page, pad };
+}
+
 /** The pad's swatches, as the page defines them (RGB). */
 // "soft" is a word the demo model knows (it lowers contrast); "landscape painting" means nothing to it.
 const PROMPT = 'a soft landscape painting';
 const RED = [0xe0, 0x31, 0x31];
 const BLUE = [0x19, 0x71, 0xc2];
 const GREEN = [0x2f, 0x9e, 0x44];
+
+/** Three thick lines, then a purple one the test undoes; points in the canvas's own pixels. */
+const STROKES: ReadonlyArray<{ colour: string; points: ReadonlyArray<readonly [number, number]> }> = [
+  { colour: 'Red', points: [[40, 80], [260, 70], [470, 90]] },
+  { colour: 'Blue', points: [[40, 190], [470, 210]] },
+  { colour: 'Green', points: [[60, 320], [250, 300], [450, 280]] },
+  { colour: 'Purple', points: [[256, 20], [256, 360]] },
+];
 
 /** Drags the mouse through `points`, given in the canvas's own pixels (512×384), whatever size the canvas is shown at. */
 async function drawStroke(page: Page, points: ReadonlyArray<readonly [number, number]>): Promise<void> {
@@ -94,12 +112,7 @@ function canvasPixel(page: Page, x: number, y: number): Promise<number[]> {
 
 describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
   it('sends strokes drawn with the mouse as a sketch with the stroke-to-image preset, and the result is a smoothed, coloured version of it', async () => {
-    const { server, page } = await setUp();
-    await openChat(page, server.url, 'frida');
-
-    await page.getByRole('button', { name: 'Draw a sketch' }).click();
-    const pad = page.getByRole('dialog', { name: 'Draw a sketch' });
-    await pad.waitFor();
+    const { server, page, pad } = await openPad();
     const use = pad.getByRole('button', { name: 'Use drawing' });
     const undo = pad.getByRole('button', { name: 'Undo' });
     expect(await use.isDisabled()).toBe(true); // nothing drawn yet
@@ -115,28 +128,10 @@ describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
     expect(await canvasPixel(page, 250, 200)).toEqual([255, 255, 255]);
 
     await pad.getByLabel('Brush size').fill('18');
-    await pickColour(page, 'Red');
-    await drawStroke(page, [
-      [40, 80],
-      [260, 70],
-      [470, 90],
-    ]);
-    await pickColour(page, 'Blue');
-    await drawStroke(page, [
-      [40, 190],
-      [470, 210],
-    ]);
-    await pickColour(page, 'Green');
-    await drawStroke(page, [
-      [60, 320],
-      [250, 300],
-      [450, 280],
-    ]);
-    await pickColour(page, 'Purple');
-    await drawStroke(page, [
-      [256, 20],
-      [256, 360],
-    ]);
+    for (const { colour, points } of STROKES) {
+      await pickColour(page, colour);
+      await drawStroke(page, points);
+    }
     expect(await canvasPixel(page, 256, 140)).not.toEqual([255, 255, 255]);
     await undo.click();
     expect(await canvasPixel(page, 256, 140)).toEqual([255, 255, 255]);
@@ -194,11 +189,7 @@ describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
   });
 
   it('draws with a pen and a finger too (pointer events), and Escape closes the pad without attaching anything', async () => {
-    const { server, page } = await setUp();
-    await openChat(page, server.url, 'frida');
-    await page.getByRole('button', { name: 'Draw a sketch' }).click();
-    const pad = page.getByRole('dialog', { name: 'Draw a sketch' });
-    await pad.waitFor();
+    const { page, pad } = await openPad();
     await page.locator('#sketch-canvas').evaluate((node) => {
       const seen = new Set<string>();
       node.addEventListener('pointerdown', (event) => seen.add((event as PointerEvent).pointerType));
@@ -210,33 +201,12 @@ describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
     // Input as the browser receives it from a stylus and a touch screen (Chrome DevTools Protocol, Input domain).
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
-    await cdp.send('Input.dispatchMouseEvent', { type: 'mouseMoved', ...at(50, 100), pointerType: 'pen' });
-    await cdp.send('Input.dispatchMouseEvent', {
-      type: 'mousePressed',
-      ...at(50, 100),
-      button: 'left',
-      buttons: 1,
-      clickCount: 1,
-      pointerType: 'pen',
-      force: 0.5,
-    });
-    for (let x = 60; x <= 450; x += 30)
-      await cdp.send('Input.dispatchMouseEvent', {
-        type: 'mouseMoved',
-        ...at(x, 100),
-        button: 'left',
-        buttons: 1,
-        pointerType: 'pen',
-        force: 0.5,
-      });
-    await cdp.send('Input.dispatchMouseEvent', {
-      type: 'mouseReleased',
-      ...at(450, 100),
-      button: 'left',
-      buttons: 0,
-      clickCount: 1,
-      pointerType: 'pen',
-    });
+    const pen = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased', x: number, buttons: number) =>
+      cdp.send('Input.dispatchMouseEvent', { type, ...at(x, 100), button: 'left', buttons, clickCount: 1, pointerType: 'pen', force: 0.5 });
+    await pen('mouseMoved', 50, 0);
+    await pen('mousePressed', 50, 1);
+    for (let x = 60; x <= 450; x += 30) await pen('mouseMoved', x, 1);
+    await pen('mouseReleased', 450, 0);
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [at(50, 300)] });
     for (let x = 60; x <= 450; x += 30)
       await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [at(x, 300)] });
