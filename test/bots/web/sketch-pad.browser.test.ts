@@ -49,17 +49,19 @@ async function setUp() {
   cleanups.push(() => server.stop());
   const page = await browser.context.newPage();
   cleanups.push(() => page.close());
-  return { server, page };
+  const consoleLines: string[] = [];
+  page.on('console', (message) => consoleLines.push(message.text()));
+  return { server, page, consoleLines };
 }
 
 /** A chat page with the drawing pad open, as a person gets it by pressing Draw. */
 async function openPad() {
-  const { server, page } = await setUp();
+  const { server, page, consoleLines } = await setUp();
   await openChat(page, server.url, 'frida');
   await page.getByRole('button', { name: 'Draw a sketch' }).click();
   const pad = page.getByRole('dialog', { name: 'Draw a sketch' });
   await pad.waitFor();
-  return { server, page, pad };
+  return { server, page, pad, consoleLines };
 }
 
 /** The pad's swatches, as the page defines them (RGB). */
@@ -112,7 +114,7 @@ function canvasPixel(page: Page, x: number, y: number): Promise<number[]> {
 
 describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
   it('sends strokes drawn with the mouse as a sketch with the stroke-to-image preset, and the result is a smoothed, coloured version of it', async () => {
-    const { server, page, pad } = await openPad();
+    const { server, page, pad, consoleLines } = await openPad();
     const use = pad.getByRole('button', { name: 'Use drawing' });
     const undo = pad.getByRole('button', { name: 'Undo' });
     expect(await use.isDisabled()).toBe(true); // nothing drawn yet
@@ -186,6 +188,8 @@ describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
     expect(figures['fine detail ratio']).toBeLessThan(0.9);
     expect(figures['fine detail share ratio']).toBeLessThan(1.1); // no sharper for its contrast
     expect(figures['edge correlation']).toBeGreaterThan(0.6);
+    // The pad's script, styles and images all live within the page's Content-Security-Policy.
+    expect(consoleLines.filter((line) => /Content Security Policy/i.test(line))).toEqual([]);
   });
 
   it('draws with a pen and a finger too (pointer events), and Escape closes the pad without attaching anything', async () => {
