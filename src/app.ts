@@ -1,20 +1,26 @@
 /**
- * Composition of a running rfedit: configuration → logger → engine → core (commands + queue + store) →
+ * Composition of a running rfedit: configuration → logger → engine → store, images, queue → core (commands) →
  * adapters (web chat, Discord, Slack) → health and metrics; and the graceful shutdown that undoes it.
- * The only place that knows every part; each part knows only what it is given.
+ * The only place that knows every part and builds them (assembleCore); each part knows only what it is given.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import type { BotCore } from './commands/index.ts';
-import { createBotCore } from './commands/index.ts';
+import type { BotCore, BotCoreOptions } from './commands/index.ts';
+import { commandLimitsFromConfig, createBotCore } from './commands/index.ts';
 import type { Config, Secrets } from './config/schema.ts';
 import { DiskSpace, describeDisk, directoryBytes } from './disk-space.ts';
-import { createEngineFromSettings, inversionCacheDir } from './engine/index.ts';
+import { createEngineFromSettings, inversionCacheDir, paramDefaultsFor, paramResolver } from './engine/index.ts';
+import type { ParamDefaults } from './engine/params.ts';
 import type { EditEngine } from './engine/types.ts';
+import { imageDir, jobStorePath } from './jobs/data-dir.ts';
+import { ImageStore } from './jobs/image-store.ts';
+import { MemoryJobQueue } from './jobs/memory-queue.ts';
+import { queueOptionsFromConfig, type JobQueue, type QueueOptions } from './jobs/queue.ts';
 import { RedisJobQueue } from './jobs/redis/redis-queue.ts';
 import { logJobEvents } from './job-log.ts';
+import { JobStore } from './jobs/store.ts';
 import type { Logger } from './log.ts';
 import { createHealthServer, type ReadinessCheck } from './server/health.ts';
 import { Metrics } from './server/metrics.ts';
@@ -55,6 +61,46 @@ export function actionSecret(dataDir: string, fromEnv?: string): string {
   return secret;
 }
 
+/** A core and everything under it, built in one place. */
+export interface CoreAssembly extends Omit<BotCoreOptions, 'store' | 'images' | 'queue' | 'resolveParams'> {
+  /** Holds jobs.sqlite and images/. */
+  dataDir: string;
+  /** Runs edits in this process. Not needed (and no model is loaded) when `redisUrl` sends them to workers. */
+  engine?: EditEngine;
+  /** Jobs go to Redis, where `rfedit worker` processes run them. */
+  redisUrl?: string;
+  queue?: QueueOptions;
+  /** @default the engine's; without one, the declared `paramDefaults` (no model loaded) */
+  resolveParams?: BotCoreOptions['resolveParams'];
+  /** The model's declared parameter defaults, for a core without an engine. @default PARAM_DEFAULTS */
+  paramDefaults?: ParamDefaults;
+  /** Replaces the queue (tests: one over a disk that fills up). It must use the store and images given. */
+  createQueue?: (parts: { engine?: EditEngine; store: JobStore; images: ImageStore }) => JobQueue;
+}
+
+/** Builds the store, the image store and the queue (in-process over `engine`, or Redis), and the core over them. */
+export function assembleCore(options: CoreAssembly): BotCore {
+  const { dataDir, engine, redisUrl, queue: queueOptions = {}, resolveParams, paramDefaults, createQueue, ...coreOptions } = options;
+  const now = options.now ?? Date.now;
+  const onError = options.onError ?? (() => {});
+  const store = new JobStore(jobStorePath(dataDir), {
+    onReserveUsed: (error) => onError(error, { where: 'job store: the disk is full; its reserve was used to record a job' }),
+  });
+  const images = new ImageStore(imageDir(dataDir), options.disk ? { disk: options.disk } : {});
+  let queue: JobQueue;
+  if (createQueue) queue = createQueue({ engine, store, images });
+  else if (redisUrl) queue = new RedisJobQueue({ redisUrl, store, images, options: { now, ...queueOptions }, onError });
+  else if (engine) queue = new MemoryJobQueue({ engine, store, images, options: { now, ...queueOptions }, onError });
+  else throw new TypeError('assembleCore needs an engine (edits in this process) or a redisUrl (edits on workers)');
+  const resolve = resolveParams ?? (engine ? (request) => engine.resolveParams(request) : paramResolver(paramDefaults));
+  try {
+    return createBotCore({ ...coreOptions, store, images, queue, resolveParams: resolve });
+  } catch (error) {
+    store.close(); // refused options (a broken blocked pattern): nothing stays open
+    throw error;
+  }
+}
+
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { config, secrets, logger } = options;
   const dataDir = config.dataDir;
@@ -63,57 +109,36 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const disk = new DiskSpace(dataDir, config.storage);
   if (!disk.status().ok) logger.warn(`disk space low: ${describeDisk(disk.status())}; new edits are refused until space is freed`);
   metrics.watchDisk(disk, () => directoryBytes(inversionCacheDir(dataDir)));
-  const rawEngine = createEngineFromSettings({ ...config.engine, dataDir, disk, logger: logger.child({ part: 'engine' }) });
-  const engine = metrics.meter(rawEngine);
-  let engineReady: true | string = 'the model is loading';
+  // With Redis the workers run the model; the bot loads none (parameters resolve from the model's declared defaults).
+  const rawEngine = secrets.redisUrl
+    ? undefined
+    : createEngineFromSettings({ ...config.engine, dataDir, disk, logger: logger.child({ part: 'engine' }) });
+  const engine = rawEngine && metrics.meter(rawEngine);
+  let engineReady: true | string = rawEngine ? 'the model is loading' : true;
   // Loads every model session and runs the whole pipeline once, off the request path, so /readyz means "edits work".
-  const warmUp = warmUpEngine(rawEngine).then(
-    () => {
-      engineReady = true;
-      logger.info('model loaded and checked');
-    },
-    (error: unknown) => {
-      engineReady = `the model failed its first test edit: ${(error as Error).message}`;
-      logger.error({ err: error }, 'model failed its first test edit');
-    },
-  );
-  const queueOptions = {
-    engineSlots: config.queue.slots,
-    maxQueued: config.queue.maxQueued,
-    perUserQueued: config.queue.perUserQueued,
-    perUserRunning: config.queue.perUserRunning,
-    jobTimeoutMs: config.queue.jobTimeoutSec * 1000,
-    progressIntervalMs: config.queue.progressIntervalMs,
-    progressIntervalMsByPlatform: { web: config.queue.webProgressIntervalMs },
-  };
-  let redisQueue: RedisJobQueue | undefined;
-  const core = createBotCore({
-    engine,
+  const warmUp = rawEngine
+    ? warmUpEngine(rawEngine).then(
+        () => {
+          engineReady = true;
+          logger.info('model loaded and checked');
+        },
+        (error: unknown) => {
+          engineReady = `the model failed its first test edit: ${(error as Error).message}`;
+          logger.error({ err: error }, 'model failed its first test edit');
+        },
+      )
+    : Promise.resolve();
+  const core = assembleCore({
     dataDir,
+    engine,
+    redisUrl: secrets.redisUrl,
+    queue: queueOptionsFromConfig(config.queue),
+    resolveParams: paramResolver(paramDefaultsFor(config.engine.model, config.engine.convention), { maxSteps: config.engine.maxSteps, maxGuidance: config.engine.maxGuidance }),
     secret: actionSecret(dataDir, secrets.actionSecret),
-    queue: queueOptions,
-    limits: {
-      bannedWords: config.moderation.blockedWords,
-      blockedPatterns: config.moderation.blockedPatterns,
-      dailyQuota: config.moderation.dailyQuota,
-      maxImageBytes: config.engine.maxInputBytes,
-      maxImagePixels: config.engine.maxInputPixels,
-    },
+    limits: commandLimitsFromConfig(config),
     admins: config.moderation.admins,
     retentionMs: config.storage.retentionDays * 86_400_000,
     disk,
-    ...(secrets.redisUrl
-      ? {
-          createQueue: ({ store, images }) =>
-            (redisQueue = new RedisJobQueue({
-              redisUrl: secrets.redisUrl!,
-              store,
-              images,
-              options: queueOptions,
-              onError: (error, context) => logger.warn({ err: error, ...context }, 'redis queue'),
-            })),
-        }
-      : {}),
     onError: (error, context) => logger.error({ err: error, ...context }, 'job error'),
   });
   metrics.watchQueue(core.queue);
@@ -128,7 +153,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   };
   for (const adapter of adapters) if (adapter.ready) checks[adapter.name] = adapter.ready.bind(adapter);
 
-  if (redisQueue) await redisQueue.connect();
+  await core.queue.connect();
   // Adapters listen before the core resumes jobs, so results finished or resumed across a restart reach them.
   const urls: Record<string, string> = {};
   const started: Adapter[] = [];
@@ -157,7 +182,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       }
       await core.close(); // a job still running is stopped and stays queued in the store: it resumes on the next start
       await warmUp;
-      await engine.close();
+      await engine?.close();
       await health?.stop();
       logger.info('stopped');
     })());
@@ -191,6 +216,9 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
       allowedGuilds: config.discord.allowedGuilds,
       allowedChannels: config.discord.allowedChannels,
       allowedRoles: config.discord.allowedRoles,
+      shards: config.discord.shards,
+      ...(config.discord.shardCount === undefined ? {} : { shardCount: config.discord.shardCount }),
+      ...(config.discord.restApi === undefined ? {} : { restApi: config.discord.restApi }),
       maxDownloadBytes: config.engine.maxInputBytes,
       logger: logger.child({ part: 'discord' }),
     });

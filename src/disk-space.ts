@@ -104,11 +104,7 @@ export function formatBytes(bytes: number): string {
   return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
 
-/** The out-of-space errors of the file system and of SQLite, which reports them as SQLITE_FULL. */
-export function isDiskFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL';
-}
+export { isDiskFull } from './errors.ts';
 
 /** Total size of the files under a folder (0 when it does not exist); for metrics, so a few hundred files at most. */
 export function directoryBytes(dir: string): number {

@@ -55,7 +55,7 @@ function numberFlag(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) {
-    throw new UserInputError('invalid_flag', `--${name} needs a number; got "${raw}".`);
+    throw new UserInputError('option_invalid', `--${name} needs a number; got "${raw}".`);
   }
   return value;
 }
@@ -88,10 +88,10 @@ const EXTENSIONS: Record<EditResult['mime'], string> = { 'image/png': '.png', 'i
 /** Checked before the edit runs, so a typo in --out costs no minutes of work. */
 function checkOutPath(out: string): void {
   if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UserInputError('invalid_flag', `--out ${out} is a folder; give a file name, e.g. --out ${join(out, 'edit.png')}.`);
+    throw new UserInputError('option_invalid', `--out ${out} is a folder; give a file name, e.g. --out ${join(out, 'edit.png')}.`);
   }
   if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UserInputError('invalid_flag', `--out ${out}: there is no folder ${dirname(out)}; create it first.`);
+    throw new UserInputError('option_invalid', `--out ${out}: there is no folder ${dirname(out)}; create it first.`);
   }
 }
 
@@ -110,7 +110,7 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     io.out(EDIT_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UserInputError('invalid_flag', `Give exactly one image file.\n\n${EDIT_USAGE}`);
+  if (positionals.length !== 1) throw new UserInputError('option_invalid', `Give exactly one image file.\n\n${EDIT_USAGE}`);
   const imagePath = resolve(positionals[0]);
   let image: Uint8Array;
   try {

@@ -24,7 +24,7 @@ function parseProviders(raw: string | undefined): ExecutionProviderName[] {
   const names = raw.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
   const unknown = names.filter((p) => !PROVIDERS.includes(p as ExecutionProviderName));
   if (names.length === 0 || unknown.length > 0) {
-    throw new UserInputError('invalid_flag', `--providers takes a comma-separated list of ${PROVIDERS.join(', ')}; got "${raw}".`);
+    throw new UserInputError('option_invalid', `--providers takes a comma-separated list of ${PROVIDERS.join(', ')}; got "${raw}".`);
   }
   return names as ExecutionProviderName[];
 }

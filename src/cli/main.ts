@@ -13,6 +13,7 @@ const USAGE = `Usage: rfedit <command>
   start                       run the bot: the web chat, and Discord/Slack when their tokens are set
   worker                      run one GPU worker for a bot that has REDIS_URL set
   config                      print the effective configuration (secrets redacted)
+  doctor                      check the Discord/Slack tokens, commands and permissions, and say how to fix them
   cleanup                     delete jobs and images older than storage.retentionDays
   discord register [--guild id]  register the Discord commands (one server now, or global)
   edit <image> --prompt …     edit one photo (rfedit edit --help)
@@ -40,6 +41,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return await runWorker(rest, io);
       case 'config':
         return runConfig(io);
+      case 'doctor': {
+        const { runDoctor } = await import('./doctor/index.ts');
+        return await runDoctor(io);
+      }
       case 'cleanup':
         return await runCleanup(io);
       case 'discord':

@@ -1,6 +1,8 @@
 /** Operator commands: `config`, `discord register`, `worker`. Thin shells over the parts they start. */
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { commandLimitsFromConfig, commandRegistry } from '../commands/index.ts';
+import { resolveCommandLimits } from '../commands/validate.ts';
 import { loadConfig, describeConfig } from '../config/load.ts';
 import { DiskSpace } from '../disk-space.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
@@ -34,7 +36,7 @@ export async function runCleanup(io: CliIo): Promise<number> {
 /** `rfedit discord register [--guild <id>]`: uploads the slash and context-menu commands. */
 export async function runDiscordRegister(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { guild: { type: 'string' } }, strict: true });
-  const { secrets } = loadConfig();
+  const { config, secrets } = loadConfig();
   if (!secrets.discordToken || !secrets.discordAppId) {
     io.err('Set DISCORD_TOKEN and DISCORD_APP_ID (from the Discord developer portal) first; see the README, "Discord".');
     return 2;
@@ -43,7 +45,10 @@ export async function runDiscordRegister(argv: string[], io: CliIo): Promise<num
   const commands = await registerDiscordCommands({
     token: secrets.discordToken,
     applicationId: secrets.discordAppId,
+    ...(config.discord.restApi ? { restApi: config.discord.restApi } : {}),
     ...(values.guild ? { guildId: values.guild } : {}),
+    // Option bounds (prompt length, steps, guidance) as configured, so Discord refuses what the bot would.
+    commands: commandRegistry(resolveCommandLimits(commandLimitsFromConfig(config))),
   });
   const where = values.guild ? `server ${values.guild} (active now)` : 'every server and DMs (global commands can take up to an hour to appear)';
   io.out(`Registered ${commands.map((c) => c.name).join(', ')} for ${where}.`);

@@ -1,42 +1,42 @@
 /**
- * The façade adapters and the web page build on: one object holding the queue, the stores, the
- * command registry and the action-id codec. See the API summary at the top of ./index.ts.
+ * The façade adapters and the web page build on: it dispatches commands, buttons and reactions over
+ * the queue, stores and codec it is given (src/app.ts assembles them). See the API summary at the top
+ * of ./index.ts.
  */
 import { randomInt } from 'node:crypto';
 import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine } from '../engine/types.ts';
-import { RfeditError, UserInputError, asRfeditError } from '../errors.ts';
-import { imageDir, jobStorePath } from '../jobs/data-dir.ts';
-import { newJobId, userKey } from '../jobs/ids.ts';
-import { ImageStore } from '../jobs/image-store.ts';
+import { UserInputError, userFailure } from '../errors.ts';
+import { userKey } from '../jobs/ids.ts';
+import type { ImageStore } from '../jobs/image-store.ts';
 import { applyRetention } from '../jobs/retention.ts';
-import { MemoryJobQueue } from '../jobs/memory-queue.ts';
-import type { JobQueue, QueueOptions } from '../jobs/queue.ts';
-import { JobStore } from '../jobs/store.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { JobStore } from '../jobs/store.ts';
 import type { ImageRef, JobEvent, JobEventListener, JobRecord, MessageRef } from '../jobs/types.ts';
 import { createActionCodec } from './action-id.ts';
-import { findVisibleJob } from './job-access.ts';
+import { findVisibleJob, visibleJob } from './job-access.ts';
 import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
-import { COMMANDS } from './registry.ts';
+import { commandRegistry, type CommandRegistry } from './registry.ts';
 import { renderJobEvent } from './render-event.ts';
-import { resolveCommandLimits } from './validate.ts';
-import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, Reply } from './types.ts';
+import { checkDailyQuota } from './lineage.ts';
+import { resolveCommandLimits, validateEditOptions, validatePrompt } from './validate.ts';
+import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, EditOptions, Reply } from './types.ts';
 
 export interface BotCoreOptions {
-  engine: EditEngine;
-  /** Holds jobs.sqlite and images/. */
-  dataDir: string;
+  store: JobStore;
+  images: ImageStore;
+  /** Over the same store and images. The core starts and closes it (and closes the store). */
+  queue: JobQueue;
+  /** Strength/preset/overrides → parameters, once at submit: the model's declared defaults, no model loaded. */
+  resolveParams: EditEngine['resolveParams'];
   /** Signs button ids; keep it stable across restarts or old buttons stop working. At least 16 chars. */
   secret: string;
-  queue?: QueueOptions;
   limits?: CommandLimits;
   /** Extra admins as "platform:userId" (in addition to what adapters report in ctx.isAdmin). @default [] */
   admins?: readonly string[];
   /** Finished jobs and their images are removed this long after they finish. @default 2_592_000_000 (30 days) */
   retentionMs?: number;
-  /** Replaces the in-process queue (the Redis one, later). It must use the same store and image store. */
-  createQueue?: (deps: { engine: EditEngine; store: JobStore; images: ImageStore }) => JobQueue;
   onError?: (error: unknown, context: { jobId?: string; where: string }) => void;
   /** The data volume's free space: caches give way to images, and below the floor new edits are refused. */
   disk?: DiskSpace;
@@ -60,6 +60,11 @@ export interface BotCore {
    * job that waits or runs and deletes a finished one (owner and admins). Never throws for user mistakes.
    */
   react(jobId: string, reaction: Reaction, ctx: CommandContext): Promise<Reply>;
+  /**
+   * The refusals of a new edit that need no image and no I/O (prompt, options, daily quota), so an adapter can
+   * answer privately before it defers publicly. Null when nothing is refused yet; dispatch checks all again.
+   */
+  precheck(request: { prompt: string; options?: EditOptions }, ctx: CommandContext): Reply | null;
   /** A job event as text and buttons. */
   render(event: JobEvent): Reply;
   events: {
@@ -71,10 +76,16 @@ export interface BotCore {
   /** Confirms the owner saw the outcome (for adapters that record no result message), so a restart does not send it again. */
   markDelivered(jobId: string): void;
   getJob(jobId: string): JobRecord | null;
+  /**
+   * Whether `who` may see the job (its images, its details): the rule `info` applies, without running a command,
+   * so an image fetch writes no audit row.
+   */
+  canSee(jobId: string, who: CommandContext): boolean;
   readImage(ref: Pick<ImageRef, 'hash'>): Promise<Uint8Array>;
   /** Retention: drops finished jobs older than retentionMs and images nothing refers to any more. */
   cleanup(): Promise<{ jobsRemoved: number; imagesRemoved: number }>;
-  commands: typeof COMMANDS;
+  /** Every command with its option bounds from the limits in force: what adapters register with the platforms. */
+  commands: CommandRegistry;
   codec: ActionCodec;
   queue: JobQueue;
   /** Resumes jobs from the store and starts running. Subscribe to events before calling it. */
@@ -87,19 +98,17 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   const retentionMs = options.retentionMs ?? BOT_CORE_DEFAULTS.retentionMs;
   const admins = new Set(options.admins ?? BOT_CORE_DEFAULTS.admins);
   const onError = options.onError ?? (() => {});
-  const store = new JobStore(jobStorePath(options.dataDir));
-  const images = new ImageStore(imageDir(options.dataDir), options.disk ? { disk: options.disk } : {});
+  const { store, images, queue } = options;
   const codec = createActionCodec(options.secret);
-  const queue =
-    options.createQueue?.({ engine: options.engine, store, images }) ??
-    new MemoryJobQueue({ engine: options.engine, store, images, options: { now, ...options.queue }, onError });
+  const limits = resolveCommandLimits(options.limits);
+  const commands = commandRegistry(limits);
   const deps: CommandDeps = {
     queue,
     store,
     images,
-    engine: options.engine,
+    resolveParams: options.resolveParams,
     codec,
-    limits: resolveCommandLimits(options.limits),
+    limits,
     now,
     randomSeed: options.randomSeed ?? (() => randomInt(0, 0xffff_ffff)),
     ...(options.disk ? { disk: options.disk } : {}),
@@ -110,7 +119,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   async function dispatch(command: Command, ctx: CommandContext): Promise<Reply> {
     let reply: Reply;
     try {
-      const module = COMMANDS[command.kind] as CommandModule<Command['kind']>;
+      const module = commands[command.kind] as CommandModule<Command['kind']>;
       reply = await module.execute(command, withAdmins(ctx), deps);
     } catch (error) {
       reply = errorReply(error);
@@ -139,9 +148,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   }
 
   function errorReply(error: unknown): Reply {
-    const referenceId = newJobId();
-    const failure = asRfeditError(error, referenceId);
-    if (!(error instanceof RfeditError)) onError(error, { where: `command (reference ${referenceId})` });
+    const failure = userFailure(error, { report: (err, referenceId) => onError(err, { where: `command (reference ${referenceId})` }) });
     return { text: failure.userMessage, ephemeral: true, code: failure.code };
   }
 
@@ -173,10 +180,22 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     return dispatch(command, ctx);
   }
 
+  function precheck(request: { prompt: string; options?: EditOptions }, ctx: CommandContext): Reply | null {
+    try {
+      validatePrompt(request.prompt, deps.limits);
+      validateEditOptions(request.options ?? {}, deps.limits);
+      checkDailyQuota(withAdmins(ctx), deps);
+      return null;
+    } catch (error) {
+      return errorReply(error);
+    }
+  }
+
   return {
     dispatch,
     handleAction,
     react,
+    precheck,
     render: (event) => renderJobEvent(event, codec),
     events: {
       onEvent: (listener) => queue.onEvent(listener),
@@ -188,9 +207,10 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     },
     markDelivered: (jobId) => store.markDelivered(jobId, now()),
     getJob: (jobId) => store.get(jobId),
+    canSee: (jobId, who) => visibleJob(jobId, withAdmins(who), deps) !== null,
     readImage: (ref) => images.read(ref),
     cleanup: () => applyRetention(store, images, now() - retentionMs),
-    commands: COMMANDS,
+    commands,
     codec,
     queue,
     start: () => queue.start(),

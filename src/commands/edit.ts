@@ -7,12 +7,13 @@ export const editCommand: CommandModule<'edit'> = {
   description: 'Edit a photo with a prompt',
   options: [
     { name: 'image', type: 'image', description: 'The photo to edit', required: true },
-    { name: 'prompt', type: 'string', description: 'What to change, e.g. "make it snowy"', required: true, maxLength: 1_000 },
-    { name: 'strength', type: 'number', description: '0 keeps your photo, 1 follows the prompt freely', min: 0, max: 1 },
+    // Bounds come from the limits in force (options.ts, withBounds), filled in by the registry.
+    { name: 'prompt', type: 'string', description: 'What to change, e.g. "make it snowy"', required: true },
+    { name: 'strength', type: 'number', description: '0 keeps your photo, 1 follows the prompt freely' },
     { name: 'preset', type: 'string', description: 'A named set of parameters' },
-    { name: 'seed', type: 'integer', description: 'Repeat a result exactly', min: 0, max: 0xffff_ffff },
-    { name: 'steps', type: 'integer', description: 'More steps: slower, finer', min: 1, max: 50 },
-    { name: 'guidance', type: 'number', description: 'How literally to follow the prompt', min: 0, max: 20 },
+    { name: 'seed', type: 'integer', description: 'Repeat a result exactly' },
+    { name: 'steps', type: 'integer', description: 'More steps: slower, finer' },
+    { name: 'guidance', type: 'number', description: 'How literally to follow the prompt' },
     { name: 'sampler', type: 'string', description: 'ode is exact, sde varies more', choices: SAMPLERS },
   ],
   async execute(command, ctx, deps) {

@@ -2,7 +2,8 @@
  * rfedit's platform-neutral commands and the façade the Discord, Slack and web adapters build on.
  *
  * ```ts
- * const core = createBotCore({ engine, dataDir: './data', secret: process.env.RFEDIT_SECRET });
+ * const core = assembleCore({ engine, dataDir: './data', secret: process.env.RFEDIT_SECRET });  // src/app.ts builds the parts
+ * await core.queue.connect();                                              // Redis: open the connections
  * core.events.onEvent((event) => render(core.render(event), event.place));  // subscribe first,
  * await core.start();                                                       // then resume + run
  *
@@ -35,7 +36,7 @@
  */
 export { createBotCore, BOT_CORE_DEFAULTS } from './bot-core.ts';
 export type { BotCore, BotCoreOptions } from './bot-core.ts';
-export { COMMANDS } from './registry.ts';
+export { COMMANDS, commandRegistry, type CommandRegistry } from './registry.ts';
 export { ACTION_ID_MAX_LENGTH, ACTION_NAMES, createActionCodec, decodeActionId, encodeActionId } from './action-id.ts';
 export type { Action, ActionCodec, ActionName } from './action-id.ts';
 export { parseEditText, parseTypedArgs } from './parse-flags.ts';
@@ -46,7 +47,8 @@ export type { Reaction } from './react.ts';
 export { actionLabel, button as actionButton } from './buttons.ts';
 export { renderJobEvent } from './render-event.ts';
 export { scaledNote } from './format.ts';
-export { COMMAND_LIMIT_DEFAULTS } from './types.ts';
+export { jobNotFound } from './job-access.ts';
+export { COMMAND_LIMIT_DEFAULTS, commandLimitsFromConfig } from './types.ts';
 export type {
   ButtonStyle,
   Command,

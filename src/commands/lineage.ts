@@ -30,7 +30,10 @@ const KIND_LABEL: Record<JobKind, string> = {
   remix: 'Remix',
 };
 
-/** Resolves parameters (the engine refuses impossible combinations here, before queueing), submits, and answers with the queue place. */
+/**
+ * Resolves parameters once (impossible combinations are refused here, before queueing; the seed is drawn here), submits
+ * them with the job, and answers with the queue place. The engine later runs exactly these.
+ */
 export async function submitJob(job: NewJob, ctx: CommandContext, deps: CommandDeps): Promise<Reply> {
   checkDailyQuota(ctx, deps);
   deps.disk?.assertRoomForNewWork();
@@ -89,7 +92,7 @@ export function ancestorsOf(job: JobRecord, deps: Pick<CommandDeps, 'store'>, ma
 
 function resolveParams(job: NewJob, deps: CommandDeps): EditParams {
   try {
-    return deps.engine.resolveParams({ strength: job.strength, preset: job.preset, overrides: job.overrides });
+    return deps.resolveParams({ strength: job.strength, preset: job.preset, overrides: job.overrides });
   } catch (error) {
     if (error instanceof RfeditError) throw error;
     throw new UserInputError('option_invalid', `Those options do not fit together: ${(error as Error).message}`, { cause: error });
@@ -99,7 +102,7 @@ function resolveParams(job: NewJob, deps: CommandDeps): EditParams {
 const DAY_MS = 86_400_000;
 
 /** Per-user edits per UTC day; admins are exempt. */
-function checkDailyQuota(ctx: CommandContext, deps: CommandDeps): void {
+export function checkDailyQuota(ctx: CommandContext, deps: CommandDeps): void {
   const quota = deps.limits.dailyQuota;
   if (quota === 0 || ctx.isAdmin) return;
   const now = deps.now();

@@ -8,10 +8,23 @@ import { historyCommand } from './history.ts';
 import { infoCommand } from './info.ts';
 import { strongCommand, subtleCommand } from './nudge.ts';
 import { remixCommand } from './remix.ts';
-import type { CommandKind, CommandModule } from './types.ts';
+import { withBounds } from './options.ts';
+import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
+import type { CommandKind, CommandLimits, CommandModule } from './types.ts';
 import { variationCommand } from './variation.ts';
 
-export const COMMANDS: { readonly [K in CommandKind]: CommandModule<K> } = {
+export type CommandRegistry = { readonly [K in CommandKind]: CommandModule<K> };
+
+/** Every command, its option bounds taken from `limits` (what adapters register with the platforms). */
+export function commandRegistry(limits: Required<CommandLimits>): CommandRegistry {
+  return {
+    ...REGISTRY,
+    edit: { ...editCommand, options: withBounds(editCommand.options, limits) },
+    remix: { ...remixCommand, options: withBounds(remixCommand.options, limits) },
+  };
+}
+
+const REGISTRY: CommandRegistry = {
   edit: editCommand,
   variation: variationCommand,
   subtle: subtleCommand,
@@ -26,3 +39,6 @@ export const COMMANDS: { readonly [K in CommandKind]: CommandModule<K> } = {
   resume: resumeCommand,
   audit: auditCommand,
 };
+
+/** The registry with the default limits (config/default.yaml's). */
+export const COMMANDS: CommandRegistry = commandRegistry(COMMAND_LIMIT_DEFAULTS);

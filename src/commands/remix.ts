@@ -10,8 +10,8 @@ export const remixCommand: CommandModule<'remix'> = {
   description: 'A new prompt and/or strength on the same photo',
   options: [
     jobOption('The edit to remix'),
-    { name: 'prompt', type: 'string', description: 'The new prompt', maxLength: 1_000 },
-    { name: 'strength', type: 'number', description: 'The new strength', min: 0, max: 1 },
+    { name: 'prompt', type: 'string', description: 'The new prompt' },
+    { name: 'strength', type: 'number', description: 'The new strength' },
   ],
   async execute(command, ctx, deps) {
     const parent = findVisibleJob(command.jobId, ctx, deps);

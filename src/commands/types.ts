@@ -2,6 +2,8 @@
  * What adapters hand to the commands layer and what they get back. No chat SDK types here: the
  * Discord, Slack and web adapters translate their events into these and render the replies.
  */
+import { CONFIG_DEFAULTS, type Config } from '../config/schema.ts';
+import type { ErrorCode } from '../errors.ts';
 import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine, SamplerName } from '../engine/types.ts';
 import type { ActionCodec } from './action-id.ts';
@@ -81,7 +83,7 @@ export interface Reply {
   /** The `compare` command's answer: read both with `core.readImage`. The source's size is not stored, so it is a hash only. */
   comparison?: { before: Pick<ImageRef, 'hash'>; after: ImageRef };
   /** An error's stable code, for logs and for adapters that phrase errors their own way. */
-  code?: string;
+  code?: ErrorCode;
   /** The adapter should delete these bot messages (the `delete` command). */
   deleteMessages?: MessageRef[];
   /**
@@ -104,21 +106,18 @@ export interface CommandOption {
 }
 
 export interface CommandLimits {
-  /** @default 1_000 */
+  /** The defaults: config engine.* and moderation.* (see commandLimitsFromConfig). */
   readonly maxPromptChars?: number;
   /** Words (case-insensitive, whole words) that refuse a prompt. @default [] */
   readonly bannedWords?: readonly string[];
   /** Regular expressions (case-insensitive) that refuse a prompt; an invalid one is refused at start-up. @default [] */
   readonly blockedPatterns?: readonly string[];
-  /** Edits one user may start per UTC day (admins are exempt); 0 = unlimited. @default 0 */
+  /** Edits one user may start per UTC day (admins are exempt); 0 = unlimited. */
   readonly dailyQuota?: number;
-  /** @default 20 MiB */
   readonly maxImageBytes?: number;
-  /** Width × height of an upload. @default 25_000_000 */
+  /** Width × height of an upload. */
   readonly maxImagePixels?: number;
-  /** @default 50 */
   readonly maxSteps?: number;
-  /** @default 20 */
   readonly maxGuidance?: number;
   /** How far subtle/strong move the strength. @default 0.15 */
   readonly strengthStep?: number;
@@ -126,15 +125,23 @@ export interface CommandLimits {
   readonly historyLimit?: number;
 }
 
+/** The commands' limits from the configuration (the one table: src/config/schema.ts). */
+export function commandLimitsFromConfig(config: Pick<Config, 'engine' | 'moderation'>) {
+  const { engine, moderation } = config;
+  return {
+    maxPromptChars: engine.maxPromptChars,
+    bannedWords: moderation.blockedWords,
+    blockedPatterns: moderation.blockedPatterns,
+    dailyQuota: moderation.dailyQuota,
+    maxImageBytes: engine.maxInputBytes,
+    maxImagePixels: engine.maxInputPixels,
+    maxSteps: engine.maxSteps,
+    maxGuidance: engine.maxGuidance,
+  } satisfies CommandLimits;
+}
+
 export const COMMAND_LIMIT_DEFAULTS: Required<CommandLimits> = {
-  maxPromptChars: 1_000,
-  bannedWords: [],
-  blockedPatterns: [],
-  dailyQuota: 0,
-  maxImageBytes: 20 * 1024 * 1024, // 20 MiB
-  maxImagePixels: 25_000_000,
-  maxSteps: 50,
-  maxGuidance: 20,
+  ...commandLimitsFromConfig(CONFIG_DEFAULTS),
   strengthStep: 0.15,
   historyLimit: 10,
 };
@@ -144,7 +151,8 @@ export interface CommandDeps {
   queue: JobQueue;
   store: JobStore;
   images: ImageStore;
-  engine: Pick<EditEngine, 'resolveParams'>;
+  /** Strength, preset and overrides → full parameters: a pure function of the request and the model's declared defaults. */
+  resolveParams: EditEngine['resolveParams'];
   codec: ActionCodec;
   limits: Required<CommandLimits>;
   now: () => number;

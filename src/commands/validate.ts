@@ -10,11 +10,11 @@ import { UserInputError } from '../errors.ts';
 import type { ImageRef } from '../jobs/types.ts';
 import { dropUndefined } from '../jobs/queue.ts';
 import { clip } from './format.ts';
+import { optionBounds } from './options.ts';
 import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
 
 export const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
-const MAX_SEED = 0xffff_ffff; // seeds are 32-bit so users can type them back in
 // Control characters (C0, DEL, C1) other than tab and newline only come from pasted junk and confuse the tokenizer.
 const CONTROL_CHARACTERS = /(?![\t\n])\p{Cc}/u;
 
@@ -71,18 +71,20 @@ function compilePattern(source: string): RegExp {
 }
 
 export function validateStrength(strength: number | undefined): number | undefined {
-  return checkRange('strength', strength, 0, 1, false);
+  return checkBounds('strength', strength, optionBounds(COMMAND_LIMIT_DEFAULTS).strength, false);
 }
 
+/** Each bounded option checked against the same bounds the chat platforms show (options.ts). */
 export function validateEditOptions(options: EditOptions, limits: Required<CommandLimits>): EditOptions {
+  const bounds = optionBounds(limits);
   const valid: EditOptions = {};
   const strength = validateStrength(options.strength);
   if (strength !== undefined) valid.strength = strength;
-  const seed = checkRange('seed', options.seed, 0, MAX_SEED, true);
+  const seed = checkBounds('seed', options.seed, bounds.seed, true);
   if (seed !== undefined) valid.seed = seed;
-  const steps = checkRange('steps', options.steps, 1, limits.maxSteps, true);
+  const steps = checkBounds('steps', options.steps, bounds.steps, true);
   if (steps !== undefined) valid.steps = steps;
-  const guidance = checkRange('guidance', options.guidance, 0, limits.maxGuidance, false);
+  const guidance = checkBounds('guidance', options.guidance, bounds.guidance, false);
   if (guidance !== undefined) valid.guidance = guidance;
   if (options.sampler !== undefined) {
     if (!SAMPLERS.includes(options.sampler)) {
@@ -131,11 +133,12 @@ export async function validateImage(image: ImageInput, limits: Required<CommandL
   return { mime, width, height };
 }
 
-function checkRange(name: string, value: number | undefined, min: number, max: number, integer: boolean): number | undefined {
+function checkBounds(name: string, value: number | undefined, bounds: { min?: number; max?: number }, integer: boolean): number | undefined {
   if (value === undefined) return undefined;
+  const { min = -Infinity, max = Infinity } = bounds;
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     const kind = integer ? 'a whole number' : 'a number';
-    throw new UserInputError('option_out_of_range', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, { details: { name, value } });
+    throw new UserInputError('option_invalid', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, { details: { name, value } });
   }
   return value;
 }

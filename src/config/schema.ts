@@ -1,6 +1,8 @@
 /**
  * The configuration schema: every key, its type, its default and what it means. config/default.yaml mirrors it
  * with comments; `npx rfedit config` prints the effective values with secrets redacted.
+ * This is the one table of defaults and limits: the queue's, the engine's and the commands' defaults, and the
+ * bounds chat platforms show on command options, are read from CONFIG_DEFAULTS (test/config/one-table.test.ts).
  */
 import { z } from 'zod';
 
@@ -30,6 +32,12 @@ export const configSchema = z
         maxInputBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
         /** Largest decoded image accepted (width × height), checked before decoding. */
         maxInputPixels: z.number().int().min(1024).default(40_000_000),
+        /** Longest prompt accepted, in characters (FLUX.1's T5 reads about 512 tokens). */
+        maxPromptChars: z.number().int().min(1).max(10_000).default(1000),
+        /** Most inversion (and editing) steps a user may ask for. */
+        maxSteps: z.number().int().min(1).max(1000).default(50),
+        /** Highest distilled guidance a user may ask for. */
+        maxGuidance: z.number().min(0).max(100).default(20),
         /** Inversion cache sizes; prompt-embedding cache entries. */
         inversionCacheMemoryMB: z.number().min(0).default(512),
         inversionCacheDiskMB: z.number().min(0).default(4096),
@@ -84,6 +92,22 @@ export const configSchema = z
         allowedGuilds: idList,
         allowedChannels: idList,
         allowedRoles: idList,
+        /**
+         * Gateway shards this process runs: `auto` (as many as Discord recommends, all here), or the shard ids of
+         * this replica when several bot replicas share the servers (then `shardCount` is the total).
+         */
+        shards: z.union([z.literal('auto'), z.array(z.number().int().min(0)).min(1)]).default('auto'),
+        shardCount: z.number().int().min(1).optional(),
+        /** Discord's REST API base; only for tests against a local fake Discord. Unset: Discord's own. */
+        restApi: z.string().url().optional(),
+      })
+      .superRefine((discord, ctx) => {
+        if (discord.shards === 'auto') return;
+        if (discord.shardCount === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'set the total number of shards when shards lists this replica’s shard ids' });
+        } else if (discord.shards.some((id) => id >= discord.shardCount!)) {
+          ctx.addIssue({ code: 'custom', path: ['shards'], message: `shard ids must be below shardCount (${discord.shardCount})` });
+        }
       })
       .default({}),
     slack: z
@@ -119,6 +143,12 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Every default, as the schema gives it. */
+export const CONFIG_DEFAULTS: Config = configSchema.parse({});
+
+/** Seeds are 32-bit, so users can type them back in. */
+export const MAX_SEED = 0xffff_ffff;
 
 /** Secrets come only from the environment, never from files. */
 export const SECRET_ENV = {

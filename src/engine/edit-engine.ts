@@ -12,7 +12,8 @@ import { NonFiniteError } from './flow/index.ts';
 import type { FluxModel } from './flux/model.ts';
 import { type EngineLogger, type ExecutionProviderName, silentLogger } from './flux/onnx-session.ts';
 import type { PromptEmbedding } from './flux/text-encoders.ts';
-import { PARAM_DEFAULTS, type ParamDefaults, resolveEditParams } from './params.ts';
+import { CONFIG_DEFAULTS } from '../config/schema.ts';
+import { PARAM_DEFAULTS, type ParamDefaults, type ParamLimits, paramResolver } from './params.ts';
 import type { DiskSpace } from '../disk-space.ts';
 import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult } from './types.ts';
 
@@ -29,12 +30,14 @@ export interface EngineOptions {
   t5MaxLength: number | null;
   /** Working size in pixels; about 1 MP suits FLUX.1. @default 1_048_576 */
   pixelBudget: number;
-  /** @default 30 MiB */
+  /** @default config engine.maxInputBytes */
   maxInputBytes: number;
-  /** Larger declared sizes are refused before decoding. @default 50 MP */
+  /** Larger declared sizes are refused before decoding. @default config engine.maxInputPixels */
   maxInputPixels: number;
-  /** @default 2000 */
+  /** @default config engine.maxPromptChars */
   maxPromptChars: number;
+  /** Bounds of steps and guidance. @default config engine.maxSteps, engine.maxGuidance */
+  limits: ParamLimits;
   /** @default 64 */
   promptCacheEntries: number;
   /** @default 512 MiB */
@@ -60,9 +63,10 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
   intraOpNumThreads: 0,
   t5MaxLength: null,
   pixelBudget: 1_048_576,
-  maxInputBytes: 30 * 1_048_576,
-  maxInputPixels: 50_000_000,
-  maxPromptChars: 2000,
+  maxInputBytes: CONFIG_DEFAULTS.engine.maxInputBytes,
+  maxInputPixels: CONFIG_DEFAULTS.engine.maxInputPixels,
+  maxPromptChars: CONFIG_DEFAULTS.engine.maxPromptChars,
+  limits: { maxSteps: CONFIG_DEFAULTS.engine.maxSteps, maxGuidance: CONFIG_DEFAULTS.engine.maxGuidance },
   promptCacheEntries: 64,
   inversionCacheMemoryBytes: 512 * 1_048_576,
   inversionCacheDiskBytes: 4 * 1_073_741_824,
@@ -94,7 +98,7 @@ export class FluxEditEngine implements EditEngine {
   }
 
   resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams {
-    return resolveEditParams(request, this.options.randomSeed, this.options.params);
+    return paramResolver(this.options.params, this.options.limits, this.options.randomSeed)(request);
   }
 
   async edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
@@ -112,7 +116,7 @@ export class FluxEditEngine implements EditEngine {
   }
 
   private run(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
-    const params = this.resolveParams(request);
+    const params = request.params ?? this.resolveParams(request);
     const prompt = this.checkPrompt(request.prompt);
     const { maxInputBytes, maxInputPixels, pixelBudget, previewEverySteps, previewMaxSide } = this.options;
     const pipeline = new EditPipeline(

@@ -15,7 +15,7 @@ import { loadFluxModel } from './flux/model.ts';
 
 export type * from './types.ts';
 export { ENGINE_DEFAULTS, FluxEditEngine, type EngineOptions } from './edit-engine.ts';
-export { DEFAULT_STRENGTH, PARAM_DEFAULTS, PRESETS, PRESET_NAMES, strengthToController, type ParamDefaults, type PresetName } from './params.ts';
+export { paramResolver, DEFAULT_STRENGTH, PARAM_DEFAULTS, PRESETS, PRESET_NAMES, strengthToController, type ParamDefaults, type PresetName } from './params.ts';
 export { loadFluxModel, type FluxModel, type FluxModelInfo } from './flux/model.ts';
 export { checkModelDir, type ModelCheckReport, type ModelCheckFinding } from './flux/check.ts';
 export { ensureDemoModel, generateDemoModel } from './demo/generate.ts';
@@ -59,6 +59,12 @@ export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
   pixelBudget: DEMO_PIXEL_BUDGET,
 };
 
+/** The parameter defaults a model declares (`demo` or a FLUX.1 export folder), known without loading it. */
+export function paramDefaultsFor(model: string, convention?: InversionConvention): ParamDefaults {
+  const base = model === 'demo' ? (DEMO_ENGINE_DEFAULTS.params ?? PARAM_DEFAULTS) : PARAM_DEFAULTS;
+  return convention ? { ...base, convention } : base;
+}
+
 export function createDemoEngine(dataDir: string, overrides: Partial<EngineOptions> = {}): FluxEditEngine {
   const modelDir = ensureDemoModel(demoModelDir(dataDir));
   return createEngine({
@@ -82,6 +88,9 @@ export interface EngineSettings {
   pixelBudget: number;
   maxInputBytes: number;
   maxInputPixels: number;
+  maxPromptChars: number;
+  maxSteps: number;
+  maxGuidance: number;
   inversionCacheMemoryMB: number;
   inversionCacheDiskMB: number;
   promptCacheEntries: number;
@@ -98,6 +107,8 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     intraOpNumThreads: s.threads,
     maxInputBytes: s.maxInputBytes,
     maxInputPixels: s.maxInputPixels,
+    maxPromptChars: s.maxPromptChars,
+    limits: { maxSteps: s.maxSteps, maxGuidance: s.maxGuidance },
     inversionCacheMemoryBytes: s.inversionCacheMemoryMB * 1_048_576,
     inversionCacheDiskBytes: s.inversionCacheDiskMB * 1_048_576,
     promptCacheEntries: s.promptCacheEntries,

@@ -18,6 +18,8 @@
  * Fractions become step indices by truncation, as diffusers does (`int(stop_timestep · N)`): at 50 steps the
  * default window is 12 steps, not 13 (see docs/engine.md, "Windows at other step counts").
  */
+import { randomInt } from 'node:crypto';
+import { CONFIG_DEFAULTS, MAX_SEED } from '../config/schema.ts';
 import { UserInputError } from '../errors.ts';
 import { sdeditStart, stepIndex } from './flow/index.ts';
 import type { EditMethod, EditParams, EditRequest, InversionConvention, SamplerName } from './types.ts';
@@ -73,7 +75,13 @@ const PAPER_STEPS = 28;
 const SAMPLERS: readonly SamplerName[] = ['ode', 'sde', 'sde-paper'];
 const METHODS: readonly EditMethod[] = ['rf-inversion', 'sdedit'];
 const CONVENTIONS: readonly InversionConvention[] = ['consistent', 'diffusers'];
-export const MAX_STEPS = 100;
+/** The bounds a request may ask for (configurable: engine.maxSteps, engine.maxGuidance). */
+export interface ParamLimits {
+  maxSteps: number;
+  maxGuidance: number;
+}
+
+export const PARAM_LIMITS: Readonly<ParamLimits> = { maxSteps: CONFIG_DEFAULTS.engine.maxSteps, maxGuidance: CONFIG_DEFAULTS.engine.maxGuidance };
 
 /** The controller window and η a strength maps to, for N steps. */
 export function strengthToController(strength: number, steps: number): { start: number; stop: number; eta: number } {
@@ -93,7 +101,7 @@ function scalePresetStep(step: number, steps: number): number {
 
 function checkNumber(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UserInputError('invalid_parameter', `${name} must be a number from ${min} to ${max}; got ${String(value)}.`, {
+    throw new UserInputError('option_invalid', `${name} must be a number from ${min} to ${max}; got ${String(value)}.`, {
       details: { parameter: name, value },
     });
   }
@@ -103,14 +111,14 @@ function checkNumber(name: string, value: unknown, min: number, max: number): nu
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   const n = checkNumber(name, value, min, max);
   if (!Number.isInteger(n)) {
-    throw new UserInputError('invalid_parameter', `${name} must be a whole number; got ${n}.`, { details: { parameter: name, value } });
+    throw new UserInputError('option_invalid', `${name} must be a whole number; got ${n}.`, { details: { parameter: name, value } });
   }
   return n;
 }
 
 function checkChoice<T extends string>(name: string, value: unknown, choices: readonly T[]): T {
   if (typeof value !== 'string' || !choices.includes(value as T)) {
-    throw new UserInputError('invalid_parameter', `${name} must be one of ${choices.join(', ')}; got ${String(value)}.`, {
+    throw new UserInputError('option_invalid', `${name} must be one of ${choices.join(', ')}; got ${String(value)}.`, {
       details: { parameter: name, value },
     });
   }
@@ -121,6 +129,15 @@ export function isPresetName(name: string): name is PresetName {
   return Object.hasOwn(PRESETS, name);
 }
 
+/** Resolution over a model's declared defaults and the configured bounds, with a random seed: needs no model loaded. */
+export function paramResolver(
+  defaults: ParamDefaults = PARAM_DEFAULTS,
+  limits: ParamLimits = PARAM_LIMITS,
+  randomSeed: () => number = () => randomInt(0, MAX_SEED),
+): (request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>) => EditParams {
+  return (request) => resolveEditParams(request, randomSeed, defaults, limits);
+}
+
 /**
  * Strength (or a preset) first, then every override on top. A preset wins over strength; strength is then
  * recorded as null. `randomSeed` supplies the editing seed when none is given.
@@ -129,9 +146,10 @@ export function resolveEditParams(
   request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>,
   randomSeed: () => number,
   defaults: ParamDefaults = PARAM_DEFAULTS,
+  limits: ParamLimits = PARAM_LIMITS,
 ): EditParams {
   const o = request.overrides ?? {};
-  const steps = checkInteger('steps', o.steps ?? defaults.steps, 1, MAX_STEPS);
+  const steps = checkInteger('steps', o.steps ?? defaults.steps, 1, limits.maxSteps);
   const method = checkChoice('method', o.method ?? defaults.method, METHODS);
   let strength: number | null = null;
   let preset: string | null = null;
@@ -161,9 +179,9 @@ export function resolveEditParams(
     stop: checkInteger('stop', o.stop ?? Math.min(controller.stop, steps), 0, steps),
     etaDecayPower: checkNumber('etaDecayPower', o.etaDecayPower ?? defaults.etaDecayPower, 0, 10),
     noiseScale: checkNumber('noiseScale', o.noiseScale ?? defaults.noiseScale, 0, 1),
-    guidance: checkNumber('guidance', o.guidance ?? defaults.guidance, 0, 30),
-    seed: checkInteger('seed', o.seed ?? randomSeed(), 0, 0xffff_ffff),
-    inversionSeed: checkInteger('inversionSeed', o.inversionSeed ?? defaults.inversionSeed, 0, 0xffff_ffff),
+    guidance: checkNumber('guidance', o.guidance ?? defaults.guidance, 0, limits.maxGuidance),
+    seed: checkInteger('seed', o.seed ?? randomSeed(), 0, MAX_SEED),
+    inversionSeed: checkInteger('inversionSeed', o.inversionSeed ?? defaults.inversionSeed, 0, MAX_SEED),
     sampler: checkChoice('sampler', o.sampler ?? defaults.sampler, SAMPLERS),
     method,
     convention: checkChoice('convention', o.convention ?? defaults.convention, CONVENTIONS),
@@ -172,7 +190,7 @@ export function resolveEditParams(
     preset: hasControllerOverride ? null : preset,
   };
   if (params.start > params.stop) {
-    throw new UserInputError('invalid_parameter', `start (${params.start}) must not be after stop (${params.stop}).`, {
+    throw new UserInputError('option_invalid', `start (${params.start}) must not be after stop (${params.stop}).`, {
       details: { start: params.start, stop: params.stop },
     });
   }

@@ -50,6 +50,11 @@ export interface EditRequest {
   preset?: string;
   /** Power-user overrides; anything given wins over strength and preset. */
   overrides?: Partial<Omit<EditParams, 'strength' | 'preset'>>;
+  /**
+   * Parameters already resolved (a queued job's, resolved once at submit): run exactly these; strength, preset and
+   * overrides are then not looked at.
+   */
+  params?: EditParams;
   /** Output format; PNG unless a byte limit forces JPEG/WebP. */
   maxOutputBytes?: number;
   signal?: AbortSignal;
@@ -90,7 +95,7 @@ export interface EditResult {
 }
 
 export interface EditEngine {
-  /** Resolves strength, preset and overrides into full parameters without running anything. */
+  /** Resolves strength, preset and overrides into full parameters without running anything (no model needed). */
   resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams;
   edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult>;
   close(): Promise<void>;

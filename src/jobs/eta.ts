@@ -111,3 +111,28 @@ export function etaToStartMs(input: { runningRemainingMs: number[]; aheadJobMs: 
 export function etaJob(job: { sourceHash: string; params: { steps: number } }): EtaJob {
   return { steps: job.params.steps, sourceHash: job.sourceHash };
 }
+
+/** A running job as the ETA sees it (a job another bot replica runs is known by its steps only: priced as not cached). */
+export interface RunningShare {
+  startedAt: number;
+  fraction: number;
+  steps: number;
+  sourceHash?: string;
+}
+
+/** Where a job stands: running (position 0, time left) or waiting behind `aheadJobs`. Both queues answer with this. */
+export function placeInLine(
+  eta: EtaEstimator,
+  now: number,
+  job: { running: RunningShare } | { aheadJobs: readonly EtaJob[]; runningJobs: Iterable<RunningShare>; slots: number },
+): { position: number; etaMs: number } {
+  const remaining = (run: RunningShare) =>
+    eta.remainingMs({ job: { steps: run.steps, sourceHash: run.sourceHash ?? '' }, elapsedMs: now - run.startedAt, fraction: run.fraction });
+  if ('running' in job) return { position: 0, etaMs: Math.round(remaining(job.running)) };
+  const etaMs = etaToStartMs({
+    runningRemainingMs: [...job.runningJobs].map(remaining),
+    aheadJobMs: job.aheadJobs.map((ahead) => eta.jobMs(ahead)),
+    slots: job.slots,
+  });
+  return { position: job.aheadJobs.length + 1, etaMs };
+}

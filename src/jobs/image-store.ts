@@ -30,10 +30,10 @@ export class ImageStore {
   private readonly cache: LruCache<string, Uint8Array>;
   private readonly shards = new Set<string>();
 
-  private readonly disk?: DiskSpace;
+  private readonly diskSpace?: DiskSpace;
 
   constructor(private readonly root: string, options: ImageStoreOptions = {}) {
-    this.disk = options.disk;
+    this.diskSpace = options.disk;
     this.cache = new LruCache(options.cacheBytes ?? IMAGE_STORE_DEFAULTS.cacheBytes, (bytes) => bytes.byteLength);
   }
 
@@ -64,7 +64,7 @@ export class ImageStore {
       }
       // Sources and results must be stored: caches give way first. The write goes ahead even if they could not free
       // enough, since only a real ENOSPC (which the job runner records and announces) says it does not fit.
-      this.disk?.makeRoom(bytes.byteLength);
+      this.diskSpace?.makeRoom(bytes.byteLength);
       // Write then rename, so a crash never leaves a truncated file under a valid hash.
       const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       try {

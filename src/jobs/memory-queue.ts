@@ -6,19 +6,18 @@
  */
 import Bottleneck from 'bottleneck';
 import type { EditEngine, EditProgress } from '../engine/types.ts';
-import { CancelledError, RfeditError, asRfeditError } from '../errors.ts';
-import { EtaEstimator, etaJob, etaToStartMs } from './eta.ts';
-import { JobEventHub } from './event-hub.ts';
+import { etaJob, placeInLine } from './eta.ts';
 import { FairPicker } from './fair-picker.ts';
-import { newJobId, userKey } from './ids.ts';
+import { userKey } from './ids.ts';
 import type { ImageStore } from './image-store.ts';
+import { eventBase, newJobRecord, recordOutcome } from './outcome.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
-import { resultRef } from './result-ref.ts';
-import { jobTimeoutMessage, queueFullError, storageFailure, userQueueFullError } from './refusals.ts';
-import { progressIntervals, resolveQueueOptions } from './queue.ts';
-import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from './queue.ts';
+import { QueueBase } from './queue-base.ts';
+import { queueFullError, shuttingDownError, storageFailure, userQueueFullError } from './refusals.ts';
+import { progressIntervals, type JobQueue, type QueueOptions, type QueuePosition, type QueueStats, type SubmittedJob } from './queue.ts';
+import { EditRun, type RunOutcome } from './run-edit.ts';
 import type { JobStore } from './store.ts';
-import type { JobEvent, JobEventListener, JobRecord, JobSpec } from './types.ts';
+import type { JobEvent, JobRecord, JobSpec } from './types.ts';
 
 export interface MemoryQueueDeps {
   engine: EditEngine;
@@ -29,71 +28,40 @@ export interface MemoryQueueDeps {
   onError?: (error: unknown, context: { jobId?: string; where: string }) => void;
 }
 
-type StopReason = 'cancel' | 'timeout' | 'shutdown';
-
-interface Run {
+/** A job holding an engine slot. */
+interface Slot {
   job: JobRecord;
-  controller: AbortController;
-  startedAt: number;
-  fraction: number;
-  stopReason: StopReason | null;
-  cancelledByOwner: boolean;
+  run: EditRun;
   finished: Promise<void>;
   markFinished: () => void;
-  /** Rejects a while after the run was stopped, for an engine that ignores its abort signal. */
-  abandoned: Promise<never>;
-  abandon: (reason: Error) => void;
-  abandonTimer?: NodeJS.Timeout;
 }
 
-/** How long a stopped engine may take to return before its slot is taken back. */
-const ABANDON_AFTER_STOP_MS = 5_000;
-
-export class MemoryJobQueue implements JobQueue {
-  private readonly options;
-  private readonly hub: JobEventHub;
+export class MemoryJobQueue extends QueueBase implements JobQueue {
   private readonly picker = new FairPicker<string>();
   private readonly waiting = new Map<string, JobRecord>();
-  private readonly running = new Map<string, Run>();
+  private readonly running = new Map<string, Slot>();
   private readonly runningPerUser = new Map<string, number>();
   private readonly limiter: Bottleneck;
-  private readonly eta: EtaEstimator;
   private readonly throttle: ProgressThrottle;
-  private readonly onError: NonNullable<MemoryQueueDeps['onError']>;
-  private idleWaiters: Array<() => void> = [];
   private started = false;
   private closed = false;
   /** Paused: running edits finish, nothing new starts; submissions still queue. */
   private paused = false;
   private slotsInUse = 0;
-  /** Outcomes finished by an earlier process and never confirmed; taken before this queue emits anything of its own. */
-  private readonly unconfirmed: JobRecord[];
 
   constructor(private readonly deps: MemoryQueueDeps) {
-    this.options = resolveQueueOptions(deps.options);
-    this.onError = deps.onError ?? (() => {});
-    this.hub = new JobEventHub((error, event) => this.onError(error, { jobId: event.jobId, where: 'event listener' }));
+    super(deps, () => this.waiting.size === 0 && this.running.size === 0);
     this.limiter = new Bottleneck({ maxConcurrent: this.options.engineSlots });
-    this.eta = new EtaEstimator(this.options.initialMsPerStep);
     this.throttle = new ProgressThrottle(progressIntervals(this.options), this.options.now);
-    this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
   }
 
+  /** Nothing to open: the store and the engine are this process's own. */
+  async connect(): Promise<void> {}
+
   async submit(spec: JobSpec): Promise<SubmittedJob> {
-    if (this.closed) throw new RfeditError('shutting_down', 'The bot is restarting; please try again in a minute.');
+    if (this.closed) throw shuttingDownError();
     this.checkLimits(userKey(spec.owner));
-    const job: JobRecord = {
-      ...spec,
-      id: newJobId(),
-      status: 'queued',
-      attempts: 0,
-      result: null,
-      error: null,
-      timings: { createdAt: this.options.now(), startedAt: null, finishedAt: null, engineMs: null },
-      messages: [],
-      deliveredAt: null,
-      deleted: false,
-    };
+    const job = newJobRecord(spec, this.options.now());
     this.deps.store.insert(job);
     const place = this.enqueue(job, false);
     this.pump(); // starts the job on a later turn, so the place just computed is still true
@@ -106,63 +74,41 @@ export class MemoryJobQueue implements JobQueue {
     if (waiting) {
       this.picker.remove(userKey(waiting.owner), (id) => id === jobId);
       this.waiting.delete(jobId);
-      this.deps.store.markFinished(jobId, 'cancelled', this.options.now());
-      this.emit({ ...base(waiting), type: 'cancelled', byOwner, redelivery: false });
-      this.settleIdle();
+      this.finish(waiting, { status: 'cancelled', byOwner });
+      this.idle.settle();
       return true;
     }
-    const run = this.running.get(jobId);
-    if (!run || run.stopReason) return run !== undefined && run.stopReason === 'cancel';
-    run.cancelledByOwner = byOwner;
-    this.stop(run, 'cancel');
-    return true;
+    const slot = this.running.get(jobId);
+    if (!slot) return false;
+    return slot.run.stop('cancel', { byOwner }) || slot.run.stopReason === 'cancel';
   }
 
   position(jobId: string): QueuePosition | null {
-    const run = this.running.get(jobId);
-    if (run) return { position: 0, etaMs: Math.round(this.remainingMs(run)) };
+    const now = this.options.now();
+    const slot = this.running.get(jobId);
+    if (slot) return placeInLine(this.eta, now, { running: runningShare(slot) });
     const job = this.waiting.get(jobId);
     if (!job) return null;
     const ahead = this.picker.itemsBefore(userKey(job.owner), (id) => id === jobId) ?? [];
-    const etaMs = etaToStartMs({
-      runningRemainingMs: [...this.running.values()].map((r) => this.remainingMs(r)),
-      aheadJobMs: ahead.map((id) => this.eta.jobMs(etaJob(this.waiting.get(id) ?? job))),
-      slots: this.options.engineSlots,
-    });
-    return { position: ahead.length + 1, etaMs };
-  }
-
-  onEvent(listener: JobEventListener): () => void {
-    return this.hub.onEvent(listener);
-  }
-
-  subscribe(jobId: string, listener: JobEventListener): () => void {
-    return this.hub.subscribe(jobId, listener);
+    const aheadJobs = ahead.map((id) => etaJob(this.waiting.get(id) ?? job));
+    const runningJobs = [...this.running.values()].map(runningShare);
+    return placeInLine(this.eta, now, { aheadJobs, runningJobs, slots: this.options.engineSlots });
   }
 
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
-    const now = this.options.now();
     for (const job of this.deps.store.listUnfinished()) {
       if (this.waiting.has(job.id)) continue;
       if (job.status === 'running' && job.attempts >= this.options.maxAttempts) {
-        this.failInterrupted(job, now);
+        this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
         continue;
       }
       if (job.status === 'running') this.deps.store.requeue(job.id);
       this.enqueue({ ...job, status: 'queued' }, true);
     }
-    for (const job of this.unconfirmed) {
-      const event = finalEvent(job, true);
-      if (event) this.emit(event);
-    }
+    this.redeliverUnconfirmed();
     this.pump();
-  }
-
-  onIdle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   stats(): QueueStats {
@@ -186,18 +132,18 @@ export class MemoryJobQueue implements JobQueue {
   private announceWaiting(): void {
     for (const job of this.waiting.values()) {
       const place = this.position(job.id);
-      if (place) this.emit({ ...base(job), type: 'queued', ...place, resumed: false, paused: this.paused });
+      if (place) this.emit({ ...eventBase(job), type: 'queued', ...place, resumed: false, paused: this.paused });
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const runs = [...this.running.values()];
-    for (const run of runs) this.stop(run, 'shutdown');
-    await Promise.all(runs.map((run) => run.finished));
+    const slots = [...this.running.values()];
+    for (const slot of slots) slot.run.stop('shutdown');
+    await Promise.all(slots.map((slot) => slot.finished));
     await this.limiter.stop({ dropWaitingJobs: true });
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.idle.releaseAll();
   }
 
   private checkLimits(user: string): void {
@@ -211,7 +157,7 @@ export class MemoryJobQueue implements JobQueue {
     this.waiting.set(job.id, job);
     this.picker.push(userKey(job.owner), job.id);
     const { position, etaMs } = this.position(job.id)!;
-    this.emit({ ...base(job), type: 'queued', position, etaMs, resumed, ...(this.paused ? { paused: true } : {}) });
+    this.emit({ ...eventBase(job), type: 'queued', position, etaMs, resumed, ...(this.paused ? { paused: true } : {}) });
     return { position, etaMs };
   }
 
@@ -233,7 +179,7 @@ export class MemoryJobQueue implements JobQueue {
         .finally(() => {
           this.slotsInUse--;
           this.pump();
-          this.settleIdle();
+          this.idle.settle();
         });
     }
   }
@@ -242,20 +188,20 @@ export class MemoryJobQueue implements JobQueue {
 
   /** One engine slot's work: the next startable job, until there is none. */
   private async drain(): Promise<void> {
-    for (let run = this.takeNext(); run; run = this.takeNext()) {
+    for (let slot = this.takeNext(); slot; slot = this.takeNext()) {
       try {
-        await this.execute(run);
+        await this.execute(slot);
       } catch (error) {
-        this.onError(error, { jobId: run.job.id, where: 'execute' });
+        this.onError(error, { jobId: slot.job.id, where: 'execute' });
       } finally {
-        this.detach(run);
-        this.settleIdle();
-        run.markFinished();
+        this.detach(slot);
+        this.idle.settle();
+        slot.markFinished();
       }
     }
   }
 
-  private takeNext(): Run | null {
+  private takeNext(): Slot | null {
     if (this.closed || this.paused) return null;
     const next = this.picker.pick(this.mayStart);
     if (!next) return null;
@@ -264,64 +210,65 @@ export class MemoryJobQueue implements JobQueue {
     this.runningPerUser.set(next.user, (this.runningPerUser.get(next.user) ?? 0) + 1);
     let markFinished!: () => void;
     const finished = new Promise<void>((resolve) => (markFinished = resolve));
-    let abandon!: (reason: Error) => void;
-    const abandoned = new Promise<never>((_, reject) => (abandon = reject));
-    abandoned.catch(() => {}); // only ever observed through the race in execute()
-    const run: Run = {
-      job,
-      controller: new AbortController(),
-      startedAt: this.options.now(),
-      fraction: 0,
-      stopReason: null,
-      cancelledByOwner: true,
-      finished,
-      markFinished,
-      abandoned,
-      abandon,
-    };
-    this.running.set(job.id, run);
-    return run;
+    const run = new EditRun(job.id, {
+      engine: this.deps.engine,
+      images: this.deps.images,
+      jobTimeoutMs: this.options.jobTimeoutMs,
+      now: this.options.now,
+      onError: this.onError,
+    });
+    run.startedAt = this.options.now();
+    const slot: Slot = { job, run, finished, markFinished };
+    this.running.set(job.id, slot);
+    return slot;
   }
 
-  private async execute(run: Run): Promise<void> {
-    const { job } = run;
-    run.startedAt = this.options.now();
-    if (!this.deps.store.markRunning(job.id, run.startedAt)) return;
-    const attempt = job.attempts + 1;
-    this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(etaJob(job))) });
-    const timer = setTimeout(() => this.stop(run, 'timeout'), this.options.jobTimeoutMs);
+  private async execute(slot: Slot): Promise<void> {
+    const { job, run } = slot;
+    if (!this.markRunning(job)) return;
+    this.emit({ ...eventBase(job), type: 'started', attempt: job.attempts + 1, etaMs: Math.round(this.eta.jobMs(etaJob(job))) });
+    const outcome = await run.run(job, (progress) => this.onProgress(job, progress));
+    this.settle(slot, outcome);
+  }
+
+  /** queued → running in the store; a store that cannot take even that (full disk) fails the job instead of leaving it. */
+  private markRunning(job: JobRecord): boolean {
     try {
-      const image = await this.deps.images.get(job.sourceHash);
-      const result = await Promise.race([
-        this.deps.engine.edit(
-          { image, prompt: job.prompt, strength: job.strength, preset: job.preset, overrides: job.overrides, signal: run.controller.signal },
-          (progress) => this.onProgress(run, progress),
-        ),
-        run.abandoned,
-      ]);
-      if (run.stopReason) return this.finishStopped(run, new CancelledError());
-      const ref = resultRef(result, await this.deps.images.put(result.image));
-      const finishedAt = this.options.now();
-      const engineMs = { ...result.timingsMs } as Record<string, number>;
-      if (!this.deps.store.markDone(job.id, { result: ref, params: result.params, engineMs, finishedAt })) return;
-      this.eta.record({ ...etaJob(job), durationMs: finishedAt - run.startedAt, pixels: result.width * result.height, calls: result.transformerCalls.invert + result.transformerCalls.edit });
-      this.detach(run);
-      this.emit({ ...base(job), type: 'done', images: [ref], params: result.params, redelivery: false });
+      return this.deps.store.markRunning(job.id, this.options.now());
     } catch (error) {
-      if (run.stopReason) return this.finishStopped(run, error);
-      const failure = storageFailure(error) ?? asRfeditError(error, job.id);
-      if (failure.code === 'internal' || failure.code === 'disk_full') this.onError(error, { jobId: job.id, where: 'engine' });
-      this.fail(run, failure.code, failure.userMessage);
-    } finally {
-      clearTimeout(timer);
+      const failure = storageFailure(error);
+      if (!failure) throw error;
+      this.onError(error, { jobId: job.id, where: 'store' });
+      this.finish(job, { status: 'failed', code: failure.code, userMessage: failure.userMessage });
+      return false;
     }
   }
 
-  private onProgress(run: Run, progress: EditProgress): void {
-    run.fraction = progress.fraction;
-    if (run.stopReason || !this.throttle.pass(run.job.id, progress.fraction, { platform: run.job.place.platform, preview: progress.preview !== undefined })) return;
+  private settle(slot: Slot, outcome: RunOutcome): void {
+    const { job } = slot;
+    if (outcome.status === 'interrupted') {
+      // Not the user's doing: the job stays in line and runs again after the restart.
+      this.deps.store.requeue(job.id);
+      return;
+    }
+    if (outcome.status === 'done') {
+      const { width, height } = outcome.result;
+      this.eta.record({ ...etaJob(job), durationMs: outcome.finishedAt - outcome.startedAt, pixels: width * height, calls: outcome.calls });
+    }
+    this.detach(slot);
+    this.finish(job, outcome);
+  }
+
+  /** Records an outcome and announces it. */
+  private finish(job: JobRecord, outcome: Exclude<RunOutcome, { status: 'interrupted' }>): void {
+    const event = recordOutcome(this.deps.store, job, outcome, this.options.now(), this.onError);
+    if (event) this.emit(event);
+  }
+
+  private onProgress(job: JobRecord, progress: EditProgress): void {
+    if (!this.throttle.pass(job.id, progress.fraction, { platform: job.place.platform, preview: progress.preview !== undefined })) return;
     const event: JobEvent = {
-      ...base(run.job),
+      ...eventBase(job),
       type: 'progress',
       phase: progress.phase,
       step: progress.step,
@@ -332,97 +279,21 @@ export class MemoryJobQueue implements JobQueue {
     this.emit(event);
   }
 
-  private stop(run: Run, reason: StopReason): void {
-    if (run.stopReason) return;
-    run.stopReason = reason;
-    run.controller.abort(reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError());
-    // An engine stuck in a call that ignores the abort (a hung native session) must not hold the queue forever.
-    const graceMs = Math.min(ABANDON_AFTER_STOP_MS, this.options.jobTimeoutMs);
-    run.abandonTimer = setTimeout(() => {
-      this.onError(new Error(`the engine did not stop within ${graceMs} ms of being asked; its slot is taken back`), { jobId: run.job.id, where: 'engine' });
-      run.abandon(new CancelledError());
-    }, graceMs);
-    run.abandonTimer.unref();
-  }
-
-  private finishStopped(run: Run, cause: unknown): void {
-    const { job } = run;
-    if (run.stopReason === 'shutdown') {
-      // Not the user's doing: the job stays in line and runs again after the restart.
-      this.deps.store.requeue(job.id);
-      return;
-    }
-    if (run.stopReason === 'timeout') {
-      this.fail(run, 'job_timeout', jobTimeoutMessage(this.options.jobTimeoutMs));
-      return;
-    }
-    if (this.deps.store.markFinished(job.id, 'cancelled', this.options.now())) {
-      this.detach(run);
-      this.emit({ ...base(job), type: 'cancelled', byOwner: run.cancelledByOwner, redelivery: false });
-    } else {
-      this.onError(cause, { jobId: job.id, where: 'cancel' });
-    }
-  }
-
-  private fail(run: Run, code: string, userMessage: string): void {
-    const { job } = run;
-    if (this.deps.store.markFinished(job.id, 'failed', this.options.now(), { code, userMessage })) {
-      this.detach(run);
-      this.emit({ ...base(job), type: 'failed', code, userMessage, redelivery: false });
-    }
-  }
-
-  private failInterrupted(job: JobRecord, now: number): void {
-    const userMessage =
-      'The bot restarted while your edit was running, more than once, so it was stopped to keep the queue moving. Please try again.';
-    if (this.deps.store.markFinished(job.id, 'failed', now, { code: 'interrupted', userMessage })) {
-      this.emit({ ...base(job), type: 'failed', code: 'interrupted', userMessage, redelivery: false });
-    }
-  }
-
-  /** Frees the run's slot before its outcome is announced, so listeners see a consistent queue. */
-  private detach(run: Run): void {
-    clearTimeout(run.abandonTimer);
-    if (this.running.get(run.job.id) !== run) return;
-    const user = userKey(run.job.owner);
-    this.running.delete(run.job.id);
+  /** Frees the slot before its outcome is announced, so listeners see a consistent queue. */
+  private detach(slot: Slot): void {
+    if (this.running.get(slot.job.id) !== slot) return;
+    const user = userKey(slot.job.owner);
+    this.running.delete(slot.job.id);
     const count = (this.runningPerUser.get(user) ?? 1) - 1;
     if (count > 0) this.runningPerUser.set(user, count);
     else this.runningPerUser.delete(user);
-    this.throttle.forget(run.job.id);
-  }
-
-  private remainingMs(run: Run): number {
-    return this.eta.remainingMs({ job: etaJob(run.job), elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
-  }
-
-  private isIdle(): boolean {
-    return this.waiting.size === 0 && this.running.size === 0;
-  }
-
-  private settleIdle(): void {
-    if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  private emit(event: JobEvent): void {
-    this.hub.emit(event);
+    this.throttle.forget(slot.job.id);
   }
 }
 
-function base(job: JobRecord) {
-  return { jobId: job.id, owner: job.owner, place: job.place };
-}
+const INTERRUPTED_MESSAGE =
+  'The bot restarted while your edit was running, more than once, so it was stopped to keep the queue moving. Please try again.';
 
-/** The outcome event of a finished job, for redelivery after a restart. */
-export function finalEvent(job: JobRecord, redelivery: boolean): JobEvent | null {
-  switch (job.status) {
-    case 'done':
-      return job.result ? { ...base(job), type: 'done', images: [job.result], params: job.params, redelivery } : null;
-    case 'failed':
-      return { ...base(job), type: 'failed', code: job.error?.code ?? 'internal', userMessage: job.error?.userMessage ?? '', redelivery };
-    case 'cancelled':
-      return { ...base(job), type: 'cancelled', byOwner: true, redelivery };
-    default:
-      return null;
-  }
+function runningShare(slot: Slot) {
+  return { startedAt: slot.run.startedAt, fraction: slot.run.fraction, steps: slot.job.params.steps, sourceHash: slot.job.sourceHash };
 }

@@ -2,21 +2,22 @@
  * The JobQueue contract. The in-process implementation (memory-queue.ts) and the later Redis one
  * both satisfy it and both run test/jobs/queue-contract.ts.
  */
+import { CONFIG_DEFAULTS, type Config } from '../config/schema.ts';
 import type { ProgressIntervals } from './progress-throttle.ts';
 import type { JobEventListener, JobRecord, JobSpec, Platform } from './types.ts';
 
 export interface QueueOptions {
-  /** Jobs the engine runs at once (one GPU, one slot). @default 1 */
+  /** Jobs the engine runs at once (one GPU, one slot). @default config queue.slots */
   readonly engineSlots?: number;
-  /** Jobs waiting or running across all users before new ones are refused. @default 100 */
+  /** Jobs waiting or running across all users before new ones are refused. @default config queue.maxQueued */
   readonly maxQueued?: number;
-  /** Jobs one user may have waiting or running. @default 10 */
+  /** Jobs one user may have waiting or running. @default config queue.perUserQueued */
   readonly perUserQueued?: number;
-  /** Jobs of one user running at once. @default 1 */
+  /** Jobs of one user running at once. @default config queue.perUserRunning */
   readonly perUserRunning?: number;
-  /** A job still running after this long is stopped and fails. @default 600_000 (10 min) */
+  /** A job still running after this long is stopped and fails. @default config queue.jobTimeoutSec */
   readonly jobTimeoutMs?: number;
-  /** At most one progress event per job per this interval (the first and last step always pass). @default 2_500 */
+  /** At most one progress event per job per this interval (the first and last step always pass). @default config queue.progressIntervalMs */
   readonly progressIntervalMs?: number;
   /** Platforms with their own progress interval: the web chat redraws a card, no rate-limited message edit. @default { web: 400 } */
   readonly progressIntervalMsByPlatform?: Readonly<Partial<Record<Platform, number>>>;
@@ -30,14 +31,21 @@ export interface QueueOptions {
   readonly now?: () => number;
 }
 
+/** The queue section of the configuration, in the queue's units. */
+export function queueOptionsFromConfig(queue: Config['queue']) {
+  return {
+    engineSlots: queue.slots,
+    maxQueued: queue.maxQueued,
+    perUserQueued: queue.perUserQueued,
+    perUserRunning: queue.perUserRunning,
+    jobTimeoutMs: queue.jobTimeoutSec * 1000,
+    progressIntervalMs: queue.progressIntervalMs,
+    progressIntervalMsByPlatform: { web: queue.webProgressIntervalMs },
+  } satisfies QueueOptions;
+}
+
 export const QUEUE_DEFAULTS: Required<QueueOptions> = {
-  engineSlots: 1,
-  maxQueued: 100,
-  perUserQueued: 10,
-  perUserRunning: 1,
-  jobTimeoutMs: 600_000, // 10 min
-  progressIntervalMs: 2_500,
-  progressIntervalMsByPlatform: { web: 400 },
+  ...queueOptionsFromConfig(CONFIG_DEFAULTS.queue),
   initialMsPerStep: 1_000,
   maxAttempts: 2,
   redeliverWindowMs: 900_000, // 15 min
@@ -92,6 +100,11 @@ export interface QueueStats {
 }
 
 export interface JobQueue {
+  /**
+   * Opens what the queue needs before it can take submissions (the Redis connections; nothing in process).
+   * The first step of starting a queue: connect(), then subscribe to events, then start().
+   */
+  connect(): Promise<void>;
   /** Stores the job and puts it in line. Throws QuotaError (queue_full, user_queue_full). Emits `queued`. */
   submit(spec: JobSpec): Promise<SubmittedJob>;
   /** Cancels a queued job at once, or stops a running one at its next step. False when already finished or unknown. */

@@ -26,3 +26,16 @@ export function storageFailure(error: unknown): RfeditError | null {
   if (!isDiskFull(error)) return null;
   return new RfeditError('disk_full', 'The server ran out of disk space while saving your result. Your photo and request are kept: try again later (the operators have been told).', { cause: error });
 }
+
+/** The disk filled up so far that even the job's outcome could not be written down. */
+export function diskFullWhileRecording(): RfeditError {
+  return new RfeditError(
+    'disk_full',
+    'The server ran out of disk space while finishing your edit. Your photo and request are kept and the edit runs again once there is room (the operators have been told).',
+  );
+}
+
+/** Submissions while the bot stops. */
+export function shuttingDownError(): RfeditError {
+  return new RfeditError('shutting_down', 'The bot is restarting; please try again in a minute.');
+}

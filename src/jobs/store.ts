@@ -6,6 +6,10 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EditParams } from '../engine/types.ts';
+import type { ErrorCode } from '../errors.ts';
+import { DISK_RESERVE_BYTES, DiskReserve } from './disk-reserve.ts';
+import type { JobOutcome } from './outcome.ts';
+import { isDiskFull } from '../disk-space.ts';
 import type { ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Place, Platform, UserRef } from './types.ts';
 
 /**
@@ -160,13 +164,27 @@ interface MessageRow {
   message_id: string;
 }
 
+export interface JobStoreOptions {
+  /** Room kept back next to the database so a job's outcome can be recorded on a full disk. @default DISK_RESERVE_BYTES at `${path}.reserve` */
+  reserve?: DiskReserve;
+  /** Told when a full disk made the store use its reserve (the write then succeeded): for the operators' logs. */
+  onReserveUsed?: (error: unknown) => void;
+}
+
 export class JobStore {
   private readonly db: Database.Database;
   private readonly statements;
+  /** Freed when a job's final state meets a full disk; see disk-reserve.ts. */
+  readonly reserve: DiskReserve;
+
+  private readonly onReserveUsed: (error: unknown) => void;
 
   /** `path` is a file (created with its folder) or ':memory:'. */
-  constructor(path: string) {
+  constructor(path: string, options: JobStoreOptions = {}) {
+    this.onReserveUsed = options.onReserveUsed ?? (() => {});
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.reserve = options.reserve ?? new DiskReserve(`${path}.reserve`, path === ':memory:' ? 0 : DISK_RESERVE_BYTES);
+    this.reserve.restore();
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     // WAL + NORMAL: a commit survives a process crash (SIGKILL); only an OS crash can lose the last one.
@@ -225,7 +243,7 @@ export class JobStore {
   }
 
   insert(job: JobRecord): void {
-    this.statements.insert.run({
+    this.write(() => this.statements.insert.run({
       id: job.id,
       kind: job.kind,
       status: job.status,
@@ -247,7 +265,9 @@ export class JobStore {
       parent_id: job.parentId,
       attempts: job.attempts,
       created_at: job.timings.createdAt,
-    });
+    }));
+    // After an emergency, take the room back as soon as writes succeed again.
+    if (!this.reserve.held) this.reserve.restore();
   }
 
   get(id: string): JobRecord | null {
@@ -257,27 +277,43 @@ export class JobStore {
 
   /** queued → running; false if the job was no longer queued (cancelled meanwhile). */
   markRunning(id: string, startedAt: number): boolean {
-    return this.statements.markRunning.run(startedAt, id).changes === 1;
+    return this.write(() => this.statements.markRunning.run(startedAt, id)).changes === 1;
   }
 
   /** running → done. False if the job was not running (then the result is not recorded: nothing completes twice). */
   markDone(id: string, outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number }): boolean {
-    const { result, params, engineMs, finishedAt } = outcome;
-    return (
-      this.statements.markDone.run(finishedAt, JSON.stringify(result), JSON.stringify(params), params.seed, JSON.stringify(engineMs), id)
-        .changes === 1
-    );
+    return this.writeFinal(() => this.statements.markDone.run(...doneValues(id, outcome))).changes === 1;
   }
 
   /** queued/running → failed or cancelled (a cancellation also counts as delivered). */
   markFinished(id: string, status: 'failed' | 'cancelled', finishedAt: number, error?: { code: string; userMessage: string }): boolean {
     const values = { status, at: finishedAt, code: error?.code ?? null, message: error?.userMessage ?? null, id };
-    return this.statements.markFinished.run(values).changes === 1;
+    return this.writeFinal(() => this.statements.markFinished.run(values)).changes === 1;
+  }
+
+  /**
+   * The store transition of an outcome; false when the job had already ended. A done job this store
+   * never saw start (its bot was down; a worker ran it) is marked running first, so its attempts stay true.
+   */
+  recordOutcome(id: string, outcome: JobOutcome, now: number): boolean {
+    switch (outcome.status) {
+      case 'done': {
+        const record = this.db.transaction(() => {
+          this.statements.markRunning.run(outcome.startedAt, id); // a no-op unless the job is still queued
+          return this.statements.markDone.run(...doneValues(id, outcome));
+        });
+        return this.writeFinal(() => record()).changes === 1;
+      }
+      case 'failed':
+        return this.markFinished(id, 'failed', now, outcome);
+      case 'cancelled':
+        return this.markFinished(id, 'cancelled', now);
+    }
   }
 
   /** running → queued (shutdown while running: the job resumes on the next start). */
   requeue(id: string): void {
-    this.statements.requeue.run(id);
+    this.writeFinal(() => this.statements.requeue.run(id));
   }
 
   /** Queued and running jobs in submission order. */
@@ -358,6 +394,25 @@ export class JobStore {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * A write that ends a job's run: on a full disk the reserve is freed and the write tried once more,
+   * so no job is left `running` with nobody working on it.
+   */
+  private writeFinal<T>(statement: () => T): T {
+    try {
+      return this.write(statement);
+    } catch (error) {
+      if (!isDiskFull(error) || !this.reserve.release()) throw error;
+      this.onReserveUsed(error);
+      return this.write(statement);
+    }
+  }
+
+  /** Every job write passes here: the one place where the disk can refuse (tests model a full disk by overriding it). */
+  protected write<T>(statement: () => T): T {
+    return statement();
+  }
+
   private toRecord(row: JobRow): JobRecord {
     const place: JobRecord['place'] = { platform: row.platform as Platform, channelId: row.channel_id };
     if (row.guild_id !== null) place.guildId = row.guild_id;
@@ -377,7 +432,7 @@ export class JobStore {
       parentId: row.parent_id,
       attempts: row.attempts,
       result: row.result_json === null ? null : (JSON.parse(row.result_json) as ImageRef),
-      error: row.error_code === null ? null : { code: row.error_code, userMessage: row.error_message ?? '' },
+      error: row.error_code === null ? null : { code: row.error_code as ErrorCode, userMessage: row.error_message ?? '' },
       timings: {
         createdAt: row.created_at,
         startedAt: row.started_at,
@@ -393,6 +448,11 @@ export class JobStore {
     if (row.overrides_json !== null) record.overrides = JSON.parse(row.overrides_json) as JobRecord['overrides'];
     return record;
   }
+}
+
+function doneValues(id: string, outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number }) {
+  const { result, params, engineMs, finishedAt } = outcome;
+  return [finishedAt, JSON.stringify(result), JSON.stringify(params), params.seed, JSON.stringify(engineMs), id] as const;
 }
 
 function toMessageRef(row: MessageRow): MessageRef {

@@ -3,6 +3,7 @@
  * Platform-neutral: ids are opaque strings chosen by the adapter that created them.
  */
 import type { EditParams, ScaledFrom } from '../engine/types.ts';
+import type { ErrorCode } from '../errors.ts';
 
 export type Platform = 'discord' | 'slack' | 'web' | 'cli';
 
@@ -83,7 +84,7 @@ export interface JobRecord extends JobSpec {
   /** How many times the engine was started for this job (more than one after a restart mid-job). */
   attempts: number;
   result: ImageRef | null;
-  error: { code: string; userMessage: string } | null;
+  error: { code: ErrorCode; userMessage: string } | null;
   timings: JobTimings;
   messages: MessageRef[];
   /** When an adapter confirmed it showed the final outcome (done/failed/cancelled) to the owner. */
@@ -111,7 +112,7 @@ export type JobEvent =
   | (JobEventBase & { type: 'started'; attempt: number; etaMs: number })
   | (JobEventBase & { type: 'progress'; step: number; total: number; fraction: number; phase: string; preview?: Uint8Array })
   | (JobEventBase & { type: 'done'; images: ImageRef[]; params: EditParams; redelivery: boolean })
-  | (JobEventBase & { type: 'failed'; code: string; userMessage: string; redelivery: boolean })
+  | (JobEventBase & { type: 'failed'; code: ErrorCode; userMessage: string; redelivery: boolean })
   | (JobEventBase & { type: 'cancelled'; byOwner: boolean; redelivery: boolean });
 
 export type JobEventType = JobEvent['type'];

@@ -141,20 +141,24 @@ describe('Discord', () => {
     await discordStillEdits(world, row.handled + 1);
   }
 
-  /** Resolves once every refusal the core gave reached its user as a private message; returns their interaction tokens. */
+  /**
+   * Resolves once every refusal the core gave reached its user; returns their interaction tokens. The queue decides
+   * after the download, so after the public defer: the refusal edits that status message (a follow-up would edit
+   * it too — Discord's "Create Followup Message" — and deleting it first makes the follow-up fail).
+   */
   async function refusalsDelivered(world: Harness, coreAnswers: Map<string, Reply>): Promise<Set<string>> {
     const refusedCount = [...coreAnswers.values()].filter((r) => r.code !== undefined).length;
-    const isPrivateFollowUp = (r: { method: string; path: string; status: number; json: unknown; fields: Record<string, string> }) =>
-      r.method === 'POST' && r.status < 300 && r.path.startsWith('/api/v10/webhooks/') && ((privateFlags(r) ?? 0) & 64) !== 0;
-    if (refusedCount > 0) await world.discord.waitFor(isPrivateFollowUp, { nth: refusedCount, timeoutMs: 30_000 });
-    return new Set(world.discord.requests.filter(isPrivateFollowUp).map((r) => r.path.split('/')[5]!));
+    const isRefusalEdit = (r: { method: string; path: string; status: number; json: unknown; fields: Record<string, string> }) =>
+      r.method === 'PATCH' && r.status < 300 && r.path.startsWith('/api/v10/webhooks/') && r.path.endsWith('/messages/@original') && /^⚠️/.test(contentOf(r) ?? '');
+    if (refusedCount > 0) await world.discord.waitFor(isRefusalEdit, { nth: refusedCount, timeoutMs: 30_000 });
+    return new Set(world.discord.requests.filter(isRefusalEdit).map((r) => r.path.split('/')[5]!));
   }
 
-  it('answers 100 requests from one user: the user’s share is queued, the rest refused privately, none lost', () => burst(1));
-  it('answers 100 requests from 50 users: the queue fills, the rest refused privately, none lost', () => burst(USERS));
+  it('answers 100 requests from one user: the user’s share is queued, the rest refused on their status message, none lost', () => burst(1));
+  it('answers 100 requests from 50 users: the queue fills, the rest refused on their status message, none lost', () => burst(USERS));
 });
 
-function privateFlags(r: { json: unknown; fields: Record<string, string> }): number | undefined {
-  const body = (r.json ?? (r.fields.payload_json ? JSON.parse(r.fields.payload_json) : undefined)) as { flags?: number } | undefined;
-  return body?.flags;
+function contentOf(r: { json: unknown; fields: Record<string, string> }): string | undefined {
+  const body = (r.json ?? (r.fields.payload_json ? JSON.parse(r.fields.payload_json) : undefined)) as { content?: string } | undefined;
+  return body?.content;
 }

@@ -128,7 +128,7 @@ describe('the disk is full when a result is saved', () => {
       core: {
         onError: (error) => errors.push(error),
         // The queue saves results through the filling disk; uploads go through the core's own store (same folder).
-        createQueue: ({ engine, store }) => new MemoryJobQueue({ engine, store, images: disk, options: { progressIntervalMs: 0 }, onError: (error) => errors.push(error) }),
+        createQueue: ({ engine, store }) => new MemoryJobQueue({ engine: engine!, store, images: disk, options: { progressIntervalMs: 0 }, onError: (error) => errors.push(error) }),
       },
     });
     cleanups.push(() => dir.remove(), () => chat.stop());

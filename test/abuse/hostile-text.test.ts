@@ -40,7 +40,7 @@ function filesUnder(root: string): string[] {
 }
 
 /** The only files a bot may write: the job store and content-addressed images (and the web scrollback). */
-const DATA_FILE = /^data\/(jobs\.sqlite(-wal|-shm)?|images\/[0-9a-f]{2}\/[0-9a-f]{64}|web-chat\/transcript\.jsonl)$/;
+const DATA_FILE = /^data\/(jobs\.sqlite(-wal|-shm|\.reserve)?|images\/[0-9a-f]{2}\/[0-9a-f]{64}|web-chat\/transcript\.jsonl)$/;
 
 /** A folder for one test, with the data folder two levels down, so "../.." from it is still inside. */
 function sandbox(): { root: string; dataDir: string; remove(): void } {

@@ -4,7 +4,7 @@
  * and everything is in the store for the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,10 +56,11 @@ describe('rfedit start', () => {
   });
 
   /** `rfedit start` on a fresh data folder and free ports with `env` added, run until it exits. */
-  async function startUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  async function startUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string; dataDir: string }> {
+    const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-start-'));
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: {
-        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-start-')),
+        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: dataDir,
         RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,14 +69,16 @@ describe('rfedit start', () => {
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((done) => child.on('exit', done));
-    return { code, stderr };
+    return { code, stderr, dataDir };
   }
 
-  it('says it cannot reach Redis and exits 1, rather than hanging half-started', async () => {
-    const { code, stderr } = await startUntilExit({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
+  it('says it cannot reach Redis and exits 1, rather than hanging half-started; it loads no model (workers do)', async () => {
+    const { code, stderr, dataDir } = await startUntilExit({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
     expect(code).toBe(1);
     expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL/);
     expect(stderr).not.toContain('hunter2');
+    // The bot side resolves parameters from the model's declared defaults: the demo model is never generated here.
+    expect(existsSync(join(dataDir, 'models'))).toBe(false);
   });
 
   it('refuses to open the web chat beyond this machine without a password, naming the setting, and exits 1', async () => {

@@ -1,10 +1,12 @@
+import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBotCore } from '../../src/commands/index.ts';
-import type { BotCore, BotCoreOptions, CommandContext, JobEvent, Reply } from '../../src/commands/index.ts';
+import { assembleCore, type CoreAssembly } from '../../src/app.ts';
+import type { BotCore, CommandContext, JobEvent, Reply } from '../../src/commands/index.ts';
+import { resolveEditParams } from '../../src/engine/params.ts';
 import { TestEngine, gatedEngine } from '../jobs/fixtures/test-engines.ts';
 
 const SECRET = 'commands-test-secret-0123456789';
@@ -28,11 +30,11 @@ describe('commands', () => {
   const cores: BotCore[] = [];
   const dirs: string[] = [];
 
-  async function open(options: Partial<BotCoreOptions> = {}) {
+  async function open(options: Partial<CoreAssembly> = {}) {
     const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-commands-'));
     dirs.push(dataDir);
     let seed = 100;
-    const core = createBotCore({ engine: new TestEngine(), dataDir, secret: SECRET, randomSeed: () => seed++, ...options });
+    const core = assembleCore({ engine: new TestEngine(), dataDir, secret: SECRET, randomSeed: () => seed++, ...options });
     cores.push(core);
     await core.start();
     return core;
@@ -69,11 +71,27 @@ describe('commands', () => {
       expect(job.params).toMatchObject(options);
     });
 
+    it('the seed info shows for a waiting job is the seed the engine runs with', async () => {
+      const { engine, gate } = gatedEngine();
+      // Parameters resolved as the bot does (the model's declared defaults, a random seed), not by the test engine.
+      const core = await open({ engine, resolveParams: (request) => resolveEditParams(request, () => randomInt(0, 0xffff_ffff)) });
+      await core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'first in line' }, ann);
+      await gate.reached();
+      const waiting = await core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'night' }, bob);
+      const info = await core.dispatch({ kind: 'info', jobId: waiting.jobId! }, bob);
+      expect(info.text).toContain('Status: queued');
+      const shown = Number(/Seed: (\d+)/.exec(info.text)?.[1]);
+      gate.open();
+      await core.queue.onIdle();
+      expect(engine.requests.find((request) => request.prompt === 'night')?.params?.seed).toBe(shown);
+      expect(core.getJob(waiting.jobId!)?.params.seed).toBe(shown);
+    });
+
     it.each([
       ['an empty prompt', { prompt: '   ' }, 'prompt_empty'],
       ['a prompt over the length limit', { prompt: 'x'.repeat(1_001) }, 'prompt_too_long'],
-      ['a strength above 1', { options: { strength: 1.5 } }, 'option_out_of_range'],
-      ['a fractional step count', { options: { steps: 2.5 } }, 'option_out_of_range'],
+      ['a strength above 1', { options: { strength: 1.5 } }, 'option_invalid'],
+      ['a fractional step count', { options: { steps: 2.5 } }, 'option_invalid'],
       ['an unknown sampler', { options: { sampler: 'euler' as never } }, 'option_invalid'],
     ])('refuses %s with a plain message', async (_name, change, code) => {
       const core = await open();
@@ -361,12 +379,12 @@ describe('commands', () => {
     it('buttons keep working after a restart with the same secret', async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-commands-'));
       dirs.push(dataDir);
-      const before = createBotCore({ engine: new TestEngine(), dataDir, secret: SECRET });
+      const before = assembleCore({ engine: new TestEngine(), dataDir, secret: SECRET });
       await before.start();
       const original = await finished(before, before.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
       const infoId = before.codec.encode({ action: 'info', jobId: original.id });
       await before.close();
-      const after = createBotCore({ engine: new TestEngine(), dataDir, secret: SECRET });
+      const after = assembleCore({ engine: new TestEngine(), dataDir, secret: SECRET });
       cores.push(after);
       await after.start();
       expect((await after.handleAction(infoId, ann)).text).toContain(original.id);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBotCore } from '../../src/commands/index.ts';
-import type { BotCore, BotCoreOptions, CommandContext } from '../../src/commands/index.ts';
+import { assembleCore, type CoreAssembly } from '../../src/app.ts';
+import type { BotCore, CommandContext } from '../../src/commands/index.ts';
 import { TestEngine, gatedEngine } from '../jobs/fixtures/test-engines.ts';
 
 const SECRET = 'moderation-test-secret-0123456789';
@@ -21,10 +21,10 @@ describe('moderation', () => {
   const dirs: string[] = [];
   let clock = Date.UTC(2026, 10, 24, 9, 0, 0);
 
-  async function open(options: Partial<BotCoreOptions> = {}) {
+  async function open(options: Partial<CoreAssembly> = {}) {
     const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-moderation-'));
     dirs.push(dataDir);
-    const core = createBotCore({ engine: new TestEngine(), dataDir, secret: SECRET, now: () => clock, ...options });
+    const core = assembleCore({ engine: new TestEngine(), dataDir, secret: SECRET, now: () => clock, ...options });
     cores.push(core);
     await core.start();
     return core;
@@ -47,7 +47,7 @@ describe('moderation', () => {
   });
 
   it('refuses a broken blocked pattern at start-up, naming it', () => {
-    expect(() => createBotCore({ engine: new TestEngine(), dataDir: mkdtempSync(join(tmpdir(), 'rfedit-m-')), secret: SECRET, limits: { blockedPatterns: ['(unclosed'] } }))
+    expect(() => assembleCore({ engine: new TestEngine(), dataDir: mkdtempSync(join(tmpdir(), 'rfedit-m-')), secret: SECRET, limits: { blockedPatterns: ['(unclosed'] } }))
       .toThrow(/Blocked pattern \/\(unclosed\/ is not a valid regular expression/);
   });
 
@@ -62,6 +62,26 @@ describe('moderation', () => {
     clock += DAY;
     await core.queue.onIdle();
     expect((await edit(core, ann)).code).toBeUndefined();
+  });
+
+  it('canSee answers who may see a job (owner, same server, admins; not strangers, not after delete) and audits nothing', async () => {
+    const core = await open();
+    const { jobId } = await edit(core, ann);
+    const web = (user: string): CommandContext => ({ user: { platform: 'web', id: user }, place: { platform: 'web', channelId: 'page' }, isAdmin: false });
+    const elsewhere: CommandContext = { ...ctxFor('bob'), place: { platform: 'discord', guildId: 'g2', channelId: 'c9' } };
+    expect(core.canSee(jobId!, ann)).toBe(true);
+    expect(core.canSee(jobId!, ctxFor('bob'))).toBe(true); // same server
+    expect(core.canSee(jobId!, elsewhere)).toBe(false);
+    expect(core.canSee(jobId!, { ...elsewhere, isAdmin: true })).toBe(true);
+    expect(core.canSee(jobId!, web('ann'))).toBe(false); // another platform's "ann" is someone else
+    expect(core.canSee('no-such-job', ann)).toBe(false);
+    const lines = (await core.dispatch({ kind: 'audit' }, mod)).text.split('\n').slice(1);
+    // Only the edit itself (the audit call is written after it is answered): the checks left no rows.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/discord:ann edit /);
+    await core.queue.onIdle();
+    await core.dispatch({ kind: 'delete', jobId: jobId! }, ann);
+    expect(core.canSee(jobId!, ann)).toBe(false);
   });
 
   it('keeps an audit log of who asked for what, refusals included, readable by admins only', async () => {
@@ -102,7 +122,7 @@ describe('moderation', () => {
     expect(refused.text).toBe('Only admins can pause the queue. Whoever runs this bot can make you one: add "web:ada" to moderation.admins in config/local.yaml and restart it.');
     expect((await ctxCore({ admins: ['web:ada'] })).text).toMatch(/^The queue is paused\./);
 
-    async function ctxCore(options: Partial<BotCoreOptions>) {
+    async function ctxCore(options: Partial<CoreAssembly>) {
       return (await open(options)).dispatch({ kind: 'pause' }, web('ada'));
     }
   });

@@ -69,6 +69,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('runs every Discord shard by default, and a replica only its listed shard ids out of shardCount', () => {
+    expect(loadConfig({}, projectWith()).config.discord.shards).toBe('auto');
+    const { config } = loadConfig({ RFEDIT_DISCORD__SHARDS: '[2, 3]', RFEDIT_DISCORD__SHARD_COUNT: '4' }, projectWith());
+    expect(config.discord).toMatchObject({ shards: [2, 3], shardCount: 4 });
+    expect(() => loadConfig({ RFEDIT_DISCORD__SHARDS: '[0]' }, projectWith())).toThrow(/discord\.shardCount: set the total number of shards/);
+    expect(() => loadConfig({ RFEDIT_DISCORD__SHARDS: '[4]', RFEDIT_DISCORD__SHARD_COUNT: '4' }, projectWith())).toThrow(/discord\.shards: shard ids must be below shardCount \(4\)/);
+  });
+
   it('names the file when it is not valid YAML', () => {
     const root = projectWith('queue: [unclosed\n');
     expect(() => loadConfig({}, root)).toThrow(/local\.yaml/);

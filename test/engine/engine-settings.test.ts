@@ -14,6 +14,9 @@ function settings(overrides: Partial<EngineSettings>): EngineSettings {
     inversionCacheMemoryMB: 1,
     inversionCacheDiskMB: 1,
     promptCacheEntries: 4,
+    maxPromptChars: 1000,
+    maxSteps: 50,
+    maxGuidance: 20,
     ...overrides,
   };
 }

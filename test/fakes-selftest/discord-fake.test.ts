@@ -9,7 +9,11 @@ import {
   ButtonStyle,
   ChannelType,
   Client,
+  DiscordAPIError,
+  type ClientOptions,
   type GuildMember,
+  type Message,
+  type MessageContextMenuCommandInteraction,
   MessageFlags,
   PermissionFlagsBits,
   Routes,
@@ -25,19 +29,22 @@ import {
   type PartialMessageReaction,
 } from 'discord.js';
 import { once } from 'node:events';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeDiscord } from '../fakes/discord.ts';
+import type { APIMessage } from 'discord-api-types/v10';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { WebSocket } from 'ws';
+import { FakeDiscord, shardOf } from '../fakes/discord.ts';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b1e2a90000000049454e44ae426082', 'hex');
 
 let discord: FakeDiscord;
 let client: Client;
 
-async function startClient(fake: FakeDiscord): Promise<Client> {
+async function startClient(fake: FakeDiscord, options: Partial<ClientOptions> = {}): Promise<Client> {
   const started = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessages],
     partials: [Partials.Message, Partials.Channel, Partials.Reaction],
     ...fake.clientOptions,
+    ...options,
   });
   const ready = once(started, Events.ClientReady);
   await started.login(fake.token);
@@ -281,7 +288,9 @@ describe('the fake Discord with the real discord.js client', () => {
     const interaction = (await received) as ChatInputCommandInteraction;
     expect(interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages)).toBe(true);
     expect(interaction.memberPermissions?.has(PermissionFlagsBits.Administrator)).toBe(false);
-    expect(interaction.appPermissions.has(PermissionFlagsBits.Administrator)).toBe(true);
+    // The bot is no administrator: it holds what @everyone has (Discord's defaults) and its own role grants.
+    expect(interaction.appPermissions.has(PermissionFlagsBits.Administrator)).toBe(false);
+    expect(interaction.appPermissions.has(PermissionFlagsBits.SendMessages)).toBe(true);
     expect((interaction.member as GuildMember).roles.cache.has(editor.id)).toBe(true);
   });
 
@@ -375,5 +384,224 @@ describe('the Discord rules the fake enforces', () => {
     // discord.js guards against this itself, so go around it the way a buggy adapter might (a second process).
     await expect(client.rest.post(`/interactions/${interaction.id}/${interaction.token}/callback`, { body: { type: 5 }, auth: false })).rejects.toThrow(/already been acknowledged/);
     expect(discord.violations.map((v) => v.rule)).toEqual(['interaction_already_acknowledged']);
+  });
+});
+
+describe('the fake Discord is as strict as Discord (issue 12)', () => {
+  async function restart(options: Parameters<typeof FakeDiscord.start>[0], clientOptions: Partial<ClientOptions> = {}): Promise<void> {
+    await client.destroy();
+    await discord.close();
+    discord = await FakeDiscord.start(options);
+    client = await startClient(discord, clientOptions);
+  }
+
+  /** What a REST call failed with: HTTP status, Discord's JSON code and message. */
+  async function failure(call: Promise<unknown>): Promise<{ status: number; code: unknown; message: string }> {
+    const error = (await call.then(() => undefined, (e: unknown) => e)) as DiscordAPIError | undefined;
+    if (!(error instanceof DiscordAPIError)) throw new Error(`expected a Discord API error, got ${String(error)}`);
+    return { status: error.status, code: error.code, message: (error.rawError as { message: string }).message };
+  }
+
+  /** A file for `client.rest` (raw) and for interaction replies (a builder). */
+  const file = (bytes: number) => ({ files: [{ name: 'f.png', data: Buffer.alloc(bytes) }] });
+  const attachment = (bytes: number) => ({ files: [new AttachmentBuilder(Buffer.alloc(bytes), { name: 'f.png' })] });
+
+  describe('permissions', () => {
+    it('computes the bot’s permissions per channel from @everyone, its role and the overwrites', async () => {
+      const { AttachFiles, ViewChannel, SendMessages, Administrator } = PermissionFlagsBits;
+      const photos = discord.addTextChannel('photos');
+      discord.denyBot(photos, AttachFiles);
+      expect(discord.botPermissionsIn(photos) & AttachFiles).toBe(0n);
+      expect(discord.botPermissionsIn(discord.channel) & AttachFiles).toBe(AttachFiles);
+      // A member overwrite comes after the role overwrites and wins.
+      discord.setOverwrite(photos, discord.botUser, { allow: AttachFiles });
+      expect(discord.botPermissionsIn(photos) & AttachFiles).toBe(AttachFiles);
+      // Denying Send Messages implicitly denies Attach Files; denying View Channel denies everything.
+      discord.setOverwrite(photos, discord.botRole, { deny: SendMessages });
+      expect(discord.botPermissionsIn(photos) & AttachFiles).toBe(0n);
+      discord.setOverwrite(photos, discord.botRole, { deny: ViewChannel });
+      discord.setOverwrite(photos, discord.botUser, {});
+      expect(discord.botPermissionsIn(photos)).toBe(0n);
+      // Administrator bypasses every overwrite.
+      discord.setRolePermissions(discord.botRole, Administrator);
+      expect(discord.botPermissionsIn(photos) & AttachFiles).toBe(AttachFiles);
+    });
+
+    it('refuses with 403 50013 Missing Permissions, and 50001 Missing Access where the bot cannot see the channel', async () => {
+      const photos = discord.addTextChannel('photos');
+      discord.denyBot(photos, PermissionFlagsBits.AttachFiles);
+      const route = Routes.channelMessages(photos.id);
+      await expect(client.rest.post(route, { body: { content: 'text is fine' } })).resolves.toMatchObject({ content: 'text is fine' });
+      expect(await failure(client.rest.post(route, { body: { content: 'a photo' }, ...file(10) }))).toEqual({ status: 403, code: 50013, message: 'Missing Permissions' });
+      discord.denyBot(photos, PermissionFlagsBits.ViewChannel);
+      expect(await failure(client.rest.post(route, { body: { content: 'hello' } }))).toEqual({ status: 403, code: 50001, message: 'Missing Access' });
+      expect(discord.violations.map((v) => v.rule)).toEqual(['missing_permissions', 'missing_access']);
+      expect(discord.violations[0]!.detail).toContain('AttachFiles');
+    });
+
+    it('reports the per-channel permissions in app_permissions', async () => {
+      const photos = discord.addTextChannel('photos');
+      discord.denyBot(photos, PermissionFlagsBits.CreatePublicThreads);
+      const received = nextInteraction();
+      discord.slashCommand('edit', {}, { channel: photos });
+      const interaction = (await received) as ChatInputCommandInteraction;
+      expect(interaction.appPermissions.has(PermissionFlagsBits.CreatePublicThreads)).toBe(false);
+      expect(interaction.appPermissions.has(PermissionFlagsBits.SendMessages)).toBe(true);
+    });
+
+    it('lets threads inherit the parent’s overwrites, with Send Messages in Threads instead of Send Messages', async () => {
+      const thread = discord.addThread(discord.channel);
+      const route = Routes.channelMessages(thread.id);
+      discord.denyBot(discord.channel, PermissionFlagsBits.SendMessages);
+      await expect(client.rest.post(route, { body: { content: 'in the thread' } })).resolves.toMatchObject({ channel_id: thread.id });
+      discord.denyBot(discord.channel, PermissionFlagsBits.SendMessagesInThreads);
+      expect(await failure(client.rest.post(route, { body: { content: 'again' } }))).toMatchObject({ code: 50013 });
+    });
+
+    it('hides a private thread from a bot that is not a member', async () => {
+      const secret = discord.addThread(discord.channel, { private: true });
+      expect(await failure(client.rest.post(Routes.channelMessages(secret.id), { body: { content: 'hi' } }))).toMatchObject({ status: 403, code: 50001 });
+      const invited = discord.addThread(discord.channel, { private: true, botIsMember: true });
+      await expect(client.rest.post(Routes.channelMessages(invited.id), { body: { content: 'hi' } })).resolves.toMatchObject({ channel_id: invited.id });
+    });
+
+    it('refuses a reply without Read Message History, and needs Create Public Threads to start a thread', async () => {
+      const status = discord.seedMessage({ author: discord.botUser, content: 'status' });
+      discord.denyBot(discord.channel, PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.CreatePublicThreads);
+      const reply = { content: 'result', message_reference: { message_id: status.id } };
+      expect(await failure(client.rest.post(Routes.channelMessages(discord.channel.id), { body: reply }))).toMatchObject({ code: 50013 });
+      expect(await failure(client.rest.post(Routes.threads(discord.channel.id, status.id), { body: { name: 't' } }))).toMatchObject({ code: 50013 });
+      expect(await failure(client.rest.get(Routes.channelMessage(discord.channel.id, status.id)))).toMatchObject({ code: 50001 });
+      await expect(client.rest.get(Routes.channelMessages(discord.channel.id))).resolves.toEqual([]);
+    });
+  });
+
+  it('cannot start a thread from a message in a forum or media channel (50024)', async () => {
+    for (const type of [ChannelType.GuildForum, ChannelType.GuildMedia] as const) {
+      const forum = discord.addTextChannel(`forum-${type}`, { type });
+      const post = discord.seedMessage({ channel_id: forum.id, author: discord.botUser, content: 'x' });
+      expect(await failure(client.rest.post(Routes.threads(forum.id, post.id), { body: { name: 't' } }))).toMatchObject({ status: 400, code: 50024 });
+    }
+  });
+
+  it('limits bot-token uploads by the server’s boost tier, not by the interaction’s attachment_size_limit', async () => {
+    await restart({ rules: { uploadLimitBytes: 1_000 } });
+    const received = nextInteraction();
+    discord.slashCommand('edit', {}, { attachmentSizeLimit: 5_000 });
+    const interaction = (await received) as ChatInputCommandInteraction;
+    await interaction.deferReply();
+    await expect(interaction.editReply(attachment(2_000))).resolves.toBeDefined();
+    expect(await failure(client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r' }, ...file(2_000) }))).toEqual({
+      status: 413,
+      code: 40005,
+      message: 'Request entity too large',
+    });
+    discord.guild.premiumTier = 2; // 50 MiB
+    await expect(client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r' }, ...file(2_000) })).resolves.toBeDefined();
+  });
+
+  describe('Message Content intent', () => {
+    it('empties other people’s messages over REST, except DMs, mentions and the bot’s own', async () => {
+      const photo = discord.attachment({ filename: 'p.png', contentType: 'image/png', data: PNG });
+      const fetchRaw = (m: APIMessage) => client.rest.get(Routes.channelMessage(m.channel_id, m.id)) as Promise<APIMessage>;
+      const plain = discord.seedMessage({ content: 'look', attachments: [photo] });
+      expect(await fetchRaw(plain)).toMatchObject({ content: '', attachments: [] });
+      const own = discord.seedMessage({ author: discord.botUser, content: 'mine', attachments: [photo] });
+      expect((await fetchRaw(own)).attachments).toHaveLength(1);
+      const mention = discord.seedMessage({ content: `<@${discord.botUser.id}> edit this`, attachments: [photo], mentions: [discord.botUser] });
+      expect((await fetchRaw(mention)).attachments).toHaveLength(1);
+      const dm = discord.seedMessage({ channel_id: discord.dmChannel().id, content: 'dm', attachments: [photo] });
+      expect((await fetchRaw(dm)).attachments).toHaveLength(1);
+    });
+
+    it('delivers the target message whole inside a message command, and empty on the gateway', async () => {
+      const photo = discord.attachment({ filename: 'p.png', contentType: 'image/png', data: PNG });
+      const created = once(client, Events.MessageCreate);
+      discord.userMessage({ content: 'a photo', attachments: [photo] });
+      const [message] = (await created) as [Message];
+      expect(message.attachments.size).toBe(0);
+      const received = nextInteraction();
+      discord.messageCommand('Edit image', discord.seedMessage({ content: 'look', attachments: [photo] }));
+      const menu = (await received) as MessageContextMenuCommandInteraction;
+      expect(menu.targetMessage.attachments.size).toBe(1);
+    });
+
+    it('keeps content for an app that holds the intent', async () => {
+      await restart({ rules: { messageContentIntent: true } }, { intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent] });
+      const photo = discord.attachment({ filename: 'p.png', contentType: 'image/png', data: PNG });
+      const created = once(client, Events.MessageCreate);
+      const sent = discord.userMessage({ content: 'a photo', attachments: [photo] });
+      expect(((await created) as [Message])[0].attachments.size).toBe(1);
+      expect(((await client.rest.get(Routes.channelMessage(sent.channel_id, sent.id))) as APIMessage).attachments).toHaveLength(1);
+    });
+  });
+
+  describe('interaction responses', () => {
+    it('turns the first follow-up after a defer into an edit of the original, ignoring the ephemeral flag', async () => {
+      const received = nextInteraction();
+      discord.slashCommand('edit');
+      const interaction = (await received) as ChatInputCommandInteraction;
+      await interaction.deferReply();
+      const first = await interaction.followUp({ content: 'only you?', flags: MessageFlags.Ephemeral });
+      const original = discord.interaction(interaction.id)!.originalMessageId!;
+      expect(first.id).toBe(original);
+      expect(discord.message(original)).toMatchObject({ content: 'only you?', flags: 0 });
+      const second = await interaction.followUp({ content: 'now private', flags: MessageFlags.Ephemeral });
+      expect(second.id).not.toBe(original);
+      expect(discord.message(second.id)!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
+    });
+
+    it('answers a follow-up after the deferred reply was deleted with 10008 Unknown Message', async () => {
+      const received = nextInteraction();
+      discord.slashCommand('edit');
+      const interaction = (await received) as ChatInputCommandInteraction;
+      await interaction.deferReply();
+      await interaction.deleteReply();
+      expect(await failure(interaction.followUp({ content: 'refused', flags: MessageFlags.Ephemeral }))).toEqual({ status: 404, code: 10008, message: 'Unknown Message' });
+    });
+  });
+
+  describe('gateway sharding', () => {
+    it('recommends a shard count in GET /gateway/bot', async () => {
+      await restart({ rules: { guildsPerRecommendedShard: 1 } });
+      discord.addGuild('Second');
+      expect(((await client.rest.get(Routes.gatewayBot())) as { shards: number }).shards).toBe(2);
+    });
+
+    it('closes an unsharded session above the guild limit with 4011 Sharding required', async () => {
+      await client.destroy();
+      await discord.close();
+      discord = await FakeDiscord.start({ rules: { maxGuildsPerShard: 1 } });
+      discord.addGuild('Second', { shard: [1 - shardOf(discord.guild.id, 2), 2] });
+      const ws = new WebSocket(`${discord.origin.replace('http', 'ws')}/gateway`);
+      const closed = once(ws, 'close') as Promise<[number]>;
+      ws.on('message', (raw) => {
+        if (JSON.parse(raw.toString()).op === 10) ws.send(JSON.stringify({ op: 2, d: { token: discord.token, intents: 1, properties: {} } }));
+      });
+      expect((await closed)[0]).toBe(4011);
+      client = await startClient(discord, { shards: [0, 1], shardCount: 2 });
+      expect(discord.gateway.shards).toEqual([[0, 2], [1, 2]]);
+    });
+
+    it('sends a guild’s events only to the shard that owns it, and DMs to shard 0', async () => {
+      await client.destroy();
+      await discord.close();
+      discord = await FakeDiscord.start();
+      const second = discord.addGuild('Second', { shard: [1, 2] });
+      const firstOwner = shardOf(discord.guild.id, 2);
+      const clients = [await startClient(discord, { shards: [0], shardCount: 2 }), await startClient(discord, { shards: [1], shardCount: 2 })];
+      client = clients[0]!;
+      try {
+        expect(clients.map((c) => [...c.guilds.cache.keys()])).toEqual(firstOwner === 0 ? [[discord.guild.id], [second.guild.id]] : [[], [discord.guild.id, second.guild.id]]);
+        const heard = clients.map(() => [] as string[]);
+        clients.forEach((c, i) => c.on(Events.InteractionCreate, (interaction) => heard[i]!.push(interaction.guildId ?? 'dm')));
+        discord.slashCommand('edit', {}, { channel: second.channel });
+        discord.slashCommand('edit', {}, { channel: discord.dmChannel() });
+        await vi.waitFor(() => expect(heard.flat()).toHaveLength(2));
+        expect(heard).toEqual([['dm'], [second.guild.id]]);
+      } finally {
+        await clients[1]!.destroy();
+      }
+    });
   });
 });

@@ -32,6 +32,8 @@ export interface FakeInteraction {
   response?: InteractionResponse;
   /** The message `@original` refers to (the reply, or the clicked message for component updates). */
   originalMessageId?: string;
+  /** Deferred with type 5 and not yet edited: the next follow-up edits `@original` instead of posting. */
+  awaitingFirstFollowUp?: boolean;
   /** A modal the bot opened in answer (callback type 9). */
   modal?: unknown;
 }
@@ -149,8 +151,9 @@ export class InteractionRegistry {
     const common = {
       application_id: this.applicationId,
       version: 1,
-      // In DMs a bot may do what it likes with its own messages; Discord reports the DM permission set there.
-      app_permissions: guild ? this.state.permissionsOf(guild, guild.members.get(this.botUserId)?.roles ?? []) : EVERYONE_PERMISSIONS,
+      // "app_permissions: Bitwise set of permissions the app has within the channel the interaction was sent from"
+      // (receiving-and-responding.mdx); in DMs Discord reports the DM permission set.
+      app_permissions: guild ? this.state.permissionsIn(channel.id, this.botUserId).toString() : EVERYONE_PERMISSIONS,
       locale: 'en-US',
       entitlements: [],
       attachment_size_limit: place.attachmentSizeLimit,
@@ -167,7 +170,8 @@ export class InteractionRegistry {
       guild_id: guild.id,
       guild: { id: guild.id, locale: 'en-US', features: [] },
       guild_locale: 'en-US',
-      member: { ...member, user, roles, permissions: this.state.permissionsOf(guild, roles) },
+      // The member's "total permissions … in the channel, including overwrites".
+      member: { ...member, user, roles, permissions: this.state.permissionsIn(channel.id, user.id, roles).toString() },
       context: InteractionContextType.Guild,
       authorizing_integration_owners: { 0: guild.id },
     };

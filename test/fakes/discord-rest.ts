@@ -6,6 +6,7 @@ import {
   ChannelType,
   InteractionResponseType,
   MessageFlags,
+  PermissionFlagsBits,
   RESTJSONErrorCodes,
   type APIApplicationCommand,
   type APIChannel,
@@ -14,7 +15,9 @@ import {
 } from 'discord-api-types/v10';
 import type { InteractionRegistry, FakeInteraction } from './discord-interactions.ts';
 import { messageProblems, modalProblems, threadNameProblems } from './discord-limits.ts';
-import { isDmChannel, LOADING_FLAG, type DiscordState } from './discord-state.ts';
+import { asSeenByApp } from './discord-message-content.ts';
+import { isThread, permissionNames } from './discord-permissions.ts';
+import { isDmChannel, LOADING_FLAG, uploadLimitForTier, type DiscordState } from './discord-state.ts';
 import type { LoopbackServer, RecordedRequest, Reply } from './loopback-server.ts';
 
 export interface DiscordRules {
@@ -22,8 +25,18 @@ export interface DiscordRules {
   readonly initialResponseMs: number;
   /** Interaction tokens (webhook edits, follow-ups) stop working after this. @default 900_000 (15 min) */
   readonly tokenLifetimeMs: number;
-  /** Per-file upload limit for ordinary channel messages; interactions carry their own. @default 10 MiB */
+  /**
+   * Per-file upload limit of messages posted with the bot token in an unboosted server (tier 0–1) and in DMs;
+   * boost tier 2 raises it to 50 MiB and tier 3 to 100 MiB. Interactions carry their own (`attachment_size_limit`,
+   * which also counts the user's Nitro). @default 10 MiB
+   */
   readonly uploadLimitBytes: number;
+  /** The app holds the privileged Message Content intent (approved in the Developer Portal). @default false */
+  readonly messageContentIntent: boolean;
+  /** Discord closes a session with 4011 "Sharding required" when it would hold more guilds than this. @default 2500 */
+  readonly maxGuildsPerShard: number;
+  /** `GET /gateway/bot` recommends one shard per this many guilds. @default 1000 */
+  readonly guildsPerRecommendedShard: number;
 }
 
 export type ViolatedRule =
@@ -32,7 +45,10 @@ export type ViolatedRule =
   | 'interaction_token_expired'
   | 'upload_too_large'
   | 'invalid_form_body'
-  | 'unknown_interaction';
+  | 'unknown_interaction'
+  | 'missing_access'
+  | 'missing_permissions'
+  | 'unknown_message';
 
 export interface RuleViolation {
   readonly rule: ViolatedRule;
@@ -87,31 +103,65 @@ export function installDiscordRest(ctx: DiscordRestContext): void {
   route('GET', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
     withWebhook(ctx, req, app, token, (i) => found(ctx.state.message(messageIdOf(i, mid) ?? ''), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
   route('PATCH', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
-    withWebhook(ctx, req, app, token, (i) => editMessage(ctx, req, messageIdOf(i, mid), i.payload.attachment_size_limit)));
+    withWebhook(ctx, req, app, token, (i) => {
+      if (mid === '@original') i.awaitingFirstFollowUp = false;
+      return editMessage(ctx, req, messageIdOf(i, mid), i.payload.attachment_size_limit);
+    }));
   route('DELETE', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
     withWebhook(ctx, req, app, token, (i) => deleteMessage(ctx, messageIdOf(i, mid))));
   route('POST', `/webhooks/${SNOWFLAKE}/([^/]+)`, (req, [app, token]) =>
     withWebhook(ctx, req, app, token, (i) => followUp(ctx, req, i)));
 
-  route('GET', `/channels/${SNOWFLAKE}`, authed((_, [id]) => found(ctx.state.channels.get(id), RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel')));
-  route('GET', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => listMessages(ctx, req, cid)));
+  // Guild channel routes check the bot's permissions in that channel first (see `refusal`).
+  const { ReadMessageHistory, ManageMessages, AddReactions, AttachFiles } = PermissionFlagsBits;
+  route('GET', `/channels/${SNOWFLAKE}`, authed((req, [id]) =>
+    refusal(ctx, req, id, 0n, 'see the channel') ?? found(ctx.state.channels.get(id), RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel')));
+  route('GET', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => refusal(ctx, req, cid, 0n, 'list messages') ?? listMessages(ctx, req, cid)));
   route('POST', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => postChannelMessage(ctx, req, cid)));
-  route('GET', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((_, [cid, mid]) => found(messageInChannel(ctx, cid, mid), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
-  route('PATCH', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) =>
-    messageInChannel(ctx, cid, mid) ? editMessage(ctx, req, mid, ctx.rules.uploadLimitBytes) : unknownMessage()));
-  route('DELETE', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((_, [cid, mid]) =>
-    messageInChannel(ctx, cid, mid) ? deleteMessage(ctx, mid) : unknownMessage()));
+  // "Get Channel Message": "requires the current user to have the VIEW_CHANNEL and READ_MESSAGE_HISTORY permissions";
+  // Discord answers a fetch without history as Missing Access.
+  route('GET', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) =>
+    refusal(ctx, req, cid, 0n, 'read a message', ReadMessageHistory) ?? found(visibleMessage(ctx, cid, mid), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
+  route('PATCH', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) => {
+    const message = messageInChannel(ctx, cid, mid);
+    if (!message) return refusal(ctx, req, cid, 0n, 'edit a message') ?? unknownMessage();
+    // "Edit Message": content, embeds, flags and components "can be edited by the original message author".
+    if (message.author.id !== ctx.botUser.id) return error(403, RESTJSONErrorCodes.CannotEditMessageAuthoredByAnotherUser, 'Cannot edit a message authored by another user');
+    return refusal(ctx, req, cid, req.files.length > 0 ? AttachFiles : 0n, 'edit its message') ?? editMessage(ctx, req, mid, channelUploadLimit(ctx, cid));
+  }));
+  route('DELETE', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) => {
+    const message = messageInChannel(ctx, cid, mid);
+    // "Delete Message": another user's message needs MANAGE_MESSAGES.
+    const needed = message && message.author.id !== ctx.botUser.id ? ManageMessages : 0n;
+    return refusal(ctx, req, cid, needed, 'delete a message') ?? (message ? deleteMessage(ctx, mid) : unknownMessage());
+  }));
   route('POST', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/threads`, authed((req, [cid, mid]) => threadFromMessage(ctx, req, cid, mid)));
   route('POST', `/channels/${SNOWFLAKE}/threads`, authed((req, [cid]) => threadWithoutMessage(ctx, req, cid)));
 
   const reactions = `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/reactions`;
-  route('PUT', `${reactions}/([^/]+)/@me`, authed((_, [cid, mid, emoji]) => reactionChange(ctx, cid, mid, () => ctx.state.react(mid, emoji, ctx.botUser.id))));
-  route('DELETE', `${reactions}/([^/]+)/@me`, authed((_, [cid, mid, emoji]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, ctx.botUser.id))));
-  route('DELETE', `${reactions}/([^/]+)/${SNOWFLAKE}`, authed((_, [cid, mid, emoji, uid]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, uid))));
-  route('DELETE', `${reactions}/([^/]+)`, authed((_, [cid, mid, emoji]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, undefined))));
-  route('DELETE', reactions, authed((_, [cid, mid]) => reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, undefined, undefined))));
-  route('GET', `${reactions}/([^/]+)`, authed((_, [, mid, emoji]) => ok(reactionUsers(ctx, mid, emoji))));
+  // "Create Reaction" needs READ_MESSAGE_HISTORY, and ADD_REACTIONS for an emoji nobody used yet; removing
+  // someone else's reaction needs MANAGE_MESSAGES ("Delete User Reaction", "Delete All Reactions").
+  const newEmoji = (mid: string, emoji: string) => !ctx.state.reactions(mid).some((r) => (r.emoji.id ? `${r.emoji.name}:${r.emoji.id}` : r.emoji.name) === emoji);
+  route('PUT', `${reactions}/([^/]+)/@me`, authed((req, [cid, mid, emoji]) =>
+    refusal(ctx, req, cid, ReadMessageHistory | (newEmoji(mid, emoji) ? AddReactions : 0n), 'react') ?? reactionChange(ctx, cid, mid, () => ctx.state.react(mid, emoji, ctx.botUser.id))));
+  route('DELETE', `${reactions}/([^/]+)/@me`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, 0n, 'remove its reaction') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, ctx.botUser.id))));
+  route('DELETE', `${reactions}/([^/]+)/${SNOWFLAKE}`, authed((req, [cid, mid, emoji, uid]) => refusal(ctx, req, cid, ManageMessages, 'remove a reaction') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, uid))));
+  route('DELETE', `${reactions}/([^/]+)`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, ManageMessages, 'remove reactions') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, undefined))));
+  route('DELETE', reactions, authed((req, [cid, mid]) => refusal(ctx, req, cid, ManageMessages, 'remove reactions') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, undefined, undefined))));
+  route('GET', `${reactions}/([^/]+)`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, ReadMessageHistory, 'list reactions') ?? ok(reactionUsers(ctx, mid, emoji))));
 
+  // What `rfedit doctor` reads: "Get Current Application", "Get Current User Guilds", "Get Guild", "Get Guild
+  // Channels" ("Does not include threads").
+  route('GET', '/applications/@me', authed(() => ok({ id: ctx.applicationId, name: ctx.botUser.username, bot: ctx.botUser, flags: 0, description: '' })));
+  route('GET', '/users/@me/guilds', authed(() => ok([...ctx.state.guilds.values()].map((g) => ({ id: g.id, name: g.name, icon: null, owner: false, permissions: '0', features: [] })))));
+  route('GET', `/guilds/${SNOWFLAKE}`, authed((_, [gid]) => {
+    const guild = ctx.state.guilds.get(gid);
+    return guild ? ok({ id: guild.id, name: guild.name, owner_id: guild.ownerId, roles: guild.roles, premium_tier: guild.premiumTier, features: [] }) : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
+  }));
+  route('GET', `/guilds/${SNOWFLAKE}/channels`, authed((_, [gid]) =>
+    ctx.state.guilds.has(gid)
+      ? ok([...ctx.state.channels.values()].filter((c) => 'guild_id' in c && c.guild_id === gid && !isThread(c)))
+      : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild')));
   route('GET', `/guilds/${SNOWFLAKE}/members/${SNOWFLAKE}`, authed((_, [gid, uid]) =>
     found(ctx.state.guilds.get(gid)?.members.get(uid), RESTJSONErrorCodes.UnknownMember, 'Unknown Member')));
 
@@ -127,10 +177,11 @@ export function installDiscordRest(ctx: DiscordRestContext): void {
   route('GET', `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`, authed((_, [, gid]) => ok(ctx.commands.byGuild.get(gid) ?? [])));
 }
 
+/** "Get Gateway Bot" (events/gateway.mdx): the URL, the recommended number of shards, the session start limits. */
 function gatewayInfo(ctx: DiscordRestContext) {
   return {
     url: ctx.gatewayUrl(),
-    shards: 1,
+    shards: Math.max(1, Math.ceil(ctx.state.guilds.size / ctx.rules.guildsPerRecommendedShard)),
     session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
   };
 }
@@ -185,6 +236,7 @@ function applyCallback(ctx: DiscordRestContext, req: RecordedRequest, interactio
         interaction_metadata: { id: interaction.id, type: interaction.payload.type, user: userOf(interaction), authorizing_integration_owners: interaction.payload.authorizing_integration_owners } as APIMessage['interaction_metadata'],
       });
       interaction.originalMessageId = message.id;
+      if (body.type === InteractionResponseType.DeferredChannelMessageWithSource) interaction.awaitingFirstFollowUp = true;
       return message;
     }
     case InteractionResponseType.UpdateMessage: {
@@ -220,6 +272,18 @@ function messageIdOf(interaction: FakeInteraction, pathId: string): string | und
 }
 
 function followUp(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction): Reply {
+  if (interaction.awaitingFirstFollowUp) {
+    // "Create Followup Message": directly after a DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE it "will function as Edit
+    // Original Interaction Response … no new message will be created … The ephemeral flag will be ignored". So a
+    // follow-up after deleting the deferred reply edits a message that is gone: Unknown Message.
+    interaction.awaitingFirstFollowUp = false;
+    const original = interaction.originalMessageId === undefined ? undefined : ctx.state.message(interaction.originalMessageId);
+    if (!original) {
+      violate(ctx, req, 'unknown_message', `first follow-up after a defer edits the deleted original of interaction ${interaction.id}`);
+      return unknownMessage();
+    }
+    return editMessage(ctx, req, original.id, interaction.payload.attachment_size_limit);
+  }
   const refused = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
   if (refused) return refused;
   return ok(interactionMessage(ctx, req, interaction, bodyOf(req) as MessageBody));
@@ -241,11 +305,16 @@ function interactionMessage(ctx: DiscordRestContext, req: RecordedRequest, inter
 // ── messages ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 function postChannelMessage(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
-  if (!ctx.state.channels.has(channelId)) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
-  const refused = oversizedUpload(ctx, req, ctx.rules.uploadLimitBytes) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
-  if (refused) return refused;
+  const channel = ctx.state.channels.get(channelId);
+  if (!channel) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
   const data = bodyOf(req) as MessageBody;
   const reference = data.message_reference?.message_id;
+  // "Create Message" limitations: SEND_MESSAGES (SEND_MESSAGES_IN_THREADS in a thread, "Inherited Permissions"),
+  // ATTACH_FILES for files, READ_MESSAGE_HISTORY for a reply.
+  const { SendMessages, SendMessagesInThreads, AttachFiles, ReadMessageHistory } = PermissionFlagsBits;
+  const needed = (isThread(channel) ? SendMessagesInThreads : SendMessages) | (req.files.length > 0 ? AttachFiles : 0n) | (reference ? ReadMessageHistory : 0n);
+  const refused = refusal(ctx, req, channelId, needed, 'post a message') ?? oversizedUpload(ctx, req, channelUploadLimit(ctx, channelId)) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  if (refused) return refused;
   return ok(ctx.state.createMessage({
     ...messageFields(data),
     channel_id: channelId,
@@ -261,10 +330,11 @@ function editMessage(ctx: DiscordRestContext, req: RecordedRequest, messageId: s
   const refused = oversizedUpload(ctx, req, uploadLimitBytes) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
   if (refused) return refused;
   const data = bodyOf(req) as MessageBody;
-  // An edit ends the "thinking" state; it cannot make a message public or undo Components V2.
+  // An edit ends the "thinking" state; "an existing message's ephemeral state cannot be changed" (either way), and
+  // Components V2 cannot be undone.
   const kept = (existing.flags ?? 0) & ~LOADING_FLAG;
   const sticky = kept & (MessageFlags.Ephemeral | MessageFlags.IsComponentsV2);
-  const flags = data.flags === undefined ? kept : (data.flags & ~LOADING_FLAG) | sticky;
+  const flags = data.flags === undefined ? kept : (data.flags & ~(LOADING_FLAG | MessageFlags.Ephemeral)) | sticky;
   return ok(ctx.state.editMessage(messageId, {
     ...messageFields(data),
     flags,
@@ -278,9 +348,50 @@ function deleteMessage(ctx: DiscordRestContext, messageId: string | undefined): 
 
 function listMessages(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
   if (!ctx.state.channels.has(channelId)) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+  // "Get Channel Messages": "If the current user is missing the READ_MESSAGE_HISTORY permission in the channel,
+  // then no messages will be returned."
+  if (!(ctx.state.permissionsIn(channelId, ctx.botUser.id) & PermissionFlagsBits.ReadMessageHistory)) return ok([]);
   const limit = Number(req.query.get('limit') ?? 50);
   // Discord lists newest first.
-  return ok(ctx.state.messagesIn(channelId).filter((m) => messageInChannel(ctx, channelId, m.id)).reverse().slice(0, limit));
+  return ok(ctx.state.messagesIn(channelId).flatMap((m) => visibleMessage(ctx, channelId, m.id) ?? []).reverse().slice(0, limit));
+}
+
+/** A message as the app receives it over REST: Message Content rules applied. */
+function visibleMessage(ctx: DiscordRestContext, channelId: string, messageId: string): APIMessage | undefined {
+  const message = messageInChannel(ctx, channelId, messageId);
+  const channel = ctx.state.channels.get(channelId);
+  if (!message || !channel) return undefined;
+  return asSeenByApp(message, { botUserId: ctx.botUser.id, hasIntent: ctx.rules.messageContentIntent, isDm: isDmChannel(channel) });
+}
+
+/**
+ * Discord's JSON errors for a bot-token call in a guild channel (opcodes-and-status-codes.mdx, "JSON Error Codes"):
+ * 403 50001 Missing Access when the bot cannot see the channel (no VIEW_CHANNEL, or a private thread it is not a
+ * member of), 403 50013 Missing Permissions when it sees it but lacks another permission the call needs.
+ * `accessBits` are further permissions whose absence Discord also reports as Missing Access.
+ */
+function refusal(ctx: DiscordRestContext, req: RecordedRequest, channelId: string, needed: bigint, doing: string, accessBits = 0n): Reply | undefined {
+  const channel = ctx.state.channels.get(channelId);
+  if (!channel || isDmChannel(channel)) return undefined;
+  const bits = ctx.state.permissionsIn(channelId, ctx.botUser.id);
+  const noAccess = (PermissionFlagsBits.ViewChannel | accessBits) & ~bits;
+  if (noAccess || ctx.state.isPrivateThreadOutsider(channelId, ctx.botUser.id)) {
+    const why = noAccess ? `lacks ${permissionNames(noAccess).join(', ')}` : 'is not a member of the private thread';
+    violate(ctx, req, 'missing_access', `to ${doing} in ${channelId} the bot ${why}`);
+    return error(403, RESTJSONErrorCodes.MissingAccess, 'Missing Access');
+  }
+  const missing = needed & ~bits;
+  if (!missing) return undefined;
+  violate(ctx, req, 'missing_permissions', `to ${doing} in ${channelId} the bot lacks ${permissionNames(missing).join(', ')}`);
+  return error(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
+}
+
+/** A bot-token upload is limited by the server's boost tier, not by anyone's Nitro (reference.mdx "Uploading Files"). */
+function channelUploadLimit(ctx: DiscordRestContext, channelId: string): number {
+  const channel = ctx.state.channels.get(channelId);
+  const guild = channel && 'guild_id' in channel && channel.guild_id ? ctx.state.guilds.get(channel.guild_id) : undefined;
+  const tier = guild?.premiumTier ?? 0;
+  return tier >= 2 ? uploadLimitForTier(tier) : ctx.rules.uploadLimitBytes;
 }
 
 /** Ephemeral messages exist only for their interaction's webhook; channel routes cannot see them. */
@@ -306,8 +417,13 @@ function threadFromMessage(ctx: DiscordRestContext, req: RecordedRequest, channe
   const parent = ctx.state.channels.get(channelId);
   const message = messageInChannel(ctx, channelId, messageId);
   if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
+  // "Start Thread from Message": "Does not work on a GUILD_FORUM or a GUILD_MEDIA channel"; nor in DMs or threads.
+  if (isDmChannel(parent) || isThread(parent) || parent.type === ChannelType.GuildForum || parent.type === ChannelType.GuildMedia) {
+    return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+  }
+  const refused = refusal(ctx, req, channelId, PermissionFlagsBits.CreatePublicThreads, 'start a thread');
+  if (refused) return refused;
   if (!message) return unknownMessage();
-  if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
   if (ctx.state.channels.has(messageId)) return error(400, RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage, 'A thread has already been created for this message');
   const badName = invalidForm(ctx, req, threadNameProblems((req.json as { name?: string } | undefined)?.name));
   if (badName) return badName;
@@ -322,34 +438,18 @@ function threadWithoutMessage(ctx: DiscordRestContext, req: RecordedRequest, cha
   if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
   if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
   const body = req.json as { name: string; type?: number; auto_archive_duration?: number };
-  const badName = invalidForm(ctx, req, threadNameProblems(body?.name));
-  if (badName) return badName;
-  return { status: 201, body: newThread(ctx, parent, ctx.state.snowflake(), body, body.type ?? ChannelType.PrivateThread) };
+  const type = body.type ?? ChannelType.PrivateThread;
+  const needed = type === ChannelType.PrivateThread ? PermissionFlagsBits.CreatePrivateThreads : PermissionFlagsBits.CreatePublicThreads;
+  const refused = refusal(ctx, req, channelId, needed, 'start a thread') ?? invalidForm(ctx, req, threadNameProblems(body?.name));
+  if (refused) return refused;
+  const thread = newThread(ctx, parent, ctx.state.snowflake(), body, type);
+  // The creator is the private thread's first member.
+  if (type === ChannelType.PrivateThread) ctx.state.threadMembers.set(thread.id, new Set([ctx.botUser.id]));
+  return { status: 201, body: thread };
 }
 
 function newThread(ctx: DiscordRestContext, parent: APIChannel, id: string, body: { name: string; auto_archive_duration?: number }, type: number): APIChannel {
-  const guildId = 'guild_id' in parent ? parent.guild_id : undefined;
-  return ctx.state.addChannel({
-    id,
-    type,
-    name: body.name,
-    guild_id: guildId,
-    parent_id: parent.id,
-    owner_id: ctx.botUser.id,
-    last_message_id: null,
-    rate_limit_per_user: 0,
-    message_count: 0,
-    member_count: 1,
-    total_message_sent: 0,
-    flags: 0,
-    thread_metadata: {
-      archived: false,
-      auto_archive_duration: body.auto_archive_duration ?? 1440,
-      archive_timestamp: new Date(ctx.state.now()).toISOString(),
-      locked: false,
-      create_timestamp: new Date(ctx.state.now()).toISOString(),
-    },
-  } as unknown as APIChannel);
+  return ctx.state.addThread(parent, { id, type, name: body.name, ownerId: ctx.botUser.id, ...(body.auto_archive_duration ? { autoArchiveMinutes: body.auto_archive_duration } : {}) });
 }
 
 function reactionChange(ctx: DiscordRestContext, channelId: string, messageId: string, change: () => boolean): Reply {
@@ -419,6 +519,7 @@ function unknownMessage(): Reply {
   return error(404, RESTJSONErrorCodes.UnknownMessage, 'Unknown Message');
 }
 
+/** Discord's JSON error body (opcodes-and-status-codes.mdx, "JSON Error Codes"): `{ code, message }`; only 50035 adds `errors`. */
 export function error(status: number, code: number, message: string): Reply {
-  return { status, body: { code, message, errors: {} } };
+  return { status, body: { code, message } };
 }

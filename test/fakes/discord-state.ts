@@ -6,21 +6,21 @@
 import {
   ChannelType,
   MessageFlags,
+  PermissionFlagsBits,
   MessageType,
   type APIAttachment,
   type APIChannel,
   type APIGuildMember,
   type APIMessage,
+  type APIOverwrite,
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
 import type { LoopbackServer, UploadedFile } from './loopback-server.ts';
 import { contentTypeFromName } from './mime.ts';
+import { channelPermissions, isThread, ALL_PERMISSION_BITS } from './discord-permissions.ts';
 
 const DISCORD_EPOCH_MS = 1_420_070_400_000n;
-/** Every permission bit set: what an Administrator holds. */
-export const ALL_PERMISSIONS = ((1n << 51n) - 1n).toString();
-const ADMINISTRATOR = 1n << 3n;
 /** Discord's default @everyone permissions (view, send, attach, embed, react, threads, use commands …). */
 export const EVERYONE_PERMISSIONS = '1071698660929';
 
@@ -31,6 +31,18 @@ export interface FakeGuild {
   readonly roles: APIRole[];
   readonly members: Map<string, APIGuildMember>;
   readonly joinedAt: string;
+  /** Server boost tier 0–3; it sets the upload limit of messages posted with a bot token. */
+  premiumTier: number;
+}
+
+/**
+ * Per-file upload limit by boost tier for what a bot posts with its token (discord-api-docs reference.mdx,
+ * "Uploading Files": 10 MiB by default, higher by the server's Boost Tier; Discord's "Server Boosting FAQ":
+ * 50 MiB at tier 2, 100 MiB at tier 3).
+ */
+export function uploadLimitForTier(tier: number): number {
+  const MiB = 1024 * 1024;
+  return tier >= 3 ? 100 * MiB : tier === 2 ? 50 * MiB : 10 * MiB;
 }
 
 export interface StoredReaction {
@@ -57,6 +69,8 @@ export class DiscordState {
   readonly users = new Map<string, APIUser>();
   readonly guilds = new Map<string, FakeGuild>();
   readonly channels = new Map<string, APIChannel>();
+  /** Private threads' members (discord-api-docs, "Threads": "You must be invited to the thread to be able to view or participate in it"). */
+  readonly threadMembers = new Map<string, Set<string>>();
   private readonly messages = new Map<string, StoredMessage>();
   private readonly attachmentBytes = new Map<string, Buffer>();
   private snowflakeCounter = 0;
@@ -72,17 +86,24 @@ export class DiscordState {
     return (((BigInt(this.now()) - DISCORD_EPOCH_MS) << 22n) | counter).toString();
   }
 
+  /** A snowflake whose guild would land on `shard` of `count` (`(id >> 22) % count`, events/gateway.mdx "Sharding"). */
+  snowflakeOnShard(shard: number, count: number): string {
+    let ms = BigInt(this.now()) - DISCORD_EPOCH_MS;
+    while (ms % BigInt(count) !== BigInt(shard)) ms++;
+    return ((ms << 22n) | BigInt(this.snowflakeCounter++ & 0xfff)).toString();
+  }
+
   addUser(username: string, bot = false): APIUser {
     const user: APIUser = { id: this.snowflake(), username, discriminator: '0', global_name: username, avatar: null, bot };
     this.users.set(user.id, user);
     return user;
   }
 
-  addGuild(name: string, ownerId: string): FakeGuild {
-    const id = this.snowflake();
+  /** `id` lets a test place the guild on a chosen shard (see `snowflakeOnShard`). */
+  addGuild(name: string, ownerId: string, id = this.snowflake()): FakeGuild {
     // Discord's @everyone role shares the guild's id; discord.js looks it up that way.
     const everyone = role(id, '@everyone', EVERYONE_PERMISSIONS, 0);
-    const guild: FakeGuild = { id, name, ownerId, roles: [everyone], members: new Map(), joinedAt: new Date(this.now()).toISOString() };
+    const guild: FakeGuild = { id, name, ownerId, roles: [everyone], members: new Map(), joinedAt: new Date(this.now()).toISOString(), premiumTier: 0 };
     this.guilds.set(id, guild);
     return guild;
   }
@@ -110,11 +131,55 @@ export class DiscordState {
     return member;
   }
 
-  /** Guild-wide permissions of a member with these roles: @everyone's plus each role's; Administrator means all. */
-  permissionsOf(guild: FakeGuild, roleIds: readonly string[]): string {
-    let bits = 0n;
-    for (const r of guild.roles) if (r.id === guild.id || roleIds.includes(r.id)) bits |= BigInt(r.permissions);
-    return bits & ADMINISTRATOR ? ALL_PERMISSIONS : bits.toString();
+  /**
+   * What `userId` may do in a channel (discord-api-docs "Permissions": base permissions, overwrites, implicit
+   * denials; threads use their parent's overwrites). DMs: everything a bot can do there.
+   */
+  permissionsIn(channelId: string, userId: string, roleIdsNow?: readonly string[]): bigint {
+    const channel = this.channels.get(channelId);
+    if (!channel || isDmChannel(channel)) return ALL_PERMISSION_BITS;
+    const thread = isThread(channel);
+    const source = thread ? this.channels.get((channel as { parent_id?: string }).parent_id ?? '') : channel;
+    const guild = this.guilds.get((channel as { guild_id?: string }).guild_id ?? '');
+    if (!guild || !source) return 0n;
+    const roleIds = roleIdsNow ?? guild.members.get(userId)?.roles ?? [];
+    const overwrites = (source as { permission_overwrites?: APIOverwrite[] }).permission_overwrites ?? [];
+    return channelPermissions(guild, { userId, roleIds }, overwrites, thread);
+  }
+
+  /** A private thread is invisible to a non-member without Manage Threads. */
+  isPrivateThreadOutsider(channelId: string, userId: string): boolean {
+    const channel = this.channels.get(channelId);
+    if (channel?.type !== ChannelType.PrivateThread) return false;
+    if (this.threadMembers.get(channelId)?.has(userId)) return false;
+    return (this.permissionsIn(channelId, userId) & PermissionFlagsBits.ManageThreads) === 0n;
+  }
+
+  /** Adds or replaces the overwrite for one role (type 0) or member (type 1) on a channel. */
+  setOverwrite(channelId: string, overwrite: APIOverwrite): void {
+    const channel = this.channels.get(channelId) as { permission_overwrites?: APIOverwrite[] } | undefined;
+    if (!channel) throw new Error(`fake discord: no channel ${channelId}`);
+    channel.permission_overwrites = [...(channel.permission_overwrites ?? []).filter((o) => o.id !== overwrite.id), overwrite];
+  }
+
+  /** A thread in `parent`; a thread started from a message gets that message's id. */
+  addThread(parent: APIChannel, thread: { id: string; type: number; name: string; ownerId: string; autoArchiveMinutes?: number }): APIChannel {
+    const now = new Date(this.now()).toISOString();
+    return this.addChannel({
+      id: thread.id,
+      type: thread.type,
+      name: thread.name,
+      guild_id: 'guild_id' in parent ? parent.guild_id : undefined,
+      parent_id: parent.id,
+      owner_id: thread.ownerId,
+      last_message_id: null,
+      rate_limit_per_user: 0,
+      message_count: 0,
+      member_count: 1,
+      total_message_sent: 0,
+      flags: 0,
+      thread_metadata: { archived: false, auto_archive_duration: thread.autoArchiveMinutes ?? 1440, archive_timestamp: now, locked: false, create_timestamp: now },
+    } as unknown as APIChannel);
   }
 
   addChannel(channel: APIChannel): APIChannel {

@@ -9,22 +9,28 @@
 import {
   ChannelType,
   GatewayDispatchEvents,
+  GatewayIntentBits,
   type APIAttachment,
   type APIChannel,
   type APIGuildMember,
   type APIMessage,
+  type APIOverwrite,
   type APIRole,
   type APIUser,
 } from 'discord-api-types/v10';
 import { FakeGateway, GATEWAY_PATH, type DropMode } from './discord-gateway.ts';
+import { asSeenByApp } from './discord-message-content.ts';
+import { isThread } from './discord-permissions.ts';
 import { InteractionRegistry, type FakeInteraction, type ModalFieldValue, type ModalLayout, type SlashOptionValue } from './discord-interactions.ts';
 import { error, installDiscordRest, type DiscordRules, type RegisteredCommands, type RuleViolation } from './discord-rest.ts';
-import { DiscordState, type FakeGuild, type NewUpload } from './discord-state.ts';
+import { DiscordState, EVERYONE_PERMISSIONS, isDmChannel, type FakeGuild, type NewUpload } from './discord-state.ts';
 import { LoopbackServer, type RecordedRequest } from './loopback-server.ts';
 import type { WaitOptions } from './recorder.ts';
 
 export type { FakeInteraction, ModalFieldValue, ModalLayout, SlashOptionValue } from './discord-interactions.ts';
 export type { RuleViolation, DiscordRules } from './discord-rest.ts';
+export type { FakeGuild } from './discord-state.ts';
+export { shardOf } from './discord-gateway.ts';
 export type { RecordedRequest } from './loopback-server.ts';
 
 export interface FakeDiscordOptions {
@@ -35,8 +41,28 @@ export interface FakeDiscordOptions {
   readonly now?: () => number;
   /** HELLO's heartbeat interval. @default 41_250 */
   readonly heartbeatIntervalMs?: number;
-  /** Permissions of the bot's own role in the guild. @default '8' (Administrator) */
+  /**
+   * Permissions of the bot's own role in each guild (what the invite link asked for). The bot is not an
+   * administrator unless a test says so ('8'). @default '0' (only what @everyone has)
+   */
   readonly botPermissions?: string;
+  /** Permissions of @everyone in each guild. @default Discord's defaults for a new server (EVERYONE_PERMISSIONS) */
+  readonly everyonePermissions?: string;
+  /** Boost tier (0–3) of the first guild. @default 0 */
+  readonly premiumTier?: number;
+}
+
+/** A guild's built-in parts: the bot's role and a text channel "general". */
+export interface GuildWorld {
+  readonly guild: FakeGuild;
+  readonly botRole: APIRole;
+  readonly channel: APIChannel;
+}
+
+/** One channel overwrite, for a role or a member (discord-api-docs "Permission Overwrites"). */
+export interface Overwrite {
+  readonly allow?: bigint;
+  readonly deny?: bigint;
 }
 
 /** Who acts and where; every field defaults to the fake's built-in user and text channel. */
@@ -60,6 +86,9 @@ export const DEFAULT_RULES: DiscordRules = {
   initialResponseMs: 3_000,
   tokenLifetimeMs: 900_000, // 15 min
   uploadLimitBytes: 10 * 1024 * 1024,
+  messageContentIntent: false,
+  maxGuildsPerShard: 2_500,
+  guildsPerRecommendedShard: 1_000,
 };
 
 export class FakeDiscord {
@@ -68,7 +97,11 @@ export class FakeDiscord {
   readonly botUser: APIUser;
   /** A human user, member of `guild`, used when an injector is given no user. */
   readonly user: APIUser;
+  /** Who owns every guild: the owner holds every permission ("compute_base_permissions"), so it is not alice. */
+  readonly owner: APIUser;
   readonly guild: FakeGuild;
+  /** The bot's role in `guild` (managed by the integration on Discord). */
+  readonly botRole: APIRole;
   /** A text channel in `guild`. */
   readonly channel: APIChannel;
   readonly rules: DiscordRules;
@@ -78,6 +111,8 @@ export class FakeDiscord {
   private readonly server: LoopbackServer;
   private readonly state: DiscordState;
   private readonly interactions: InteractionRegistry;
+  private readonly botPermissions: string;
+  private readonly everyonePermissions: string;
 
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
     const fake = new FakeDiscord(options);
@@ -93,22 +128,27 @@ export class FakeDiscord {
     this.botUser = this.state.addUser('rfedit', true);
     this.applicationId = this.botUser.id;
     this.user = this.state.addUser('alice');
-    this.guild = this.state.addGuild('Test Guild', this.user.id);
-    const botRole = this.state.addRole(this.guild, 'rfedit', options.botPermissions ?? '8');
-    this.state.addMember(this.guild, this.botUser, [botRole.id]);
-    this.state.addMember(this.guild, this.user);
-    this.channel = this.addTextChannel('general');
+    this.owner = this.state.addUser('server-owner');
+    this.botPermissions = options.botPermissions ?? '0';
+    this.everyonePermissions = options.everyonePermissions ?? EVERYONE_PERMISSIONS;
     this.interactions = new InteractionRegistry(this.state, this.applicationId, this.botUser.id);
+    const first = this.buildGuild('Test Guild', this.state.snowflake());
+    first.guild.premiumTier = options.premiumTier ?? 0;
+    this.guild = first.guild;
+    this.botRole = first.botRole;
+    this.channel = first.channel;
     this.gateway = new FakeGateway({
       token: this.token,
       heartbeatIntervalMs: options.heartbeatIntervalMs ?? 41_250,
       url: () => `${this.server.wsOrigin}${GATEWAY_PATH}`,
-      readyData: () => ({
+      readyData: (owns) => ({
         user: this.botUser,
-        guilds: [...this.state.guilds.values()].map((g) => ({ id: g.id, unavailable: true })),
+        guilds: [...this.state.guilds.values()].filter((g) => owns(g.id)).map((g) => ({ id: g.id, unavailable: true })),
         application: { id: this.applicationId, flags: 0 },
       }),
-      guildCreates: () => [...this.state.guilds.values()].map((g) => this.guildCreate(g)),
+      guildCreates: (owns) => [...this.state.guilds.values()].filter((g) => owns(g.id)).map((g) => this.guildCreate(g)),
+      guildIds: () => [...this.state.guilds.keys()],
+      maxGuildsPerShard: () => this.rules.maxGuildsPerShard,
     });
     this.gateway.attach(this.server);
     installDiscordRest({
@@ -157,23 +197,64 @@ export class FakeDiscord {
   }
 
   /** After login, the client also hears of it (GUILD_ROLE_CREATE), as it would from Discord. */
-  addRole(name: string, permissions = '0'): APIRole {
-    const role = this.state.addRole(this.guild, name, permissions);
-    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.GuildRoleCreate, { guild_id: this.guild.id, role });
+  addRole(name: string, permissions = '0', guild: FakeGuild = this.guild): APIRole {
+    const role = this.state.addRole(guild, name, permissions);
+    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.GuildRoleCreate, { guild_id: guild.id, role });
     return role;
+  }
+
+  /** Changes a role's guild-wide permissions (GUILD_ROLE_UPDATE after login). */
+  setRolePermissions(role: APIRole, permissions: bigint, guild: FakeGuild = this.guild): void {
+    const stored = guild.roles.find((r) => r.id === role.id);
+    if (!stored) throw new Error(`fake discord: no role ${role.id}`);
+    stored.permissions = permissions.toString();
+    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.GuildRoleUpdate, { guild_id: guild.id, role: stored });
+  }
+
+  /**
+   * Another server with the bot in it (its role, alice, a "general" channel). `shard: [id, count]` picks a guild id
+   * that lands on that shard. Before login only: a guild the bot joins later would need GUILD_CREATE.
+   */
+  addGuild(name: string, options: { shard?: readonly [number, number]; premiumTier?: number } = {}): GuildWorld {
+    const id = options.shard ? this.state.snowflakeOnShard(options.shard[0], options.shard[1]) : this.state.snowflake();
+    const world = this.buildGuild(name, id);
+    world.guild.premiumTier = options.premiumTier ?? 0;
+    return world;
+  }
+
+  /** A channel overwrite for a role or a member (CHANNEL_UPDATE after login). */
+  setOverwrite(channel: APIChannel, target: APIRole | APIUser, overwrite: Overwrite): void {
+    const isRole = 'permissions' in target;
+    const entry: APIOverwrite = { id: target.id, type: isRole ? 0 : 1, allow: String(overwrite.allow ?? 0n), deny: String(overwrite.deny ?? 0n) };
+    this.state.setOverwrite(channel.id, entry);
+    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, this.state.channels.get(channel.id));
+  }
+
+  /** Takes permissions from the bot in one channel: a deny overwrite on its role, as a server admin would set. */
+  denyBot(channel: APIChannel, permissions: bigint): void {
+    this.setOverwrite(channel, this.botRole, { deny: permissions });
+  }
+
+  /** The bot's effective permissions in a channel, as the fake computes them. */
+  botPermissionsIn(channel: APIChannel | string): bigint {
+    return this.state.permissionsIn(typeof channel === 'string' ? channel : channel.id, this.botUser.id);
   }
 
   member(userId: string): APIGuildMember | undefined {
     return this.guild.members.get(userId);
   }
 
-  /** After login, the client also hears of it (CHANNEL_CREATE), as it would from Discord. */
-  addTextChannel(name: string): APIChannel {
+  /**
+   * After login, the client also hears of it (CHANNEL_CREATE), as it would from Discord. `type` may be a forum or
+   * media channel, which hold only threads.
+   */
+  addTextChannel(name: string, options: { guild?: FakeGuild; type?: ChannelType.GuildText | ChannelType.GuildForum | ChannelType.GuildMedia } = {}): APIChannel {
+    const guild = options.guild ?? this.guild;
     const channel = this.state.addChannel({
       id: this.state.snowflake(),
-      type: ChannelType.GuildText,
+      type: options.type ?? ChannelType.GuildText,
       name,
-      guild_id: this.guild.id,
+      guild_id: guild.id,
       position: this.state.channels.size,
       permission_overwrites: [],
       parent_id: null,
@@ -185,6 +266,37 @@ export class FakeDiscord {
     } as unknown as APIChannel);
     if (this.gateway?.hasSession) this.gateway.dispatch(GatewayDispatchEvents.ChannelCreate, channel);
     return channel;
+  }
+
+  /**
+   * A thread in `parent` made by a user. A private one the bot was not invited to stays invisible to it
+   * (discord-api-docs "Threads": "You must be invited to the thread to be able to view or participate in it").
+   */
+  addThread(parent: APIChannel, options: { name?: string; private?: boolean; botIsMember?: boolean } = {}): APIChannel {
+    const type = options.private ? ChannelType.PrivateThread : ChannelType.PublicThread;
+    const thread = this.state.addThread(parent, { id: this.state.snowflake(), type, name: options.name ?? 'a thread', ownerId: this.user.id });
+    const members = new Set([this.user.id, ...(options.botIsMember ?? !options.private ? [this.botUser.id] : [])]);
+    if (options.private) this.state.threadMembers.set(thread.id, members);
+    return thread;
+  }
+
+  /**
+   * A user's message arriving on the gateway (MESSAGE_CREATE), with the Message Content rules applied for the
+   * receiving session: it needs GUILD_MESSAGES (DIRECT_MESSAGES in DMs), and content only with MESSAGE_CONTENT
+   * in IDENTIFY and the intent approved (events/gateway.mdx, "Gateway Intents", "Message Content Intent").
+   * The message is stored too, so it can be fetched later.
+   */
+  userMessage(fields: Partial<APIMessage> & { channel_id?: string; author?: APIUser } = {}): APIMessage {
+    const message = this.seedMessage(fields);
+    const channel = this.channelOf(message);
+    const guildId = 'guild_id' in channel ? channel.guild_id : undefined;
+    const needed = guildId === undefined ? GatewayIntentBits.DirectMessages : GatewayIntentBits.GuildMessages;
+    this.gateway.dispatchWith(GatewayDispatchEvents.MessageCreate, guildId, (session) => {
+      if (!(session.intents & needed)) return undefined;
+      const hasIntent = this.rules.messageContentIntent && (session.intents & GatewayIntentBits.MessageContent) !== 0;
+      return { ...asSeenByApp(message, { botUserId: this.botUser.id, hasIntent, isDm: isDmChannel(channel) }), ...(guildId ? { guild_id: guildId } : {}) };
+    });
+    return message;
   }
 
   /** A DM channel between the bot and `user`. */
@@ -267,7 +379,7 @@ export class FakeDiscord {
     this.state.react(messageId, emoji, user.id);
     const custom = /^([^:]+):(\d+)$/.exec(emoji);
     const guildId = 'guild_id' in channel ? channel.guild_id : undefined;
-    const member = guildId === undefined ? undefined : this.guild.members.get(user.id);
+    const member = guildId === undefined ? undefined : this.state.guilds.get(guildId)?.members.get(user.id);
     this.gateway.dispatch(GatewayDispatchEvents.MessageReactionAdd, {
       user_id: user.id,
       channel_id: channel.id,
@@ -335,9 +447,22 @@ export class FakeDiscord {
     return channel;
   }
 
+  private buildGuild(name: string, id: string): GuildWorld {
+    const guild = this.state.addGuild(name, this.owner.id, id);
+    guild.roles[0]!.permissions = this.everyonePermissions;
+    const botRole = this.state.addRole(guild, 'rfedit', this.botPermissions);
+    this.state.addMember(guild, this.botUser, [botRole.id]);
+    this.state.addMember(guild, this.user);
+    this.state.addMember(guild, this.owner);
+    const channel = this.addTextChannel('general', { guild });
+    return { guild, botRole, channel };
+  }
+
   private guildCreate(guild: FakeGuild): Record<string, unknown> {
-    const channels = [...this.state.channels.values()].filter((c) => 'guild_id' in c && c.guild_id === guild.id);
-    const isThread = (c: APIChannel) => c.type === ChannelType.PublicThread || c.type === ChannelType.PrivateThread;
+    // "Private threads are only synced to you if you are a member or a moderator" ("Threads").
+    const channels = [...this.state.channels.values()].filter(
+      (c) => 'guild_id' in c && c.guild_id === guild.id && !this.state.isPrivateThreadOutsider(c.id, this.botUser.id),
+    );
     return {
       id: guild.id,
       name: guild.name,
@@ -354,7 +479,7 @@ export class FakeDiscord {
       explicit_content_filter: 0,
       mfa_level: 0,
       nsfw_level: 0,
-      premium_tier: 0,
+      premium_tier: guild.premiumTier,
       premium_subscription_count: 0,
       premium_progress_bar_enabled: false,
       system_channel_id: null,

@@ -15,8 +15,8 @@ function openParts(dataDir: string) {
   return { store: new JobStore(join(dataDir, 'jobs.sqlite')), images: new ImageStore(join(dataDir, 'images')) };
 }
 
-runQueueContract('MemoryJobQueue', async ({ engine, options, dataDir }) => {
-  const { store, images } = openParts(dataDir);
+runQueueContract('MemoryJobQueue', async ({ engine, options, dataDir, disk }) => {
+  const { store, images } = disk ? disk.open(dataDir) : openParts(dataDir);
   return { queue: new MemoryJobQueue({ engine, store, images, options }), store, images };
 });
 

@@ -12,7 +12,8 @@ import type { ImageStore } from '../../src/jobs/image-store.ts';
 import type { JobQueue, QueueOptions } from '../../src/jobs/queue.ts';
 import type { JobStore } from '../../src/jobs/store.ts';
 import type { JobEvent, JobSpec, Platform } from '../../src/jobs/types.ts';
-import { TestEngine, fakePng, gatedEngine, hangingEngine, resolveTestParams } from './fixtures/test-engines.ts';
+import { TestDisk } from './fixtures/test-disk.ts';
+import { TestEngine, deferred, fakePng, gatedEngine, hangingEngine, resolveTestParams } from './fixtures/test-engines.ts';
 
 export interface QueueHarness {
   queue: JobQueue;
@@ -21,7 +22,7 @@ export interface QueueHarness {
 }
 
 /** Builds a queue over the store and images in `dataDir`; called again with the same dir to simulate a restart. */
-export type MakeQueue = (input: { engine: EditEngine; options: QueueOptions; dataDir: string }) => Promise<QueueHarness>;
+export type MakeQueue = (input: { engine: EditEngine; options: QueueOptions; dataDir: string; disk?: TestDisk }) => Promise<QueueHarness>;
 
 /** Records every event and lets a test await the first one that matches. */
 export class EventLog {
@@ -72,16 +73,19 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
   describe(`JobQueue contract: ${name}`, () => {
     const opened: QueueHarness[] = [];
     const dirs: string[] = [];
+    /** Lets hung engines and held disk calls go at the end of a test, so its queue can close. */
+    const releases: Array<() => void> = [];
 
-    async function open(engine: EditEngine, options: QueueOptions = {}, dataDir?: string) {
+    async function open(engine: EditEngine, options: QueueOptions = {}, dataDir?: string, disk?: TestDisk) {
       const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'rfedit-queue-'));
       if (!dataDir) dirs.push(dir);
-      const harness = await makeQueue({ engine, options, dataDir: dir });
+      const harness = await makeQueue({ engine, options, dataDir: dir, disk });
       opened.push(harness);
       return { ...harness, dir, log: new EventLog(harness.queue) };
     }
 
     afterEach(async () => {
+      for (const release of releases.splice(0)) release();
       for (const harness of opened.splice(0)) {
         await harness.queue.close();
         harness.store.close();
@@ -305,6 +309,42 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         expect(engine.completed).toBe(1);
       });
 
+      it('cancelling a job while its source photo is read stops it before the engine sees it', async () => {
+        const engine = new TestEngine();
+        const disk = new TestDisk();
+        const { queue, images, log, store } = await open(engine, {}, undefined, disk);
+        const spec = await jobSpec(images, 'ann', 'never run me');
+        const read = disk.hold('get');
+        releases.push(read.release);
+        await queue.start();
+        const { job } = await queue.submit(spec);
+        await read.arrived;
+        // Answered once the run has stopped (over Redis: once the worker confirmed), while the read still hangs.
+        expect(await queue.cancel(job.id)).toBe(true);
+        read.release();
+        await log.next(isEvent('cancelled', job.id));
+        expect(engine.requests).toHaveLength(0);
+        expect(store.get(job.id)?.status).toBe('cancelled');
+      });
+
+      it('cancelling a job while its result is saved ends it cancelled, not done, and the next job runs', async () => {
+        const disk = new TestDisk();
+        const { queue, images, log, store } = await open(new TestEngine(), {}, undefined, disk);
+        const [spec, nextSpec] = [await jobSpec(images, 'ann'), await jobSpec(images, 'bob')];
+        const save = disk.hold('put');
+        releases.push(save.release);
+        await queue.start();
+        const { job } = await queue.submit(spec);
+        const next = await queue.submit(nextSpec);
+        await save.arrived;
+        expect(await queue.cancel(job.id)).toBe(true);
+        save.release();
+        await log.next(isEvent('cancelled', job.id));
+        await log.next(isEvent('done', next.job.id));
+        expect(log.of(job.id)).not.toContain('done');
+        expect(store.get(job.id)).toMatchObject({ status: 'cancelled', result: null });
+      });
+
       it('cancelling a finished job answers false', async () => {
         const { queue, images, log } = await open(new TestEngine());
         await queue.start();
@@ -330,7 +370,7 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         let calls = 0;
         const engine = new TestEngine({
           beforeStep: async () => {
-            if (calls++ === 0) throw new ModelError('model_missing', 'The model files are missing; an admin must run the setup.');
+            if (calls++ === 0) throw new ModelError('model_file_missing', 'The model files are missing; an admin must run the setup.');
           },
         });
         const { queue, images, log } = await open(engine);
@@ -351,6 +391,81 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         if (failed.type !== 'failed') throw new Error('expected failed');
         expect(failed.userMessage).toContain(`reference ${job.id}`);
         expect(failed.userMessage).not.toContain('CUDA');
+      });
+      it('an engine that ignores the abort and never returns is given up after a grace; the job fails and the next one runs', async () => {
+        const never = deferred();
+        releases.push(() => never.resolve());
+        const engine = new TestEngine({ beforeStep: (request) => (request.prompt.includes('hang') ? never.promise : Promise.resolve()) });
+        const { queue, images, log, store } = await open(engine, { jobTimeoutMs: 100 });
+        await queue.start();
+        const { job } = await queue.submit(await jobSpec(images, 'ann', 'hang for real'));
+        const next = await queue.submit(await jobSpec(images, 'bob'));
+        const failed = await log.next(isEvent('failed', job.id));
+        expect(failed.type === 'failed' && failed.code).toBe('job_timeout');
+        await log.next(isEvent('done', next.job.id));
+        expect(store.get(job.id)?.status).toBe('failed');
+      });
+    });
+
+    describe('a full disk', () => {
+      it('for results, while one is saved: the job fails saying so, its photo is kept, and edits work again once there is room', async () => {
+        const disk = new TestDisk();
+        const { queue, images, log, store } = await open(new TestEngine(), {}, undefined, disk);
+        await queue.start();
+        const spec = await jobSpec(images, 'ann');
+        disk.imagesFull = true;
+        const { job } = await queue.submit(spec);
+        const failed = await log.next(isEvent('failed', job.id));
+        expect(failed.type === 'failed' && failed.code).toBe('disk_full');
+        expect(failed.type === 'failed' && failed.userMessage).toMatch(/ran out of disk space while saving your result/);
+        expect(store.get(job.id)).toMatchObject({ status: 'failed', error: { code: 'disk_full' }, result: null });
+        expect(await images.get(job.sourceHash)).toEqual(fakePng('source photo'));
+        disk.imagesFull = false;
+        const again = await queue.submit(await jobSpec(images, 'ann'));
+        await log.next(isEvent('done', again.job.id));
+      });
+
+      it('while the outcome is recorded: the store frees its reserve, records the end and announces it; nothing is left running', async () => {
+        const { engine, gate } = gatedEngine();
+        const disk = new TestDisk();
+        const { queue, images, log, store } = await open(engine, {}, undefined, disk);
+        await queue.start();
+        const { job } = await queue.submit(await jobSpec(images, 'ann'));
+        await gate.reached();
+        expect(store.reserve.held).toBe(true);
+        disk.full = true; // the result cannot be saved, and the store can write only into the reserve's room
+        gate.open();
+        const failed = await log.next(isEvent('failed', job.id));
+        expect(failed.type === 'failed' && failed.code).toBe('disk_full');
+        await queue.onIdle();
+        expect(store.get(job.id)).toMatchObject({ status: 'failed', error: { code: 'disk_full' } });
+        expect(store.reserve.held).toBe(false);
+        expect(disk.reserveUsed).toBe(1); // and the operators were told
+        expect(queue.stats()).toMatchObject({ queued: 0, running: 0 });
+        disk.full = false;
+        const again = await queue.submit(await jobSpec(images, 'bob'));
+        expect(store.reserve.held).toBe(true); // taken back at the first write with room
+        await log.next(isEvent('done', again.job.id));
+      });
+
+      it('with no reserve left the owner is still told, and the job is not lost: it ends after a restart', async () => {
+        const { engine, gate } = gatedEngine();
+        const disk = new TestDisk(0);
+        const first = await open(engine, {}, undefined, disk);
+        await first.queue.start();
+        const { job } = await first.queue.submit(await jobSpec(first.images, 'ann'));
+        await gate.reached();
+        disk.full = true;
+        gate.open();
+        const failed = await first.log.next(isEvent('failed', job.id));
+        expect(failed.type === 'failed' && failed.userMessage).toMatch(/ran out of disk space/);
+        await first.queue.close();
+        first.store.close();
+
+        const second = await open(new TestEngine(), {}, first.dir);
+        await second.queue.start();
+        await second.queue.onIdle();
+        expect(['done', 'failed']).toContain(second.store.get(job.id)?.status);
       });
     });
 

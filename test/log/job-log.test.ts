@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBotCore } from '../../src/commands/index.ts';
+import { assembleCore } from '../../src/app.ts';
 import type { CommandContext } from '../../src/commands/index.ts';
 import { logJobEvents } from '../../src/job-log.ts';
 import { createLogger } from '../../src/log.ts';
@@ -24,7 +24,7 @@ describe('the job log', () => {
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     let clock = 1_000_000;
     const engine = new TestEngine({ beforeStep: async () => void (clock += 500) });
-    const core = createBotCore({ engine, dataDir, secret: 'job-log-test-secret-0123456789', now: () => clock });
+    const core = assembleCore({ engine, dataDir, secret: 'job-log-test-secret-0123456789', now: () => clock });
     cleanups.push(() => core.close());
     logJobEvents(core.events, (jobId) => core.getJob(jobId), logger);
     await core.start();

@@ -49,8 +49,8 @@ describe('health server', () => {
     await metered.edit({ image: new Uint8Array(1), prompt: 'first' });
     await metered.edit({ image: new Uint8Array(1), prompt: 'again' });
     metrics.observeEvent({ type: 'started', jobId: 'j1', owner, place, attempt: 1, etaMs: 0 });
-    metrics.observeEvent({ type: 'failed', jobId: 'j1', owner, place, code: 'engine_error', userMessage: 'x', redelivery: false });
-    metrics.observeEvent({ type: 'failed', jobId: 'j1', owner, place, code: 'engine_error', userMessage: 'x', redelivery: true });
+    metrics.observeEvent({ type: 'failed', jobId: 'j1', owner, place, code: 'internal', userMessage: 'x', redelivery: false });
+    metrics.observeEvent({ type: 'failed', jobId: 'j1', owner, place, code: 'internal', userMessage: 'x', redelivery: true });
     metrics.rateLimited('discord');
     const url = await startWith({}, metrics);
     queued = 6;
@@ -62,7 +62,7 @@ describe('health server', () => {
     expect(text).toContain('rfedit_inversion_cache_total{result="hit"} 1');
     expect(text).toContain('rfedit_inversion_cache_total{result="miss"} 1');
     expect(text).toContain('rfedit_jobs_total{event="failed"} 1'); // the redelivery is not counted twice
-    expect(text).toContain('rfedit_job_failures_total{code="engine_error"} 1');
+    expect(text).toContain('rfedit_job_failures_total{code="internal"} 1');
     expect(text).toContain('rfedit_chat_rate_limited_total{platform="discord"} 1');
     expect(text).toMatch(/rfedit_edit_phase_seconds_count\{phase="edit"\} 2/);
   });

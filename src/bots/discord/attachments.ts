@@ -16,10 +16,16 @@ export interface AttachmentRules {
   readonly extraDownloadHosts: readonly string[];
 }
 
-/** Throws the user-facing refusal for an attachment that is not an image we take or is too large, before any download. */
-export function checkAttachment(attachment: Pick<Attachment, 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
+/**
+ * Throws the user-facing refusal for an attachment that is not an image we take, is too large or is not on
+ * Discord's CDN, from its metadata alone: before any download, so before deferring.
+ */
+export function checkAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
   checkDeclaredImage(attachment);
   assertWithinLimit(attachment.size, rules.maxDownloadBytes);
+  if (!isAllowedDownloadUrl(new URL(attachment.url), rules.extraDownloadHosts)) {
+    throw new UserInputError('image_source', 'I only download attachments from Discord itself. Please upload the photo to Discord.');
+  }
 }
 
 /** The first image attached to a message (for the "Edit image" menu), or null. */
@@ -34,10 +40,6 @@ export function isAllowedDownloadUrl(url: URL, extraHosts: readonly string[]): b
 
 export async function downloadAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): Promise<ImageInput> {
   checkAttachment(attachment, rules);
-  const url = new URL(attachment.url);
-  if (!isAllowedDownloadUrl(url, rules.extraDownloadHosts)) {
-    throw new UserInputError('image_source', 'I only download attachments from Discord itself. Please upload the photo to Discord.');
-  }
-  const bytes = await downloadLimited(url, { maxBytes: rules.maxDownloadBytes, timeoutMs: rules.downloadTimeoutMs });
+  const bytes = await downloadLimited(new URL(attachment.url), { maxBytes: rules.maxDownloadBytes, timeoutMs: rules.downloadTimeoutMs });
   return { bytes, filename: attachment.name, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) };
 }

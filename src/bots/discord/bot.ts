@@ -15,6 +15,7 @@ import { silentLogger } from '../../log.ts';
 import type { Adapter } from './adapter.ts';
 import { handleInteraction } from './interactions.ts';
 import { JobMessages } from './job-messages.ts';
+import { MenuImages } from './menu-images.ts';
 import { DISCORD_BOT_DEFAULTS, type DiscordBotOptions, type ResolvedDiscordBotOptions } from './options.ts';
 import { handleReaction } from './reactions.ts';
 
@@ -36,9 +37,13 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
     // Messages that should ping (the result, for its owner) name the user explicitly.
     allowedMentions: { parse: [] },
     ...(resolved.restApi === undefined ? {} : { rest: { api: resolved.restApi } }),
+    // Above 2,500 servers Discord closes an unsharded connection (4011); 'auto' follows its recommendation.
+    // Several replicas each run their own shard ids, so every server's events reach exactly one of them.
+    shards: resolved.shards === 'auto' ? 'auto' : [...resolved.shards],
+    ...(resolved.shardCount === undefined ? {} : { shardCount: resolved.shardCount }),
   });
   const jobs = new JobMessages(client, core, resolved, logger);
-  const adapter: Adapter = { core, client, options: resolved, jobs, logger };
+  const adapter: Adapter = { core, client, options: resolved, jobs, menuImages: new MenuImages(resolved.now), logger };
 
   client.on(Events.InteractionCreate, (interaction) => {
     handleInteraction(interaction, adapter).catch((error) => logger.error({ err: error, interaction: interaction.id }, 'Discord interaction handler failed'));

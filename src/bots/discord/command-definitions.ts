@@ -11,7 +11,7 @@ import {
   type RESTPostAPIApplicationCommandsJSONBody,
   type SlashCommandOptionsOnlyBuilder,
 } from 'discord.js';
-import { COMMANDS, type CommandOption } from '../../commands/index.ts';
+import { COMMANDS, type CommandOption, type CommandRegistry } from '../../commands/index.ts';
 import { PRESET_NAMES } from '../../engine/params.ts';
 
 export const COMMAND_NAMES = {
@@ -30,13 +30,13 @@ const CONTEXTS = [InteractionContextType.Guild, InteractionContextType.BotDM];
 // Discord allows up to 25 choices; the engine's presets are the only valid values.
 const CHOICES_OF: Record<string, readonly string[]> = { preset: PRESET_NAMES };
 
-function editCommand(): SlashCommandOptionsOnlyBuilder {
+function editCommand(commands: CommandRegistry): SlashCommandOptionsOnlyBuilder {
   let builder: SlashCommandOptionsOnlyBuilder = new SlashCommandBuilder()
     .setName(COMMAND_NAMES.edit)
     .setDescription(COMMANDS.edit.description)
     .setContexts(CONTEXTS);
   // Required options must come first on Discord.
-  const options = [...COMMANDS.edit.options].sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)));
+  const options = [...commands.edit.options].sort((a, b) => Number(Boolean(b.required)) - Number(Boolean(a.required)));
   for (const option of options) builder = addOption(builder, option);
   return builder;
 }
@@ -97,8 +97,14 @@ function rfeditCommand() {
     );
 }
 
-export const DISCORD_COMMANDS: readonly RESTPostAPIApplicationCommandsJSONBody[] = [
-  editCommand().toJSON(),
-  new ContextMenuCommandBuilder().setName(COMMAND_NAMES.editImageMenu).setType(ApplicationCommandType.Message).setContexts(CONTEXTS).toJSON(),
-  rfeditCommand().toJSON(),
-];
+/** The definitions for a registry whose option bounds follow the configured limits (`core.commands`). */
+export function discordCommands(commands: CommandRegistry = COMMANDS): RESTPostAPIApplicationCommandsJSONBody[] {
+  return [
+    editCommand(commands).toJSON(),
+    new ContextMenuCommandBuilder().setName(COMMAND_NAMES.editImageMenu).setType(ApplicationCommandType.Message).setContexts(CONTEXTS).toJSON(),
+    rfeditCommand().toJSON(),
+  ];
+}
+
+/** With the default limits (config/default.yaml's). */
+export const DISCORD_COMMANDS: readonly RESTPostAPIApplicationCommandsJSONBody[] = discordCommands();

@@ -1,8 +1,10 @@
 /**
  * Slash commands, the "Edit image" menu, buttons and modal submits → core commands. Every path answers
- * Discord before any slow work (download, queue): refusals that need no I/O go out at once as ephemeral
- * replies; everything else is deferred first. Only the adapter's translation lives here; the core validates,
- * checks ownership and quotas.
+ * Discord before any slow work (download, queue): refusals that need no I/O (access, the bot's permissions in
+ * the channel, options, attachment metadata, the daily quota) go out at once as ephemeral replies; everything
+ * else is deferred publicly first, and a later refusal edits that public status message (after a defer, a
+ * follow-up would edit it anyway — discord-api-docs "Create Followup Message"). Only the adapter's translation
+ * lives here; the core validates, checks ownership and quotas.
  */
 import {
   ActionRowBuilder,
@@ -18,11 +20,11 @@ import {
   type RepliableInteraction,
 } from 'discord.js';
 import type { Command, CommandContext, EditOptions, Reply } from '../../commands/index.ts';
-import { RfeditError, UserInputError, asRfeditError } from '../../errors.ts';
-import { newJobId } from '../../jobs/ids.ts';
+import { UserInputError, userFailure } from '../../errors.ts';
 import { accessRefusal, isServerAdmin, whereaboutsOf } from './access.ts';
 import type { Adapter } from './adapter.ts';
 import { checkAttachment, downloadAttachment, firstImageOf } from './attachments.ts';
+import { grantAdvice, missingToPost } from './permissions.ts';
 import { COMMAND_NAMES } from './command-definitions.ts';
 import { DISCORD_HELP } from './help.ts';
 import { compareAttachment } from './compare.ts';
@@ -110,7 +112,7 @@ async function onEdit(interaction: ChatInputCommandInteraction, adapter: Adapter
     ...optional('sampler', interaction.options.getString('sampler') as EditOptions['sampler'] | null),
   };
   const prompt = interaction.options.getString('prompt', true);
-  await startJob(interaction, adapter, async () => {
+  await startJob(interaction, adapter, { prompt, options }, async () => {
     const image = await downloadAttachment(attachment, adapter.options);
     return adapter.core.dispatch({ kind: 'edit', image, prompt, options }, commandContext(interaction));
   });
@@ -120,10 +122,14 @@ async function onEdit(interaction: ChatInputCommandInteraction, adapter: Adapter
 
 async function onEditImageMenu(interaction: MessageContextMenuCommandInteraction, adapter: Adapter): Promise<void> {
   if (interaction.commandName !== COMMAND_NAMES.editImageMenu) return refuse(interaction, 'I do not know that command.');
+  // The target arrives whole in `resolved.messages` even without the Message Content intent; a later fetch would not.
   const image = firstImageOf(interaction.targetMessage);
   if (!image) return refuse(interaction, 'That message has no image to edit. Use “Edit image” on a message with a photo.');
   checkAttachment(image, adapter.options);
-  await interaction.showModal(editForm(`${EDIT_IMAGE_MODAL_PREFIX}${interaction.targetMessage.id}`, 'Edit image', '', null));
+  const cannotPost = postingRefusal(interaction);
+  if (cannotPost) return refuse(interaction, cannotPost);
+  adapter.menuImages.keep(interaction.id, image);
+  await interaction.showModal(editForm(`${EDIT_IMAGE_MODAL_PREFIX}${interaction.targetMessage.id}.${interaction.id}`, 'Edit image', '', null));
 }
 
 function editForm(customId: string, title: string, prompt: string, strength: number | null): ModalBuilder {
@@ -181,7 +187,7 @@ async function onButton(interaction: ButtonInteraction, adapter: Adapter): Promi
       return;
     }
     default:
-      await startJob(interaction, adapter, () => core.handleAction(interaction.customId, ctx));
+      await startJob(interaction, adapter, null, () => core.handleAction(interaction.customId, ctx));
   }
 }
 
@@ -192,23 +198,30 @@ async function onModalSubmit(interaction: ModalSubmitInteraction, adapter: Adapt
   const strength = parseStrength(interaction.fields.getTextInputValue(FIELD.strength));
   const ctx = commandContext(interaction);
   if (interaction.customId.startsWith(EDIT_IMAGE_MODAL_PREFIX)) {
-    const messageId = interaction.customId.slice(EDIT_IMAGE_MODAL_PREFIX.length);
-    await startJob(interaction, adapter, async () => {
-      // Fetched again now: the menu's copy of the attachment URL may have expired while the form was open.
-      const channel = interaction.channel ?? (await adapter.client.channels.fetch(interaction.channelId ?? ''));
-      if (!channel || !('messages' in channel)) throw new UserInputError('image_missing', 'I cannot see that message any more.');
-      const image = firstImageOf(await channel.messages.fetch(messageId));
-      if (!image) throw new UserInputError('image_missing', 'That message no longer has an image.');
-      const input = await downloadAttachment(image, adapter.options);
-      return adapter.core.dispatch({ kind: 'edit', image: input, prompt, options: optional('strength', strength) }, ctx);
+    const [messageId = '', menuId = ''] = interaction.customId.slice(EDIT_IMAGE_MODAL_PREFIX.length).split('.');
+    const options = optional('strength', strength);
+    const image = adapter.menuImages.take(menuId);
+    await startJob(interaction, adapter, { prompt, options }, async () => {
+      // A form opened before a restart: the message fetched now has its photo only where Discord shows the bot
+      // content (the Message Content intent, a mention, a DM).
+      const input = image ?? (await refetchImage(interaction, messageId, adapter));
+      return adapter.core.dispatch({ kind: 'edit', image: await downloadAttachment(input, adapter.options), prompt, options }, ctx);
     });
     return;
   }
   const action = adapter.core.codec.decode(interaction.customId);
   if (action?.action !== 'remix' || action.arg !== REMIX_FORM_ARG) return refuse(interaction, 'That form is not valid here (it may belong to another bot).');
-  await startJob(interaction, adapter, () =>
+  await startJob(interaction, adapter, { prompt, options: optional('strength', strength) }, () =>
     adapter.core.dispatch({ kind: 'remix', jobId: action.jobId, prompt, ...optional('strength', strength) }, ctx),
   );
+}
+
+async function refetchImage(interaction: ModalSubmitInteraction, messageId: string, adapter: Adapter) {
+  const channel = interaction.channel ?? (await adapter.client.channels.fetch(interaction.channelId ?? ''));
+  const message = channel && 'messages' in channel ? await channel.messages.fetch(messageId).catch(() => null) : null;
+  const image = message ? firstImageOf(message) : null;
+  if (!image) throw new UserInputError('image_missing', 'I lost track of that photo (the bot restarted while the form was open). Please use “Edit image” on it again.');
+  return image;
 }
 
 function parseStrength(text: string): number | null {
@@ -216,7 +229,7 @@ function parseStrength(text: string): number | null {
   if (trimmed === '') return null;
   const value = Number(trimmed);
   if (!Number.isFinite(value) || value < 0 || value > 1) {
-    throw new UserInputError('option_out_of_range', `Strength must be a number from 0 to 1; got “${text.trim()}”.`);
+    throw new UserInputError('option_invalid', `Strength must be a number from 0 to 1; got “${text.trim()}”.`);
   }
   return value;
 }
@@ -224,10 +237,15 @@ function parseStrength(text: string): number | null {
 // ── answering ────────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Defers (public: the reply becomes the job's status message), then does the slow part. A refusal after
- * deferring replaces the public "thinking…" with an ephemeral message, so only the user sees it.
+ * Refuses privately what can be refused now (the bot cannot post here; the prompt, options or daily quota),
+ * then defers (public: the reply becomes the job's status message) and does the slow part. A refusal after
+ * deferring edits that status message.
  */
-async function startJob(interaction: RepliableInteraction, adapter: Adapter, submit: () => Promise<Reply>): Promise<void> {
+async function startJob(interaction: RepliableInteraction, adapter: Adapter, request: { prompt: string; options?: EditOptions } | null, submit: () => Promise<Reply>): Promise<void> {
+  const cannotPost = postingRefusal(interaction);
+  if (cannotPost) return refuse(interaction, cannotPost);
+  const early = request && adapter.core.precheck(request, commandContext(interaction));
+  if (early) return refuse(interaction, early.text);
   await interaction.deferReply();
   adapter.jobs.track(interaction);
   let reply: Reply;
@@ -239,30 +257,42 @@ async function startJob(interaction: RepliableInteraction, adapter: Adapter, sub
   }
   if (reply.code !== undefined || reply.jobId === undefined) {
     adapter.jobs.forget(interaction);
-    await answerPrivately(interaction, reply.text);
+    await answer(interaction, reply.text);
   }
   // Otherwise the job's events edit the deferred reply from here on.
 }
 
 async function answerError(interaction: RepliableInteraction, error: unknown, adapter: Adapter): Promise<void> {
-  const referenceId = newJobId();
-  const failure = asRfeditError(error, referenceId);
-  if (!(error instanceof RfeditError)) adapter.logger.error({ err: error, referenceId, interaction: interaction.id }, 'Discord interaction failed');
+  const failure = userFailure(error, {
+    report: (err, referenceId) => adapter.logger.error({ err, referenceId, interaction: interaction.id }, 'Discord interaction failed'),
+  });
   try {
-    await answerPrivately(interaction, failure.userMessage);
+    await answer(interaction, failure.userMessage);
   } catch (answerFailure) {
     adapter.logger.warn({ err: answerFailure, interaction: interaction.id }, 'could not tell the user about an error');
   }
 }
 
-async function answerPrivately(interaction: RepliableInteraction, text: string): Promise<void> {
+/**
+ * Privately when nothing was sent yet; after a defer by editing that reply (public for a job's status message).
+ * Never delete-then-follow-up: the first follow-up after a defer edits the deferred reply, so once it is deleted
+ * the follow-up fails with Unknown Message ("Create Followup Message").
+ */
+async function answer(interaction: RepliableInteraction, text: string): Promise<void> {
   if (!interaction.deferred && !interaction.replied) return refuse(interaction, text);
-  if (interaction.ephemeral) {
-    await interaction.editReply({ content: text });
-    return;
-  }
-  await interaction.deleteReply().catch(() => {});
-  await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
+  await interaction.editReply({ content: `⚠️ ${text}`, components: [], files: [], attachments: [] });
+}
+
+/**
+ * Why the bot cannot post a result where this interaction happened, from the permissions Discord sent with it
+ * (`app_permissions`, computed for this channel with its overwrites), or null. DMs need none.
+ */
+function postingRefusal(interaction: RepliableInteraction): string | null {
+  if (!interaction.inGuild()) return null;
+  const missing = missingToPost(interaction.appPermissions, interaction.channel?.isThread() ?? false);
+  if (missing.length === 0) return null;
+  const names = missing.map((p) => `**${p.name}** (${p.why})`).join(', ');
+  return `I cannot post results in this channel: I am missing ${names}. Ask a server admin to ${grantAdvice(missing, 'this channel')}, or use me in another channel.`;
 }
 
 async function refuse(interaction: RepliableInteraction, text: string): Promise<void> {

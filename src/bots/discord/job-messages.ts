@@ -9,7 +9,9 @@
  */
 import {
   AttachmentBuilder,
+  PermissionFlagsBits,
   ThreadAutoArchiveDuration,
+  type PermissionsBitField,
   type ActionRowBuilder,
   type ButtonBuilder,
   type Client,
@@ -20,7 +22,9 @@ import type { BotCore, JobEvent, JobRecord, MessageRef } from '../../commands/in
 import { ChatPacer } from '../../jobs/chat-pacer.ts';
 import type { Logger } from '../../log.ts';
 import { fitUnderBytes } from '../shared/fit-upload.ts';
+import { hasPermission } from './permissions.ts';
 import { buttonRows, previewAttachment, quotePrompt, resultButtonsWithCompare, resultText, statusText } from './render.ts';
+import { botUploadLimit } from './upload-limit.ts';
 
 export interface JobMessagesOptions {
   readonly interactionTokenLifetimeMs: number;
@@ -121,48 +125,75 @@ export class JobMessages {
   private async postResult(event: Extract<JobEvent, { type: 'done' }>, job: JobRecord): Promise<void> {
     const image = event.images[0];
     if (!image) throw new Error(`job ${job.id} finished without an image`);
-    const session = this.sessionOf(event);
-    const fitted = await fitUnderBytes(await this.core.readImage(image), session?.uploadLimitBytes ?? this.options.defaultUploadLimitBytes);
-    const buttons = resultButtonsWithCompare(this.core.render(event).buttons ?? [], this.core.codec, job.id);
-    const note = fitted.reencoded ? '\n(Re-encoded as JPEG to fit this channel’s upload limit.)' : '';
-    const target = await this.resultTarget(event, job);
-    const message = await target.channel.send({
-      content: resultText(job, event) + note,
-      files: [new AttachmentBuilder(Buffer.from(fitted.bytes), { name: `rfedit-${job.id}.${fitted.extension}` })],
-      components: buttonRows(buttons),
-      allowedMentions: { users: [job.owner.id] },
-      ...(target.replyTo ? { reply: { messageReference: target.replyTo, failIfNotExists: false } } : {}),
-    });
+    const bytes = await this.core.readImage(image);
+    const buttons = buttonRows(resultButtonsWithCompare(this.core.render(event).buttons ?? [], this.core.codec, job.id));
+    const result = async (limitBytes: number) => {
+      const fitted = await fitUnderBytes(bytes, limitBytes);
+      const note = fitted.reencoded ? '\n(Re-encoded as JPEG to fit this channel’s upload limit.)' : '';
+      const file = new AttachmentBuilder(Buffer.from(fitted.bytes), { name: `rfedit-${job.id}.${fitted.extension}` });
+      return { content: resultText(job, event) + note, files: [file], components: buttons, allowedMentions: { users: [job.owner.id] } };
+    };
+    let target: Awaited<ReturnType<JobMessages['resultTarget']>>;
+    let message: Awaited<ReturnType<typeof target.channel.send>>;
+    try {
+      target = await this.resultTarget(event, job);
+      // Posted with the bot token: the server's limit, not the interaction's (which counts the user's Nitro).
+      message = await target.channel.send({
+        ...(await result(botUploadLimit(target.channel, this.options.defaultUploadLimitBytes))),
+        ...(target.replyTo ? { reply: { messageReference: target.replyTo, failIfNotExists: false } } : {}),
+      });
+    } catch (error) {
+      // The bot cannot post here (no access, a private thread it is not in): the interaction's own reply still works.
+      const session = this.freshSession(event);
+      if (!session) throw error;
+      this.logger.warn({ err: error, jobId: job.id }, 'could not post the result in the channel; showing it in the interaction reply');
+      const shown = await session.interaction.editReply({ ...(await result(session.uploadLimitBytes)), attachments: [] });
+      this.core.recordMessage(job.id, { role: 'result', platform: 'discord', channelId: shown.channelId, messageId: shown.id });
+      return;
+    }
     this.core.recordMessage(job.id, { role: 'result', platform: 'discord', channelId: message.channelId, messageId: message.id, ...(target.threadId ? { threadId: target.threadId } : {}) });
     const where = target.threadId && target.threadId !== event.place.channelId ? `in the thread <#${target.threadId}>` : 'below';
     await this.updateStatus(event, job, { content: `✅ ${quotePrompt(job.prompt)}: done, the result is ${where}.`, components: [], files: [], attachments: [] }, { postIfMissing: false });
   }
 
-  /** The job's own thread in a server, or the place it was asked (a thread already, or a DM). */
+  /**
+   * The job's own thread in a server, or the place it was asked (a thread already, or a DM). Without the thread
+   * permissions (the bot's current ones in this channel, overwrites included) it replies in the channel, and
+   * without Read Message History it posts there without the reply.
+   */
   private async resultTarget(event: JobEvent, job: JobRecord): Promise<{ channel: SendableChannels; threadId?: string; replyTo?: string }> {
     if (event.place.threadId !== undefined) return { channel: await this.sendable(event.place.threadId), threadId: event.place.threadId };
     const status = statusRefOf(job);
-    if (event.place.guildId !== undefined && status) {
+    const channel = await this.sendable(event.place.channelId);
+    const granted = this.permissionsIn(channel);
+    const canThread = !granted || (hasPermission(granted, PermissionFlagsBits.CreatePublicThreads) && hasPermission(granted, PermissionFlagsBits.SendMessagesInThreads));
+    if (event.place.guildId !== undefined && status && canThread) {
       try {
-        const thread = await this.threadOn(status, job);
+        const thread = await this.threadOn(channel, status, job);
         return { channel: thread, threadId: thread.id };
       } catch (error) {
-        // No permission to create threads, or a channel type without them: answer in the channel instead.
+        // A channel type without threads from messages (forum, media), or permissions changed meanwhile.
         this.logger.warn({ err: error, jobId: job.id }, 'could not start a thread for the result; replying in the channel');
       }
     }
-    return { channel: await this.sendable(event.place.channelId), ...(status ? { replyTo: status.messageId } : {}) };
+    const canReply = !granted || hasPermission(granted, PermissionFlagsBits.ReadMessageHistory);
+    return { channel, ...(status && canReply ? { replyTo: status.messageId } : {}) };
   }
 
-  private async threadOn(status: MessageRef, job: JobRecord): Promise<SendableChannels> {
+  private async threadOn(parent: SendableChannels, status: MessageRef, job: JobRecord): Promise<SendableChannels> {
     // A thread started on a message has that message's id, so an existing one (a redelivery) is found the same way.
     const existing = this.client.channels.cache.get(status.messageId);
     if (existing?.isThread()) return existing;
-    const parent = await this.sendable(status.channelId);
-    if (!('messages' in parent)) throw new Error(`channel ${status.channelId} has no messages`);
-    const message = await parent.messages.fetch(status.messageId);
+    if (!('threads' in parent) || parent.isThread()) throw new Error(`channel ${status.channelId} cannot hold threads`);
     const name = `✏️ ${job.prompt.replace(/\s+/g, ' ')}`.slice(0, THREAD_NAME_CHARS);
-    return message.startThread({ name, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+    // Started by message id: fetching the message first would also need Read Message History.
+    return parent.threads.create({ name, startMessage: status.messageId, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+  }
+
+  /** The bot's permissions in a server channel from the client's cache (roles and overwrites); null in DMs. */
+  private permissionsIn(channel: SendableChannels): Readonly<PermissionsBitField> | null {
+    if (!('permissionsFor' in channel) || !this.client.user) return null;
+    return channel.permissionsFor(this.client.user);
   }
 
   /**
@@ -170,8 +201,8 @@ export class JobMessages {
    * token after that (or after a restart), and posts a new one when there is none yet.
    */
   private async updateStatus(event: JobEvent, job: JobRecord, payload: StatusPayload, { postIfMissing = true } = {}): Promise<void> {
-    const session = this.sessionOf(event);
-    if (session && this.options.now() - session.receivedAtMs < this.options.interactionTokenLifetimeMs) {
+    const session = this.freshSession(event);
+    if (session) {
       try {
         const message = await session.interaction.editReply(payload);
         this.remember(job, message.channelId, message.id);
@@ -195,7 +226,10 @@ export class JobMessages {
     if (!postIfMissing) return;
     const channel = await this.sendable(event.place.channelId);
     // For reactions, place.messageId is the message reacted on; for interactions it is no message, hence no failure.
-    const reply = event.place.messageId ? { reply: { messageReference: event.place.messageId, failIfNotExists: false } } : {};
+    // A reply needs Read Message History ("Create Message").
+    const granted = this.permissionsIn(channel);
+    const canReply = !granted || hasPermission(granted, PermissionFlagsBits.ReadMessageHistory);
+    const reply = event.place.messageId && canReply ? { reply: { messageReference: event.place.messageId, failIfNotExists: false } } : {};
     const message = await channel.send({ ...payload, ...reply, allowedMentions: { parse: [] } });
     this.remember(job, message.channelId, message.id);
   }
@@ -208,6 +242,12 @@ export class JobMessages {
 
   private sessionOf(event: JobEvent): Session | undefined {
     return event.place.messageId === undefined ? undefined : this.sessions.get(event.place.messageId);
+  }
+
+  /** The job's interaction while its token still works (with a margin under Discord's 15 minutes). */
+  private freshSession(event: JobEvent): Session | undefined {
+    const session = this.sessionOf(event);
+    return session && this.options.now() - session.receivedAtMs < this.options.interactionTokenLifetimeMs ? session : undefined;
   }
 
   private async sendable(channelId: string): Promise<SendableChannels> {

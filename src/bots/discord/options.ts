@@ -36,9 +36,16 @@ export interface DiscordBotOptions {
   readonly previewMaxSidePx?: number;
   /** Clock, for tests. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Gateway shards this process runs: 'auto' asks Discord how many it recommends (`GET /gateway/bot`) and runs
+   * them all; a list runs only those ids, for several bot replicas sharing the servers. @default 'auto'
+   */
+  readonly shards?: 'auto' | readonly number[];
+  /** The total number of shards across replicas; needed with a list of `shards`. */
+  readonly shardCount?: number;
 }
 
-export type ResolvedDiscordBotOptions = Required<Omit<DiscordBotOptions, 'restApi'>> & Pick<DiscordBotOptions, 'restApi'>;
+export type ResolvedDiscordBotOptions = Required<Omit<DiscordBotOptions, 'restApi' | 'shardCount'>> & Pick<DiscordBotOptions, 'restApi' | 'shardCount'>;
 
 export const DISCORD_BOT_DEFAULTS = {
   allowedGuilds: [] as readonly string[],
@@ -52,6 +59,7 @@ export const DISCORD_BOT_DEFAULTS = {
   statusEditGapMs: 1_000,
   previewMaxSidePx: 256,
   now: Date.now,
+  shards: 'auto' as const,
 } satisfies Partial<ResolvedDiscordBotOptions>;
 
 /** Discord's own CDN hosts: the only places attachments are downloaded from. */

@@ -3,7 +3,8 @@
  * guild only, which takes effect at once (for development); without one they are global.
  */
 import { REST, Routes, type APIApplicationCommand } from 'discord.js';
-import { DISCORD_COMMANDS } from './command-definitions.ts';
+import type { CommandRegistry } from '../../commands/index.ts';
+import { discordCommands } from './command-definitions.ts';
 
 export interface RegisterDiscordCommandsOptions {
   token: string;
@@ -11,6 +12,8 @@ export interface RegisterDiscordCommandsOptions {
   guildId?: string;
   /** REST base URL (a fake Discord in tests). @default Discord's own */
   restApi?: string;
+  /** Option bounds follow these (the configured limits). @default COMMANDS (the default limits) */
+  commands?: CommandRegistry;
 }
 
 export async function registerDiscordCommands(options: RegisterDiscordCommandsOptions): Promise<APIApplicationCommand[]> {
@@ -19,5 +22,5 @@ export async function registerDiscordCommands(options: RegisterDiscordCommandsOp
     options.guildId === undefined
       ? Routes.applicationCommands(options.applicationId)
       : Routes.applicationGuildCommands(options.applicationId, options.guildId);
-  return (await rest.put(route, { body: DISCORD_COMMANDS })) as APIApplicationCommand[];
+  return (await rest.put(route, { body: discordCommands(options.commands) })) as APIApplicationCommand[];
 }

@@ -5,8 +5,7 @@
  */
 import type { types, webApi } from '@slack/bolt';
 import { parseEditText, type BotCore, type CommandContext, type Reply } from '../../commands/index.ts';
-import { RfeditError, asRfeditError } from '../../errors.ts';
-import { newJobId } from '../../jobs/ids.ts';
+import { userFailure } from '../../errors.ts';
 import { accessRefusal } from './access.ts';
 import { escapeMrkdwn } from './blocks.ts';
 import { downloadSlackImage, imageFiles, type SlackFileRef } from './download.ts';
@@ -80,9 +79,7 @@ export async function answeringErrors(adapter: SlackAdapter, request: SlackReque
     await work();
   } catch (error) {
     if (cannotPostHere(error)) return tellPrivately(adapter, request, CANNOT_POST_HERE_MESSAGE);
-    const referenceId = newJobId();
-    const failure = asRfeditError(error, referenceId);
-    if (!(error instanceof RfeditError)) adapter.options.logger.error({ err: error, referenceId }, 'Slack request failed');
+    const failure = userFailure(error, { report: (err, referenceId) => adapter.options.logger.error({ err, referenceId }, 'Slack request failed') });
     await tellPrivately(adapter, request, escapeMrkdwn(failure.userMessage));
   }
 }

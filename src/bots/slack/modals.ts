@@ -5,6 +5,7 @@
  */
 import type { types } from '@slack/bolt';
 import { UserInputError } from '../../errors.ts';
+import { COMMANDS, type CommandRegistry } from '../../commands/index.ts';
 import type { SlackFileRef } from './download.ts';
 
 type ModalView = types.ModalView;
@@ -20,7 +21,10 @@ export const CALLBACK = {
 
 /** Slack's file_input accepts these; the commands layer checks the bytes. */
 const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp'];
-const PROMPT_MAX_CHARS = 1_000;
+/** The prompt's bound as the commands in force declare it (the configured limits), as Discord shows it too. */
+function promptMaxChars(commands: CommandRegistry): number | undefined {
+  return commands.edit.options.find((option) => option.name === 'prompt')?.maxLength;
+}
 
 /** The request's response_url travels with the form: where the bot cannot post, it still answers the user privately. */
 export interface EditModalMetadata {
@@ -41,23 +45,24 @@ export interface RemixModalMetadata {
   readonly responseUrl?: string;
 }
 
-export function editModal(meta: EditModalMetadata, initial: { prompt: string; strength?: number }): ModalView {
+/** `commands`: the core's (`core.commands`), so the modal shows the configured bounds. */
+export function editModal(meta: EditModalMetadata, initial: { prompt: string; strength?: number }, commands: CommandRegistry = COMMANDS): ModalView {
   const photo: KnownBlock = {
     type: 'input',
     block_id: 'image',
     label: { type: 'plain_text', text: 'Photo' },
     element: { type: 'file_input', action_id: 'file', filetypes: IMAGE_FILETYPES, max_files: 1 },
   };
-  return modal(CALLBACK.editModal, 'Edit a photo', 'Edit', meta, [photo, ...promptAndStrength(initial)]);
+  return modal(CALLBACK.editModal, 'Edit a photo', 'Edit', meta, [photo, ...promptAndStrength(initial, commands)]);
 }
 
-export function shortcutModal(meta: ShortcutModalMetadata, fileName: string): ModalView {
+export function shortcutModal(meta: ShortcutModalMetadata, fileName: string, commands: CommandRegistry = COMMANDS): ModalView {
   const about: KnownBlock = { type: 'context', elements: [{ type: 'plain_text', text: `Editing ${fileName}` }] };
-  return modal(CALLBACK.shortcutModal, 'Edit this image', 'Edit', meta, [about, ...promptAndStrength({ prompt: '' })]);
+  return modal(CALLBACK.shortcutModal, 'Edit this image', 'Edit', meta, [about, ...promptAndStrength({ prompt: '' }, commands)]);
 }
 
-export function remixModal(meta: RemixModalMetadata, initial: { prompt: string; strength: number | null }): ModalView {
-  return modal(CALLBACK.remixModal, 'Remix', 'Remix', meta, promptAndStrength({ prompt: initial.prompt, strength: initial.strength ?? undefined }));
+export function remixModal(meta: RemixModalMetadata, initial: { prompt: string; strength: number | null }, commands: CommandRegistry = COMMANDS): ModalView {
+  return modal(CALLBACK.remixModal, 'Remix', 'Remix', meta, promptAndStrength({ prompt: initial.prompt, strength: initial.strength ?? undefined }, commands));
 }
 
 function modal(callbackId: string, title: string, submit: string, meta: object, blocks: KnownBlock[]): ModalView {
@@ -72,7 +77,8 @@ function modal(callbackId: string, title: string, submit: string, meta: object, 
   };
 }
 
-function promptAndStrength(initial: { prompt: string; strength?: number }): KnownBlock[] {
+function promptAndStrength(initial: { prompt: string; strength?: number }, commands: CommandRegistry): KnownBlock[] {
+  const maxLength = promptMaxChars(commands);
   return [
     {
       type: 'input',
@@ -81,7 +87,7 @@ function promptAndStrength(initial: { prompt: string; strength?: number }): Know
       element: {
         type: 'plain_text_input',
         action_id: 'prompt',
-        max_length: PROMPT_MAX_CHARS,
+        ...(maxLength === undefined ? {} : { max_length: maxLength }),
         placeholder: { type: 'plain_text', text: 'make it snowy' },
         ...(initial.prompt ? { initial_value: initial.prompt } : {}),
       },

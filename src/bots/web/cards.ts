@@ -89,7 +89,7 @@ function eventOfRecord(job: JobRecord, position: { position: number; etaMs: numb
     case 'done':
       return { ...base, type: 'done', images: job.result ? [job.result] : [], params: job.params, redelivery: false };
     case 'failed':
-      return { ...base, type: 'failed', code: job.error?.code ?? 'failed', userMessage: job.error?.userMessage ?? 'The edit failed.', redelivery: false };
+      return { ...base, type: 'failed', code: job.error?.code ?? 'internal', userMessage: job.error?.userMessage ?? 'The edit failed.', redelivery: false };
     case 'cancelled':
       // The store does not say who cancelled; on the page only the owner can (nobody is an admin there).
       return { ...base, type: 'cancelled', byOwner: true, redelivery: false };

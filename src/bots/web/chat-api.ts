@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { actionLabel } from '../../commands/index.ts';
 import type { BotCore, CommandContext, ImageInput, Reaction, Reply, UserRef } from '../../commands/index.ts';
+import { jobNotFound } from '../../commands/index.ts';
 import { QuotaError, RfeditError, UserInputError } from '../../errors.ts';
 import { sniffImageMime } from '../../jobs/image-store.ts';
 import { cardFromRecord, REACTIONS } from './cards.ts';
@@ -162,11 +163,13 @@ export function createChatApi(deps: ChatApiDeps) {
       return { messages, cards };
     },
 
-    /** A job's source or result, for a user who may see the job (the `info` command decides who may). */
+    /** A job's source or result, for a user who may see the job (the rule `info` applies; no audit row per fetch). */
     async image(user: UserRef, jobId: string, which: 'source' | 'result'): Promise<{ mime: string; bytes: Uint8Array }> {
-      const check = await core.dispatch({ kind: 'info', jobId }, webContext(user, jobId));
-      const job = check.code === undefined ? core.getJob(jobId) : null;
-      if (!job) throw new HttpError(404, check.code ?? 'job_not_found', check.text);
+      const job = core.canSee(jobId, webContext(user, jobId)) ? core.getJob(jobId) : null;
+      if (!job) {
+        const notFound = jobNotFound(jobId);
+        throw new HttpError(404, notFound.code, notFound.userMessage);
+      }
       const hash = which === 'result' ? job.result?.hash : job.sourceHash;
       if (hash === undefined) throw new HttpError(404, 'no_result', 'That edit has no result yet.');
       const bytes = await userMistakesAsHttp(() => core.readImage({ hash }));

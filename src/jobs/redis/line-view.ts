@@ -8,6 +8,8 @@ export interface RunningJob {
   startedAt: number;
   fraction: number;
   steps: number;
+  /** Known for this bot's own jobs: a recently inverted photo is priced as cached. */
+  sourceHash?: string;
 }
 
 export interface LineSnapshot {

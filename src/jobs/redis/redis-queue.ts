@@ -11,17 +11,16 @@
  */
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type QuotaError, RfeditError } from '../../errors.ts';
-import { EtaEstimator, etaJob, etaToStartMs } from '../eta.ts';
-import { JobEventHub } from '../event-hub.ts';
-import { newJobId, userKey } from '../ids.ts';
+import { type QuotaError, RfeditError, internalFailure } from '../../errors.ts';
+import { etaJob, placeInLine } from '../eta.ts';
+import { userKey } from '../ids.ts';
 import type { ImageStore } from '../image-store.ts';
-import { finalEvent } from '../memory-queue.ts';
-import { resolveQueueOptions } from '../queue.ts';
-import { queueFullError, userQueueFullError } from '../refusals.ts';
+import { eventBase as base, newJobRecord, recordOutcome } from '../outcome.ts';
+import { QueueBase } from '../queue-base.ts';
+import { queueFullError, shuttingDownError, userQueueFullError } from '../refusals.ts';
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
-import type { JobEvent, JobEventListener, JobRecord, JobSpec } from '../types.ts';
+import type { JobEvent, JobRecord, JobSpec } from '../types.ts';
 import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { LineView } from './line-view.ts';
 import { QueueScripts } from './scripts.ts';
@@ -58,17 +57,14 @@ export async function createRedisQueue(deps: RedisQueueDeps): Promise<RedisJobQu
   return queue;
 }
 
-export class RedisJobQueue implements JobQueue {
-  private readonly options;
+export class RedisJobQueue extends QueueBase implements JobQueue {
   private readonly queueName: string;
   private readonly keys;
   private readonly redis: Redis;
   private readonly scripts: QueueScripts;
   private readonly bullQueue: Queue<WireJobData, JobOutcome>;
   private readonly events: QueueEvents;
-  private readonly hub: JobEventHub;
   private readonly line = new LineView();
-  private readonly eta: EtaEstimator;
   /** Unfinished jobs of this bot (from its store): the ones whose events it renders. */
   private readonly pending = new Map<string, JobRecord>();
   /**
@@ -76,18 +72,15 @@ export class RedisJobQueue implements JobQueue {
    * submit() has read its place in line): kept back and replayed right after it, in order.
    */
   private readonly heldBack = new Map<string, Array<() => void>>();
-  private readonly onError: NonNullable<RedisQueueDeps['onError']>;
-  private idleWaiters: Array<() => void> = [];
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private started = false;
   private closed = false;
-  /** Outcomes finished before this bot started and never confirmed; read before this bot ends any job itself. */
-  private readonly unconfirmed: JobRecord[];
 
   constructor(private readonly deps: RedisQueueDeps) {
-    this.options = resolveQueueOptions(deps.options);
-    const connectionErrors = new ConnectionErrorLog(deps.onError ?? (() => {}));
+    super(deps, () => this.pending.size === 0);
+    // One full report per Redis outage, then a summary a minute: a retrying client would log many lines a second.
+    const connectionErrors = new ConnectionErrorLog(this.onError);
     this.onError = connectionErrors.error;
     this.queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
     this.keys = rfeditKeys(this.queueName);
@@ -100,9 +93,6 @@ export class RedisJobQueue implements JobQueue {
     this.bullQueue.on('error', (error) => this.onError(error, { where: 'bullmq queue' }));
     this.events = new QueueEvents(this.queueName, { connection, prefix: BULL_PREFIX, autorun: false });
     this.events.on('error', (error) => this.onError(error, { where: 'bullmq events' }));
-    this.hub = new JobEventHub((error, event) => this.onError(error, { jobId: event.jobId, where: 'event listener' }));
-    this.eta = new EtaEstimator(this.options.initialMsPerStep);
-    this.unconfirmed = deps.store.listUndelivered(this.options.now() - this.options.redeliverWindowMs);
     this.listenToWorkers();
   }
 
@@ -142,19 +132,8 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async submit(spec: JobSpec): Promise<SubmittedJob> {
-    if (this.closed) throw new RfeditError('shutting_down', 'The bot is restarting; please try again in a minute.');
-    const job: JobRecord = {
-      ...spec,
-      id: newJobId(),
-      status: 'queued',
-      attempts: 0,
-      result: null,
-      error: null,
-      timings: { createdAt: this.options.now(), startedAt: null, finishedAt: null, engineMs: null },
-      messages: [],
-      deliveredAt: null,
-      deleted: false,
-    };
+    if (this.closed) throw shuttingDownError();
+    const job = newJobRecord(spec, this.options.now());
     const owner = userKey(job.owner);
     const admission = await this.scripts.admit({
       jobId: job.id,
@@ -203,41 +182,22 @@ export class RedisJobQueue implements JobQueue {
   }
 
   position(jobId: string): QueuePosition | null {
+    const now = this.options.now();
     const running = this.line.getRunning(jobId);
-    if (running) return { position: 0, etaMs: Math.round(this.remainingMs(running)) };
-    const index = this.line.indexOf(jobId);
-    if (index === null) return null;
+    if (running) return placeInLine(this.eta, now, { running });
+    const ahead = this.line.indexOf(jobId);
+    if (ahead === null) return null;
     const job = this.pending.get(jobId);
-    const typicalJobMs = this.eta.jobMs(job ? etaJob(job) : { steps: this.typicalSteps(), sourceHash: '' });
-    const etaMs = etaToStartMs({
-      runningRemainingMs: [...this.line.runningJobs()].map(([, run]) => this.remainingMs(run)),
-      aheadJobMs: new Array<number>(index).fill(typicalJobMs),
-      slots: this.options.engineSlots,
-    });
-    return { position: index + 1, etaMs };
-  }
-
-  onEvent(listener: JobEventListener): () => void {
-    return this.hub.onEvent(listener);
-  }
-
-  subscribe(jobId: string, listener: JobEventListener): () => void {
-    return this.hub.subscribe(jobId, listener);
+    const aheadJobs = new Array(ahead).fill(job ? etaJob(job) : { steps: this.typicalSteps(), sourceHash: '' });
+    const runningJobs = [...this.line.runningJobs()].map(([, run]) => run);
+    return placeInLine(this.eta, now, { aheadJobs, runningJobs, slots: this.options.engineSlots });
   }
 
   async start(): Promise<void> {
     if (this.started || this.closed) return;
     this.started = true;
     await this.reconcile();
-    for (const job of this.unconfirmed) {
-      const event = finalEvent(job, true);
-      if (event) this.emit(event);
-    }
-  }
-
-  onIdle(): Promise<void> {
-    if (this.pending.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    this.redeliverUnconfirmed();
   }
 
   stats(): QueueStats {
@@ -274,7 +234,7 @@ export class RedisJobQueue implements JobQueue {
     await Promise.allSettled([this.events.close(), this.bullQueue.close()]);
     await this.refreshing?.catch(() => {});
     this.redis.disconnect();
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.idle.releaseAll();
   }
 
   /** Asks BullMQ what became of every unfinished job in the store and acts on it. */
@@ -298,7 +258,7 @@ export class RedisJobQueue implements JobQueue {
       }
     }
     await this.announceResumed(resumed);
-    this.settleIdle();
+    this.idle.settle();
   }
 
   /**
@@ -398,10 +358,15 @@ export class RedisJobQueue implements JobQueue {
   private onSignal(jobId: string, signal: WorkerSignal): void {
     const job = this.pending.get(jobId);
     if (signal.kind === 'started') {
-      this.line.markStarted(jobId, { startedAt: this.options.now(), fraction: 0, steps: job?.params.steps ?? this.typicalSteps() });
+      this.line.markStarted(jobId, { startedAt: this.options.now(), fraction: 0, steps: job?.params.steps ?? this.typicalSteps(), ...(job ? { sourceHash: job.sourceHash } : {}) });
       if (!job) return;
-      if (this.deps.store.get(jobId)?.status === 'running') this.deps.store.requeue(jobId);
-      if (!this.deps.store.markRunning(jobId, signal.startedAt)) return;
+      try {
+        if (this.deps.store.get(jobId)?.status === 'running') this.deps.store.requeue(jobId);
+        if (!this.deps.store.markRunning(jobId, signal.startedAt)) return;
+      } catch (error) {
+        // A full disk: the outcome is recorded with the store's reserve when it comes; the owner still sees the start.
+        this.onError(error, { jobId, where: 'store' });
+      }
       const attempt = this.deps.store.get(jobId)?.attempts ?? 1;
       this.pending.set(jobId, { ...job, status: 'running', attempts: attempt });
       this.emit({ ...base(job), type: 'started', attempt, etaMs: Math.round(this.eta.jobMs(etaJob(job))) });
@@ -423,34 +388,16 @@ export class RedisJobQueue implements JobQueue {
 
   /** Records a job's end in the store and tells the adapters, once: the store refuses a second end. */
   private finish(job: JobRecord, outcome: JobOutcome): void {
-    const now = this.options.now();
-    const { store } = this.deps;
     this.line.markEnded(job.id);
     this.pending.delete(job.id);
     void this.scripts.release(job.id, userKey(job.owner)).catch((error) => this.onError(error, { jobId: job.id, where: 'release' }));
-    let event: JobEvent | null = null;
     if (outcome.status === 'done') {
-      // A bot that was down never saw the start; record it so the job's attempts stay true.
-      if (store.get(job.id)?.status === 'queued') store.markRunning(job.id, outcome.startedAt);
-      const recorded = store.markDone(job.id, {
-        result: outcome.result,
-        params: outcome.params,
-        engineMs: outcome.engineMs,
-        finishedAt: outcome.finishedAt,
-      });
-      if (recorded) {
-        this.eta.record({ ...etaJob(job), durationMs: outcome.finishedAt - outcome.startedAt, pixels: outcome.result.width * outcome.result.height });
-        event = { ...base(job), type: 'done', images: [outcome.result], params: outcome.params, redelivery: false };
-      }
-    } else if (outcome.status === 'failed') {
-      if (store.markFinished(job.id, 'failed', now, { code: outcome.code, userMessage: outcome.userMessage })) {
-        event = { ...base(job), type: 'failed', code: outcome.code, userMessage: outcome.userMessage, redelivery: false };
-      }
-    } else if (store.markFinished(job.id, 'cancelled', now)) {
-      event = { ...base(job), type: 'cancelled', byOwner: outcome.byOwner, redelivery: false };
+      const { width, height } = outcome.result;
+      this.eta.record({ ...etaJob(job), durationMs: outcome.finishedAt - outcome.startedAt, pixels: width * height, calls: outcome.calls });
     }
+    const event = recordOutcome(this.deps.store, job, outcome, this.options.now(), this.onError);
     if (event) this.emit(event);
-    this.settleIdle();
+    this.idle.settle();
   }
 
   /** Tells the worker running the job to stop, and waits (bounded) until it confirms. */
@@ -512,23 +459,10 @@ export class RedisJobQueue implements JobQueue {
     return reason === 'queue_full' ? queueFullError(count, this.options.maxQueued) : userQueueFullError(count, this.options.perUserQueued);
   }
 
-  private remainingMs(run: { startedAt: number; fraction: number; steps: number }): number {
-    // The line view keeps steps only (another replica's jobs have no record here): priced as not cached.
-    return this.eta.remainingMs({ job: { steps: run.steps, sourceHash: '' }, elapsedMs: this.options.now() - run.startedAt, fraction: run.fraction });
-  }
-
   /** Steps of a job this bot does not own (another replica's), for its ETA share. */
   private typicalSteps(): number {
     const any = this.pending.values().next().value as JobRecord | undefined;
     return any?.params.steps ?? 28;
-  }
-
-  private settleIdle(): void {
-    if (this.pending.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
-  }
-
-  private emit(event: JobEvent): void {
-    this.hub.emit(event);
   }
 }
 
@@ -538,9 +472,6 @@ const MAX_PRIORITY = 2_097_151;
 const UNAVAILABLE = 'The edit queue cannot be reached right now. Please try again in a minute.';
 
 function internalMessage(jobId: string): string {
-  return `Something went wrong on our side (reference ${jobId}). Please try again.`;
+  return internalFailure(jobId).userMessage;
 }
 
-function base(job: JobRecord) {
-  return { jobId: job.id, owner: job.owner, place: job.place };
-}

@@ -3,7 +3,11 @@
  * hash in the shared image store, never as bytes (except the tiny progress previews).
  */
 import type { EditParams, EditPhase } from '../../engine/types.ts';
-import type { ImageRef, JobRecord } from '../types.ts';
+import type { JobOutcome } from '../outcome.ts';
+import type { RunnableJob } from '../run-edit.ts';
+import type { JobRecord } from '../types.ts';
+
+export type { JobOutcome } from '../outcome.ts';
 
 /** A BullMQ job's data: what a worker needs to run the edit. The job's BullMQ name is the owner's userKey. */
 export interface WireJobData {
@@ -13,10 +17,8 @@ export interface WireJobData {
   tag: number;
   prompt: string;
   sourceHash: string;
-  strength?: number;
-  preset?: string;
-  overrides?: JobRecord['overrides'];
-  steps: number;
+  /** The parameters resolved at submit (seed included): the worker runs exactly these. */
+  params: EditParams;
 }
 
 /** Sent by a worker through `job.updateProgress`, and so through BullMQ's event stream, to every bot. */
@@ -24,18 +26,13 @@ export type WorkerSignal =
   | { kind: 'started'; worker: string; startedAt: number }
   | { kind: 'progress'; phase: EditPhase; step: number; total: number; fraction: number; previewBase64?: string };
 
-/** A worker's answer for a job it ran to an end: the BullMQ return value. Only crashes become BullMQ failures. */
-export type JobOutcome =
-  | { status: 'done'; result: ImageRef; params: EditParams; engineMs: Record<string, number>; startedAt: number; finishedAt: number }
-  | { status: 'failed'; code: string; userMessage: string }
-  | { status: 'cancelled'; byOwner: boolean };
-
 export function wireJobData(job: JobRecord, userKey: string, tag: number): WireJobData {
-  const data: WireJobData = { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, steps: job.params.steps };
-  if (job.strength !== undefined) data.strength = job.strength;
-  if (job.preset !== undefined) data.preset = job.preset;
-  if (job.overrides !== undefined) data.overrides = job.overrides;
-  return data;
+  return { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, params: job.params };
+}
+
+/** What the runner needs, from what came over the wire. */
+export function jobFromWire(data: WireJobData): RunnableJob {
+  return { id: data.jobId, prompt: data.prompt, sourceHash: data.sourceHash, params: data.params };
 }
 
 export function isWorkerSignal(value: unknown): value is WorkerSignal {

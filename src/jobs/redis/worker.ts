@@ -13,15 +13,14 @@ import { DelayedError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { EditEngine, EditProgress } from '../../engine/types.ts';
-import { CancelledError, asRfeditError } from '../../errors.ts';
 import { ImageStore } from '../image-store.ts';
 import { ProgressThrottle } from '../progress-throttle.ts';
 import { progressIntervals, resolveQueueOptions } from '../queue.ts';
 import type { QueueOptions } from '../queue.ts';
-import { jobTimeoutMessage } from '../refusals.ts';
-import { resultRef } from '../result-ref.ts';
+import { EditRun } from '../run-edit.ts';
 import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
 import { QueueScripts } from './scripts.ts';
+import { jobFromWire } from './wire.ts';
 import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
 
 export interface WorkerDeps {
@@ -53,13 +52,6 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-type StopReason = 'cancel' | 'timeout' | 'shutdown';
-
-interface Run {
-  controller: AbortController;
-  stopReason: StopReason | null;
-}
-
 /** Connects and starts taking jobs; resolves once connected. */
 export async function runWorker(deps: WorkerDeps): Promise<RunningWorker> {
   const runtime = new WorkerRuntime(deps);
@@ -82,7 +74,7 @@ class WorkerRuntime implements RunningWorker {
   private readonly scripts: QueueScripts;
   private readonly worker: Worker<WireJobData, JobOutcome>;
   private readonly throttle;
-  private readonly runs = new Map<string, Run>();
+  private readonly runs = new Map<string, EditRun>();
   private readonly onError: NonNullable<WorkerDeps['onError']>;
   private closing: Promise<void> | null = null;
 
@@ -130,7 +122,7 @@ class WorkerRuntime implements RunningWorker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       // Stop the engines first (synchronously), so no edit finishes after close() was called.
-      for (const run of this.runs.values()) this.stop(run, 'shutdown');
+      for (const run of this.runs.values()) run.stop('shutdown');
       await this.worker.close();
       this.subscriber.disconnect();
       this.redis.disconnect();
@@ -141,7 +133,13 @@ class WorkerRuntime implements RunningWorker {
   private async process(job: Job<WireJobData, JobOutcome>, token: string | undefined): Promise<JobOutcome> {
     const data = job.data;
     // Registered before the claim, so a cancel published from now on reaches this run.
-    const run: Run = { controller: new AbortController(), stopReason: null };
+    const run = new EditRun(data.jobId, {
+      engine: this.deps.engine,
+      images: this.images,
+      jobTimeoutMs: this.options.jobTimeoutMs,
+      now: this.options.now,
+      onError: this.onError,
+    });
     this.runs.set(data.jobId, run);
     try {
       const claim = await this.scripts.claim({
@@ -164,50 +162,22 @@ class WorkerRuntime implements RunningWorker {
     }
   }
 
-  private async execute(job: Job<WireJobData, JobOutcome>, run: Run): Promise<JobOutcome> {
+  private async execute(job: Job<WireJobData, JobOutcome>, run: EditRun): Promise<JobOutcome> {
     const data = job.data;
-    if (run.stopReason) return this.finishStopped(data, run, run.controller.signal.reason);
-    const startedAt = this.options.now();
-    const timer = setTimeout(() => this.stop(run, 'timeout'), this.options.jobTimeoutMs);
     // Signals go out in order on one connection; the outcome waits for the last of them.
-    let signals = this.signal(job, Promise.resolve(), { kind: 'started', worker: this.name, startedAt });
-    try {
-      const image = await this.images.get(data.sourceHash);
-      const result = await this.deps.engine.edit(
-        { image, prompt: data.prompt, strength: data.strength, preset: data.preset, overrides: data.overrides, signal: run.controller.signal },
-        (progress) => {
-          if (!run.stopReason && this.throttle.pass(data.jobId, progress.fraction, { platform: platformOf(data.userKey), preview: progress.preview !== undefined })) signals = this.signal(job, signals, progressSignal(progress));
-        },
-      );
-      if (run.stopReason) throw run.controller.signal.reason ?? new CancelledError();
-      const ref = resultRef(result, await this.images.put(result.image));
-      await signals;
-      const engineMs = { ...result.timingsMs } as Record<string, number>;
-      return await this.finish(data, { status: 'done', result: ref, params: result.params, engineMs, startedAt, finishedAt: this.options.now() });
-    } catch (error) {
-      await signals;
-      return await this.finishStopped(data, run, error);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async finishStopped(data: WireJobData, run: Run, error: unknown): Promise<JobOutcome> {
-    if (run.stopReason === 'shutdown') {
+    let signals = Promise.resolve();
+    if (!run.stopReason) signals = this.signal(job, signals, { kind: 'started', worker: this.name, startedAt: this.options.now() });
+    const outcome = await run.run(jobFromWire(data), (progress) => {
+      if (this.throttle.pass(data.jobId, progress.fraction, { platform: platformOf(data.userKey), preview: progress.preview !== undefined })) signals = this.signal(job, signals, progressSignal(progress));
+    });
+    await signals;
+    if (outcome.status === 'interrupted') {
       // Not the user's doing: give the claim back and fail this attempt, so BullMQ runs the job again.
       await this.scripts.unclaim(data.jobId);
-      throw new Error(`worker ${this.name} stopped while running job ${data.jobId}`, { cause: error });
+      throw new Error(`worker ${this.name} stopped while running job ${data.jobId}`);
     }
-    if (run.stopReason === 'cancel') {
-      const byOwner = (await this.redis.get(this.keys.cancelFlag(data.jobId))) !== 'other';
-      return this.finish(data, { status: 'cancelled', byOwner });
-    }
-    if (run.stopReason === 'timeout') {
-      return this.finish(data, { status: 'failed', code: 'job_timeout', userMessage: jobTimeoutMessage(this.options.jobTimeoutMs) });
-    }
-    const failure = asRfeditError(error, data.jobId);
-    if (failure.code === 'internal') this.onError(error, { jobId: data.jobId, where: 'engine' });
-    return this.finish(data, { status: 'failed', code: failure.code, userMessage: failure.userMessage });
+    if (outcome.status === 'cancelled') outcome.byOwner = (await this.redis.get(this.keys.cancelFlag(data.jobId))) !== 'other';
+    return this.finish(data, outcome);
   }
 
   /** Frees the user's places in line before BullMQ records the outcome, so a follow-up job is admitted at once. */
@@ -225,15 +195,9 @@ class WorkerRuntime implements RunningWorker {
   private async onCancelRequest(jobId: string): Promise<void> {
     const run = this.runs.get(jobId);
     if (!run) return;
-    this.stop(run, 'cancel');
+    run.stop('cancel');
     const ack = this.keys.cancelAck(jobId);
     await this.redis.multi().rpush(ack, this.name).expire(ack, 60).exec();
-  }
-
-  private stop(run: Run, reason: StopReason): void {
-    if (run.stopReason) return;
-    run.stopReason = reason;
-    run.controller.abort(reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError());
   }
 }
 

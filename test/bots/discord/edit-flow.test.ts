@@ -120,10 +120,15 @@ describe('the /edit command', () => {
 });
 
 describe('the upload limit', () => {
-  it('re-encodes a result that is over the channel’s limit', async () => {
-    world = await Harness.start({ engine: new PixelEngine(undefined, { sizePx: 256, noise: true }) });
+  it('re-encodes a result that is over the server’s bot upload limit, whatever the user’s own (Nitro) limit', async () => {
+    // The server's limit for the bot's own posts stands at 60 kB here; the user's interaction allows 25 MiB.
+    world = await Harness.start({
+      engine: new PixelEngine(undefined, { sizePx: 256, noise: true }),
+      fake: { rules: { uploadLimitBytes: 60_000 } },
+      bot: { defaultUploadLimitBytes: 60_000 },
+    });
     const { discord } = world;
-    discord.slashCommand('edit', { image: await world.photo(), prompt: 'noise' }, { attachmentSizeLimit: 60_000 });
+    discord.slashCommand('edit', { image: await world.photo(), prompt: 'noise' }, { attachmentSizeLimit: 25 * 1024 * 1024 });
     const post = await discord.waitFor((r) => r.status === 200 && isResultPost(r));
     expect(post.files[0]!.filename).toMatch(/\.jpg$/);
     expect(post.files[0]!.data.length).toBeLessThanOrEqual(60_000);

@@ -5,15 +5,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIAttachment, APIMessage } from 'discord-api-types/v10';
-import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
-import { createDiscordBot, type DiscordBot, type DiscordBotOptions } from '../../../src/bots/discord/index.ts';
+import { PermissionFlagsBits, type APIAttachment, type APIMessage } from 'discord-api-types/v10';
+import { assembleCore } from '../../../src/app.ts';
+import type { BotCore } from '../../../src/commands/index.ts';
+import { createDiscordBot, INVITE_PERMISSIONS, type DiscordBot, type DiscordBotOptions } from '../../../src/bots/discord/index.ts';
 import type { EditEngine } from '../../../src/engine/types.ts';
 import type { QueueOptions } from '../../../src/jobs/queue.ts';
 import { FakeDiscord, type FakeDiscordOptions, type RecordedRequest } from '../../fakes/discord.ts';
 import { PixelEngine, solidPng } from './pixel-engine.ts';
 
 export const SECRET = 'discord-adapter-test-secret';
+const MEMBER_BASICS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.UseApplicationCommands;
 
 export interface HarnessOptions {
   engine?: EditEngine;
@@ -37,9 +39,9 @@ export class Harness {
   ) {}
 
   static async start(options: HarnessOptions = {}): Promise<Harness> {
-    const discord = options.discord ?? (await FakeDiscord.start(options.fake));
+    const discord = options.discord ?? (await Harness.startFake(options.fake));
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'rfedit-discord-')));
-    const core = createBotCore({
+    const core = assembleCore({
       engine: options.engine ?? new PixelEngine(),
       dataDir,
       secret: SECRET,
@@ -59,6 +61,14 @@ export class Harness {
     await bot.start();
     await core.start();
     return new Harness(discord, core, bot, dataDir, options.discord === undefined);
+  }
+
+  /**
+   * The fake Discord the harness uses: the bot holds exactly what the README's invite link grants (@everyone only
+   * lets members see the channel and use commands); tests withhold permissions from there with channel overwrites.
+   */
+  static startFake(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    return FakeDiscord.start({ everyonePermissions: String(MEMBER_BASICS), botPermissions: String(INVITE_PERMISSIONS), ...options });
   }
 
   /** Stops bot and core; keeps the data directory and the fake for a restart. */
@@ -95,6 +105,24 @@ export class Harness {
     const id = this.discord.interaction(interactionId)?.originalMessageId;
     if (id === undefined) throw new Error(`interaction ${interactionId} has no reply`);
     return this.message(id);
+  }
+
+  /** Uses "Edit image" on a message and returns the custom id of the form the bot opened. */
+  async editImageForm(target: APIMessage): Promise<string> {
+    const menu = this.discord.messageCommand('Edit image', target);
+    await this.discord.waitFor((r) => r.path.includes(menu.token) && r.path.endsWith('/callback'));
+    return (this.discord.interaction(menu.id)!.modal as { custom_id: string }).custom_id;
+  }
+
+  /**
+   * The public status message of an interaction once an edit of it matched `pattern`: what a refusal after the
+   * public defer looks like (it edits the reply; it never deletes it and follows up).
+   */
+  async statusMatching(interactionId: string, pattern: RegExp): Promise<APIMessage> {
+    const interaction = this.discord.interaction(interactionId);
+    if (!interaction) throw new Error(`no interaction ${interactionId}`);
+    await this.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(interaction.token) && r.status === 200 && pattern.test((r.responseBody as APIMessage).content));
+    return this.original(interactionId);
   }
 
   /** Resolves when an ephemeral message for this interaction was sent (reply, edited reply or follow-up). */

@@ -38,9 +38,12 @@ describe('attachments', () => {
     world = await Harness.start();
     const fake = world.discord.attachment({ filename: 'fake.png', contentType: 'image/png', data: Buffer.from('not really a png') });
     const sent = world.discord.slashCommand('edit', { image: fake, prompt: 'x' });
-    expect(await world.ephemeralText(sent.id)).toMatch(/not an image I can read/);
-    // The public "thinking…" reply was replaced by the private answer.
-    expect(world.discord.interaction(sent.id)?.originalMessageId && world.discord.message(world.discord.interaction(sent.id)!.originalMessageId!)).toBeFalsy();
+    // Only the download shows it, after the public defer: the status message says so (it is not deleted, which
+    // would make Discord refuse the follow-up).
+    const status = await world.statusMatching(sent.id, /not an image I can read/);
+    expect(status.flags! & 64).toBe(0);
+    expect(status.components).toEqual([]);
+    expect(world.discord.violations).toEqual([]);
   });
 
   it('downloads only from Discord’s CDN hosts', async () => {
@@ -100,10 +103,12 @@ async function closeWith(discord: FakeDiscord): Promise<void> {
 }
 
 describe('the commands layer’s refusals', () => {
-  it('are shown privately after deferring (an over-long prompt)', async () => {
+  it('are shown privately before deferring when the options alone decide them (an over-long prompt)', async () => {
     world = await Harness.start();
-    const text = await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x'.repeat(1_001) }));
-    expect(text).toMatch(/The prompt is 1001 characters; the limit is 1000/);
+    const sent = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'x'.repeat(1_001) });
+    expect(await world.ephemeralText(sent.id)).toMatch(/The prompt is 1001 characters; the limit is 1000/);
+    expect(world.discord.interaction(sent.id)?.response?.type).toBe(4);
+    expect(world.discord.requests.filter((r) => r.path.startsWith('/files/'))).toEqual([]);
   });
 
   it('says when the user is over their queue limit', async () => {
@@ -111,8 +116,10 @@ describe('the commands layer’s refusals', () => {
     world = await Harness.start({ engine, queue: { perUserQueued: 1 } });
     world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'one' });
     await gate.reached();
-    const text = await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'two' }));
-    expect(text).toMatch(/You already have 1 edits waiting or running/);
+    // The queue decides this after the download, so after the public defer: the status message says it.
+    const second = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'two' });
+    await world.statusMatching(second.id, /You already have 1 edits waiting or running/);
+    expect(world.discord.violations).toEqual([]);
     gate.open();
   });
 });

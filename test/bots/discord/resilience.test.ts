@@ -1,9 +1,9 @@
 /** Gateway drops, rate limits, expired interaction tokens and restarts in the middle of a job. */
 import { once } from 'node:events';
 import { Events } from 'discord.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeDiscord } from '../../fakes/discord.ts';
-import { Harness, isResultPost } from './harness.ts';
+import { Harness, customIds, isResultPost, jobIdOf } from './harness.ts';
 import { gatedPixelEngine } from './pixel-engine.ts';
 
 let world: Harness | undefined;
@@ -51,16 +51,28 @@ describe('a rate-limited REST call', () => {
 });
 
 describe('a result Discord refuses to take', () => {
-  it('tells the owner on the status message and leaves the job undelivered for a retry after restart', async () => {
+  it('is shown in the interaction’s own reply while its token lives', async () => {
     world = await Harness.start();
     const { discord } = world;
     discord.failNext(isResultPost, 403, 50013, 'Missing Permissions');
     const sent = discord.slashCommand('edit', { image: await world.photo(), prompt: 'forbidden' });
+    const status = await world.statusMatching(sent.id, /forbidden.*seed/);
+    expect(status.attachments[0]?.filename).toMatch(/^rfedit-.+\.png$/);
+    expect(customIds(status).length).toBeGreaterThan(0);
+    await vi.waitFor(() => expect(world!.core.getJob(jobIdOf(status))?.deliveredAt).not.toBeNull());
+  });
 
-    const edit = await discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /could not post the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+  it('tells the owner on the status message and leaves the job undelivered for a retry after restart, once the token is gone', async () => {
+    world = await Harness.start({ bot: { interactionTokenLifetimeMs: 0 } });
+    const { discord } = world;
+    discord.failNext(isResultPost, 403, 50013, 'Missing Permissions');
+    discord.slashCommand('edit', { image: await world.photo(), prompt: 'forbidden' });
+
+    // Without the token the status message is the bot's own channel message, edited with the bot token.
+    const edit = await discord.waitFor((r) => r.method === 'PATCH' && /could not post the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
 
     expect(edit.status).toBe(200);
-    const jobId = /job:(\S+)/.exec(world.original(sent.id).content)![1]!.replace(/\.$/, '');
+    const jobId = /job:(\S+)/.exec((edit.responseBody as { content: string }).content)![1]!.replace(/\.$/, '');
     expect(world.core.getJob(jobId)?.deliveredAt).toBeNull();
   });
 });

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
+import { assembleCore } from '../../../src/app.ts';
+import type { BotCore } from '../../../src/commands/index.ts';
 import type { EditEngine, EditProgress, EditRequest, EditResult } from '../../../src/engine/types.ts';
 import { createSlackBot, type SlackBot, type SlackBotOptions } from '../../../src/bots/slack/index.ts';
 import { readSlackManifest } from '../../../src/bots/slack/manifest.ts';
@@ -59,7 +60,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dataDir = await mkdtemp(join(tmpdir(), 'rfedit-slack-'));
   const mode = options.mode ?? 'http';
   const build = async (engine: EditEngine) => {
-    const core = createBotCore({ engine, dataDir, secret: SECRET, queue: { progressIntervalMs: 0 } });
+    const core = assembleCore({ engine, dataDir, secret: SECRET, queue: { progressIntervalMs: 0 } });
     const bot = createSlackBot({
       core,
       botToken: slack.botToken,

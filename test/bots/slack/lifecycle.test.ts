@@ -48,7 +48,7 @@ describe('the status message', () => {
 
 describe('a failed edit', () => {
   it('is announced to the owner in the thread and the status message loses its Cancel button', async () => {
-    h = await startHarness({ engine: new TestEngine({ failWith: new ModelError('model_broken', 'The model could not run this edit.') }) });
+    h = await startHarness({ engine: new TestEngine({ failWith: new ModelError('model_load_failed', 'The model could not run this edit.') }) });
     const mention = await mentionWithPhoto(h);
     const failure = await h.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('could not run'));
     await h.bot.idle();

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackBot, type SlackBotOptions } from '../../../src/bots/slack/index.ts';
-import { createBotCore, type BotCore } from '../../../src/commands/index.ts';
+import { assembleCore } from '../../../src/app.ts';
+import type { BotCore } from '../../../src/commands/index.ts';
 import { TestEngine } from '../../jobs/fixtures/test-engines.ts';
 import { SECRET } from './harness.ts';
 
@@ -11,7 +12,7 @@ let dataDir: string;
 let core: BotCore;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'rfedit-slack-options-'));
-  core = createBotCore({ engine: new TestEngine(), dataDir, secret: SECRET });
+  core = assembleCore({ engine: new TestEngine(), dataDir, secret: SECRET });
 });
 afterAll(async () => {
   await core.close();

@@ -408,10 +408,10 @@ describe.skipIf(!HAS_CHROMIUM)('after a server restart', () => {
     await page.locator('#connection[data-state="offline"]').waitFor();
 
     // The next bot resumes the job and finishes it before its web chat is even listening.
-    const { createBotCore } = await import('../../../src/commands/index.ts');
+    const { assembleCore } = await import('../../../src/app.ts');
     const { createWebChat } = await import('../../../src/bots/web/index.ts');
     const { TEST_SECRET } = await import('./fixtures/chat-server.ts');
-    const core = createBotCore({ engine: sharedEngine, dataDir: dir.path, secret: TEST_SECRET });
+    const core = assembleCore({ engine: sharedEngine, dataDir: dir.path, secret: TEST_SECRET });
     await core.start();
     await core.queue.onIdle();
     expect(core.getJob(jobId)?.status).toBe('done');

@@ -11,15 +11,17 @@ import type { JobQueue, QueueOptions } from '../../../src/jobs/queue.ts';
 import { createRedisQueue, type RedisJobQueue } from '../../../src/jobs/redis/redis-queue.ts';
 import { runWorker, type RunningWorker } from '../../../src/jobs/redis/worker.ts';
 import { JobStore } from '../../../src/jobs/store.ts';
+import type { TestDisk } from '../fixtures/test-disk.ts';
 
 /** A queue name per data directory: a restart (same directory) finds its jobs, other tests do not. */
 export function queueNameFor(dataDir: string): string {
   return `test-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
 }
 
-export async function openRedisHarness(input: { redisUrl: string; engine: EditEngine; options: QueueOptions; dataDir: string }) {
-  const store = new JobStore(join(input.dataDir, 'jobs.sqlite'));
-  const images = new ImageStore(join(input.dataDir, 'images'));
+export async function openRedisHarness(input: { redisUrl: string; engine: EditEngine; options: QueueOptions; dataDir: string; disk?: TestDisk }) {
+  const { store, images } = input.disk
+    ? input.disk.open(input.dataDir)
+    : { store: new JobStore(join(input.dataDir, 'jobs.sqlite')), images: new ImageStore(join(input.dataDir, 'images')) };
   const queueName = queueNameFor(input.dataDir);
   const bot = await createRedisQueue({ redisUrl: input.redisUrl, store, images, queueName, options: input.options });
   const queue = new QueueWithLocalWorkers(bot, {
@@ -73,6 +75,7 @@ class QueueWithLocalWorkers implements JobQueue {
     this.engine = new BotAwareEngine(local.engine, bot);
   }
 
+  connect: JobQueue['connect'] = () => this.bot.connect();
   submit: JobQueue['submit'] = (spec) => this.bot.submit(spec);
   cancel: JobQueue['cancel'] = (jobId, options) => this.bot.cancel(jobId, options);
   position: JobQueue['position'] = (jobId) => this.bot.position(jobId);

@@ -25,7 +25,7 @@ export function registerButtons(app: App, adapter: SlackAdapter): void {
       const reply = await adapter.core.handleAction(action.action_id, commandContext(request));
       if (reply.requestInput) {
         const meta: RemixModalMetadata = { jobId: reply.requestInput.jobId, channelId, threadTs: threadTs ?? '', responseUrl: body.response_url };
-        return openModal(adapter, request, body.trigger_id, remixModal(meta, reply.requestInput));
+        return openModal(adapter, request, body.trigger_id, remixModal(meta, reply.requestInput, adapter.core.commands));
       }
       await deliverReply(adapter, reply, request);
     });

@@ -33,7 +33,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     }
     await ack();
     // The trigger id is valid for 3 s, so the modal opens before anything slow.
-    await openModal(adapter, request, command.trigger_id, editModal({ channelId: command.channel_id, responseUrl: command.response_url }, initial));
+    await openModal(adapter, request, command.trigger_id, editModal({ channelId: command.channel_id, responseUrl: command.response_url }, initial, adapter.core.commands));
   });
 
   app.view(CALLBACK.editModal, async ({ ack, view, body }) => {

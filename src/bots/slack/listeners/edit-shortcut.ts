@@ -26,7 +26,7 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
     const file = (await imageFilesOf(adapter, message.files as SlackFileRef[] | undefined))[0];
     if (!file) return tellPrivately(adapter, request, 'That message has no image I can edit. Use "Edit this image" on a message with a photo.');
     const meta: ShortcutModalMetadata = { channelId: request.channelId, threadTs, messageTs: message.ts, file: pick(file), responseUrl: shortcut.response_url };
-    await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo'));
+    await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo', adapter.core.commands));
   });
 
   app.view(CALLBACK.shortcutModal, async ({ ack, view, body }) => {
