@@ -40,6 +40,7 @@ export { COMMANDS, commandRegistry, type CommandRegistry } from './registry.ts';
 export { ACTION_ID_MAX_LENGTH, ACTION_NAMES, createActionCodec, decodeActionId, encodeActionId } from './action-id.ts';
 export type { Action, ActionCodec, ActionName } from './action-id.ts';
 export { parseEditText, parseTypedArgs } from './parse-flags.ts';
+export { SKETCH_PRESET, sketchHelp } from './help.ts';
 export type { TypedFields } from './parse-flags.ts';
 export { REACTION_NAMES } from './react.ts';
 export type { Reaction } from './react.ts';

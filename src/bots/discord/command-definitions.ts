@@ -23,6 +23,7 @@ export const COMMAND_NAMES = {
   pause: 'pause',
   resume: 'resume',
   audit: 'audit',
+  help: 'help',
 } as const;
 
 const CONTEXTS = [InteractionContextType.Guild, InteractionContextType.BotDM];
@@ -72,6 +73,7 @@ function rfeditCommand() {
     .setName(COMMAND_NAMES.rfedit)
     .setDescription('rfedit: look up your edits')
     .setContexts(CONTEXTS)
+    .addSubcommand((s) => s.setName(COMMAND_NAMES.help).setDescription('How to edit a photo or turn a sketch into a picture'))
     .addSubcommand((s) =>
       s
         .setName(COMMAND_NAMES.info)

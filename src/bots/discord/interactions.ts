@@ -26,6 +26,7 @@ import type { Adapter } from './adapter.ts';
 import { checkAttachment, downloadAttachment, firstImageOf } from './attachments.ts';
 import { grantAdvice, missingToPost } from './permissions.ts';
 import { COMMAND_NAMES } from './command-definitions.ts';
+import { DISCORD_HELP } from './help.ts';
 import { compareAttachment } from './compare.ts';
 import { deleteMessages } from './delete-messages.ts';
 
@@ -70,6 +71,10 @@ export function commandContext(interaction: Interaction): CommandContext {
 async function onSlashCommand(interaction: ChatInputCommandInteraction, adapter: Adapter): Promise<void> {
   if (interaction.commandName === COMMAND_NAMES.edit) return onEdit(interaction, adapter);
   if (interaction.commandName === COMMAND_NAMES.rfedit) {
+    if (interaction.options.getSubcommand() === COMMAND_NAMES.help) {
+      await interaction.reply({ content: DISCORD_HELP, flags: MessageFlags.Ephemeral });
+      return;
+    }
     const command = rfeditSubcommand(interaction);
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const reply = await adapter.core.dispatch(command, commandContext(interaction));

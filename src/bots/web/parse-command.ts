@@ -3,7 +3,7 @@
  * This layer only picks the command by name (and `/help`); the words after it go through the core's
  * shared parser (src/commands/parse-flags.ts), so the page reads flags exactly as Slack does.
  */
-import { COMMANDS, parseTypedArgs } from '../../commands/index.ts';
+import { COMMANDS, SKETCH_PRESET, parseTypedArgs, sketchHelp } from '../../commands/index.ts';
 import type { Command, CommandKind, ImageInput } from '../../commands/index.ts';
 import { UserInputError } from '../../errors.ts';
 
@@ -53,5 +53,6 @@ export function helpText(): string {
     const args = command.options.map((o) => (o.type === 'image' ? '' : o.type === 'job' ? '<job id>' : o.name === 'prompt' ? '<prompt>' : `[--${o.name}]`));
     return `/${command.name} ${args.filter(Boolean).join(' ')} — ${command.description}`;
   });
-  return [`Attach a photo and type ${EXAMPLE}.`, ...lines].join('\n');
+  const sketch = sketchHelp(`attach it and add --preset ${SKETCH_PRESET}, or press Draw next to Attach to draw here`);
+  return [`Attach a photo and type ${EXAMPLE}.`, ...lines, sketch].join('\n');
 }

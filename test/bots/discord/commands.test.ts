@@ -63,6 +63,17 @@ describe('/rfedit', () => {
   });
 });
 
+describe('/rfedit help', () => {
+  it('explains, privately, how to edit and how to send a sketch with the stroke-to-image preset', async () => {
+    world = await Harness.start();
+    const help = world.discord.slashCommand('rfedit', {}, { subcommand: 'help' });
+    const text = await world.ephemeralText(help.id);
+    expect(text).toMatch(/^\/edit: /);
+    expect(text).toContain('Edit image');
+    expect(text).toMatch(/Sketch → picture: .*preset: stroke-to-image/);
+  });
+});
+
 describe('/rfedit admin subcommands', () => {
   it('pause and resume the queue for a member with Manage Server, and refuse everyone else privately', async () => {
     world = await Harness.start();

@@ -42,6 +42,34 @@ describe('/edit', () => {
     expect(h.slack.violations).toEqual([]);
   });
 
+  it('keeps flags other than strength after the prompt in the form, so a sketch keeps its stroke-to-image preset', async () => {
+    h = await startHarness();
+    await h.events.slashCommand({ text: 'a lake under mountains --preset stroke-to-image --strength 0.7' });
+    const open = await h.slack.waitForCall('views.open');
+    const view = open.args.view as { blocks: Array<{ block_id: string; element: Record<string, unknown> }> };
+    expect(view.blocks.find((b) => b.block_id === 'prompt')?.element.initial_value).toBe('a lake under mountains --preset stroke-to-image');
+    expect(view.blocks.find((b) => b.block_id === 'strength')?.element.initial_value).toBe('0.7');
+    const file = h.slack.addFile(await photo(1), { name: 'sketch.png', mimetype: 'image/png' });
+    await h.events.viewSubmission({
+      view: h.slack.views[0],
+      values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'a lake under mountains --preset stroke-to-image' } } },
+    });
+    const result = await waitForResult(h.slack);
+    const [starter] = h.slack.thread(h.slack.channel.id, result.thread_ts!);
+    expect(textOf(starter)).toContain('“a lake under mountains”');
+    expect(h.core.getJob(jobIdOf(h, result))?.preset).toBe('stroke-to-image');
+  });
+
+  it('answers "/edit help" privately with the ways in, a sketch with the stroke-to-image preset among them, and opens no form', async () => {
+    h = await startHarness();
+    const delivery = await h.events.slashCommand({ text: ' help ' });
+    expect(delivery.json).toMatchObject({ response_type: 'ephemeral' });
+    const text = (delivery.json as { text: string }).text;
+    expect(text).toMatch(/^\/edit \[prompt\]/);
+    expect(text).toMatch(/Sketch → picture: .*--preset stroke-to-image/);
+    expect(h.slack.calls('views.open')).toHaveLength(0);
+  });
+
   it('tells the user when Slack refuses to open the modal', async () => {
     h = await startHarness();
     h.slack.failNext('views.open', 'expired_trigger_id');

@@ -56,6 +56,7 @@ describe('parseChatInput', () => {
     expect(helpText()).toMatch(/^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] — /m);
     expect(helpText()).toMatch(/^\/variation <job id> — /m);
     expect(helpText()).not.toMatch(/^\/compare/m);
+    expect(helpText()).toMatch(/^Sketch → picture: .*--preset stroke-to-image, or press Draw next to Attach/m);
   });
 
   it('refuses text that is not a command, unknown commands and unknown options, naming what is allowed', () => {

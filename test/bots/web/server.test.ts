@@ -354,6 +354,7 @@ describe('the page', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(await page.text()).toContain('<main id="channel"');
     expect((await fetch(new URL('/app.js', server.url))).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(new URL('/sketch-pad.js', server.url))).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect((await fetch(new URL('/style.css', server.url))).status).toBe(200);
     expect((await fetch(new URL('/nothing', server.url))).status).toBe(404);
   });

@@ -9,6 +9,7 @@ import { parseEditText } from '../../../commands/index.ts';
 import { RfeditError } from '../../../errors.ts';
 import { answeringErrors, admitted, openModal, refusalFor, runEdit, tellPrivately, type SlackAdapter, type SlackRequest } from '../adapter.ts';
 import { escapeMrkdwn, mention, unescapeSlackText } from '../blocks.ts';
+import { asksForHelp, slackHelp } from '../help.ts';
 import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
 
 export const EDIT_COMMAND = '/edit';
@@ -18,10 +19,14 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     const request: SlackRequest = { teamId: command.team_id, channelId: command.channel_id, userId: command.user_id, userName: command.user_name, responseUrl: command.response_url };
     const refusal = refusalFor(adapter, request);
     if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
+    if (asksForHelp(command.text)) return ack({ response_type: 'ephemeral', text: slackHelp(EDIT_COMMAND) });
     let initial: { prompt: string; strength?: number };
     try {
-      const parsed = parseEditText(unescapeSlackText(command.text));
-      initial = { prompt: parsed.prompt, ...(parsed.options.strength === undefined ? {} : { strength: parsed.options.strength }) };
+      const { prompt, options } = parseEditText(unescapeSlackText(command.text));
+      const { strength, ...others } = options;
+      // Strength has its own field; other flags (--preset stroke-to-image) stay after the prompt, read again on submit.
+      const flags = Object.entries(others).map(([name, value]) => `--${name} ${value}`);
+      initial = { prompt: [prompt, ...flags].join(' '), ...(strength === undefined ? {} : { strength }) };
     } catch (error) {
       if (error instanceof RfeditError) return ack({ response_type: 'ephemeral', text: error.userMessage });
       throw error;

@@ -49,7 +49,7 @@ export function registerMention(app: App, adapter: SlackAdapter): void {
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const file = (await imageFilesOf(adapter, event.files))[0];
-      if (!file) return tellPrivately(adapter, request, 'Attach a photo to your message and tell me what to change, e.g. "@rfedit make it snowy --strength 0.7".');
+      if (!file) return tellPrivately(adapter, request, 'Attach a photo to your message and tell me what to change, e.g. "@rfedit make it snowy --strength 0.7". /edit help shows more.');
       const text = unescapeSlackText((event.text ?? '').replace(MENTION, ' ')).trim();
       await runEdit(adapter, request, { file, text });
     });

@@ -2,6 +2,8 @@
 // and draws the cards the server pushes; every decision (parsing options, validation, permissions,
 // queueing, wording) is made by the bot.
 
+import { setUpSketchPad, sketchCommand } from './sketch-pad.js';
+
 const USER_KEY = 'rfedit.user';
 const $ = (selector, root = document) => root.querySelector(selector);
 
@@ -142,6 +144,19 @@ function setAttachment(file) {
   thumb.alt = `Attached: ${file.name}`;
   $('#attachment-name').textContent = `${file.name} (${Math.ceil(file.size / 1024)} KB)`;
 }
+
+// A drawing goes out as the photo, with the stroke-to-image preset put on the message; the caret waits where the prompt goes.
+setUpSketchPad({
+  dialog: $('#sketch-pad'),
+  openButton: $('#sketch-open'),
+  onUse(file) {
+    setAttachment(file);
+    const { text, caret } = sketchCommand(input.value);
+    input.value = text;
+    input.focus();
+    input.setSelectionRange(caret, caret);
+  },
+});
 
 // Paste a photo straight into the message box (or anywhere on the page).
 document.addEventListener('paste', (event) => {
