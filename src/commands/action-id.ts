@@ -9,7 +9,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const ACTION_NAMES = ['variation', 'subtle', 'strong', 'remix', 'cancel', 'delete', 'info', 'compare'] as const;
+export const ACTION_NAMES = ['variation', 'subtle', 'strong', 'remix', 'cancel', 'delete', 'info', 'compare', 'pick', 'sweep'] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 export interface Action {
@@ -31,6 +31,8 @@ const LETTER_OF: Record<ActionName, string> = {
   delete: 'd',
   info: 'i',
   compare: 'C',
+  pick: 'p',
+  sweep: 'w',
 };
 const ACTION_OF = new Map(Object.entries(LETTER_OF).map(([name, letter]) => [letter, name as ActionName]));
 const JOB_ID = /^[A-Za-z0-9_-]{1,40}$/;

@@ -167,6 +167,9 @@ export function createBotCore(options: BotCoreOptions): BotCore {
         return errorReply(error);
       }
     }
+    // A grid's buttons name their cell (pick 2, vary 3).
+    const cell = action.arg !== undefined && /^[1-9]$/.test(action.arg) ? { cell: Number(action.arg) } : {};
+    if (action.action === 'pick' || action.action === 'variation') return dispatch({ kind: action.action, jobId: action.jobId, ...cell }, ctx);
     return dispatch({ kind: action.action, jobId: action.jobId }, ctx);
   }
 

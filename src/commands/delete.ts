@@ -11,7 +11,11 @@ export const deleteCommand: CommandModule<'delete'> = {
     await deps.queue.cancel(job.id, { byOwner: isOwner(job, ctx) });
     deps.store.markDeleted(job.id);
     // The source stays while any job uses it (variations of this edit still work); the result goes now if nothing else made the same bytes.
-    if (job.result && !deps.store.referencedHashes().has(job.result.hash)) await deps.images.remove(job.result.hash);
+    // A grid's full-size cells go with it.
+    const referenced = deps.store.referencedHashes();
+    for (const image of job.result ? [job.result, ...(job.result.cells ?? [])] : []) {
+      if (!referenced.has(image.hash)) await deps.images.remove(image.hash);
+    }
     return { text: 'Deleted.', ephemeral: true, jobId: job.id, deleteMessages: job.messages };
   },
 };

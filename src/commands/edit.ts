@@ -1,3 +1,4 @@
+import { GRID_SIZE } from './grid-size.ts';
 import { submitJob } from './lineage.ts';
 import type { CommandModule } from './types.ts';
 import { SAMPLERS, validateEditOptions, validateImage, validatePrompt } from './validate.ts';
@@ -15,13 +16,16 @@ export const editCommand: CommandModule<'edit'> = {
     { name: 'steps', type: 'integer', description: 'More steps: slower, finer' },
     { name: 'guidance', type: 'number', description: 'How literally to follow the prompt' },
     { name: 'sampler', type: 'string', description: 'ode is exact, sde varies more', choices: SAMPLERS },
+    { name: 'count', type: 'integer', description: '4: four results to pick from, in one grid', min: 1, max: GRID_SIZE },
+    { name: 'sweep', type: 'boolean', description: 'The edit at four strengths, in one grid' },
   ],
   async execute(command, ctx, deps) {
     const prompt = validatePrompt(command.prompt, deps.limits);
-    const { strength, preset, ...overrides } = validateEditOptions(command.options ?? {}, deps.limits);
+    const { strength, preset, count, sweep, ...overrides } = validateEditOptions(command.options ?? {}, deps.limits);
+    const grid = sweep ? ('sweep' as const) : count === GRID_SIZE ? ('candidates' as const) : undefined;
     await validateImage(command.image, deps.limits);
     deps.disk?.assertRoomForNewWork(); // before the upload takes room of its own
     const sourceHash = await deps.images.put(command.image.bytes);
-    return submitJob({ kind: 'edit', prompt, strength, preset, overrides, sourceHash, parentId: null }, ctx, deps);
+    return submitJob({ kind: 'edit', prompt, strength, preset, overrides, sourceHash, parentId: null, grid }, ctx, deps);
   },
 };

@@ -8,6 +8,7 @@ import { dropUndefined } from '../jobs/queue.ts';
 import type { JobKind, JobRecord, JobSpec } from '../jobs/types.ts';
 import { pendingButtons } from './buttons.ts';
 import { formatQueuePlace } from './format.ts';
+import { type GridKind, gridCells } from './grid.ts';
 import type { CommandContext, CommandDeps, Reply } from './types.ts';
 
 type Overrides = NonNullable<JobSpec['overrides']>;
@@ -20,6 +21,8 @@ export interface NewJob {
   overrides?: Overrides;
   sourceHash: string;
   parentId: string | null;
+  /** Four results from one inversion (see grid.ts). */
+  grid?: GridKind;
 }
 
 const KIND_LABEL: Record<JobKind, string> = {
@@ -28,6 +31,8 @@ const KIND_LABEL: Record<JobKind, string> = {
   subtle: 'Subtler edit',
   strong: 'Stronger edit',
   remix: 'Remix',
+  pick: 'Full-size copy',
+  sweep: 'Strength sweep',
 };
 
 /**
@@ -37,8 +42,11 @@ const KIND_LABEL: Record<JobKind, string> = {
 export async function submitJob(job: NewJob, ctx: CommandContext, deps: CommandDeps): Promise<Reply> {
   checkDailyQuota(ctx, deps);
   deps.disk?.assertRoomForNewWork();
-  const params = resolveParams(job, deps);
-  const spec: JobSpec = { ...(dropUndefined(job) as NewJob), owner: ctx.user, place: ctx.place, params };
+  const first = resolveParams(job, deps);
+  const grid = job.grid ? gridCells(job.grid, job, first, (cell) => resolveParams(cell, deps), deps) : undefined;
+  const { grid: _kind, ...fields } = dropUndefined(job) as NewJob;
+  const spec: JobSpec = { ...fields, owner: ctx.user, place: ctx.place, params: grid ? grid.cells[0] : first, ...(grid ? { grid } : {}) };
+  if (grid) checkDailyQuota(ctx, deps, grid.cells.length);
   const { job: record, position, etaMs } = await deps.queue.submit(spec);
   return {
     text: `${KIND_LABEL[job.kind]} queued. ${formatQueuePlace(position, etaMs)}`,
@@ -101,18 +109,20 @@ function resolveParams(job: NewJob, deps: CommandDeps): EditParams {
 
 const DAY_MS = 86_400_000;
 
-/** Per-user edits per UTC day; admins are exempt. */
-export function checkDailyQuota(ctx: CommandContext, deps: CommandDeps): void {
+/** Per-user results per UTC day (a grid counts as its cells); admins are exempt. */
+export function checkDailyQuota(ctx: CommandContext, deps: CommandDeps, results = 1): void {
   const quota = deps.limits.dailyQuota;
   if (quota === 0 || ctx.isAdmin) return;
   const now = deps.now();
   const dayStart = now - (now % DAY_MS);
   const used = deps.store.countCreatedSince(ctx.user, dayStart);
-  if (used >= quota) {
+  if (used + results > quota) {
     const hours = Math.ceil((dayStart + DAY_MS - now) / 3_600_000);
     throw new QuotaError(
       'daily_quota',
-      `You have used all ${quota} of your edits for today. The quota resets at midnight UTC (in about ${hours} h).`,
+      used >= quota
+        ? `You have used all ${quota} of your edits for today. The quota resets at midnight UTC (in about ${hours} h).`
+        : `A grid makes ${results} results; you have ${quota - used} of your ${quota} edits left today. Ask for one result, or wait until midnight UTC (in about ${hours} h).`,
       { details: { used, quota } },
     );
   }

@@ -13,7 +13,7 @@ import { COMMANDS } from './registry.ts';
 import type { CommandKind, CommandOption, EditOptions } from './types.ts';
 
 /** Fields by option name, with the job option as `jobId`; the image option is the adapter's to fill. */
-export type TypedFields = Record<string, string | number>;
+export type TypedFields = Record<string, string | number | boolean>;
 
 const DASHED_FLAG = /(^|\s)(?:--|—|–)(?=[a-z])/giu;
 const FIRST_FLAG = /(?:^|\s)--[a-z]/iu;
@@ -58,6 +58,15 @@ function flagFields(kind: CommandKind, options: readonly CommandOption[], words:
   const fields: TypedFields = {};
   for (let i = 0; i < words.length; i += 2) {
     const word = words[i];
+    const named = flags.find((o) => o.name === word.slice(2).toLowerCase());
+    // A yes/no option stands alone (`--sweep`), or takes yes/no, true/false.
+    if (word.startsWith('--') && named?.type === 'boolean') {
+      const next = words[i + 1]?.toLowerCase();
+      const given = next !== undefined && BOOLEAN_WORDS.has(next);
+      fields[named.name] = given ? BOOLEAN_WORDS.get(next)! : true;
+      if (!given) i -= 1;
+      continue;
+    }
     if (!word.startsWith('--')) {
       throw new UserInputError('option_misplaced', `Options go at the end, each with a value, e.g. "make it snowy --strength 0.7"; "${clip(word)}" came after them.`);
     }
@@ -74,6 +83,8 @@ function flagFields(kind: CommandKind, options: readonly CommandOption[], words:
   }
   return fields;
 }
+
+const BOOLEAN_WORDS = new Map([['yes', true], ['true', true], ['on', true], ['no', false], ['false', false], ['off', false]]);
 
 function convert(option: CommandOption, raw: string): string | number {
   if (option.type === 'string') return raw;

@@ -12,6 +12,7 @@ import { withBounds } from './options.ts';
 import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 import type { CommandKind, CommandLimits, CommandModule } from './types.ts';
 import { variationCommand } from './variation.ts';
+import { pickCommand, sweepCommand } from './grid.ts';
 
 export type CommandRegistry = { readonly [K in CommandKind]: CommandModule<K> };
 
@@ -27,6 +28,8 @@ export function commandRegistry(limits: Required<CommandLimits>): CommandRegistr
 const REGISTRY: CommandRegistry = {
   edit: editCommand,
   variation: variationCommand,
+  pick: pickCommand,
+  sweep: sweepCommand,
   subtle: subtleCommand,
   strong: strongCommand,
   remix: remixCommand,

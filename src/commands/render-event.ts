@@ -25,7 +25,7 @@ export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
       return { ...about, text: `Editing… ${Math.round(event.fraction * 100)}%`, buttons: pendingButtons(codec, event.jobId) };
     case 'done': {
       const note = event.images[0] ? scaledNote(event.images[0]) : null;
-      return { ...about, text: `Done (seed ${event.params.seed}).${note ? `\n${note}` : ''}`, images: event.images, buttons: resultButtons(codec, event.jobId) };
+      return { ...about, text: `Done (seed ${event.params.seed}).${note ? `\n${note}` : ''}`, images: event.images, buttons: resultButtons(codec, event.jobId, event.images[0]?.cells?.length ?? 0) };
     }
     case 'failed':
       return { ...about, text: event.userMessage, code: event.code };

@@ -35,12 +35,20 @@ export interface EditOptions {
   steps?: number;
   guidance?: number;
   sampler?: SamplerName;
+  /** 1, or 4 results from one inversion in a 2×2 grid. */
+  count?: number;
+  /** The edit at four strengths in one grid. */
+  sweep?: boolean;
 }
 
 export type Command =
   | { kind: 'edit'; image: ImageInput; prompt: string; options?: EditOptions }
   /** Same source, prompt and strength; new seed; stochastic sampler. */
-  | { kind: 'variation'; jobId: string }
+  | { kind: 'variation'; jobId: string; cell?: number }
+  /** One cell of a grid at full size, with the usual buttons. */
+  | { kind: 'pick'; jobId: string; cell?: number }
+  /** The edit at four strengths in a grid. */
+  | { kind: 'sweep'; jobId: string }
   /** Strength one step down (subtle) or up (strong), same seed. */
   | { kind: 'subtle'; jobId: string }
   | { kind: 'strong'; jobId: string }
@@ -96,7 +104,7 @@ export interface Reply {
 /** Option descriptions adapters turn into slash-command options, Slack modal fields or web form inputs. */
 export interface CommandOption {
   name: string;
-  type: 'string' | 'number' | 'integer' | 'image' | 'job';
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'image' | 'job';
   description: string;
   required?: boolean;
   min?: number;

@@ -10,6 +10,7 @@ import { UserInputError } from '../errors.ts';
 import type { ImageRef } from '../jobs/types.ts';
 import { dropUndefined } from '../jobs/queue.ts';
 import { clip } from './format.ts';
+import { GRID_SIZE } from './grid-size.ts';
 import { optionBounds } from './options.ts';
 import { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 import type { CommandLimits, EditOptions, ImageInput } from './types.ts';
@@ -91,6 +92,22 @@ export function validateEditOptions(options: EditOptions, limits: Required<Comma
       throw new UserInputError('option_invalid', `sampler must be one of ${SAMPLERS.join(', ')}; got "${clip(options.sampler)}".`);
     }
     valid.sampler = options.sampler;
+  }
+  if (options.count !== undefined) {
+    if (options.count !== 1 && options.count !== GRID_SIZE) {
+      throw new UserInputError('option_invalid', `count is 1 or ${GRID_SIZE} (four results to pick from); got ${clip(String(options.count))}.`);
+    }
+    valid.count = options.count;
+  }
+  if (options.sweep !== undefined) {
+    if (typeof options.sweep !== 'boolean') throw new UserInputError('option_invalid', 'sweep is yes or no.');
+    if (options.sweep && valid.count === GRID_SIZE) {
+      throw new UserInputError('option_invalid', `A sweep already makes ${GRID_SIZE} results (one per strength); leave out count.`);
+    }
+    if (options.sweep && options.strength !== undefined) {
+      throw new UserInputError('option_invalid', 'A sweep shows the strengths 0.25, 0.5, 0.75 and 1; leave out strength.');
+    }
+    valid.sweep = options.sweep;
   }
   if (options.preset !== undefined) {
     const preset = options.preset.trim();

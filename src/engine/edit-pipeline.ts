@@ -103,6 +103,7 @@ export class EditPipeline {
       ...output,
       width: cells.length > 1 ? output.gridWidth : image.width,
       height: cells.length > 1 ? output.gridHeight : image.height,
+      ...(cells.length > 1 ? { cellWidth: image.width, cellHeight: image.height } : {}),
       ...(image.width < image.sourceWidth || image.height < image.sourceHeight
         ? { scaledFrom: { width: image.sourceWidth, height: image.sourceHeight, pixelBudget: this.ctx.limits.pixelBudget } }
         : {}),

@@ -105,6 +105,9 @@ export interface EditResult {
   params: EditParams;
   /** A grid's cells at full size, in grid order (absent for a single result; `image` is then the grid). */
   cells?: CellResult[];
+  /** A grid cell's size (`width`/`height` are then the grid picture's). */
+  cellWidth?: number;
+  cellHeight?: number;
   /** Transformer evaluations made by this edit, per phase (a cached inversion makes 0; a batched call of B latents counts B). */
   transformerCalls: { invert: number; edit: number };
   inversionCached: boolean;

@@ -10,6 +10,8 @@
 export interface EtaJob {
   steps: number;
   sourceHash: string;
+  /** Results from the one inversion (a grid's cells). @default 1 */
+  results?: number;
 }
 
 /** What a finished run teaches. */
@@ -71,8 +73,9 @@ export class EtaEstimator {
     // An unseen photo: most photos are scaled down to the same working size, so the latest size is the best guess.
     const bucket = pixels === undefined ? this.latestBucket : bucketOf(pixels);
     const average = bucket === null ? undefined : this.buckets.get(bucket);
-    if (!average) return job.steps * this.initialMsPerStep;
-    const calls = job.steps * (pixels === undefined ? 2 : 1);
+    const results = job.results ?? 1;
+    if (!average) return job.steps * (1 + results) * this.initialMsPerStep * 0.5;
+    const calls = job.steps * ((pixels === undefined ? 1 : 0) + results);
     return calls * average.msPerCall;
   }
 
@@ -108,8 +111,8 @@ export function etaToStartMs(input: { runningRemainingMs: number[]; aheadJobMs: 
   return Math.round((sum(input.runningRemainingMs) + sum(input.aheadJobMs)) / input.slots);
 }
 
-export function etaJob(job: { sourceHash: string; params: { steps: number } }): EtaJob {
-  return { steps: job.params.steps, sourceHash: job.sourceHash };
+export function etaJob(job: { sourceHash: string; params: { steps: number }; grid?: { cells: unknown[] } }): EtaJob {
+  return { steps: job.params.steps, sourceHash: job.sourceHash, ...(job.grid ? { results: job.grid.cells.length } : {}) };
 }
 
 /** A running job as the ETA sees it (a job another bot replica runs is known by its steps only: priced as not cached). */

@@ -60,7 +60,7 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
 
   async submit(spec: JobSpec): Promise<SubmittedJob> {
     if (this.closed) throw shuttingDownError();
-    this.checkLimits(userKey(spec.owner));
+    this.checkLimits(userKey(spec.owner), spec);
     const job = newJobRecord(spec, this.options.now());
     this.deps.store.insert(job);
     const place = this.enqueue(job, false);
@@ -146,11 +146,16 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
     this.idle.releaseAll();
   }
 
-  private checkLimits(user: string): void {
+  /** A grid counts as its results against the user's limit (but one grid alone is always allowed). */
+  private checkLimits(user: string, spec: JobSpec): void {
     const total = this.waiting.size + this.running.size;
     if (total >= this.options.maxQueued) throw queueFullError(total, this.options.maxQueued);
-    const mine = this.picker.countOf(user) + (this.runningPerUser.get(user) ?? 0);
-    if (mine >= this.options.perUserQueued) throw userQueueFullError(mine, this.options.perUserQueued);
+    const limit = this.options.perUserQueued;
+    const weight = (job: JobSpec) => Math.min(limit, job.grid?.cells.length ?? 1);
+    let mine = 0;
+    for (const job of this.waiting.values()) if (userKey(job.owner) === user) mine += weight(job);
+    for (const slot of this.running.values()) if (userKey(slot.job.owner) === user) mine += weight(slot.job);
+    if (mine > 0 && mine + weight(spec) > limit) throw userQueueFullError(mine, limit);
   }
 
   private enqueue(job: JobRecord, resumed: boolean): QueuePosition {

@@ -20,7 +20,7 @@ export type StopReason = 'cancel' | 'timeout' | 'shutdown';
 export type RunOutcome = JobOutcome | { status: 'interrupted' };
 
 /** What the runner needs of a job: the same fields whether it came from the store or over Redis. */
-export type RunnableJob = Pick<JobRecord, 'id' | 'prompt' | 'sourceHash' | 'params'>;
+export type RunnableJob = Pick<JobRecord, 'id' | 'prompt' | 'sourceHash' | 'params' | 'grid'>;
 
 export interface RunnerDeps {
   engine: EditEngine;
@@ -92,7 +92,8 @@ export class EditRun {
       if (this.stopReason) return this.stopped();
       phase = 'engine';
       // The parameters resolved at submit, seed included, so the run is the one `info` showed.
-      const request = { image, prompt: job.prompt, params: job.params, signal: this.controller.signal };
+      const grid = job.grid ? { cells: job.grid.cells, cellLabels: job.grid.labels } : {};
+      const request = { image, prompt: job.prompt, params: job.params, ...grid, signal: this.controller.signal };
       const result = await this.race(
         engine.edit(request, (progress) => {
           this.fraction = progress.fraction;
@@ -136,5 +137,13 @@ export class EditRun {
 }
 
 async function saveResult(images: Pick<ImageStore, 'put'>, result: EditResult): Promise<ImageRef> {
-  return resultRef(result, await images.put(result.image));
+  const ref = resultRef(result, await images.put(result.image));
+  if (!result.cells) return ref;
+  // A grid: every cell at full size, so picking one shows it without running anything.
+  const cells: ImageRef[] = [];
+  for (const cell of result.cells) {
+    const size = { width: result.cellWidth ?? result.width, height: result.cellHeight ?? result.height };
+    cells.push(resultRef({ ...result, ...size, image: cell.image, mime: cell.mime }, await images.put(cell.image)));
+  }
+  return { ...ref, cells };
 }

@@ -10,7 +10,7 @@ import type { ErrorCode } from '../errors.ts';
 import { DISK_RESERVE_BYTES, DiskReserve } from './disk-reserve.ts';
 import type { JobOutcome } from './outcome.ts';
 import { isDiskFull } from '../disk-space.ts';
-import type { ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Place, Platform, UserRef } from './types.ts';
+import type { GridSpec, ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Place, Platform, UserRef } from './types.ts';
 
 /**
  * Schema migrations, keyed on SQLite's `PRAGMA user_version`: migration i takes a database from version i to
@@ -81,7 +81,10 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [SCHEMA_V1];
+/** Version 2: grids (several results from one inversion) keep their cells' parameters. */
+const SCHEMA_V2 = `ALTER TABLE jobs ADD COLUMN grid_json TEXT;`;
+
+export const MIGRATIONS: readonly Migration[] = [SCHEMA_V1, SCHEMA_V2];
 
 /** Brings the database up to the newest schema; refuses one written by a newer rfedit rather than guess. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): void {
@@ -129,6 +132,7 @@ interface JobRow {
   preset: string | null;
   overrides_json: string | null;
   params_json: string;
+  grid_json: string | null;
   source_hash: string;
   parent_id: string | null;
   result_json: string | null;
@@ -204,10 +208,10 @@ export class JobStore {
     const db = this.db;
     return {
       insert: db.prepare(`INSERT INTO jobs (id, kind, status, owner_platform, owner_id, owner_name, platform, guild_id,
-        channel_id, thread_id, message_id, prompt, strength, preset, overrides_json, params_json, seed, source_hash,
+        channel_id, thread_id, message_id, prompt, strength, preset, overrides_json, params_json, grid_json, seed, source_hash,
         parent_id, attempts, created_at)
         VALUES (@id, @kind, @status, @owner_platform, @owner_id, @owner_name, @platform, @guild_id, @channel_id,
-        @thread_id, @message_id, @prompt, @strength, @preset, @overrides_json, @params_json, @seed, @source_hash,
+        @thread_id, @message_id, @prompt, @strength, @preset, @overrides_json, @params_json, @grid_json, @seed, @source_hash,
         @parent_id, @attempts, @created_at)`),
       get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
       messages: db.prepare<[string], MessageRow>('SELECT * FROM job_messages WHERE job_id = ? ORDER BY role'),
@@ -230,7 +234,9 @@ export class JobStore {
         AND deleted = 0 ORDER BY seq DESC LIMIT ?`),
       markDeleted: db.prepare('UPDATE jobs SET deleted = 1 WHERE id = ?'),
       countCreatedSince: db.prepare<[string, string, number], { n: number }>(
-        'SELECT COUNT(*) AS n FROM jobs WHERE owner_platform = ? AND owner_id = ? AND created_at >= ?',
+        // Results, not jobs: a grid counts as its cells.
+        `SELECT COALESCE(SUM(CASE WHEN grid_json IS NULL THEN 1 ELSE json_array_length(grid_json, '$.cells') END), 0) AS n
+         FROM jobs WHERE owner_platform = ? AND owner_id = ? AND created_at >= ?`,
       ),
       appendAudit: db.prepare(`INSERT INTO audit (at, platform, user_id, user_name, guild_id, channel_id, command, job_id, outcome, detail)
         VALUES (@at, @platform, @user_id, @user_name, @guild_id, @channel_id, @command, @job_id, @outcome, @detail)`),
@@ -260,6 +266,7 @@ export class JobStore {
       preset: job.preset ?? null,
       overrides_json: job.overrides === undefined ? null : JSON.stringify(job.overrides),
       params_json: JSON.stringify(job.params),
+      grid_json: job.grid === undefined ? null : JSON.stringify(job.grid),
       seed: job.params.seed,
       source_hash: job.sourceHash,
       parent_id: job.parentId,
@@ -386,7 +393,11 @@ export class JobStore {
   /** Every image hash a remaining job still needs (sources of all jobs, results of jobs not deleted). */
   referencedHashes(): Set<string> {
     const hashes = new Set(this.statements.referencedSources.all().map((row) => row.hash));
-    for (const row of this.statements.referencedResults.all()) hashes.add((JSON.parse(row.json) as ImageRef).hash);
+    for (const row of this.statements.referencedResults.all()) {
+      const result = JSON.parse(row.json) as ImageRef;
+      hashes.add(result.hash);
+      for (const cell of result.cells ?? []) hashes.add(cell.hash); // a grid's full-size cells
+    }
     return hashes;
   }
 
@@ -428,6 +439,7 @@ export class JobStore {
       place,
       prompt: row.prompt,
       params: JSON.parse(row.params_json) as EditParams,
+      ...(row.grid_json ? { grid: JSON.parse(row.grid_json) as GridSpec } : {}),
       sourceHash: row.source_hash,
       parentId: row.parent_id,
       attempts: row.attempts,

@@ -47,9 +47,21 @@ export interface ImageRef {
   sizeBytes: number;
   /** A result made from a smaller copy of the photo: the photo's size and the engine's pixel budget. */
   scaledFrom?: ScaledFrom;
+  /** A grid picture's cells, each stored at full size, in grid order. */
+  cells?: ImageRef[];
 }
 
-export type JobKind = 'edit' | 'variation' | 'subtle' | 'strong' | 'remix';
+/**
+ * Several results from one inversion, shown as a 2×2 grid: `candidates` (the edit and three others with their
+ * own seeds) or a strength `sweep`. Each cell's parameters are resolved at submit, like a job's own.
+ */
+export interface GridSpec {
+  kind: 'candidates' | 'sweep';
+  cells: EditParams[];
+  labels: string[];
+}
+
+export type JobKind = 'edit' | 'variation' | 'subtle' | 'strong' | 'remix' | 'pick' | 'sweep';
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 export const FINISHED_STATUSES: readonly JobStatus[] = ['done', 'failed', 'cancelled'];
 
@@ -64,6 +76,8 @@ export interface JobSpec {
   overrides?: Partial<Omit<EditParams, 'strength' | 'preset'>>;
   /** Parameters as resolved at submit time (the result's own params replace them when it is done). */
   params: EditParams;
+  /** A grid: all its cells' parameters (the first is `params`). */
+  grid?: GridSpec;
   sourceHash: string;
   /** The job this one was derived from (variation, subtle, strong, remix); null for a fresh edit. */
   parentId: string | null;

@@ -354,7 +354,7 @@ describe('commands', () => {
       const core = await open();
       const original = await finished(core, core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt: 'snow' }, ann));
       const done = core.render({ type: 'done', jobId: original.id, owner: original.owner, place: original.place, images: [original.result!], params: original.params, redelivery: false });
-      expect(done.buttons?.map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Info', 'Delete']);
+      expect(done.buttons?.map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Sweep', 'Info', 'Delete']);
       const variationButton = done.buttons!.find((b) => b.label === 'Variation')!;
       const variation = await finished(core, core.handleAction(variationButton.actionId, bob));
       expect(variation).toMatchObject({ kind: 'variation', parentId: original.id });

@@ -38,7 +38,7 @@ describe('parseEditText', () => {
   });
 
   it('refuses an unknown flag, naming the ones the command takes', () => {
-    expect(refusal(() => parseEditText('night --ar 16:9')).message).toBe('Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler.');
+    expect(refusal(() => parseEditText('night --ar 16:9')).message).toBe('Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler, --count, --sweep.');
   });
 
   it('refuses a number flag whose value is not a number', () => {

@@ -51,6 +51,8 @@ function addOption(builder: SlashCommandOptionsOnlyBuilder, option: CommandOptio
       return builder.addNumberOption((o) => withRange(o.setName(option.name).setDescription(option.description).setRequired(required), option));
     case 'integer':
       return builder.addIntegerOption((o) => withRange(o.setName(option.name).setDescription(option.description).setRequired(required), option));
+    case 'boolean':
+      return builder.addBooleanOption((o) => o.setName(option.name).setDescription(option.description).setRequired(required));
     case 'string':
     case 'job':
       return builder.addStringOption((o) => {

@@ -110,6 +110,8 @@ async function onEdit(interaction: ChatInputCommandInteraction, adapter: Adapter
     ...optional('steps', interaction.options.getInteger('steps')),
     ...optional('guidance', interaction.options.getNumber('guidance')),
     ...optional('sampler', interaction.options.getString('sampler') as EditOptions['sampler'] | null),
+    ...optional('count', interaction.options.getInteger('count')),
+    ...optional('sweep', interaction.options.getBoolean('sweep')),
   };
   const prompt = interaction.options.getString('prompt', true);
   await startJob(interaction, adapter, { prompt, options }, async () => {

@@ -5,7 +5,7 @@
 import type { EditParams, EditPhase } from '../../engine/types.ts';
 import type { JobOutcome } from '../outcome.ts';
 import type { RunnableJob } from '../run-edit.ts';
-import type { JobRecord } from '../types.ts';
+import type { GridSpec, JobRecord } from '../types.ts';
 
 export type { JobOutcome } from '../outcome.ts';
 
@@ -19,6 +19,8 @@ export interface WireJobData {
   sourceHash: string;
   /** The parameters resolved at submit (seed included): the worker runs exactly these. */
   params: EditParams;
+  /** A grid's cells, resolved at submit too. */
+  grid?: GridSpec;
 }
 
 /** Sent by a worker through `job.updateProgress`, and so through BullMQ's event stream, to every bot. */
@@ -27,12 +29,12 @@ export type WorkerSignal =
   | { kind: 'progress'; phase: EditPhase; step: number; total: number; fraction: number; previewBase64?: string };
 
 export function wireJobData(job: JobRecord, userKey: string, tag: number): WireJobData {
-  return { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, params: job.params };
+  return { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, params: job.params, ...(job.grid ? { grid: job.grid } : {}) };
 }
 
 /** What the runner needs, from what came over the wire. */
 export function jobFromWire(data: WireJobData): RunnableJob {
-  return { id: data.jobId, prompt: data.prompt, sourceHash: data.sourceHash, params: data.params };
+  return { id: data.jobId, prompt: data.prompt, sourceHash: data.sourceHash, params: data.params, ...(data.grid ? { grid: data.grid } : {}) };
 }
 
 export function isWorkerSignal(value: unknown): value is WorkerSignal {
