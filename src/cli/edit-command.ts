@@ -1,10 +1,14 @@
 /** `rfedit edit <image> --prompt "<text>" [options]`: one edit, written to a file. A thin shell over the engine. */
+import { randomInt } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UserInputError } from '../errors.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
-import type { EditParams, EditRequest, EditResult } from '../engine/types.ts';
+import type { EditEngine, EditParams, EditRequest, EditResult } from '../engine/types.ts';
+import { type GridKind, gridCells } from '../commands/grid.ts';
+import type { NewJob } from '../commands/lineage.ts';
+import { GRID_SIZE } from '../commands/grid-size.ts';
 import { type CliIo, stderrLogger } from './io.ts';
 import { progressBar } from './progress-bar.ts';
 import { engineSettings } from './settings.ts';
@@ -27,6 +31,9 @@ export const EDIT_USAGE = `Usage: rfedit edit <image> --prompt "<text>" [options
   --data-dir dir     where the demo model and caches live (default: from the config, ./data)
   --out file         output path (default: <image>-edit-<seed>.<ext>)
   --max-bytes n      keep the output under n bytes (JPEG/WebP if PNG is too big)
+  --count 4          four results to pick from, from one inversion: a 2×2 grid in --out, each at full size
+                     beside it (<out>-1.png …)
+  --sweep            the edit at strengths 0.25, 0.5, 0.75 and 1, from one inversion, the same way
   --json             print one JSON object on stdout`;
 
 const OPTIONS = {
@@ -47,6 +54,8 @@ const OPTIONS = {
   'data-dir': { type: 'string' },
   out: { type: 'string' },
   'max-bytes': { type: 'string' },
+  count: { type: 'string' },
+  sweep: { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -104,6 +113,22 @@ function writeOutput(out: string, bytes: Uint8Array): void {
   }
 }
 
+function gridFlag(flags: Flags): GridKind | undefined {
+  const count = numberFlag('count', flags.count);
+  if (count !== undefined && count !== 1 && count !== GRID_SIZE) throw new UserInputError('option_invalid', `--count is 1 or ${GRID_SIZE}; got ${count}.`);
+  if (flags.sweep && count === GRID_SIZE) throw new UserInputError('option_invalid', '--sweep already makes four results; leave out --count.');
+  if (flags.sweep && flags.strength !== undefined) throw new UserInputError('option_invalid', '--sweep shows the strengths 0.25, 0.5, 0.75 and 1; leave out --strength.');
+  return flags.sweep ? 'sweep' : count === GRID_SIZE ? 'candidates' : undefined;
+}
+
+/** The cells of a grid, resolved as the bot resolves them for /edit count 4 or sweep. */
+function gridRequest(kind: GridKind, request: EditRequest, engine: Pick<EditEngine, 'resolveParams'>): Pick<EditRequest, 'params' | 'cells' | 'cellLabels'> {
+  const job: NewJob = { kind: 'edit', prompt: request.prompt, strength: request.strength, preset: request.preset, overrides: request.overrides, sourceHash: '', parentId: null };
+  const resolveJob = (j: NewJob) => engine.resolveParams({ strength: j.strength, preset: j.preset, overrides: j.overrides });
+  const grid = gridCells(kind, job, resolveJob(job), resolveJob, { randomSeed: () => randomInt(0, 0xffff_ffff) });
+  return { params: grid.cells[0], cells: grid.cells, cellLabels: grid.labels };
+}
+
 export async function runEdit(argv: string[], io: CliIo): Promise<number> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   if (flags.help) {
@@ -119,20 +144,28 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     throw new UserInputError('image_missing', `Cannot read ${imagePath}.`, { cause });
   }
   const request = toRequest(image, flags);
+  const gridKind = gridFlag(flags);
   if (flags.out !== undefined) checkOutPath(resolve(flags.out));
   const engine = createEngineFromSettings({
     ...engineSettings({ model: flags.model, dataDir: flags['data-dir'] }),
     logger: stderrLogger(io),
   });
+  if (gridKind) Object.assign(request, gridRequest(gridKind, request, engine));
   const bar = progressBar(io.stderr, io.stderr.isTTY === true && !flags.json);
   try {
     const result = await engine.edit(request, (p) => bar.update(p));
     bar.done();
     const out = resolve(flags.out ?? `${basename(imagePath, extname(imagePath))}-edit-${result.params.seed}${EXTENSIONS[result.mime]}`);
     writeOutput(out, result.image);
+    const cellFiles = (result.cells ?? []).map((cell, i) => {
+      const file = `${out.slice(0, out.length - extname(out).length)}-${i + 1}${EXTENSIONS[cell.mime]}`;
+      writeOutput(file, cell.image);
+      return file;
+    });
     if (flags.json) {
       io.out(JSON.stringify({
         output: out,
+        ...(cellFiles.length > 0 ? { cells: cellFiles } : {}),
         width: result.width,
         height: result.height,
         mime: result.mime,
@@ -143,6 +176,7 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
         timingsMs: result.timingsMs,
       }));
     } else {
+      if (cellFiles.length > 0) io.err(`Wrote the ${cellFiles.length} cells at full size: ${cellFiles.map((f) => basename(f)).join(', ')}.`);
       io.err(`Wrote ${out} (${result.width}×${result.height}, seed ${result.params.seed}, ${result.transformerCalls.invert}+${result.transformerCalls.edit} transformer calls${result.inversionCached ? ', inversion from cache' : ''}, ${(result.timingsMs.total / 1000).toFixed(1)} s).`);
     }
     return 0;

@@ -17,7 +17,7 @@ import { variedOverrides } from './variation.ts';
 export type GridKind = GridSpec['kind'];
 
 /** The cells of a new grid job whose first cell resolved to `first`. */
-export function gridCells(kind: GridKind, job: NewJob, first: EditParams, resolve: (job: NewJob) => EditParams, deps: CommandDeps): GridSpec {
+export function gridCells(kind: GridKind, job: NewJob, first: EditParams, resolve: (job: NewJob) => EditParams, deps: Pick<CommandDeps, 'randomSeed'>): GridSpec {
   if (kind === 'candidates') {
     const others = Array.from({ length: GRID_SIZE - 1 }, () => resolve({ ...job, overrides: variedOverrides(job.overrides, first, deps.randomSeed()) }));
     return { kind, cells: [first, ...others], labels: ['1', '2', '3', '4'] };
