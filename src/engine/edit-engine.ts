@@ -50,7 +50,11 @@ export interface EngineOptions {
   previewEverySteps: number;
   /** @default 256 */
   previewMaxSide: number;
-  /** A grid's reverse passes as one batched transformer call per step, where the export has a batch axis. @default true */
+  /**
+   * A grid's reverse passes as one batched transformer call per step, where the export has a batch axis. On the CPU
+   * it is no faster than one pass after another (measured in `npm run bench`), so configuration turns it on only
+   * for a GPU provider. @default false
+   */
   batchCells: boolean;
   /** Defaults for the knobs that strength and presets leave open. */
   params: ParamDefaults;
@@ -74,7 +78,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
   inversionCacheDiskBytes: 4 * 1_073_741_824,
   previewEverySteps: 7,
   previewMaxSide: 256,
-  batchCells: true,
+  batchCells: false,
   params: PARAM_DEFAULTS,
   logger: silentLogger,
   randomSeed: () => randomInt(0, 0xffff_ffff),

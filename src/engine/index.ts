@@ -121,5 +121,7 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     const { executionProviders: _ignored, ...demoOptions } = options; // the demo runs on the CPU
     return createDemoEngine(s.dataDir, { ...demoOptions, ...withConvention(DEMO_ENGINE_DEFAULTS.params ?? PARAM_DEFAULTS) });
   }
-  return createEngine({ ...options, ...withConvention(PARAM_DEFAULTS), modelDir: s.model });
+  // A grid's passes batch where a GPU provider comes first (on the CPU, one after another is as fast: npm run bench).
+  const batchCells = s.executionProviders[0] !== 'cpu';
+  return createEngine({ ...options, ...withConvention(PARAM_DEFAULTS), batchCells, modelDir: s.model });
 }

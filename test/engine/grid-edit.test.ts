@@ -10,7 +10,7 @@ import { photo, rawRgb, tempDir } from './helpers.ts';
 
 const dataDir = tempDir();
 const BUDGET = 128 * 84;
-const batched = createDemoEngine(dataDir, { pixelBudget: BUDGET });
+const batched = createDemoEngine(dataDir, { pixelBudget: BUDGET, batchCells: true });
 const oneByOne = createDemoEngine(tempDir(), { pixelBudget: BUDGET, batchCells: false });
 afterAll(async () => {
   await batched.close();
