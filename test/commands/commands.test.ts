@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleCore, type CoreAssembly } from '../../src/app.ts';
-import type { BotCore, CommandContext, JobEvent, Reply } from '../../src/commands/index.ts';
+import type { BotCore, CommandContext, JobEvent, } from '../../src/commands/index.ts';
 import { resolveEditParams } from '../../src/engine/params.ts';
 import { TestEngine, gatedEngine } from '../jobs/fixtures/test-engines.ts';
+import { finished } from './fixtures/finished.ts';
 
 const SECRET = 'commands-test-secret-0123456789';
 
@@ -40,13 +41,6 @@ describe('commands', () => {
     return core;
   }
 
-  /** Runs a command that queues a job, waits for the job to finish, and returns the job. */
-  async function finished(core: BotCore, reply: Reply | Promise<Reply>) {
-    const { jobId, text, code } = await reply;
-    if (!jobId) throw new Error(`no job: ${code} ${text}`);
-    await core.queue.onIdle();
-    return core.getJob(jobId)!;
-  }
 
   afterEach(async () => {
     for (const core of cores.splice(0)) await core.close();

@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleCore, type CoreAssembly } from '../../src/app.ts';
-import type { BotCore, CommandContext, Reply } from '../../src/commands/index.ts';
+import type { BotCore, CommandContext, } from '../../src/commands/index.ts';
 import { createDemoEngine } from '../../src/engine/index.ts';
 import type { EditEngine } from '../../src/engine/types.ts';
 import { photo } from '../engine/helpers.ts';
+import { finished } from './fixtures/finished.ts';
 
 const SECRET = 'grid-test-secret-0123456789abcdef';
 const ann: CommandContext = { user: { platform: 'web', id: 'ann' }, place: { platform: 'web', channelId: 'web-chat' }, isAdmin: false };
@@ -39,12 +40,6 @@ describe('grids', () => {
     return core;
   }
 
-  async function finished(core: BotCore, reply: Reply | Promise<Reply>) {
-    const { jobId, text, code } = await reply;
-    if (!jobId) throw new Error(`no job: ${code} ${text}`);
-    await core.queue.onIdle();
-    return core.getJob(jobId)!;
-  }
 
   const edit = (core: BotCore, options: Record<string, unknown>) =>
     core.dispatch({ kind: 'edit', image: { bytes: photo(), filename: 'board.jpg' }, prompt: 'as a pencil sketch', options: { ...STEPS, ...options } }, ann);
