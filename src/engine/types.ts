@@ -33,6 +33,8 @@ export interface EditParams {
   sampler: SamplerName;
   /** Variance scale of the stochastic samplers' noise (1 = the rectified SDE). Absent in records made before it existed. */
   noiseScale?: number;
+  /** Share of fresh noise the stochastic samplers mix into the starting latent (by variance). Absent in older records. */
+  reseed?: number;
   method: EditMethod;
   convention: InversionConvention;
   /** The user-facing strength 0..1 these parameters were derived from (null when set by hand). */
