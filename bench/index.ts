@@ -1,9 +1,10 @@
 /**
  * `npm run bench` prints a table; `npm run bench -- --json` prints the same figures as JSON.
- * `--only <section>` runs one part (flow, accuracy, engine, jobs, redis).
+ * `--only <section>` runs one part (flow, accuracy, engine, demo, jobs, redis).
  */
 import os from 'node:os';
 import { benchAccuracy } from './accuracy.ts';
+import { benchDemoWords } from './demo-words.ts';
 import { benchEngine } from './engine.ts';
 import { benchFlow } from './flow.ts';
 import { benchJobs } from './jobs.ts';
@@ -20,6 +21,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   flow: benchFlow,
   accuracy: benchAccuracy,
   engine: titled('end-to-end edits on the demo model (CPU)', benchEngine),
+  demo: benchDemoWords,
   jobs: titled('job queue overhead (engine that returns at once)', benchJobs),
   redis: titled('Redis/BullMQ workers', benchRedis),
 };
