@@ -18,6 +18,7 @@ import { findVisibleJob } from './job-access.ts';
 import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
 import { COMMANDS } from './registry.ts';
+import { vocabularyHelp } from './prompt-words.ts';
 import { renderJobEvent } from './render-event.ts';
 import { resolveCommandLimits } from './validate.ts';
 import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, Reply } from './types.ts';
@@ -59,6 +60,8 @@ export interface BotCore {
   react(jobId: string, reaction: Reaction, ctx: CommandContext): Promise<Reply>;
   /** A job event as text and buttons. */
   render(event: JobEvent): Reply;
+  /** For /help: the words the model knows, when it has a fixed vocabulary (the built-in demo); null for FLUX.1. */
+  vocabularyHelp(): string | null;
   events: {
     onEvent(listener: JobEventListener): () => void;
     subscribe(jobId: string, listener: JobEventListener): () => void;
@@ -174,6 +177,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     handleAction,
     react,
     render: (event) => renderJobEvent(event, codec),
+    vocabularyHelp: () => (options.engine.vocabulary ? vocabularyHelp(options.engine.vocabulary) : null),
     events: {
       onEvent: (listener) => queue.onEvent(listener),
       subscribe: (jobId, listener) => queue.subscribe(jobId, listener),

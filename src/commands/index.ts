@@ -44,6 +44,7 @@ export { REACTION_NAMES } from './react.ts';
 export type { Reaction } from './react.ts';
 export { button as actionButton } from './buttons.ts';
 export { renderJobEvent } from './render-event.ts';
+export { promptWordsNote } from './prompt-words.ts';
 export { COMMAND_LIMIT_DEFAULTS } from './types.ts';
 export type {
   ButtonStyle,

@@ -6,6 +6,7 @@ import type { JobEvent } from '../jobs/types.ts';
 import type { ActionCodec } from './action-id.ts';
 import { pendingButtons, resultButtons } from './buttons.ts';
 import { formatEta, formatQueuePlace } from './format.ts';
+import { promptWordsNote } from './prompt-words.ts';
 import type { Reply } from './types.ts';
 
 export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
@@ -23,8 +24,10 @@ export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
       return { ...about, text: `Editing… (done in ${formatEta(event.etaMs)})`, buttons: pendingButtons(codec, event.jobId) };
     case 'progress':
       return { ...about, text: `Editing… ${Math.round(event.fraction * 100)}%`, buttons: pendingButtons(codec, event.jobId) };
-    case 'done':
-      return { ...about, text: `Done (seed ${event.params.seed}).`, images: event.images, buttons: resultButtons(codec, event.jobId) };
+    case 'done': {
+      const note = promptWordsNote(event.params);
+      return { ...about, text: `Done (seed ${event.params.seed}).${note ? `\n${note}` : ''}`, images: event.images, buttons: resultButtons(codec, event.jobId) };
+    }
     case 'failed':
       return { ...about, text: event.userMessage, code: event.code };
     case 'cancelled':

@@ -12,7 +12,7 @@ import type { FluxModel } from './flux/model.ts';
 import { type EngineLogger, type ExecutionProviderName, silentLogger } from './flux/onnx-session.ts';
 import type { PromptEmbedding } from './flux/text-encoders.ts';
 import { PARAM_DEFAULTS, type ParamDefaults, resolveEditParams } from './params.ts';
-import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult } from './types.ts';
+import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult, ModelVocabulary } from './types.ts';
 
 export interface EngineOptions {
   /** The model export (diffusers/optimum ONNX layout). */
@@ -48,6 +48,8 @@ export interface EngineOptions {
   logger: EngineLogger;
   /** Editing seed when the request gives none. */
   randomSeed: () => number;
+  /** The words the model knows, for a model with a fixed vocabulary (the demo); results then say which they used. @default null */
+  vocabulary: ModelVocabulary | null;
 }
 
 export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
@@ -67,6 +69,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
   params: PARAM_DEFAULTS,
   logger: silentLogger,
   randomSeed: () => randomInt(0, 0xffff_ffff),
+  vocabulary: null,
 };
 
 export class FluxEditEngine implements EditEngine {
@@ -88,6 +91,10 @@ export class FluxEditEngine implements EditEngine {
     });
   }
 
+  get vocabulary(): ModelVocabulary | null {
+    return this.options.vocabulary;
+  }
+
   resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams {
     return resolveEditParams(request, this.options.randomSeed, this.options.params);
   }
@@ -107,8 +114,9 @@ export class FluxEditEngine implements EditEngine {
   }
 
   private run(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
-    const params = this.resolveParams(request);
     const prompt = this.checkPrompt(request.prompt);
+    const { vocabulary } = this.options;
+    const params = { ...this.resolveParams(request), ...(vocabulary ? { promptWords: vocabulary.read(prompt) } : {}) };
     const { maxInputBytes, maxInputPixels, pixelBudget, previewEverySteps, previewMaxSide } = this.options;
     const pipeline = new EditPipeline(
       {

@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { ensureDemoModel } from './demo/generate.ts';
+import { DEMO_MODEL_VOCABULARY } from './demo/vocabulary.ts';
 import { ENGINE_DEFAULTS, type EngineOptions, FluxEditEngine } from './edit-engine.ts';
 import { PARAM_DEFAULTS } from './params.ts';
 import type { EngineLogger, ExecutionProviderName } from './flux/onnx-session.ts';
@@ -54,6 +55,7 @@ export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
   params: { ...PARAM_DEFAULTS, gamma: 0, noiseScale: 0, reseed: 0.3 },
   executionProviders: ['cpu'],
   pixelBudget: DEMO_PIXEL_BUDGET,
+  vocabulary: DEMO_MODEL_VOCABULARY,
 };
 
 export function createDemoEngine(dataDir: string, overrides: Partial<EngineOptions> = {}): FluxEditEngine {

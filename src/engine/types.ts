@@ -41,6 +41,26 @@ export interface EditParams {
   strength: number | null;
   /** The preset they came from, if any. */
   preset: string | null;
+  /**
+   * Only from a model that says which words it knows (the built-in demo; never real FLUX.1): the prompt's words
+   * it used and those it ignored. Recorded with the result so every chat can say so.
+   */
+  promptWords?: PromptWords;
+}
+
+export interface PromptWords {
+  used: string[];
+  ignored: string[];
+}
+
+/** The words a model with a fixed vocabulary knows (the built-in demo), for /help and honest results. */
+export interface ModelVocabulary {
+  /** How replies name the model: "the demo model". */
+  readonly modelName: string;
+  /** Every word, under the headings /help lists them by. */
+  readonly groups: ReadonlyArray<{ readonly title: string; readonly words: readonly string[] }>;
+  /** Which of a prompt's words the model uses and which it ignores (filler words are in neither). */
+  read(prompt: string): PromptWords;
 }
 
 export interface EditRequest {
@@ -87,4 +107,6 @@ export interface EditEngine {
   resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams;
   edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult>;
   close(): Promise<void>;
+  /** Set only by models with a fixed vocabulary (the built-in demo). */
+  readonly vocabulary?: ModelVocabulary | null;
 }

@@ -5,7 +5,7 @@
  */
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import sharp from 'sharp';
-import { actionButton, type ActionCodec, type ActionName, type JobEvent, type JobRecord, type ReplyButton } from '../../commands/index.ts';
+import { actionButton, type ActionCodec, type ActionName, type JobEvent, type JobRecord, promptWordsNote, type ReplyButton } from '../../commands/index.ts';
 
 /** Discord-specific looks (issue 5's button set); the core's labels are the fallback. */
 const LOOK: Partial<Record<ActionName, { label: string; emoji: string }>> = {
@@ -81,7 +81,8 @@ function progressBar(fraction: number, cells = 12): string {
 export function resultText(job: JobRecord, event: Extract<JobEvent, { type: 'done' }>): string {
   const strength = event.params.strength === null ? 'hand-set parameters' : `strength ${event.params.strength}`;
   const kind = job.kind === 'edit' ? '' : ` (${job.kind})`;
-  return `<@${job.owner.id}> ${quotePrompt(job.prompt, 300)}${kind} · ${strength} · seed ${event.params.seed}`;
+  const note = promptWordsNote(event.params);
+  return `<@${job.owner.id}> ${quotePrompt(job.prompt, 300)}${kind} · ${strength} · seed ${event.params.seed}${note ? `\n${note}` : ''}`;
 }
 
 /** The engine's preview, shrunk so every progress edit stays a small upload. */

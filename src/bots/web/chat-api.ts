@@ -78,7 +78,7 @@ export function createChatApi(deps: ChatApiDeps) {
     send(user: UserRef, text: string, attachment: ImageInput | null): Promise<ApiResult> {
       return run(user, text.trim(), undefined, async (ctx) => {
         const input = parseChatInput(text, attachment);
-        if (input.kind === 'help') return { text: helpText(), ephemeral: true };
+        if (input.kind === 'help') return { text: helpText(core.vocabularyHelp()), ephemeral: true };
         return core.dispatch(input, ctx);
       });
     },

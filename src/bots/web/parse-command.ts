@@ -46,12 +46,12 @@ function isCommandKind(name: string): name is CommandKind {
   return Object.hasOwn(COMMANDS, name);
 }
 
-/** `/help`: every command with its options, from the registry. */
-export function helpText(): string {
+/** `/help`: every command with its options, from the registry, then the model's words if it has a fixed vocabulary. */
+export function helpText(vocabulary: string | null = null): string {
   const typed = Object.values(COMMANDS).filter((command) => !PAGE_ONLY.has(command.name));
   const lines = typed.map((command) => {
     const args = command.options.map((o) => (o.type === 'image' ? '' : o.type === 'job' ? '<job id>' : o.name === 'prompt' ? '<prompt>' : `[--${o.name}]`));
     return `/${command.name} ${args.filter(Boolean).join(' ')} — ${command.description}`;
   });
-  return [`Attach a photo and type ${EXAMPLE}.`, ...lines].join('\n');
+  return [`Attach a photo and type ${EXAMPLE}.`, ...lines, ...(vocabulary ? ['', vocabulary] : [])].join('\n');
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { helpText, parseChatInput } from '../../../src/bots/web/parse-command.ts';
+import { vocabularyHelp } from '../../../src/commands/prompt-words.ts';
+import { DEMO_MODEL_VOCABULARY } from '../../../src/engine/demo/vocabulary.ts';
 import { UserInputError } from '../../../src/errors.ts';
 
 const photo = { bytes: new Uint8Array([1, 2, 3]), filename: 'a.jpg' };
@@ -56,6 +58,14 @@ describe('parseChatInput', () => {
     expect(helpText()).toMatch(/^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] — /m);
     expect(helpText()).toMatch(/^\/variation <job id> — /m);
     expect(helpText()).not.toMatch(/^\/compare/m);
+    expect(helpText()).not.toMatch(/knows only these words/);
+  });
+
+  it('on the demo model, /help ends with the words the demo knows', () => {
+    const help = helpText(vocabularyHelp(DEMO_MODEL_VOCABULARY));
+    expect(help).toMatch(/^\/edit <prompt>/m);
+    expect(help).toMatch(/^This bot runs the demo model, which knows only these words/m);
+    expect(help).toMatch(/^• Looks .*: .*sketch/m);
   });
 
   it('refuses text that is not a command, unknown commands and unknown options, naming what is allowed', () => {
