@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { promptWordsNote } from '../commands/prompt-words.ts';
 import { UserInputError } from '../errors.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
 import type { EditParams, EditRequest, EditResult } from '../engine/types.ts';
@@ -120,6 +121,8 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
       }));
     } else {
       io.err(`Wrote ${out} (${result.width}×${result.height}, seed ${result.params.seed}, ${result.transformerCalls.invert}+${result.transformerCalls.edit} transformer calls${result.inversionCached ? ', inversion from cache' : ''}, ${(result.timingsMs.total / 1000).toFixed(1)} s).`);
+      const note = promptWordsNote(result.params, { helpHint: false });
+      if (note) io.err(note);
     }
     return 0;
   } finally {
