@@ -14,14 +14,15 @@ function list(words: readonly string[]): string {
 
 /**
  * One line, or null when every meaningful word was understood (or the model reads any prompt). `helpHint` points
- * at /help, where the chat has one.
+ * at the web chat's /help (Discord and Slack have none; the CLI leaves it out).
  */
 export function promptWordsNote(params: Pick<EditParams, 'promptWords'>, { helpHint = true, modelName = 'the demo model' } = {}): string | null {
   const words = params.promptWords;
   if (!words || words.ignored.length === 0) return null;
   const model = modelName[0].toUpperCase() + modelName.slice(1);
-  if (words.used.length === 0) return `${model} knows none of ${list(words.ignored)}, so little changed${helpHint ? '; /help lists the words it knows' : ''}.`;
-  return `${model} used ${list(words.used)} and ignored ${list(words.ignored)}, which it does not know${helpHint ? ' (/help lists its words)' : ''}.`;
+  const hint = helpHint ? ' (the web chat’s /help lists its words)' : '';
+  if (words.used.length === 0) return `${model} knows none of ${list(words.ignored)}, so little changed${hint}.`;
+  return `${model} used ${list(words.used)} and ignored ${list(words.ignored)}, which it does not know${hint}.`;
 }
 
 /** The /help section listing a fixed vocabulary: one line per group. */

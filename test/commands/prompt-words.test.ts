@@ -26,12 +26,12 @@ describe('a demo result whose prompt had words the demo does not know', () => {
     const text = done(params('Make it a pencil sketch with sunglasses and a hat'));
     expect(text.split('\n')).toEqual([
       'Done (seed 42).',
-      'The demo model used “pencil”, “sketch” and ignored “sunglasses”, “hat”, which it does not know (/help lists its words).',
+      'The demo model used “pencil”, “sketch” and ignored “sunglasses”, “hat”, which it does not know (the web chat’s /help lists its words).',
     ]);
   });
 
   it('says so plainly when it knew none of them', () => {
-    expect(done(params('add glasses'))).toBe('Done (seed 42).\nThe demo model knows none of “glasses”, so little changed; /help lists the words it knows.');
+    expect(done(params('add glasses'))).toBe('Done (seed 42).\nThe demo model knows none of “glasses”, so little changed (the web chat’s /help lists its words).');
   });
 
   it('lists at most six ignored words and counts the rest', () => {
