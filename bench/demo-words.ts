@@ -118,7 +118,7 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
     const ok = passed.length === Object.keys(goals).length;
     if (ok) met++;
     const minEdges = Math.min(...per.map((f) => f.edges));
-    const ladder = [0, 1, 2].map((k) => mean(per.map((f) => f.ladder[k])).toFixed(0)).join('<');
+    const ladder = [0, 1, 2].map((k) => mean(per.map((f) => f.ladder[k])).toFixed(0)).join(' / ');
     rows.push({
       section,
       name: `${word}: change`,
