@@ -1,9 +1,10 @@
 /**
  * `npm run bench` prints a table; `npm run bench -- --json` prints the same figures as JSON.
- * `--only <section>` runs one part (flow, accuracy, engine, grid, jobs, redis).
+ * `--only <section>` runs one part (flow, accuracy, engine, demo, grid, jobs, redis).
  */
 import os from 'node:os';
 import { benchAccuracy } from './accuracy.ts';
+import { benchDemoWords } from './demo-words.ts';
 import { benchEngine } from './engine.ts';
 import { benchFlow } from './flow.ts';
 import { benchGrid } from './grid.ts';
@@ -22,6 +23,7 @@ const SECTIONS: Record<string, () => Promise<BenchRow[]>> = {
   accuracy: benchAccuracy,
   engine: titled('end-to-end edits on the demo model (CPU)', benchEngine),
   grid: titled('grids and sweeps from one inversion (demo model, 512², 28 steps)', benchGrid),
+  demo: benchDemoWords,
   jobs: titled('job queue overhead (engine that returns at once)', benchJobs),
   redis: titled('Redis/BullMQ workers', benchRedis),
 };

@@ -11,6 +11,7 @@ import type { BotCore, BotCoreOptions } from './commands/index.ts';
 import { commandLimitsFromConfig, createBotCore } from './commands/index.ts';
 import type { Config, Secrets } from './config/schema.ts';
 import { DiskSpace, describeDisk, directoryBytes } from './disk-space.ts';
+import { DEMO_MODEL_VOCABULARY } from './engine/demo/vocabulary.ts';
 import { createEngineFromSettings, inversionCacheDir, paramDefaultsFor, paramResolver } from './engine/index.ts';
 import type { ParamDefaults } from './engine/params.ts';
 import type { EditEngine } from './engine/types.ts';
@@ -94,7 +95,8 @@ export function assembleCore(options: CoreAssembly): BotCore {
   else throw new TypeError('assembleCore needs an engine (edits in this process) or a redisUrl (edits on workers)');
   const resolve = resolveParams ?? (engine ? (request) => engine.resolveParams(request) : paramResolver(paramDefaults));
   try {
-    return createBotCore({ ...coreOptions, store, images, queue, resolveParams: resolve });
+    const vocabulary = coreOptions.vocabulary ?? engine?.vocabulary ?? null;
+    return createBotCore({ ...coreOptions, store, images, queue, resolveParams: resolve, vocabulary });
   } catch (error) {
     store.close(); // refused options (a broken blocked pattern): nothing stays open
     throw error;
@@ -133,6 +135,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     engine,
     redisUrl: secrets.redisUrl,
     queue: queueOptionsFromConfig(config.queue),
+    // The demo's words are known without loading it (with Redis the bot loads no model).
+    vocabulary: config.engine.model === 'demo' ? DEMO_MODEL_VOCABULARY : null,
     resolveParams: paramResolver(paramDefaultsFor(config.engine.model, config.engine.convention), { maxSteps: config.engine.maxSteps, maxGuidance: config.engine.maxGuidance }),
     secret: actionSecret(dataDir, secrets.actionSecret),
     limits: commandLimitsFromConfig(config),

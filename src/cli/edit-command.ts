@@ -3,6 +3,7 @@ import { randomInt } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { promptWordsNote } from '../commands/prompt-words.ts';
 import { UserInputError } from '../errors.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
 import type { EditEngine, EditParams, EditRequest, EditResult } from '../engine/types.ts';
@@ -178,6 +179,8 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     } else {
       if (cellFiles.length > 0) io.err(`Wrote the ${cellFiles.length} cells at full size: ${cellFiles.map((f) => basename(f)).join(', ')}.`);
       io.err(`Wrote ${out} (${result.width}×${result.height}, seed ${result.params.seed}, ${result.transformerCalls.invert}+${result.transformerCalls.edit} transformer calls${result.inversionCached ? ', inversion from cache' : ''}, ${(result.timingsMs.total / 1000).toFixed(1)} s).`);
+      const note = promptWordsNote(result.params, { helpHint: false });
+      if (note) io.err(note);
     }
     return 0;
   } finally {

@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { DiskSpace } from '../disk-space.ts';
-import type { EditEngine } from '../engine/types.ts';
+import type { EditEngine, ModelVocabulary } from '../engine/types.ts';
 import { UserInputError, userFailure } from '../errors.ts';
 import { userKey } from '../jobs/ids.ts';
 import type { ImageStore } from '../jobs/image-store.ts';
@@ -18,6 +18,7 @@ import { findVisibleJob, visibleJob } from './job-access.ts';
 import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
 import { commandRegistry, type CommandRegistry } from './registry.ts';
+import { vocabularyHelp } from './prompt-words.ts';
 import { renderJobEvent } from './render-event.ts';
 import { checkDailyQuota } from './lineage.ts';
 import { resolveCommandLimits, validateEditOptions, validatePrompt } from './validate.ts';
@@ -30,6 +31,8 @@ export interface BotCoreOptions {
   queue: JobQueue;
   /** Strength/preset/overrides → parameters, once at submit: the model's declared defaults, no model loaded. */
   resolveParams: EditEngine['resolveParams'];
+  /** The model's fixed vocabulary (the built-in demo's), for /help and honest results; null for FLUX.1. */
+  vocabulary?: ModelVocabulary | null;
   /** Signs button ids; keep it stable across restarts or old buttons stop working. At least 16 chars. */
   secret: string;
   limits?: CommandLimits;
@@ -67,6 +70,8 @@ export interface BotCore {
   precheck(request: { prompt: string; options?: EditOptions }, ctx: CommandContext): Reply | null;
   /** A job event as text and buttons. */
   render(event: JobEvent): Reply;
+  /** For /help: the words the model knows, when it has a fixed vocabulary (the built-in demo); null for FLUX.1. */
+  vocabularyHelp(): string | null;
   events: {
     onEvent(listener: JobEventListener): () => void;
     subscribe(jobId: string, listener: JobEventListener): () => void;
@@ -200,6 +205,7 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     react,
     precheck,
     render: (event) => renderJobEvent(event, codec),
+    vocabularyHelp: () => (options.vocabulary ? vocabularyHelp(options.vocabulary) : null),
     events: {
       onEvent: (listener) => queue.onEvent(listener),
       subscribe: (jobId, listener) => queue.subscribe(jobId, listener),

@@ -49,6 +49,7 @@ export { renderJobEvent } from './render-event.ts';
 export { scaledNote } from './format.ts';
 export { jobNotFound } from './job-access.ts';
 export { COMMAND_LIMIT_DEFAULTS, commandLimitsFromConfig } from './types.ts';
+export { promptWordsNote } from './prompt-words.ts';
 export type {
   ButtonStyle,
   Command,

@@ -6,6 +6,7 @@ import type { JobEvent } from '../jobs/types.ts';
 import type { ActionCodec } from './action-id.ts';
 import { pendingButtons, resultButtons } from './buttons.ts';
 import { formatEta, formatQueuePlace, scaledNote } from './format.ts';
+import { promptWordsNote } from './prompt-words.ts';
 import type { Reply } from './types.ts';
 
 export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
@@ -24,8 +25,9 @@ export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
     case 'progress':
       return { ...about, text: `Editing… ${Math.round(event.fraction * 100)}%`, buttons: pendingButtons(codec, event.jobId) };
     case 'done': {
-      const note = event.images[0] ? scaledNote(event.images[0]) : null;
-      return { ...about, text: `Done (seed ${event.params.seed}).${note ? `\n${note}` : ''}`, images: event.images, buttons: resultButtons(codec, event.jobId, event.images[0]?.cells?.length ?? 0) };
+      const notes = [event.images[0] ? scaledNote(event.images[0]) : null, promptWordsNote(event.params)].filter(Boolean);
+      const text = `Done (seed ${event.params.seed}).${notes.map((n) => `\n${n}`).join('')}`;
+      return { ...about, text, images: event.images, buttons: resultButtons(codec, event.jobId, event.images[0]?.cells?.length ?? 0) };
     }
     case 'failed':
       return { ...about, text: event.userMessage, code: event.code };

@@ -15,7 +15,7 @@ import type { PromptEmbedding } from './flux/text-encoders.ts';
 import { CONFIG_DEFAULTS } from '../config/schema.ts';
 import { PARAM_DEFAULTS, type ParamDefaults, type ParamLimits, paramResolver } from './params.ts';
 import type { DiskSpace } from '../disk-space.ts';
-import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult } from './types.ts';
+import type { EditEngine, EditParams, EditProgress, EditRequest, EditResult, ModelVocabulary } from './types.ts';
 
 export interface EngineOptions {
   /** The model export (diffusers/optimum ONNX layout). */
@@ -61,6 +61,8 @@ export interface EngineOptions {
   logger: EngineLogger;
   /** Editing seed when the request gives none. */
   randomSeed: () => number;
+  /** The words the model knows, for a model with a fixed vocabulary (the demo); results then say which they used. @default null */
+  vocabulary: ModelVocabulary | null;
 }
 
 export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
@@ -82,6 +84,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'modelDir'> = {
   params: PARAM_DEFAULTS,
   logger: silentLogger,
   randomSeed: () => randomInt(0, 0xffff_ffff),
+  vocabulary: null,
 };
 
 export class FluxEditEngine implements EditEngine {
@@ -104,6 +107,10 @@ export class FluxEditEngine implements EditEngine {
     });
   }
 
+  get vocabulary(): ModelVocabulary | null {
+    return this.options.vocabulary;
+  }
+
   resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams {
     return paramResolver(this.options.params, this.options.limits, this.options.randomSeed)(request);
   }
@@ -123,8 +130,9 @@ export class FluxEditEngine implements EditEngine {
   }
 
   private run(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
-    const params = request.params ?? this.resolveParams(request);
     const prompt = this.checkPrompt(request.prompt);
+    const { vocabulary } = this.options;
+    const params = { ...(request.params ?? this.resolveParams(request)), ...(vocabulary ? { promptWords: vocabulary.read(prompt) } : {}) };
     const { maxInputBytes, maxInputPixels, pixelBudget, previewEverySteps, previewMaxSide, batchCells } = this.options;
     const pipeline = new EditPipeline(
       {

@@ -213,7 +213,7 @@ export class EditPipeline {
     return p.method === 'sdedit'
       ? sdedit({ y0: source.y0, velocity, cond, sigmas, strength: sdeditStrength(p), seed: p.seed }, hooks)
       : edit(
-          { x: source.inverted, y0: source.y0, velocity, cond, sigmas, eta: p.eta, start: p.start, stop: p.stop, etaDecayPower: p.etaDecayPower, sampler: p.sampler, seed: p.seed, noiseScale: p.noiseScale ?? 1 },
+          { x: source.inverted, y0: source.y0, velocity, cond, sigmas, eta: p.eta, start: p.start, stop: p.stop, etaDecayPower: p.etaDecayPower, sampler: p.sampler, seed: p.seed, noiseScale: p.noiseScale ?? 1, reseed: p.reseed ?? 0 },
           hooks,
         );
   }

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import type { DiskSpace } from '../disk-space.ts';
 import { ensureDemoModel } from './demo/generate.ts';
+import { DEMO_MODEL_VOCABULARY } from './demo/vocabulary.ts';
 import { ENGINE_DEFAULTS, type EngineOptions, FluxEditEngine } from './edit-engine.ts';
 import { PARAM_DEFAULTS, type ParamDefaults } from './params.ts';
 import type { EngineLogger, ExecutionProviderName } from './flux/onnx-session.ts';
@@ -47,16 +48,21 @@ export function demoModelDir(dataDir: string): string {
 }
 
 /**
- * The demo's own defaults. Its Gaussian flow is affine, so it cannot remove noise the way FLUX.1 does: the
- * uncontrolled inversion (γ = 0) is already exact and fully editable, while γ > 0 only swaps part of the photo for
- * noise it cannot take out again (at the paper's γ 0.5 the demo's results are noise); likewise a variation's
- * stochastic sampler gets 5% of the rectified SDE's noise, enough to vary the grain but not to bury the photo.
- * FLUX.1 exports keep the paper's γ 0.5 and the full SDE. The demo is a few kilobytes of ONNX, so CUDA is not tried.
+ * The demo's own defaults (figures: `npm run bench -- --only demo`, README "The demo model"). Its Gaussian is
+ * diagonal in a frequency basis, so every frequency is independent and nothing in it removes noise:
+ *  - γ = 0: the uncontrolled inversion is already exact and fully editable; at the paper's γ 0.5 half of every
+ *    frequency is swapped for the random target noise and nothing takes it out again (edges are lost);
+ *  - a variation re-runs the ODE from the cached inversion with 30 % of fresh noise mixed into its start
+ *    (reseed 0.3) instead of re-drawing noise at every step, which would wash the edit out into grain.
+ * η and the controller window follow the strength exactly as for FLUX.1. FLUX.1 exports keep the paper's γ 0.5
+ * and the full SDE. The demo is a few kilobytes of ONNX, so CUDA is not tried; it reports which of a prompt's
+ * words it knows.
  */
 export const DEMO_ENGINE_DEFAULTS: Partial<EngineOptions> = {
-  params: { ...PARAM_DEFAULTS, gamma: 0, noiseScale: 0.05 },
+  params: { ...PARAM_DEFAULTS, gamma: 0, noiseScale: 0, reseed: 0.3 },
   executionProviders: ['cpu'],
   pixelBudget: DEMO_PIXEL_BUDGET,
+  vocabulary: DEMO_MODEL_VOCABULARY,
 };
 
 /** The parameter defaults a model declares (`demo` or a FLUX.1 export folder), known without loading it. */

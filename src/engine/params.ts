@@ -37,6 +37,7 @@ export interface ParamDefaults {
   convention: InversionConvention;
   etaDecayPower: number;
   noiseScale: number;
+  reseed: number;
 }
 
 export const PARAM_DEFAULTS: Readonly<ParamDefaults> = {
@@ -49,6 +50,7 @@ export const PARAM_DEFAULTS: Readonly<ParamDefaults> = {
   convention: 'consistent',
   etaDecayPower: 0,
   noiseScale: 1,
+  reseed: 0,
 };
 
 /** The paper's Table 4, in steps out of 28; scaled to other step counts. */
@@ -179,6 +181,7 @@ export function resolveEditParams(
     stop: checkInteger('stop', o.stop ?? Math.min(controller.stop, steps), 0, steps),
     etaDecayPower: checkNumber('etaDecayPower', o.etaDecayPower ?? defaults.etaDecayPower, 0, 10),
     noiseScale: checkNumber('noiseScale', o.noiseScale ?? defaults.noiseScale, 0, 1),
+    reseed: checkNumber('reseed', o.reseed ?? defaults.reseed, 0, 1),
     guidance: checkNumber('guidance', o.guidance ?? defaults.guidance, 0, limits.maxGuidance),
     seed: checkInteger('seed', o.seed ?? randomSeed(), 0, MAX_SEED),
     inversionSeed: checkInteger('inversionSeed', o.inversionSeed ?? defaults.inversionSeed, 0, MAX_SEED),

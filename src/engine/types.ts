@@ -33,12 +33,34 @@ export interface EditParams {
   sampler: SamplerName;
   /** Variance scale of the stochastic samplers' noise (1 = the rectified SDE). Absent in records made before it existed. */
   noiseScale?: number;
+  /** Share of fresh noise the stochastic samplers mix into the starting latent (by variance). Absent in older records. */
+  reseed?: number;
   method: EditMethod;
   convention: InversionConvention;
   /** The user-facing strength 0..1 these parameters were derived from (null when set by hand). */
   strength: number | null;
   /** The preset they came from, if any. */
   preset: string | null;
+  /**
+   * Only from a model that says which words it knows (the built-in demo; never real FLUX.1): the prompt's words
+   * it used and those it ignored. Recorded with the result so every chat can say so.
+   */
+  promptWords?: PromptWords;
+}
+
+export interface PromptWords {
+  used: string[];
+  ignored: string[];
+}
+
+/** The words a model with a fixed vocabulary knows (the built-in demo), for /help and honest results. */
+export interface ModelVocabulary {
+  /** How replies name the model: "the demo model". */
+  readonly modelName: string;
+  /** Every word, under the headings /help lists them by. */
+  readonly groups: ReadonlyArray<{ readonly title: string; readonly words: readonly string[] }>;
+  /** Which of a prompt's words the model uses and which it ignores (filler words are in neither). */
+  read(prompt: string): PromptWords;
 }
 
 export interface EditRequest {
@@ -119,4 +141,6 @@ export interface EditEngine {
   resolveParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams;
   edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult>;
   close(): Promise<void>;
+  /** Set only by models with a fixed vocabulary (the built-in demo). */
+  readonly vocabulary?: ModelVocabulary | null;
 }

@@ -116,7 +116,8 @@ describe('Discord', () => {
       const liar = { ...world.discord.attachment({ filename: 'small.png', contentType: 'image/png', data: big }), size: 20_000 };
       const sent = world.discord.slashCommand('edit', { image: liar, prompt: 'x' });
       row.sent++;
-      expect(await world.ephemeralText(sent.id)).toMatch(/^That file is (at least )?\d+\.\d MB; the limit is 1\.0 MB\.$/);
+      // Only the download finds the lie, after the public defer: the refusal edits the public status message.
+      await world.statusMatching(sent.id, /That file is (at least )?\d+\.\d MB; the limit is 1\.0 MB\./);
       refuse(row, 'image_too_large');
       await discordStillEdits(world, 1);
       expect(settle(row)).toBe(0);

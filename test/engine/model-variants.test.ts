@@ -6,9 +6,8 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DemoModelVariant } from '../../src/engine/demo/generate.ts';
-import { DEMO_NOMINAL_GUIDANCE, demoDistribution } from '../../src/engine/demo/index.ts';
+import { DEMO_NOMINAL_GUIDANCE, demoEffect, packedTargets } from '../../src/engine/demo/index.ts';
 import { type FluxModel, loadFluxModel } from '../../src/engine/flux/model.ts';
-import { packLatents } from '../../src/engine/flux/packing.ts';
 import { demoModel, tempDir } from './helpers.ts';
 
 const root = tempDir();
@@ -20,16 +19,14 @@ const VARIANTS: Array<[string, Partial<DemoModelVariant>]> = [
   ['fp32 I/O, no guidance, latent_sample', { guidance: false, vaeEncoderOutput: 'latent_sample' }],
 ];
 
-/** v = (σ − (1−σ)s²)/V·(x − (1−σ)μ) − μ per element, μ spread over packed channels as the demo lays them out. */
-function expectedVelocity(x: Float32Array, sigma: number, mean: number[], spread: number): Float32Array {
+/** v = (σ − (1−σ)s²)/V·(x − (1−σ)μ) − μ per element, with μ and s of each element's frequency (spectrum.ts). */
+function expectedVelocity(x: Float32Array, sigma: number, target: { mean: Float64Array; std: Float64Array }): Float32Array {
   const out = new Float32Array(x.length);
   const a = 1 - sigma;
-  const s2 = spread * spread;
-  const coef = (sigma - a * s2) / (a * a * s2 + sigma * sigma);
   for (let i = 0; i < x.length; i++) {
-    const k = i % 64;
-    const mu = k < 48 ? mean[Math.floor(k / 16)] : 0;
-    out[i] = coef * (x[i] - a * mu) - mu;
+    const mu = target.mean[i];
+    const s2 = target.std[i] ** 2;
+    out[i] = ((sigma - a * s2) / (a * a * s2 + sigma * sigma)) * (x[i] - a * mu) - mu;
   }
   return out;
 }
@@ -54,14 +51,14 @@ describe.each(VARIANTS)('a demo export with %s', (_, variant) => {
   });
 
   it('computes the closed-form velocity of the prompt\'s Gaussian', async () => {
-    const text = await model.encodePrompt('Vivid RED at night');
+    const text = await model.encodePrompt('Vivid RED sketch at night');
     const guidance = 2;
     const cond = model.condition(text, guidance, width, height);
     const x = Float32Array.from({ length: (width / 4) * (height / 4) * 64 }, (_, i) => Math.cos(i) * 1.5);
     const scale = (await model.hasGuidance()) ? guidance / DEMO_NOMINAL_GUIDANCE : 1;
-    const { mean, spread } = demoDistribution(['vivid', 'red', 'night'], scale);
+    const target = packedTargets(demoEffect(['vivid', 'red', 'sketch', 'night'], scale), height, width);
     const v = await model.velocity(x, 0.3, cond);
-    expect(maxAbsDiff(v, expectedVelocity(x, 0.3, mean, spread))).toBeLessThan(tolerance);
+    expect(maxAbsDiff(v, expectedVelocity(x, 0.3, target))).toBeLessThan(tolerance);
   });
 
   it('reports whether the transformer takes guidance', async () => {
@@ -78,11 +75,11 @@ describe.each(VARIANTS)('a demo export with %s', (_, variant) => {
 describe('VAE normalization', () => {
   it('applies scaling_factor and shift_factor from the VAE config', async () => {
     const model = loadFluxModel(demoModel({ scalingFactor: 0.5, shiftFactor: 0.1 }, join(root, 'scaled')));
-    const rgb = new Uint8Array(4 * 4 * 3).fill(255);
+    const plain = loadFluxModel(demoModel({}, join(root, 'plain')));
+    const rgb = Uint8Array.from({ length: 4 * 4 * 3 }, (_, i) => (i * 37) % 256);
     const latent = await model.encodeImage(rgb, 4, 4);
-    const raw = new Float32Array(16 * 2 * 2);
-    for (let c = 0; c < 12; c++) raw.fill(1, c * 4, c * 4 + 4);
-    const expected = packLatents(raw.map((z) => (z - 0.1) * 0.5), 16, 2, 2);
+    const expected = (await plain.encodeImage(rgb, 4, 4)).map((z) => (z - 0.1) * 0.5);
+    await plain.close();
     expect(maxAbsDiff(latent, expected)).toBeLessThan(1e-6);
     expect(await model.decode(latent, 4, 4)).toEqual(rgb);
     await model.close();

@@ -188,8 +188,12 @@ async function onButton(interaction: ButtonInteraction, adapter: Adapter): Promi
       await interaction.editReply({ content: reply.text });
       return;
     }
-    default:
+    default: {
+      // A button of a job that is gone (deleted, or from another bot's store) is refused privately, before the public defer.
+      const job = core.getJob(action.jobId);
+      if (!job || job.deleted) return refuse(interaction, (await core.handleAction(interaction.customId, ctx)).text);
       await startJob(interaction, adapter, null, () => core.handleAction(interaction.customId, ctx));
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import sharp from 'sharp';
-import { actionButton, scaledNote, type ActionCodec, type JobEvent, type JobRecord, type ReplyButton } from '../../commands/index.ts';
+import { actionButton, type ActionCodec, type JobEvent, type JobRecord, promptWordsNote, type ReplyButton, scaledNote } from '../../commands/index.ts';
 
 const STYLE = { primary: ButtonStyle.Primary, secondary: ButtonStyle.Secondary, success: ButtonStyle.Success, danger: ButtonStyle.Danger } as const;
 const BUTTONS_PER_ROW = 5;
@@ -71,8 +71,8 @@ function progressBar(fraction: number, cells = 12): string {
 export function resultText(job: JobRecord, event: Extract<JobEvent, { type: 'done' }>): string {
   const strength = event.params.strength === null ? 'hand-set parameters' : `strength ${event.params.strength}`;
   const kind = job.kind === 'edit' ? '' : ` (${job.kind})`;
-  const scaled = event.images[0] ? scaledNote(event.images[0]) : null;
-  return `<@${job.owner.id}> ${quotePrompt(job.prompt, 300)}${kind} · ${strength} · seed ${event.params.seed}${scaled ? `\n${scaled}` : ''}`;
+  const notes = [event.images[0] ? scaledNote(event.images[0]) : null, promptWordsNote(event.params)].filter(Boolean);
+  return `<@${job.owner.id}> ${quotePrompt(job.prompt, 300)}${kind} · ${strength} · seed ${event.params.seed}${notes.map((n) => `\n${n}`).join('')}`;
 }
 
 /** The engine's preview, shrunk so every progress edit stays a small upload. */

@@ -109,7 +109,7 @@ export function createChatApi(deps: ChatApiDeps) {
     send(client: WebClient, text: string, attachment: ImageInput | null): Promise<ApiResult> {
       return run(client, text.trim(), undefined, async (ctx, holdPlace) => {
         const input = parseChatInput(text, attachment);
-        if (input.kind === 'help') return { text: helpText(), ephemeral: true };
+        if (input.kind === 'help') return { text: helpText(core.vocabularyHelp()), ephemeral: true };
         if (MAKES_JOB.has(input.kind)) holdPlace();
         return core.dispatch(input, ctx);
       });

@@ -46,13 +46,13 @@ function isCommandKind(name: string): name is CommandKind {
   return Object.hasOwn(COMMANDS, name);
 }
 
-/** `/help`: every command with its options, from the registry. */
-export function helpText(): string {
+/** `/help`: every command with its options, from the registry, then the model's words if it has a fixed vocabulary. */
+export function helpText(vocabulary: string | null = null): string {
   const typed = Object.values(COMMANDS).filter((command) => !PAGE_ONLY.has(command.name));
   const lines = typed.map((command) => {
     const args = command.options.map((o) => (o.type === 'image' ? '' : o.type === 'job' ? '<job id>' : o.name === 'prompt' ? '<prompt>' : `[--${o.name}]`));
     return `/${command.name} ${args.filter(Boolean).join(' ')} — ${command.description}`;
   });
   const sketch = sketchHelp(`attach it and add --preset ${SKETCH_PRESET}, or press Draw next to Attach to draw here`);
-  return [`Attach a photo and type ${EXAMPLE}.`, ...lines, sketch].join('\n');
+  return [`Attach a photo and type ${EXAMPLE}.`, ...lines, sketch, ...(vocabulary ? ['', vocabulary] : [])].join('\n');
 }

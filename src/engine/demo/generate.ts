@@ -19,7 +19,7 @@ import { clipTokenizerJson } from '../flux/tokenizers.ts';
 import { DEMO_EMBEDDING_DIM, DEMO_WORDS, clipRow, t5Row } from './vocabulary.ts';
 
 /** Bump when the generated files change, so an old demo folder is regenerated. */
-export const DEMO_MODEL_VERSION = 1;
+export const DEMO_MODEL_VERSION = 2;
 
 export interface DemoModelVariant extends GraphVariant {
   /** `vocab-merges` like FLUX.1-dev's tokenizer/, or a single tokenizer.json. */
@@ -117,8 +117,8 @@ export function demoModelFiles(variant: Partial<DemoModelVariant> = {}): Map<str
 
   const clipTable = Array.from({ length: Object.keys(clip.vocab).length }, () => clipRow(null));
   for (const [word, id] of clip.wordIds) clipTable[id] = clipRow(word);
-  const t5Table = Array.from({ length: t5.size }, () => t5Row(null));
-  for (const [word, id] of t5.wordIds) t5Table[id] = t5Row(word);
+  const t5Table = Array.from({ length: t5.size }, () => t5Row());
+  
 
   files.set('text_encoder/model.onnx', textEncoderGraph('clip', clipTable, v));
   files.set('text_encoder_2/model.onnx', textEncoderGraph('t5', t5Table, v));

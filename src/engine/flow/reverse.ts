@@ -42,6 +42,12 @@ export interface EditOptions<C> {
    * cannot denoise (the demo's Gaussian) needs little noise for a variation to stay close to the photo. @default 1
    */
   readonly noiseScale?: number;
+  /**
+   * The stochastic samplers first mix this share of fresh noise into the starting latent, by variance:
+   * x ← √(1 − r)·x + √r·z. At σ = 1 the state is pure noise, so this keeps its distribution exactly whatever the
+   * model; it varies an edit the way a new inversion seed would, without a new inversion. @default 0
+   */
+  readonly reseed?: number;
 }
 
 /** One reverse step's coefficients in x ← p·x + a·v + b·(x − y0) + c·z. */
@@ -115,6 +121,7 @@ interface WalkOptions<C> {
   readonly sampler: SamplerKind;
   readonly seed: number;
   readonly noiseScale: number;
+  readonly reseed: number;
 }
 
 /** Walks σ_from → 0 in place on a copy of x. */
@@ -127,6 +134,12 @@ async function reverseWalk<C>(o: WalkOptions<C>, hooks: StepHooks | undefined): 
   const rng = stochastic ? new GaussianRng(o.seed) : null;
   // The ODE never reads noise (c = 0); any finite array of the right size stands in, so none is allocated.
   const noise = stochastic ? new Float32Array(x.length) : o.y0;
+  if (rng && o.reseed > 0) {
+    rng.fillNormal(noise);
+    const keep = Math.sqrt(1 - o.reseed);
+    const fresh = Math.sqrt(o.reseed);
+    for (let i = 0; i < x.length; i++) x[i] = keep * x[i] + fresh * noise[i];
+  }
   for (let i = o.from; i < n; i++) {
     throwIfStopped(hooks);
     const sigma = o.sigmas[i];
@@ -164,7 +177,9 @@ export async function edit<C>(options: EditOptions<C>, hooks?: StepHooks): Promi
   const sampler = options.sampler ?? 'ode';
   const seed = options.seed ?? 0;
   const noiseScale = options.noiseScale ?? 1;
+  const reseed = options.reseed ?? 0;
   checkRange('eta', eta, 0, 1);
+  checkRange('reseed', reseed, 0, 1);
   checkRange('noiseScale', noiseScale, 0, 1);
   checkInteger('start', start, 0, steps);
   checkInteger('stop', stop, 0, steps);
@@ -175,7 +190,7 @@ export async function edit<C>(options: EditOptions<C>, hooks?: StepHooks): Promi
   checkLatent('x', options.x);
   checkLatent('y0', options.y0, options.x.length);
   const etas = etaSchedule(steps, eta, start, stop, etaDecayPower);
-  return reverseWalk({ ...options, from: 0, etaAt: (i) => etas[i], sampler, seed, noiseScale }, hooks);
+  return reverseWalk({ ...options, from: 0, etaAt: (i) => etas[i], sampler, seed, noiseScale, reseed }, hooks);
 }
 
 export interface SampleOptions<C> {
@@ -198,7 +213,7 @@ export async function sample<C>(options: SampleOptions<C>, hooks?: StepHooks): P
   checkSeed('seed', seed);
   checkLatent('x', options.x);
   const zero = new Float32Array(options.x.length);
-  return reverseWalk({ ...options, y0: zero, from: 0, etaAt: () => 0, sampler, seed, noiseScale: 1 }, hooks);
+  return reverseWalk({ ...options, y0: zero, from: 0, etaAt: () => 0, sampler, seed, noiseScale: 1, reseed: 0 }, hooks);
 }
 
 export interface SdeditOptions<C> {
@@ -225,7 +240,7 @@ export async function sdedit<C>(options: SdeditOptions<C>, hooks?: StepHooks): P
   const x = gaussianNoise(options.y0.length, options.seed);
   for (let i = 0; i < x.length; i++) x[i] = sigma * x[i] + (1 - sigma) * options.y0[i];
   return reverseWalk(
-    { ...options, x, from, etaAt: () => 0, sampler: 'ode', seed: options.seed, noiseScale: 1 },
+    { ...options, x, from, etaAt: () => 0, sampler: 'ode', seed: options.seed, noiseScale: 1, reseed: 0 },
     hooks,
   );
 }

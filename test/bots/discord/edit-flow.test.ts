@@ -30,7 +30,7 @@ describe('the /edit command', () => {
     expect(result.content).toContain('“make it snowy”');
     expect(result.content).toMatch(/strength 0\.6 · seed \d+/);
     expect(result.attachments).toHaveLength(1);
-    expect(buttonLabels(result)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Info', 'Compare', 'Delete']);
+    expect(buttonLabels(result)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Sweep', 'Info', 'Compare', 'Delete']);
     expect(discord.violations).toEqual([]);
   });
 

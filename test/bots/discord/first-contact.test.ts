@@ -96,7 +96,7 @@ describe('fallbacks when a permission is missing', () => {
     const sent = discord.slashCommand('edit', { image: await world.photo(), prompt: 'secret garden' }, { channel: secret });
     const status = await world.statusMatching(sent.id, /secret garden.*seed/);
     expect(status.attachments[0]?.filename).toMatch(/^rfedit-/);
-    expect(customIds(status).length).toBe(7);
+    expect(customIds(status).length).toBe(8);
     await vi.waitFor(() => expect(world!.core.getJob(jobIdOf(status))?.deliveredAt).not.toBeNull());
     expect(discord.requests.filter((r) => isResultPost(r) && r.status === 200)).toEqual([]);
   });

@@ -34,7 +34,7 @@ describe('/edit', () => {
     expect(textOf(starter)).toContain('make it snowy');
     const status = replies.find((m) => m.ts !== result.ts)!;
     expect(textOf(status)).toMatch(/Done/);
-    expect(buttonsOf(result).map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Compare', 'Info', 'Delete']);
+    expect(buttonsOf(result).map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Compare', 'Sweep', 'Info', 'Delete']);
     expect(h.slack.fileData(imageFileIdOf(result)!)).toEqual(await photo(9));
     expect(h.slack.calls('files.getUploadURLExternal')).toHaveLength(1);
     expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(1);

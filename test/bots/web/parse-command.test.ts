@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { helpText, parseChatInput } from '../../../src/bots/web/parse-command.ts';
+import { vocabularyHelp } from '../../../src/commands/prompt-words.ts';
+import { DEMO_MODEL_VOCABULARY } from '../../../src/engine/demo/vocabulary.ts';
 import { UserInputError } from '../../../src/errors.ts';
 
 const photo = { bytes: new Uint8Array([1, 2, 3]), filename: 'a.jpg' };
@@ -53,16 +55,24 @@ describe('parseChatInput', () => {
 
   it('answers /help with every command from the registry', () => {
     expect(parseChatInput('/help', null)).toEqual({ kind: 'help' });
-    expect(helpText()).toMatch(/^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] — /m);
+    expect(helpText()).toMatch(/^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] \[--count\] \[--sweep\] — /m);
     expect(helpText()).toMatch(/^\/variation <job id> — /m);
     expect(helpText()).not.toMatch(/^\/compare/m);
     expect(helpText()).toMatch(/^Sketch → picture: .*--preset stroke-to-image, or press Draw next to Attach/m);
+    expect(helpText()).not.toMatch(/knows only these words/);
+  });
+
+  it('on the demo model, /help ends with the words the demo knows', () => {
+    const help = helpText(vocabularyHelp(DEMO_MODEL_VOCABULARY));
+    expect(help).toMatch(/^\/edit <prompt>/m);
+    expect(help).toMatch(/^This bot runs the demo model, which knows only these words/m);
+    expect(help).toMatch(/^• Looks .*: .*sketch/m);
   });
 
   it('refuses text that is not a command, unknown commands and unknown options, naming what is allowed', () => {
     expect(refusal('make it snowy').code).toBe('command_missing');
     expect(refusal('/imagine a cat').message).toBe('There is no /imagine command. Try /edit make it snowy --strength 0.7, or /help for the list.');
-    expect(refusal('/edit x --ar 16:9').message).toBe('Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler.');
+    expect(refusal('/edit x --ar 16:9').message).toBe('Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler, --count, --sweep.');
     expect(refusal('/variation abc --seed 3', null).message).toBe('Unknown option --seed. /variation takes no options.');
   });
 

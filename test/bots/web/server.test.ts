@@ -310,7 +310,7 @@ describe('live events', () => {
     expect(states).toContain('running');
     const done = tab1.messages.at(-1)!.card!;
     expect(done.jobId).toBe(sent.body.card!.jobId);
-    expect(done.buttons.map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Info', 'Delete', 'Compare']);
+    expect(done.buttons.map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Sweep', 'Info', 'Delete', 'Compare']);
     expect(done.reactions).toEqual(['🔁', '❌']);
     expect(done.images[0].alt).toBe(`Edited photo: “greener” (edit, seed ${server.core.getJob(done.jobId)!.params.seed})`);
     expect(server.core.getJob(done.jobId)!.deliveredAt).not.toBeNull();

@@ -33,6 +33,7 @@ describe('bad parameters get a typed error that names the parameter and its rang
     ['etaDecayPower', -1, /etaDecayPower must be a finite number from 0 to 10/],
     ['sampler', 'euler-a', /sampler must be one of ode, sde, sde-paper/],
     ['noiseScale', 1.5, /noiseScale must be a finite number from 0 to 1/],
+    ['reseed', -0.1, /reseed must be a finite number from 0 to 1/],
     ['seed', -3, /seed must be a whole number from 0 to 9007199254740991/],
   ])('edit: %s = %s', async (name, value, message) => {
     await expect(editWith({ [name]: value })).rejects.toThrow(message);

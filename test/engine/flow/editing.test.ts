@@ -100,6 +100,24 @@ describe('stochastic samplers', () => {
     }
   });
 
+  it('mix fresh noise into the start with reseed: 0 is the ODE, and the prompt’s spread is kept whatever the share', async () => {
+    const y0 = photo();
+    const x = await inverted(y0);
+    const run = (reseed: number, seed = 4) =>
+      edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0, start: 0, stop: 0, sampler: 'sde', noiseScale: 0, seed, reseed });
+    const ode = await edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0, start: 0, stop: 0 });
+    expect(rms(await run(0), ode)).toBeLessThan(1e-6);
+    const mixed = await run(0.5);
+    // The flow is affine per element, so the output keeps the input's correlation √(1 − r) and the target's spread.
+    const centred = (a: Float32Array) => { const { mean } = meanAndVariance(a); return a.map((v) => v - mean); };
+    const [a, b] = [centred(mixed), centred(ode)];
+    const corr = a.reduce((acc, v, i) => acc + v * b[i], 0) / Math.sqrt(a.reduce((acc, v) => acc + v * v, 0) * b.reduce((acc, v) => acc + v * v, 0));
+    expect(corr).toBeGreaterThan(Math.sqrt(0.5) - 0.06);
+    expect(corr).toBeLessThan(Math.sqrt(0.5) + 0.06);
+    expect(Math.sqrt(meanAndVariance(mixed).variance) / Math.sqrt(meanAndVariance(ode).variance)).toBeCloseTo(1, 1);
+    expect(rms(await run(0.5, 5), mixed)).toBeGreaterThan(0.05);
+  });
+
   it('keep the ODE deterministic: the seed changes nothing', async () => {
     const y0 = photo();
     const x = await inverted(y0);
