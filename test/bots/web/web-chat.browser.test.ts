@@ -332,7 +332,7 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
     await waitForDoneCards(page, 1);
     const [image] = await resultImages(page);
     expect(await card(page, 0).locator('.status').textContent()).toMatch(
-      new RegExp(`^Done \\(seed \\d+\\)\\.\\nEdited at ${image.width}×${image.height}; your photo is 720×477 and this model works on at most 0\\.26 MP\\.$`),
+      new RegExp(`^Done \\(seed \\d+\\)\\.\\nEdited at ${image.width}×${image.height}; your photo is 720×477 and this model works on at most 0\\.26 MP\\.(\\n[^\\n]*)?$`),
     );
   });
 
