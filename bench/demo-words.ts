@@ -60,14 +60,22 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
   try {
     for (const photo of DEMO_PHOTOS) {
       const image = readFileSync(join(import.meta.dirname, '..', 'test', 'fixtures', photo.file));
-      const run = async (request: Omit<EditRequest, 'image'>) => toRgb((await engine.edit({ image, ...request })).image);
+      const run = async (request: Omit<EditRequest, 'image'>) =>
+        toRgb((await engine.edit({ image, ...request })).image);
       const noOp = await run({ prompt: NO_OP_PROMPT, overrides: { seed: 1 } });
       const source = await toRgb(await sharp(image).resize(noOp.width, noOp.height, { fit: 'fill' }).png().toBuffer());
       const floor = meanChange(noOp, source);
       floors.push(floor);
-      const noOpAt = async (strength: number) => meanChange(await run({ prompt: NO_OP_PROMPT, strength, overrides: { seed: 1 } }), source);
+      const noOpAt = async (strength: number) =>
+        meanChange(await run({ prompt: NO_OP_PROMPT, strength, overrides: { seed: 1 } }), source);
       floorLadders.push([await noOpAt(0.25), floor, await noOpAt(0.75)]);
-      rows.push({ section, name: `floor: "${NO_OP_PROMPT}" on ${photo.kind}`, value: floor, unit: '/255', note: `${photo.file}, ${noOp.width}×${noOp.height}` });
+      rows.push({
+        section,
+        name: `floor: "${NO_OP_PROMPT}" on ${photo.kind}`,
+        value: floor,
+        unit: '/255',
+        note: `${photo.file}, ${noOp.width}×${noOp.height}`,
+      });
       for (const word of DEMO_WORDS) {
         const edited = await run({ prompt: word, overrides: { seed: 1 } });
         // The variation command's request: same prompt and strength, a new seed, the stochastic sampler.
@@ -94,7 +102,10 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
       // The variation FLUX.1 gets (noise re-drawn at every step, the full SDE), on the demo: what reseed replaces.
       const sketch = await run({ prompt: 'sketch', overrides: { seed: 1 } });
       const redrawn = await run({ prompt: 'sketch', overrides: { seed: 2, sampler: 'sde', noiseScale: 1, reseed: 0 } });
-      perStepNoise.push({ energy: highFrequencyEnergy(redrawn) / highFrequencyEnergy(sketch), edges: edgeCorrelation(redrawn, source) });
+      perStepNoise.push({
+        energy: highFrequencyEnergy(redrawn) / highFrequencyEnergy(sketch),
+        edges: edgeCorrelation(redrawn, source),
+      });
     }
   } finally {
     await engine.close();
@@ -106,14 +117,17 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
     edges: (f: WordFigures, _: number, softens: boolean) => softens || f.edges >= GOALS.edges,
     strength: (f: WordFigures) => f.ladder[0] < f.ladder[1] && f.ladder[1] < f.ladder[2],
     variation: (f: WordFigures, _: number, softens: boolean) =>
-      f.variationEnergy <= GOALS.variationEnergy && f.variationEdges >= (softens ? 0.9 * f.edges : GOALS.variationEdges),
+      f.variationEnergy <= GOALS.variationEnergy &&
+      f.variationEdges >= (softens ? 0.9 * f.edges : GOALS.variationEdges),
   };
   const meeting = { change: 0, edges: 0, strength: 0, variation: 0 };
   let met = 0;
   for (const word of DEMO_WORDS) {
     const per = figures.get(word)!;
     const softens = DEMO_VOCABULARY[word].softens === true;
-    const passed = Object.entries(goals).filter(([, goal]) => per.every((f, i) => goal(f, i, softens))).map(([name]) => name as keyof typeof meeting);
+    const passed = Object.entries(goals)
+      .filter(([, goal]) => per.every((f, i) => goal(f, i, softens)))
+      .map(([name]) => name as keyof typeof meeting);
     for (const name of passed) meeting[name]++;
     const ok = passed.length === Object.keys(goals).length;
     if (ok) met++;
@@ -130,7 +144,11 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
         `strength ¼ ½ ¾ ${ladder}`,
         `variation energy ≤ ×${Math.max(...per.map((f) => f.variationEnergy)).toFixed(2)}, edges ≥ ${Math.min(...per.map((f) => f.variationEdges)).toFixed(2)}`,
         `strength order kept on ${per.filter((f) => goals.strength(f)).length}/${per.length}`,
-        ok ? 'all goals' : `misses: ${Object.keys(goals).filter((g) => !passed.includes(g as keyof typeof meeting)).join(', ')}`,
+        ok
+          ? 'all goals'
+          : `misses: ${Object.keys(goals)
+              .filter((g) => !passed.includes(g as keyof typeof meeting))
+              .join(', ')}`,
       ].join(' · '),
     });
   }
@@ -139,7 +157,9 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
     name: 'words meeting every goal on every photo',
     value: met,
     unit: `of ${DEMO_WORDS.length}`,
-    note: Object.entries(meeting).map(([name, n]) => `${name} ${n}`).join(', '),
+    note: Object.entries(meeting)
+      .map(([name, n]) => `${name} ${n}`)
+      .join(', '),
   });
   rows.push({
     section,
@@ -166,5 +186,6 @@ export async function benchDemoWords(): Promise<BenchRow[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await benchDemoWords()) console.log(`${row.name}: ${row.value.toFixed(2)} ${row.unit}${row.note ? ` (${row.note})` : ''}`);
+  for (const row of await benchDemoWords())
+    console.log(`${row.name}: ${row.value.toFixed(2)} ${row.unit}${row.note ? ` (${row.note})` : ''}`);
 }

@@ -23,14 +23,16 @@ const PHOTO = join(import.meta.dirname, '..', 'test', 'fixtures', 'stm32f3-disco
 /** Wraps every model call to add up the time spent inside onnxruntime. */
 function timedModel(model: FluxModel): { model: FluxModel; elapsed: () => number; reset: () => void } {
   let ms = 0;
-  const time = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
-    const t = performance.now();
-    try {
-      return await fn(...args);
-    } finally {
-      ms += performance.now() - t;
-    }
-  };
+  const time =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const t = performance.now();
+      try {
+        return await fn(...args);
+      } finally {
+        ms += performance.now() - t;
+      }
+    };
   return {
     model: {
       ...model,
@@ -71,11 +73,34 @@ async function benchSize(side: number, modelDir: string, cacheRoot: string): Pro
   const label = `engine demo ${side}²`;
   const outside = (total: number, inModel: number) => Math.max(0, (total - inModel) / total) * 100;
   return [
-    { name: `${label} fresh edit`, value: fresh.timingsMs.total, unit: 'ms', note: `${fresh.transformerCalls.invert}+${fresh.transformerCalls.edit} transformer calls` },
-    { name: `${label} variation`, value: variation.timingsMs.total, unit: 'ms', note: `cached inversion: ${variation.inversionCached}, ${variation.transformerCalls.edit} transformer calls` },
-    { name: `${label} variation/fresh`, value: variation.timingsMs.total / fresh.timingsMs.total, unit: 'ratio', note: 'ideal ≈ 0.5 (N instead of 2N model calls)' },
-    { name: `${label} time outside model calls (fresh)`, value: outside(fresh.timingsMs.total, freshModelMs), unit: '%' },
-    { name: `${label} time outside model calls (variation)`, value: outside(variation.timingsMs.total, variationModelMs), unit: '%' },
+    {
+      name: `${label} fresh edit`,
+      value: fresh.timingsMs.total,
+      unit: 'ms',
+      note: `${fresh.transformerCalls.invert}+${fresh.transformerCalls.edit} transformer calls`,
+    },
+    {
+      name: `${label} variation`,
+      value: variation.timingsMs.total,
+      unit: 'ms',
+      note: `cached inversion: ${variation.inversionCached}, ${variation.transformerCalls.edit} transformer calls`,
+    },
+    {
+      name: `${label} variation/fresh`,
+      value: variation.timingsMs.total / fresh.timingsMs.total,
+      unit: 'ratio',
+      note: 'ideal ≈ 0.5 (N instead of 2N model calls)',
+    },
+    {
+      name: `${label} time outside model calls (fresh)`,
+      value: outside(fresh.timingsMs.total, freshModelMs),
+      unit: '%',
+    },
+    {
+      name: `${label} time outside model calls (variation)`,
+      value: outside(variation.timingsMs.total, variationModelMs),
+      unit: '%',
+    },
   ];
 }
 
@@ -90,5 +115,6 @@ export async function benchEngine(): Promise<BenchRow[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const row of await benchEngine()) console.log(`${row.name}: ${row.value.toFixed(2)} ${row.unit}${row.note ? ` (${row.note})` : ''}`);
+  for (const row of await benchEngine())
+    console.log(`${row.name}: ${row.value.toFixed(2)} ${row.unit}${row.note ? ` (${row.note})` : ''}`);
 }

@@ -20,12 +20,10 @@ export async function benchFlow(): Promise<BenchRow[]> {
 
   const passes: Array<[string, () => Promise<Float32Array>]> = [
     ['inversion (γ 0.5)', () => invert({ y0, y1, velocity, cond: null, sigmas, gamma: 0.5 })],
-    ...(['ode', 'sde', 'sde-paper'] as SamplerKind[]).map(
-      (sampler): [string, () => Promise<Float32Array>] => [
-        `editing, ${sampler} (η 0.9, window 0–7)`,
-        () => edit({ x: y1, y0, velocity, cond: null, sigmas, eta: 0.9, start: 0, stop: 7, sampler, seed: 4 }),
-      ],
-    ),
+    ...(['ode', 'sde', 'sde-paper'] as SamplerKind[]).map((sampler): [string, () => Promise<Float32Array>] => [
+      `editing, ${sampler} (η 0.9, window 0–7)`,
+      () => edit({ x: y1, y0, velocity, cond: null, sigmas, eta: 0.9, start: 0, stop: 7, sampler, seed: 4 }),
+    ]),
   ];
 
   const rows: BenchRow[] = [];

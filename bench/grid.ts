@@ -26,7 +26,12 @@ export async function benchGrid(): Promise<Array<Omit<BenchRow, 'section'>>> {
     for (const batchCells of [false, true]) {
       // A fresh cache per round, so every grid pays its inversion.
       let round = 0;
-      const engine = () => createDemoEngine(join(root, `${batchCells}-${round++}`), { pixelBudget: SIDE * SIDE, previewEverySteps: 0, batchCells });
+      const engine = () =>
+        createDemoEngine(join(root, `${batchCells}-${round++}`), {
+          pixelBudget: SIDE * SIDE,
+          previewEverySteps: 0,
+          batchCells,
+        });
       const first = engine();
       await first.edit({ image, prompt: 'warm', overrides: { steps: 1 } }); // loads the sessions
       await first.close();
@@ -36,7 +41,9 @@ export async function benchGrid(): Promise<Array<Omit<BenchRow, 'section'>>> {
         let results = 0;
         for (let r = 0; r < ROUNDS; r++) {
           const e = engine();
-          const request = gridRequest(kind, image, (job) => e.resolveParams({ strength: job.strength, preset: job.preset, overrides: job.overrides }));
+          const request = gridRequest(kind, image, (job) =>
+            e.resolveParams({ strength: job.strength, preset: job.preset, overrides: job.overrides }),
+          );
           const t = performance.now();
           const result = await e.edit(request);
           ms += performance.now() - t;
@@ -45,11 +52,20 @@ export async function benchGrid(): Promise<Array<Omit<BenchRow, 'section'>>> {
           await e.close();
         }
         if (!batchCells || kind !== 'single') {
-          rows.push({ name: `${kind === 'single' ? 'one edit' : kind === 'sweep' ? 'strength sweep of 4' : 'grid of 4 candidates'}: wall time per result${kind === 'single' ? '' : batchCells ? ', batched' : ', in turn'}`, value: ms / results, unit: 'ms' });
+          rows.push({
+            name: `${kind === 'single' ? 'one edit' : kind === 'sweep' ? 'strength sweep of 4' : 'grid of 4 candidates'}: wall time per result${kind === 'single' ? '' : batchCells ? ', batched' : ', in turn'}`,
+            value: ms / results,
+            unit: 'ms',
+          });
         }
         if (!batchCells) {
           const perResult = calls / results;
-          rows.push({ name: `${kind === 'single' ? 'one edit' : kind === 'sweep' ? 'strength sweep of 4' : 'grid of 4 candidates'}: transformer calls per result`, value: perResult, unit: 'calls', note: `${(perResult / (2 * STEPS)).toFixed(3)}× of an independent edit (goal ≤ 0.65 for grids)` });
+          rows.push({
+            name: `${kind === 'single' ? 'one edit' : kind === 'sweep' ? 'strength sweep of 4' : 'grid of 4 candidates'}: transformer calls per result`,
+            value: perResult,
+            unit: 'calls',
+            note: `${(perResult / (2 * STEPS)).toFixed(3)}× of an independent edit (goal ≤ 0.65 for grids)`,
+          });
         }
       }
     }
@@ -59,8 +75,18 @@ export async function benchGrid(): Promise<Array<Omit<BenchRow, 'section'>>> {
   return rows;
 }
 
-function gridRequest(kind: 'single' | 'candidates' | 'sweep', image: Uint8Array, resolve: (job: NewJob) => EditParams): EditRequest {
-  const job: NewJob = { kind: 'edit', prompt: 'as a pencil sketch', overrides: { steps: STEPS, seed: 7 }, sourceHash: '', parentId: null };
+function gridRequest(
+  kind: 'single' | 'candidates' | 'sweep',
+  image: Uint8Array,
+  resolve: (job: NewJob) => EditParams,
+): EditRequest {
+  const job: NewJob = {
+    kind: 'edit',
+    prompt: 'as a pencil sketch',
+    overrides: { steps: STEPS, seed: 7 },
+    sourceHash: '',
+    parentId: null,
+  };
   const first = resolve(job);
   if (kind === 'single') return { image, prompt: job.prompt, params: first };
   let seed = 100;

@@ -19,7 +19,8 @@ export function meanChange(a: RgbImage, b: RgbImage): number {
 
 function luma(img: RgbImage): Float64Array {
   const out = new Float64Array(img.width * img.height);
-  for (let i = 0; i < out.length; i++) out[i] = 0.299 * img.data[3 * i] + 0.587 * img.data[3 * i + 1] + 0.114 * img.data[3 * i + 2];
+  for (let i = 0; i < out.length; i++)
+    out[i] = 0.299 * img.data[3 * i] + 0.587 * img.data[3 * i + 1] + 0.114 * img.data[3 * i + 2];
   return out;
 }
 

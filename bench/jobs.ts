@@ -20,8 +20,20 @@ const RESULT = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1
 
 function instantParams(request: Pick<EditRequest, 'strength' | 'preset' | 'overrides'>): EditParams {
   return {
-    steps: 1, gamma: 0.5, eta: 0.9, start: 0, stop: 1, etaDecayPower: 0, guidance: 3.5, seed: 1, inversionSeed: 1,
-    sampler: 'ode', method: 'rf-inversion', convention: 'consistent', strength: request.strength ?? 0.5, preset: null,
+    steps: 1,
+    gamma: 0.5,
+    eta: 0.9,
+    start: 0,
+    stop: 1,
+    etaDecayPower: 0,
+    guidance: 3.5,
+    seed: 1,
+    inversionSeed: 1,
+    sampler: 'ode',
+    method: 'rf-inversion',
+    convention: 'consistent',
+    strength: request.strength ?? 0.5,
+    preset: null,
   };
 }
 
@@ -31,12 +43,24 @@ const instantEngine: EditEngine = {
   async edit(request, onProgress) {
     const params = instantParams(request);
     onProgress?.({ phase: 'edit', step: 1, total: 1, fraction: 1 });
-    return { image: RESULT, mime: 'image/png', width: 1, height: 1, params, transformerCalls: { invert: 1, edit: 1 }, inversionCached: false, timingsMs: { total: 0 } };
+    return {
+      image: RESULT,
+      mime: 'image/png',
+      width: 1,
+      height: 1,
+      params,
+      transformerCalls: { invert: 1, edit: 1 },
+      inversionCached: false,
+      timingsMs: { total: 0 },
+    };
   },
   async close() {},
 };
 
-async function withQueue<T>(database: 'disk' | 'memory', work: (queue: MemoryJobQueue, spec: (i: number) => JobSpec) => Promise<T>): Promise<T> {
+async function withQueue<T>(
+  database: 'disk' | 'memory',
+  work: (queue: MemoryJobQueue, spec: (i: number) => JobSpec) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'rfedit-bench-jobs-'));
   const store = new JobStore(database === 'disk' ? join(dir, 'jobs.sqlite') : ':memory:');
   const images = new ImageStore(join(dir, 'images'));
@@ -50,8 +74,13 @@ async function withQueue<T>(database: 'disk' | 'memory', work: (queue: MemoryJob
   const spec = (i: number): JobSpec => {
     const user = `u${i % USERS}`;
     return {
-      kind: 'edit', owner: { platform: 'discord', id: user }, place: { platform: 'discord', guildId: 'g', channelId: 'c' },
-      prompt: `job ${i}`, params: instantParams({}), sourceHash, parentId: null,
+      kind: 'edit',
+      owner: { platform: 'discord', id: user },
+      place: { platform: 'discord', guildId: 'g', channelId: 'c' },
+      prompt: `job ${i}`,
+      params: instantParams({}),
+      sourceHash,
+      parentId: null,
     };
   };
   try {
@@ -97,9 +126,24 @@ export async function benchJobs(): Promise<Array<{ name: string; value: number; 
 
   const setup = `instant engine, ${THROUGHPUT_JOBS.toLocaleString('en')} jobs from ${USERS} users`;
   return [
-    { name: 'jobs: submitted → done (SQLite on disk)', value: Math.round(onDisk), unit: 'jobs/s', note: `goal ≥ 5,000/s; ${setup}; 3 durable writes + result file per job` },
-    { name: 'jobs: submitted → done (SQLite in memory)', value: Math.round(inMemory), unit: 'jobs/s', note: `queue logic without disk; ${setup}` },
-    { name: 'jobs: submitted only (SQLite on disk)', value: Math.round(submitted), unit: 'jobs/s', note: 'store insert + fair-order placement + queued event' },
+    {
+      name: 'jobs: submitted → done (SQLite on disk)',
+      value: Math.round(onDisk),
+      unit: 'jobs/s',
+      note: `goal ≥ 5,000/s; ${setup}; 3 durable writes + result file per job`,
+    },
+    {
+      name: 'jobs: submitted → done (SQLite in memory)',
+      value: Math.round(inMemory),
+      unit: 'jobs/s',
+      note: `queue logic without disk; ${setup}`,
+    },
+    {
+      name: 'jobs: submitted only (SQLite on disk)',
+      value: Math.round(submitted),
+      unit: 'jobs/s',
+      note: 'store insert + fair-order placement + queued event',
+    },
     {
       name: `jobs: heap with ${WAITING_JOBS.toLocaleString('en')} waiting`,
       value: Math.round((heapBytes / 2 ** 20) * 10) / 10,

@@ -26,14 +26,29 @@ const LATENCY_JOBS = 20;
 
 export async function benchRedis(): Promise<BenchRow[]> {
   if (!hasRedisServer()) {
-    return [{ section: SECTION, name: 'throughput', value: 0, unit: 'jobs/s', note: 'skipped: redis-server is not installed' }];
+    return [
+      {
+        section: SECTION,
+        name: 'throughput',
+        value: 0,
+        unit: 'jobs/s',
+        note: 'skipped: redis-server is not installed',
+      },
+    ];
   }
   const server = await startRedisServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-bench-redis-'));
   try {
     const rows: BenchRow[] = [];
     for (const workers of WORKER_COUNTS) {
-      const batch = await runBatch({ redisUrl: server.url, dataDir, name: `throughput-${workers}`, workers, jobs: JOBS, stepMs: STEP_MS });
+      const batch = await runBatch({
+        redisUrl: server.url,
+        dataDir,
+        name: `throughput-${workers}`,
+        workers,
+        jobs: JOBS,
+        stepMs: STEP_MS,
+      });
       const { jobsPerSecond, engineMs } = batch;
       // Ideal: every worker busy all the time (timers overshoot a little under load, so use the measured time per job on a worker).
       const ideal = (workers * 1000) / engineMs;
@@ -45,7 +60,15 @@ export async function benchRedis(): Promise<BenchRow[]> {
         note: `${Math.round((100 * jobsPerSecond) / ideal)}% of ideal ${ideal.toFixed(2)}; ${JOBS} jobs of ${STEPS} steps × ${STEP_MS} ms (measured ${Math.round(engineMs)} ms per job on a worker)`,
       });
     }
-    const { addedMs } = await runBatch({ redisUrl: server.url, dataDir, name: 'latency', workers: 1, jobs: LATENCY_JOBS, stepMs: 0, oneAtATime: true });
+    const { addedMs } = await runBatch({
+      redisUrl: server.url,
+      dataDir,
+      name: 'latency',
+      workers: 1,
+      jobs: LATENCY_JOBS,
+      stepMs: 0,
+      oneAtATime: true,
+    });
     rows.push({
       section: SECTION,
       name: 'added latency per job',
@@ -60,7 +83,15 @@ export async function benchRedis(): Promise<BenchRow[]> {
   }
 }
 
-async function runBatch(input: { redisUrl: string; dataDir: string; name: string; workers: number; jobs: number; stepMs: number; oneAtATime?: boolean }) {
+async function runBatch(input: {
+  redisUrl: string;
+  dataDir: string;
+  name: string;
+  workers: number;
+  jobs: number;
+  stepMs: number;
+  oneAtATime?: boolean;
+}) {
   const dir = join(input.dataDir, input.name);
   const store = new JobStore(join(dir, 'jobs.sqlite'));
   const images = new ImageStore(join(dir, 'images'));
@@ -71,7 +102,9 @@ async function runBatch(input: { redisUrl: string; dataDir: string; name: string
   try {
     await queue.start();
     for (let i = 0; i < input.workers; i++) {
-      started.push(await runWorker({ redisUrl: input.redisUrl, engine: sleepingEngine(input.stepMs), images, queueName, options }));
+      started.push(
+        await runWorker({ redisUrl: input.redisUrl, engine: sleepingEngine(input.stepMs), images, queueName, options }),
+      );
     }
     const sourceHash = await images.put(fakePng('bench source'));
     const spec = (user: string): JobSpec => ({
@@ -109,7 +142,10 @@ async function runBatch(input: { redisUrl: string; dataDir: string; name: string
   }
 }
 
-function nextDone(queue: { subscribe(jobId: string, listener: (event: JobEvent) => void): () => void }, jobId: string): Promise<void> {
+function nextDone(
+  queue: { subscribe(jobId: string, listener: (event: JobEvent) => void): () => void },
+  jobId: string,
+): Promise<void> {
   return new Promise((resolve) => {
     const stop = queue.subscribe(jobId, (event) => {
       if (event.type === 'done' || event.type === 'failed' || event.type === 'cancelled') {

@@ -81,11 +81,21 @@ export interface CoreAssembly extends Omit<BotCoreOptions, 'store' | 'images' | 
 
 /** Builds the store, the image store and the queue (in-process over `engine`, or Redis), and the core over them. */
 export function assembleCore(options: CoreAssembly): BotCore {
-  const { dataDir, engine, redisUrl, queue: queueOptions = {}, resolveParams, paramDefaults, createQueue, ...coreOptions } = options;
+  const {
+    dataDir,
+    engine,
+    redisUrl,
+    queue: queueOptions = {},
+    resolveParams,
+    paramDefaults,
+    createQueue,
+    ...coreOptions
+  } = options;
   const now = options.now ?? Date.now;
   const onError = options.onError ?? (() => {});
   const store = new JobStore(jobStorePath(dataDir), {
-    onReserveUsed: (error) => onError(error, { where: 'job store: the disk is full; its reserve was used to record a job' }),
+    onReserveUsed: (error) =>
+      onError(error, { where: 'job store: the disk is full; its reserve was used to record a job' }),
   });
   const images = new ImageStore(imageDir(dataDir), options.disk ? { disk: options.disk } : {});
   let queue: JobQueue;
@@ -109,7 +119,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const metrics = new Metrics();
   mkdirSync(dataDir, { recursive: true });
   const disk = new DiskSpace(dataDir, config.storage);
-  if (!disk.status().ok) logger.warn(`disk space low: ${describeDisk(disk.status())}; new edits are refused until space is freed`);
+  if (!disk.status().ok)
+    logger.warn(`disk space low: ${describeDisk(disk.status())}; new edits are refused until space is freed`);
   metrics.watchDisk(disk, () => directoryBytes(inversionCacheDir(dataDir)));
   // With Redis the workers run the model; the bot loads none (parameters resolve from the model's declared defaults).
   const rawEngine = secrets.redisUrl
@@ -137,7 +148,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     queue: queueOptionsFromConfig(config.queue),
     // The demo's words are known without loading it (with Redis the bot loads no model).
     vocabulary: config.engine.model === 'demo' ? DEMO_MODEL_VOCABULARY : null,
-    resolveParams: paramResolver(paramDefaultsFor(config.engine.model, config.engine.convention), { maxSteps: config.engine.maxSteps, maxGuidance: config.engine.maxGuidance }),
+    resolveParams: paramResolver(paramDefaultsFor(config.engine.model, config.engine.convention), {
+      maxSteps: config.engine.maxSteps,
+      maxGuidance: config.engine.maxGuidance,
+    }),
     secret: actionSecret(dataDir, secrets.actionSecret),
     limits: commandLimitsFromConfig(config),
     admins: config.moderation.admins,
@@ -182,7 +196,9 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       await core.queue.pause(); // nothing new starts; waiting jobs stay in the store and resume on the next start
       await waitForRunningJob(core, options.shutdownGraceMs ?? 30_000);
       for (const adapter of started.reverse()) {
-        await adapter.stop().catch((error) => logger.warn({ err: error, adapter: adapter.name }, 'adapter did not stop cleanly'));
+        await adapter
+          .stop()
+          .catch((error) => logger.warn({ err: error, adapter: adapter.name }, 'adapter did not stop cleanly'));
       }
       await core.close(); // a job still running is stopped and stays queued in the store: it resumes on the next start
       await warmUp;
@@ -238,7 +254,10 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
   }
   if (secrets.slackBotToken) {
     const mode = config.slack.mode;
-    const missing = mode === 'socket' ? (!secrets.slackAppToken && 'SLACK_APP_TOKEN') : (!secrets.slackSigningSecret && 'SLACK_SIGNING_SECRET');
+    const missing =
+      mode === 'socket'
+        ? !secrets.slackAppToken && 'SLACK_APP_TOKEN'
+        : !secrets.slackSigningSecret && 'SLACK_SIGNING_SECRET';
     if (missing) {
       logger.warn(`Slack in ${mode} mode needs ${missing}; the Slack bot is off`);
     } else {
@@ -271,7 +290,9 @@ async function createAdapters(options: AppOptions & { core: BotCore; metrics: Me
 
 /** One tiny one-step edit: every session loads and the pipeline runs end to end. */
 async function warmUpEngine(engine: EditEngine): Promise<void> {
-  const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer();
+  const image = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
   await engine.edit({ image, prompt: 'warm up', overrides: { steps: 1 } });
 }
 

@@ -27,12 +27,20 @@ export function outcomeLine(event: JobEvent, job: JobRecord | null): string | nu
   }
 }
 
-export function logJobEvents(events: { onEvent(listener: (event: JobEvent) => void): () => void }, getJob: (jobId: string) => JobRecord | null, logger: Logger): () => void {
+export function logJobEvents(
+  events: { onEvent(listener: (event: JobEvent) => void): () => void },
+  getJob: (jobId: string) => JobRecord | null,
+  logger: Logger,
+): () => void {
   return events.onEvent((event) => {
     if (event.type === 'progress') return;
     const fields = { jobId: event.jobId };
     const line = outcomeLine(event, getJob(event.jobId));
-    if (line === null) logger.debug({ ...fields, user: `${event.owner.platform}:${event.owner.id}`, channel: event.place.channelId }, `job ${event.type}`);
+    if (line === null)
+      logger.debug(
+        { ...fields, user: `${event.owner.platform}:${event.owner.id}`, channel: event.place.channelId },
+        `job ${event.type}`,
+      );
     else if (event.type === 'failed') logger.warn(fields, `job ${line}`);
     else logger.info(fields, `job ${line}`);
   });

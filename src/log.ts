@@ -19,15 +19,31 @@ export interface LoggerOptions {
 }
 
 /** Credential-looking fields, at any of the first levels of nesting. */
-const REDACT_PATHS = ['token', 'password', 'secret', 'authorization', 'signingSecret', 'botToken', 'appToken', 'headers.authorization']
-  .flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+const REDACT_PATHS = [
+  'token',
+  'password',
+  'secret',
+  'authorization',
+  'signingSecret',
+  'botToken',
+  'appToken',
+  'headers.authorization',
+].flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stdout;
   const usePretty = options.pretty === 'always' || (options.pretty !== 'never' && Boolean(destination.isTTY));
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 6);
   const scrubbed = scrubbingStream(destination, secrets);
-  const stream = usePretty ? pretty({ destination: scrubbed, colorize: Boolean(destination.isTTY), sync: true, singleLine: true, ignore: 'pid,hostname,service' }) : scrubbed;
+  const stream = usePretty
+    ? pretty({
+        destination: scrubbed,
+        colorize: Boolean(destination.isTTY),
+        sync: true,
+        singleLine: true,
+        ignore: 'pid,hostname,service',
+      })
+    : scrubbed;
   return pino(
     {
       level: options.level ?? 'info',

@@ -33,7 +33,8 @@ describe('userFailure', () => {
 describe('the error codes', () => {
   it('are one list without repeats, and the merged option codes are gone', () => {
     expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
-    for (const merged of ['option_out_of_range', 'invalid_parameter', 'invalid_flag']) expect(ERROR_CODES).not.toContain(merged);
+    for (const merged of ['option_out_of_range', 'invalid_parameter', 'invalid_flag'])
+      expect(ERROR_CODES).not.toContain(merged);
     expect(ERROR_CODES).toContain('option_invalid');
   });
 });

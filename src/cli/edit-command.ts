@@ -93,12 +93,19 @@ function toRequest(image: Uint8Array, flags: Flags): EditRequest {
   };
 }
 
-const EXTENSIONS: Record<EditResult['mime'], string> = { 'image/png': '.png', 'image/jpeg': '.jpg', 'image/webp': '.webp' };
+const EXTENSIONS: Record<EditResult['mime'], string> = {
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/webp': '.webp',
+};
 
 /** Checked before the edit runs, so a typo in --out costs no minutes of work. */
 function checkOutPath(out: string): void {
   if (statSync(out, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new UserInputError('option_invalid', `--out ${out} is a folder; give a file name, e.g. --out ${join(out, 'edit.png')}.`);
+    throw new UserInputError(
+      'option_invalid',
+      `--out ${out} is a folder; give a file name, e.g. --out ${join(out, 'edit.png')}.`,
+    );
   }
   if (!statSync(dirname(out), { throwIfNoEntry: false })?.isDirectory()) {
     throw new UserInputError('option_invalid', `--out ${out}: there is no folder ${dirname(out)}; create it first.`);
@@ -110,33 +117,60 @@ function writeOutput(out: string, bytes: Uint8Array): void {
     writeFileSync(out, bytes);
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
-    throw new UserInputError('output_unwritable', `Could not write ${out} (${reason}); choose another --out.`, { cause });
+    throw new UserInputError('output_unwritable', `Could not write ${out} (${reason}); choose another --out.`, {
+      cause,
+    });
   }
 }
 
 function gridFlag(flags: Flags): GridKind | undefined {
   const count = numberFlag('count', flags.count);
-  if (count !== undefined && count !== 1 && count !== GRID_SIZE) throw new UserInputError('option_invalid', `--count is 1 or ${GRID_SIZE}; got ${count}.`);
-  if (flags.sweep && count === GRID_SIZE) throw new UserInputError('option_invalid', '--sweep already makes four results; leave out --count.');
-  if (flags.sweep && flags.strength !== undefined) throw new UserInputError('option_invalid', '--sweep shows the strengths 0.25, 0.5, 0.75 and 1; leave out --strength.');
+  if (count !== undefined && count !== 1 && count !== GRID_SIZE)
+    throw new UserInputError('option_invalid', `--count is 1 or ${GRID_SIZE}; got ${count}.`);
+  if (flags.sweep && count === GRID_SIZE)
+    throw new UserInputError('option_invalid', '--sweep already makes four results; leave out --count.');
+  if (flags.sweep && flags.strength !== undefined)
+    throw new UserInputError(
+      'option_invalid',
+      '--sweep shows the strengths 0.25, 0.5, 0.75 and 1; leave out --strength.',
+    );
   return flags.sweep ? 'sweep' : count === GRID_SIZE ? 'candidates' : undefined;
 }
 
 /** The cells of a grid, resolved as the bot resolves them for /edit count 4 or sweep. */
-function gridRequest(kind: GridKind, request: EditRequest, engine: Pick<EditEngine, 'resolveParams'>): Pick<EditRequest, 'params' | 'cells' | 'cellLabels'> {
-  const job: NewJob = { kind: 'edit', prompt: request.prompt, strength: request.strength, preset: request.preset, overrides: request.overrides, sourceHash: '', parentId: null };
-  const resolveJob = (j: NewJob) => engine.resolveParams({ strength: j.strength, preset: j.preset, overrides: j.overrides });
+function gridRequest(
+  kind: GridKind,
+  request: EditRequest,
+  engine: Pick<EditEngine, 'resolveParams'>,
+): Pick<EditRequest, 'params' | 'cells' | 'cellLabels'> {
+  const job: NewJob = {
+    kind: 'edit',
+    prompt: request.prompt,
+    strength: request.strength,
+    preset: request.preset,
+    overrides: request.overrides,
+    sourceHash: '',
+    parentId: null,
+  };
+  const resolveJob = (j: NewJob) =>
+    engine.resolveParams({ strength: j.strength, preset: j.preset, overrides: j.overrides });
   const grid = gridCells(kind, job, resolveJob(job), resolveJob, { randomSeed: () => randomInt(0, 0xffff_ffff) });
   return { params: grid.cells[0], cells: grid.cells, cellLabels: grid.labels };
 }
 
 export async function runEdit(argv: string[], io: CliIo): Promise<number> {
-  const { values: flags, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values: flags, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   if (flags.help) {
     io.out(EDIT_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UserInputError('option_invalid', `Give exactly one image file.\n\n${EDIT_USAGE}`);
+  if (positionals.length !== 1)
+    throw new UserInputError('option_invalid', `Give exactly one image file.\n\n${EDIT_USAGE}`);
   const imagePath = resolve(positionals[0]);
   let image: Uint8Array;
   try {
@@ -156,7 +190,9 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
   try {
     const result = await engine.edit(request, (p) => bar.update(p));
     bar.done();
-    const out = resolve(flags.out ?? `${basename(imagePath, extname(imagePath))}-edit-${result.params.seed}${EXTENSIONS[result.mime]}`);
+    const out = resolve(
+      flags.out ?? `${basename(imagePath, extname(imagePath))}-edit-${result.params.seed}${EXTENSIONS[result.mime]}`,
+    );
     writeOutput(out, result.image);
     const cellFiles = (result.cells ?? []).map((cell, i) => {
       const file = `${out.slice(0, out.length - extname(out).length)}-${i + 1}${EXTENSIONS[cell.mime]}`;
@@ -164,21 +200,26 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
       return file;
     });
     if (flags.json) {
-      io.out(JSON.stringify({
-        output: out,
-        ...(cellFiles.length > 0 ? { cells: cellFiles } : {}),
-        width: result.width,
-        height: result.height,
-        mime: result.mime,
-        seed: result.params.seed,
-        params: result.params,
-        transformerCalls: result.transformerCalls,
-        inversionCached: result.inversionCached,
-        timingsMs: result.timingsMs,
-      }));
+      io.out(
+        JSON.stringify({
+          output: out,
+          ...(cellFiles.length > 0 ? { cells: cellFiles } : {}),
+          width: result.width,
+          height: result.height,
+          mime: result.mime,
+          seed: result.params.seed,
+          params: result.params,
+          transformerCalls: result.transformerCalls,
+          inversionCached: result.inversionCached,
+          timingsMs: result.timingsMs,
+        }),
+      );
     } else {
-      if (cellFiles.length > 0) io.err(`Wrote the ${cellFiles.length} cells at full size: ${cellFiles.map((f) => basename(f)).join(', ')}.`);
-      io.err(`Wrote ${out} (${result.width}×${result.height}, seed ${result.params.seed}, ${result.transformerCalls.invert}+${result.transformerCalls.edit} transformer calls${result.inversionCached ? ', inversion from cache' : ''}, ${(result.timingsMs.total / 1000).toFixed(1)} s).`);
+      if (cellFiles.length > 0)
+        io.err(`Wrote the ${cellFiles.length} cells at full size: ${cellFiles.map((f) => basename(f)).join(', ')}.`);
+      io.err(
+        `Wrote ${out} (${result.width}×${result.height}, seed ${result.params.seed}, ${result.transformerCalls.invert}+${result.transformerCalls.edit} transformer calls${result.inversionCached ? ', inversion from cache' : ''}, ${(result.timingsMs.total / 1000).toFixed(1)} s).`,
+      );
       const note = promptWordsNote(result.params, { helpHint: false });
       if (note) io.err(note);
     }

@@ -21,10 +21,16 @@ const PROVIDERS: readonly ExecutionProviderName[] = ['cuda', 'webgpu', 'cpu'];
 
 function parseProviders(raw: string | undefined): ExecutionProviderName[] {
   if (raw === undefined) return ['cpu'];
-  const names = raw.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const names = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   const unknown = names.filter((p) => !PROVIDERS.includes(p as ExecutionProviderName));
   if (names.length === 0 || unknown.length > 0) {
-    throw new UserInputError('option_invalid', `--providers takes a comma-separated list of ${PROVIDERS.join(', ')}; got "${raw}".`);
+    throw new UserInputError(
+      'option_invalid',
+      `--providers takes a comma-separated list of ${PROVIDERS.join(', ')}; got "${raw}".`,
+    );
   }
   return names as ExecutionProviderName[];
 }
@@ -32,7 +38,11 @@ function parseProviders(raw: string | undefined): ExecutionProviderName[] {
 export async function runGolden(argv: string[], io: CliIo): Promise<number> {
   const { values: flags, positionals } = parseArgs({
     args: argv,
-    options: { model: { type: 'string' }, providers: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      model: { type: 'string' },
+      providers: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -54,8 +64,12 @@ export async function runGolden(argv: string[], io: CliIo): Promise<number> {
   io.out(`Model ${report.fixture.modelDir} against ${report.fixture.dir}:`);
   for (const run of report.runs) {
     if (run.skipped) io.out(`  ${run.provider}: skipped (cannot start here)`);
-    else if (run.firstFailure) io.out(`  ${run.provider}: FIRST DRIFT at "${run.firstFailure.stage}": ${run.firstFailure.detail}`);
-    else io.out(`  ${run.provider}: all ${run.results.length} stages agree (relative tolerance ${run.tolerance.relative}, images within ${run.tolerance.levels} level(s))`);
+    else if (run.firstFailure)
+      io.out(`  ${run.provider}: FIRST DRIFT at "${run.firstFailure.stage}": ${run.firstFailure.detail}`);
+    else
+      io.out(
+        `  ${run.provider}: all ${run.results.length} stages agree (relative tolerance ${run.tolerance.relative}, images within ${run.tolerance.levels} level(s))`,
+      );
   }
   if (!report.runs.some((r) => !r.skipped)) io.out('No execution provider could start; nothing was checked.');
   return report.ok ? 0 : 1;

@@ -25,8 +25,14 @@ export async function runCleanup(io: CliIo): Promise<number> {
   const store = new JobStore(jobStorePath(config.dataDir));
   try {
     const cutoff = Date.now() - config.storage.retentionDays * 86_400_000;
-    const { jobsRemoved, imagesRemoved } = await applyRetention(store, new ImageStore(imageDir(config.dataDir)), cutoff);
-    io.out(`Removed ${jobsRemoved} finished job(s) and ${imagesRemoved} image(s) older than ${config.storage.retentionDays} days from ${config.dataDir}.`);
+    const { jobsRemoved, imagesRemoved } = await applyRetention(
+      store,
+      new ImageStore(imageDir(config.dataDir)),
+      cutoff,
+    );
+    io.out(
+      `Removed ${jobsRemoved} finished job(s) and ${imagesRemoved} image(s) older than ${config.storage.retentionDays} days from ${config.dataDir}.`,
+    );
     return 0;
   } finally {
     store.close();
@@ -38,7 +44,9 @@ export async function runDiscordRegister(argv: string[], io: CliIo): Promise<num
   const { values } = parseArgs({ args: argv, options: { guild: { type: 'string' } }, strict: true });
   const { config, secrets } = loadConfig();
   if (!secrets.discordToken || !secrets.discordAppId) {
-    io.err('Set DISCORD_TOKEN and DISCORD_APP_ID (from the Discord developer portal) first; see the README, "Discord".');
+    io.err(
+      'Set DISCORD_TOKEN and DISCORD_APP_ID (from the Discord developer portal) first; see the README, "Discord".',
+    );
     return 2;
   }
   const { registerDiscordCommands } = await import('../bots/discord/index.ts');
@@ -50,7 +58,9 @@ export async function runDiscordRegister(argv: string[], io: CliIo): Promise<num
     // Option bounds (prompt length, steps, guidance) as configured, so Discord refuses what the bot would.
     commands: commandRegistry(resolveCommandLimits(commandLimitsFromConfig(config))),
   });
-  const where = values.guild ? `server ${values.guild} (active now)` : 'every server and DMs (global commands can take up to an hour to appear)';
+  const where = values.guild
+    ? `server ${values.guild} (active now)`
+    : 'every server and DMs (global commands can take up to an hour to appear)';
   io.out(`Registered ${commands.map((c) => c.name).join(', ')} for ${where}.`);
   return 0;
 }
@@ -69,7 +79,12 @@ export async function runWorker(argv: string[], io: CliIo): Promise<number> {
   const { imageDir } = await import('../jobs/data-dir.ts');
   mkdirSync(config.dataDir, { recursive: true });
   const disk = new DiskSpace(config.dataDir, config.storage); // the worker's inversion cache keeps its volume above the floor
-  const engine = createEngineFromSettings({ ...config.engine, dataDir: config.dataDir, disk, logger: logger.child({ part: 'engine' }) });
+  const engine = createEngineFromSettings({
+    ...config.engine,
+    dataDir: config.dataDir,
+    disk,
+    logger: logger.child({ part: 'engine' }),
+  });
   const worker = await startWorker({
     redisUrl: secrets.redisUrl,
     engine,

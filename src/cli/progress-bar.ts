@@ -1,7 +1,10 @@
 /** A one-line progress bar for terminals; silent elsewhere (pipes, CI logs, --json). */
 import type { EditProgress } from '../engine/types.ts';
 
-export function progressBar(stream: NodeJS.WriteStream, enabled: boolean): { update(p: EditProgress): void; done(): void } {
+export function progressBar(
+  stream: NodeJS.WriteStream,
+  enabled: boolean,
+): { update(p: EditProgress): void; done(): void } {
   if (!enabled) return { update() {}, done() {} };
   const width = 30;
   return {

@@ -20,10 +20,12 @@ export async function runStart(io: CliIo): Promise<number> {
     return 1;
   }
   const lines = ['', 'rfedit is running.'];
-  if (app.urls.web) lines.push(`  Web chat:   ${app.urls.web}   (open it, attach a photo, type /edit make it warm and bright)`);
+  if (app.urls.web)
+    lines.push(`  Web chat:   ${app.urls.web}   (open it, attach a photo, type /edit make it warm and bright)`);
   if (app.urls.health) lines.push(`  Health:     ${app.urls.health}/healthz   Metrics: ${app.urls.health}/metrics`);
   if (app.urls.slack) lines.push(`  Slack Request URL: ${app.urls.slack}`);
-  if (config.engine.model === 'demo') lines.push('  Model:      the built-in demo model (a stand-in that shows the pipeline; see README)');
+  if (config.engine.model === 'demo')
+    lines.push('  Model:      the built-in demo model (a stand-in that shows the pipeline; see README)');
   lines.push('  Stop with Ctrl+C.', '');
   io.out(lines.join('\n'));
 
@@ -43,12 +45,16 @@ export async function runStart(io: CliIo): Promise<number> {
 function startFailure(error: unknown, dataDir: string): string {
   const e = error as NodeJS.ErrnoException & { port?: number; address?: string };
   if (isDiskFull(error) || (error instanceof RfeditError && isDiskFull(error.cause))) {
-    return `rfedit could not start: the disk holding ${dataDir} is full (${formatBytes(freeBytesOf(dataDir))} free). ` +
-      `Free some space there (${inversionCacheDir(dataDir)} can be deleted safely) and start again.`;
+    return (
+      `rfedit could not start: the disk holding ${dataDir} is full (${formatBytes(freeBytesOf(dataDir))} free). ` +
+      `Free some space there (${inversionCacheDir(dataDir)} can be deleted safely) and start again.`
+    );
   }
   if (e.code === 'EADDRINUSE') {
-    return `Port ${e.port} on ${e.address} is already in use (another rfedit?). Stop it, or choose another port: ` +
-      `RFEDIT_WEB__PORT / RFEDIT_HEALTH__PORT, or web.port / health.port in config/local.yaml.`;
+    return (
+      `Port ${e.port} on ${e.address} is already in use (another rfedit?). Stop it, or choose another port: ` +
+      `RFEDIT_WEB__PORT / RFEDIT_HEALTH__PORT, or web.port / health.port in config/local.yaml.`
+    );
   }
   if (error instanceof RfeditError) return error.userMessage;
   return `rfedit could not start: ${(error as Error).stack ?? String(error)}`;

@@ -9,7 +9,18 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const ACTION_NAMES = ['variation', 'subtle', 'strong', 'remix', 'cancel', 'delete', 'info', 'compare', 'pick', 'sweep'] as const;
+export const ACTION_NAMES = [
+  'variation',
+  'subtle',
+  'strong',
+  'remix',
+  'cancel',
+  'delete',
+  'info',
+  'compare',
+  'pick',
+  'sweep',
+] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
 export interface Action {
@@ -59,11 +70,13 @@ export function createActionCodec(secret: string): ActionCodec {
 
 export function encodeActionId(action: Action, secret: string): string {
   const arg = action.arg ?? '';
-  if (!JOB_ID.test(action.jobId)) throw new TypeError(`Job id cannot go in an action id: ${JSON.stringify(action.jobId)}`);
+  if (!JOB_ID.test(action.jobId))
+    throw new TypeError(`Job id cannot go in an action id: ${JSON.stringify(action.jobId)}`);
   if (!ARG.test(arg)) throw new TypeError(`Action argument must match ${ARG}, got ${JSON.stringify(arg)}`);
   const payload = `${VERSION}.${LETTER_OF[action.action]}.${action.jobId}.${arg}`;
   const id = `${payload}.${sign(payload, secret)}`;
-  if (id.length > ACTION_ID_MAX_LENGTH) throw new TypeError(`Action id is ${id.length} chars; the limit is ${ACTION_ID_MAX_LENGTH}`);
+  if (id.length > ACTION_ID_MAX_LENGTH)
+    throw new TypeError(`Action id is ${id.length} chars; the limit is ${ACTION_ID_MAX_LENGTH}`);
   return id;
 }
 

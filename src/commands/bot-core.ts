@@ -22,7 +22,15 @@ import { vocabularyHelp } from './prompt-words.ts';
 import { renderJobEvent } from './render-event.ts';
 import { checkDailyQuota } from './lineage.ts';
 import { resolveCommandLimits, validateEditOptions, validatePrompt } from './validate.ts';
-import type { Command, CommandContext, CommandDeps, CommandLimits, CommandModule, EditOptions, Reply } from './types.ts';
+import type {
+  Command,
+  CommandContext,
+  CommandDeps,
+  CommandLimits,
+  CommandModule,
+  EditOptions,
+  Reply,
+} from './types.ts';
 
 export interface BotCoreOptions {
   store: JobStore;
@@ -119,7 +127,10 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     ...(options.disk ? { disk: options.disk } : {}),
   };
 
-  const withAdmins = (ctx: CommandContext): CommandContext => ({ ...ctx, isAdmin: ctx.isAdmin || admins.has(userKey(ctx.user)) });
+  const withAdmins = (ctx: CommandContext): CommandContext => ({
+    ...ctx,
+    isAdmin: ctx.isAdmin || admins.has(userKey(ctx.user)),
+  });
 
   async function dispatch(command: Command, ctx: CommandContext): Promise<Reply> {
     let reply: Reply;
@@ -153,20 +164,32 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   }
 
   function errorReply(error: unknown): Reply {
-    const failure = userFailure(error, { report: (err, referenceId) => onError(err, { where: `command (reference ${referenceId})` }) });
+    const failure = userFailure(error, {
+      report: (err, referenceId) => onError(err, { where: `command (reference ${referenceId})` }),
+    });
     return { text: failure.userMessage, ephemeral: true, code: failure.code };
   }
 
   async function handleAction(actionId: string, ctx: CommandContext): Promise<Reply> {
     const action = codec.decode(actionId);
     if (!action) {
-      return errorReply(new UserInputError('action_invalid', 'That button is not valid here (it may belong to another bot, or was altered).'));
+      return errorReply(
+        new UserInputError(
+          'action_invalid',
+          'That button is not valid here (it may belong to another bot, or was altered).',
+        ),
+      );
     }
     if (action.action === 'remix') {
       // Remix needs a new prompt first: the adapter opens a form with the current values.
       try {
         const job = findVisibleJob(action.jobId, withAdmins(ctx), deps);
-        const requestInput = { kind: 'remix' as const, jobId: job.id, prompt: job.prompt, strength: job.params.strength };
+        const requestInput = {
+          kind: 'remix' as const,
+          jobId: job.id,
+          prompt: job.prompt,
+          strength: job.params.strength,
+        };
         return { text: 'Change the prompt or strength, then submit.', ephemeral: true, jobId: job.id, requestInput };
       } catch (error) {
         return errorReply(error);
@@ -174,7 +197,8 @@ export function createBotCore(options: BotCoreOptions): BotCore {
     }
     // A grid's buttons name their cell (pick 2, vary 3).
     const cell = action.arg !== undefined && /^[1-9]$/.test(action.arg) ? { cell: Number(action.arg) } : {};
-    if (action.action === 'pick' || action.action === 'variation') return dispatch({ kind: action.action, jobId: action.jobId, ...cell }, ctx);
+    if (action.action === 'pick' || action.action === 'variation')
+      return dispatch({ kind: action.action, jobId: action.jobId, ...cell }, ctx);
     return dispatch({ kind: action.action, jobId: action.jobId }, ctx);
   }
 

@@ -37,6 +37,14 @@ export function pendingButtons(codec: ActionCodec, jobId: string): ReplyButton[]
 export function resultButtons(codec: ActionCodec, jobId: string, cells = 0): ReplyButton[] {
   if (cells === 0) return RESULT_ACTIONS.map((action) => button(codec, action, jobId));
   const perCell = (action: 'pick' | 'variation', label: string) =>
-    Array.from({ length: cells }, (_, i) => ({ ...BUTTONS[action], label: `${label} ${i + 1}`, actionId: codec.encode({ action, jobId, arg: String(i + 1) }) }));
-  return [...perCell('pick', 'Pick'), ...perCell('variation', 'Vary'), ...GRID_ACTIONS.map((action) => button(codec, action, jobId))];
+    Array.from({ length: cells }, (_, i) => ({
+      ...BUTTONS[action],
+      label: `${label} ${i + 1}`,
+      actionId: codec.encode({ action, jobId, arg: String(i + 1) }),
+    }));
+  return [
+    ...perCell('pick', 'Pick'),
+    ...perCell('variation', 'Vary'),
+    ...GRID_ACTIONS.map((action) => button(codec, action, jobId)),
+  ];
 }

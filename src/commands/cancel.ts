@@ -12,7 +12,9 @@ export const cancelCommand: CommandModule<'cancel'> = {
     if (!(await deps.queue.cancel(job.id, { byOwner: isOwner(job, ctx) }))) {
       return { text: 'That edit has already finished, so there is nothing to cancel.', ephemeral: true, jobId: job.id };
     }
-    const text = wasRunning ? 'Stopping your edit; it ends at the next step.' : 'Cancelled; the edit was taken out of the queue.';
+    const text = wasRunning
+      ? 'Stopping your edit; it ends at the next step.'
+      : 'Cancelled; the edit was taken out of the queue.';
     return { text, ephemeral: true, jobId: job.id };
   },
 };

@@ -10,10 +10,19 @@ export const compareCommand: CommandModule<'compare'> = {
   options: [jobOption('The edit to compare with its photo')],
   async execute(command, ctx, deps) {
     const job = findVisibleJob(command.jobId, ctx, deps);
-    if (!job.result) throw new UserInputError('compare_no_result', 'That edit has no result yet, so there is nothing to compare.');
+    if (!job.result)
+      throw new UserInputError('compare_no_result', 'That edit has no result yet, so there is nothing to compare.');
     if (!(await deps.images.has(job.sourceHash))) {
-      throw new UserInputError('image_expired', 'The photo behind that edit is no longer stored (old images are cleaned up), so there is nothing to compare.');
+      throw new UserInputError(
+        'image_expired',
+        'The photo behind that edit is no longer stored (old images are cleaned up), so there is nothing to compare.',
+      );
     }
-    return { text: 'Before ↔ after', ephemeral: true, jobId: job.id, comparison: { before: { hash: job.sourceHash }, after: job.result } };
+    return {
+      text: 'Before ↔ after',
+      ephemeral: true,
+      jobId: job.id,
+      comparison: { before: { hash: job.sourceHash }, after: job.result },
+    };
   },
 };

@@ -16,7 +16,13 @@ export const editCommand: CommandModule<'edit'> = {
     { name: 'steps', type: 'integer', description: 'More steps: slower, finer' },
     { name: 'guidance', type: 'number', description: 'How literally to follow the prompt' },
     { name: 'sampler', type: 'string', description: 'ode is exact, sde varies more', choices: SAMPLERS },
-    { name: 'count', type: 'integer', description: '4: four results to pick from, in one grid', min: 1, max: GRID_SIZE },
+    {
+      name: 'count',
+      type: 'integer',
+      description: '4: four results to pick from, in one grid',
+      min: 1,
+      max: GRID_SIZE,
+    },
     { name: 'sweep', type: 'boolean', description: 'The edit at four strengths, in one grid' },
   ],
   async execute(command, ctx, deps) {
@@ -26,6 +32,10 @@ export const editCommand: CommandModule<'edit'> = {
     await validateImage(command.image, deps.limits);
     deps.disk?.assertRoomForNewWork(); // before the upload takes room of its own
     const sourceHash = await deps.images.put(command.image.bytes);
-    return submitJob({ kind: 'edit', prompt, strength, preset, overrides, sourceHash, parentId: null, grid }, ctx, deps);
+    return submitJob(
+      { kind: 'edit', prompt, strength, preset, overrides, sourceHash, parentId: null, grid },
+      ctx,
+      deps,
+    );
   },
 };

@@ -17,23 +17,41 @@ import { variedOverrides } from './variation.ts';
 export type GridKind = GridSpec['kind'];
 
 /** The cells of a new grid job whose first cell resolved to `first`. */
-export function gridCells(kind: GridKind, job: NewJob, first: EditParams, resolve: (job: NewJob) => EditParams, deps: Pick<CommandDeps, 'randomSeed'>): GridSpec {
+export function gridCells(
+  kind: GridKind,
+  job: NewJob,
+  first: EditParams,
+  resolve: (job: NewJob) => EditParams,
+  deps: Pick<CommandDeps, 'randomSeed'>,
+): GridSpec {
   if (kind === 'candidates') {
-    const others = Array.from({ length: GRID_SIZE - 1 }, () => resolve({ ...job, overrides: variedOverrides(job.overrides, first, deps.randomSeed()) }));
+    const others = Array.from({ length: GRID_SIZE - 1 }, () =>
+      resolve({ ...job, overrides: variedOverrides(job.overrides, first, deps.randomSeed()) }),
+    );
     return { kind, cells: [first, ...others], labels: ['1', '2', '3', '4'] };
   }
   if (first.preset !== null || first.strength === null) {
-    throw new UserInputError('option_invalid', 'A strength sweep varies the strength, so it cannot use a preset or hand-set controller values. Leave those out.');
+    throw new UserInputError(
+      'option_invalid',
+      'A strength sweep varies the strength, so it cannot use a preset or hand-set controller values. Leave those out.',
+    );
   }
   const { strength: _strength, ...rest } = job;
-  const cells = SWEEP_STRENGTHS.map((strength) => resolve({ ...rest, strength, overrides: { ...job.overrides, seed: first.seed, inversionSeed: first.inversionSeed } }));
+  const cells = SWEEP_STRENGTHS.map((strength) =>
+    resolve({
+      ...rest,
+      strength,
+      overrides: { ...job.overrides, seed: first.seed, inversionSeed: first.inversionSeed },
+    }),
+  );
   return { kind, cells, labels: SWEEP_STRENGTHS.map(String) };
 }
 
 /** The cell a pick or vary button names (1-based on the button, 0-based here). */
 function cellOf(job: JobRecord, cell: number | undefined): EditParams {
   const cells = job.grid?.cells;
-  if (!cells) throw new UserInputError('option_invalid', 'That result is a single picture; there is nothing to pick from.');
+  if (!cells)
+    throw new UserInputError('option_invalid', 'That result is a single picture; there is nothing to pick from.');
   const index = (cell ?? 1) - 1;
   if (!Number.isInteger(index) || index < 0 || index >= cells.length) {
     throw new UserInputError('option_invalid', `That grid has cells 1 to ${cells.length}.`);
@@ -50,12 +68,20 @@ export function cellOverrides(params: EditParams): NonNullable<NewJob['overrides
 export const pickCommand: CommandModule<'pick'> = {
   name: 'pick',
   description: 'One cell of a grid at full size, with the usual buttons',
-  options: [jobOption('The grid to pick from'), { name: 'cell', type: 'integer', description: 'Which cell (1–4)', min: 1, max: GRID_SIZE }],
+  options: [
+    jobOption('The grid to pick from'),
+    { name: 'cell', type: 'integer', description: 'Which cell (1–4)', min: 1, max: GRID_SIZE },
+  ],
   async execute(command, ctx, deps) {
     const grid = findVisibleJob(command.jobId, ctx, deps);
     const params = cellOf(grid, command.cell);
     // The same parameters and seed give the same picture; the grid's inversion is cached, so only one reverse pass runs.
-    return submitDerived(grid, { kind: 'pick', prompt: grid.prompt, strength: params.strength ?? undefined, overrides: cellOverrides(params) }, ctx, deps);
+    return submitDerived(
+      grid,
+      { kind: 'pick', prompt: grid.prompt, strength: params.strength ?? undefined, overrides: cellOverrides(params) },
+      ctx,
+      deps,
+    );
   },
 };
 

@@ -10,7 +10,10 @@ export const historyCommand: CommandModule<'history'> = {
     const jobs = deps.store.listByOwner(ctx.user, limit);
     if (jobs.length === 0) return { text: 'You have no edits yet.', ephemeral: true };
     const now = deps.now();
-    const lines = jobs.map((job) => `• ${job.id} ${job.kind} ${quote(job.prompt, 60)}: ${job.status}, ${formatAge(now - job.timings.createdAt)}`);
+    const lines = jobs.map(
+      (job) =>
+        `• ${job.id} ${job.kind} ${quote(job.prompt, 60)}: ${job.status}, ${formatAge(now - job.timings.createdAt)}`,
+    );
     return { text: `Your recent edits:\n${lines.join('\n')}`, ephemeral: true };
   },
 };

@@ -65,4 +65,14 @@ export type {
   Reply,
   ReplyButton,
 } from './types.ts';
-export type { ImageRef, JobEvent, JobEventListener, JobRecord, MessageRef, MessageRole, Place, Platform, UserRef } from '../jobs/types.ts';
+export type {
+  ImageRef,
+  JobEvent,
+  JobEventListener,
+  JobRecord,
+  MessageRef,
+  MessageRole,
+  Place,
+  Platform,
+  UserRef,
+} from '../jobs/types.ts';

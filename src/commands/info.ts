@@ -36,10 +36,12 @@ function timingLines(job: JobRecord): string[] {
   const { createdAt, startedAt, finishedAt, engineMs } = job.timings;
   const lines: string[] = [];
   if (startedAt !== null) lines.push(`Waited ${formatDuration(startedAt - createdAt)} in the queue`);
-  if (startedAt !== null && finishedAt !== null) lines.push(`Ran ${formatDuration(finishedAt - startedAt)}${job.attempts > 1 ? ` (attempt ${job.attempts})` : ''}`);
+  if (startedAt !== null && finishedAt !== null)
+    lines.push(`Ran ${formatDuration(finishedAt - startedAt)}${job.attempts > 1 ? ` (attempt ${job.attempts})` : ''}`);
   if (engineMs) {
     const phases = Object.entries(engineMs).filter(([phase]) => phase !== 'total');
-    if (phases.length > 0) lines.push(`Engine: ${phases.map(([phase, ms]) => `${phase} ${formatDuration(ms)}`).join(', ')}`);
+    if (phases.length > 0)
+      lines.push(`Engine: ${phases.map(([phase, ms]) => `${phase} ${formatDuration(ms)}`).join(', ')}`);
   }
   return lines;
 }

@@ -26,7 +26,9 @@ export function findVisibleJob(jobId: string, ctx: CommandContext, deps: Pick<Co
 
 /** The one answer for a job that is missing, deleted or not the asker's to see. */
 export function jobNotFound(jobId: string): UserInputError {
-  return new UserInputError('job_not_found', 'I cannot find that edit. It may have been deleted or expired.', { details: { jobId } });
+  return new UserInputError('job_not_found', 'I cannot find that edit. It may have been deleted or expired.', {
+    details: { jobId },
+  });
 }
 
 /** The job, if it exists, is not deleted and the user may see it; else null. Reads only: nothing is audited. */
@@ -36,10 +38,17 @@ export function visibleJob(jobId: string, ctx: CommandContext, deps: Pick<Comman
 }
 
 /** For destructive actions (cancel, delete): the job, if the user owns it or is an admin. */
-export function findOwnedJob(jobId: string, ctx: CommandContext, deps: Pick<CommandDeps, 'store'>, verb: string): JobRecord {
+export function findOwnedJob(
+  jobId: string,
+  ctx: CommandContext,
+  deps: Pick<CommandDeps, 'store'>,
+  verb: string,
+): JobRecord {
   const job = findVisibleJob(jobId, ctx, deps);
   if (!isOwner(job, ctx) && !ctx.isAdmin) {
-    throw new UserInputError('not_owner', `Only the person who started this edit (or an admin) can ${verb} it.`, { details: { jobId } });
+    throw new UserInputError('not_owner', `Only the person who started this edit (or an admin) can ${verb} it.`, {
+      details: { jobId },
+    });
   }
   return job;
 }

@@ -45,7 +45,13 @@ export async function submitJob(job: NewJob, ctx: CommandContext, deps: CommandD
   const first = resolveParams(job, deps);
   const grid = job.grid ? gridCells(job.grid, job, first, (cell) => resolveParams(cell, deps), deps) : undefined;
   const { grid: _kind, ...fields } = dropUndefined(job) as NewJob;
-  const spec: JobSpec = { ...fields, owner: ctx.user, place: ctx.place, params: grid ? grid.cells[0] : first, ...(grid ? { grid } : {}) };
+  const spec: JobSpec = {
+    ...fields,
+    owner: ctx.user,
+    place: ctx.place,
+    params: grid ? grid.cells[0] : first,
+    ...(grid ? { grid } : {}),
+  };
   if (grid) checkDailyQuota(ctx, deps, grid.cells.length);
   const { job: record, position, etaMs } = await deps.queue.submit(spec);
   return {
@@ -57,9 +63,17 @@ export async function submitJob(job: NewJob, ctx: CommandContext, deps: CommandD
 }
 
 /** A new job on the parent's source, linked to the parent. */
-export async function submitDerived(parent: JobRecord, change: Omit<NewJob, 'sourceHash' | 'parentId'>, ctx: CommandContext, deps: CommandDeps) {
+export async function submitDerived(
+  parent: JobRecord,
+  change: Omit<NewJob, 'sourceHash' | 'parentId'>,
+  ctx: CommandContext,
+  deps: CommandDeps,
+) {
   if (!(await deps.images.has(parent.sourceHash))) {
-    throw new UserInputError('image_expired', 'The photo behind that edit is no longer stored (old images are cleaned up). Please upload it again.');
+    throw new UserInputError(
+      'image_expired',
+      'The photo behind that edit is no longer stored (old images are cleaned up). Please upload it again.',
+    );
   }
   return submitJob({ ...change, sourceHash: parent.sourceHash, parentId: parent.id }, ctx, deps);
 }
@@ -72,7 +86,14 @@ export function keptSettings(parent: JobRecord): Overrides {
 
 /** Hand-set overrides minus those a new strength must be free to change (the controller and its window). */
 export function overridesForNewStrength(parent: JobRecord): Overrides {
-  const { gamma: _gamma, eta: _eta, start: _start, stop: _stop, etaDecayPower: _power, ...rest } = parent.overrides ?? {};
+  const {
+    gamma: _gamma,
+    eta: _eta,
+    start: _start,
+    stop: _stop,
+    etaDecayPower: _power,
+    ...rest
+  } = parent.overrides ?? {};
   return { ...rest, ...keptSettings(parent) };
 }
 
@@ -80,7 +101,10 @@ export function overridesForNewStrength(parent: JobRecord): Overrides {
 export function strengthOf(parent: JobRecord): number {
   const strength = parent.params.strength ?? parent.strength;
   if (strength === undefined || strength === null) {
-    throw new UserInputError('no_strength', 'That edit was made with hand-set parameters, so it has no strength to nudge. Use remix with a strength instead.');
+    throw new UserInputError(
+      'no_strength',
+      'That edit was made with hand-set parameters, so it has no strength to nudge. Use remix with a strength instead.',
+    );
   }
   return strength;
 }
@@ -103,7 +127,9 @@ function resolveParams(job: NewJob, deps: CommandDeps): EditParams {
     return deps.resolveParams({ strength: job.strength, preset: job.preset, overrides: job.overrides });
   } catch (error) {
     if (error instanceof RfeditError) throw error;
-    throw new UserInputError('option_invalid', `Those options do not fit together: ${(error as Error).message}`, { cause: error });
+    throw new UserInputError('option_invalid', `Those options do not fit together: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 

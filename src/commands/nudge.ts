@@ -15,7 +15,12 @@ async function nudge(direction: -1 | 1, jobId: string, ctx: CommandContext, deps
     throw new UserInputError('strength_at_limit', `That edit is already at the ${which} setting.`);
   }
   const kind = direction < 0 ? 'subtle' : 'strong';
-  return submitDerived(parent, { kind, prompt: parent.prompt, strength: to, preset: parent.preset, overrides: overridesForNewStrength(parent) }, ctx, deps);
+  return submitDerived(
+    parent,
+    { kind, prompt: parent.prompt, strength: to, preset: parent.preset, overrides: overridesForNewStrength(parent) },
+    ctx,
+    deps,
+  );
 }
 
 export const subtleCommand: CommandModule<'subtle'> = {

@@ -7,7 +7,9 @@ export function jobOption(description: string): CommandOption {
 }
 
 /** The bounds of every bounded option, from the limits in force: chat platforms show them, validation enforces them. */
-export function optionBounds(limits: Required<CommandLimits>): Record<string, Pick<CommandOption, 'min' | 'max' | 'maxLength'>> {
+export function optionBounds(
+  limits: Required<CommandLimits>,
+): Record<string, Pick<CommandOption, 'min' | 'max' | 'maxLength'>> {
   return {
     prompt: { maxLength: limits.maxPromptChars },
     strength: { min: 0, max: 1 },

@@ -40,14 +40,19 @@ function leadFields(kind: CommandKind, options: readonly CommandOption[], lead: 
   let rest = lead;
   if (options.some((o) => o.type === 'job')) {
     const [jobId] = rest.split(/\s/u, 1);
-    if (!jobId) throw new UserInputError('option_missing', `/${kind} needs the id of an edit, e.g. /${kind} Ab3dE5fG7hJ9.`);
+    if (!jobId)
+      throw new UserInputError('option_missing', `/${kind} needs the id of an edit, e.g. /${kind} Ab3dE5fG7hJ9.`);
     fields.jobId = jobId;
     rest = rest.slice(jobId.length).trim();
   }
   const prompt = options.find((o) => o.name === 'prompt');
-  if (prompt && (rest.length > 0 || prompt.required)) fields.prompt = rest; // an empty required prompt: the command asks for one in its own words
+  if (prompt && (rest.length > 0 || prompt.required))
+    fields.prompt = rest; // an empty required prompt: the command asks for one in its own words
   else if (!prompt && rest.length > 0) {
-    throw new UserInputError('option_unexpected', `I did not understand "${clip(rest)}" after /${kind}. Options look like --strength 0.7.`);
+    throw new UserInputError(
+      'option_unexpected',
+      `I did not understand "${clip(rest)}" after /${kind}. Options look like --strength 0.7.`,
+    );
   }
   return fields;
 }
@@ -68,29 +73,48 @@ function flagFields(kind: CommandKind, options: readonly CommandOption[], words:
       continue;
     }
     if (!word.startsWith('--')) {
-      throw new UserInputError('option_misplaced', `Options go at the end, each with a value, e.g. "make it snowy --strength 0.7"; "${clip(word)}" came after them.`);
+      throw new UserInputError(
+        'option_misplaced',
+        `Options go at the end, each with a value, e.g. "make it snowy --strength 0.7"; "${clip(word)}" came after them.`,
+      );
     }
     const option = flags.find((o) => o.name === word.slice(2).toLowerCase());
     if (!option) {
-      const hint = flags.length > 0 ? ` /${kind} takes ${flags.map((o) => `--${o.name}`).join(', ')}.` : ` /${kind} takes no options.`;
+      const hint =
+        flags.length > 0
+          ? ` /${kind} takes ${flags.map((o) => `--${o.name}`).join(', ')}.`
+          : ` /${kind} takes no options.`;
       throw new UserInputError('option_unknown', `Unknown option ${word}.${hint}`);
     }
     const value = words[i + 1];
     if (value === undefined || value.startsWith('--')) {
-      throw new UserInputError('option_missing', `--${option.name} needs a value, e.g. --${option.name} ${exampleValue(option)}.`);
+      throw new UserInputError(
+        'option_missing',
+        `--${option.name} needs a value, e.g. --${option.name} ${exampleValue(option)}.`,
+      );
     }
     fields[option.name] = convert(option, value);
   }
   return fields;
 }
 
-const BOOLEAN_WORDS = new Map([['yes', true], ['true', true], ['on', true], ['no', false], ['false', false], ['off', false]]);
+const BOOLEAN_WORDS = new Map([
+  ['yes', true],
+  ['true', true],
+  ['on', true],
+  ['no', false],
+  ['false', false],
+  ['off', false],
+]);
 
 function convert(option: CommandOption, raw: string): string | number {
   if (option.type === 'string') return raw;
   const value = Number(raw.replace(COMMA_DECIMAL, '$1.$2'));
   if (!Number.isFinite(value)) {
-    throw new UserInputError('option_invalid', `--${option.name} needs a number, e.g. --${option.name} ${exampleValue(option)}; got "${clip(raw)}".`);
+    throw new UserInputError(
+      'option_invalid',
+      `--${option.name} needs a number, e.g. --${option.name} ${exampleValue(option)}; got "${clip(raw)}".`,
+    );
   }
   return value;
 }

@@ -16,7 +16,10 @@ function list(words: readonly string[]): string {
  * One line, or null when every meaningful word was understood (or the model reads any prompt). `helpHint` points
  * at the web chat's /help (Discord and Slack have none; the CLI leaves it out).
  */
-export function promptWordsNote(params: Pick<EditParams, 'promptWords'>, { helpHint = true, modelName = 'the demo model' } = {}): string | null {
+export function promptWordsNote(
+  params: Pick<EditParams, 'promptWords'>,
+  { helpHint = true, modelName = 'the demo model' } = {},
+): string | null {
   const words = params.promptWords;
   if (!words || words.ignored.length === 0) return null;
   const model = modelName[0].toUpperCase() + modelName.slice(1);

@@ -11,7 +11,12 @@ export const REACTION_NAMES = ['repeat', 'remove'] as const;
 export type Reaction = (typeof REACTION_NAMES)[number];
 
 /** The command a reaction stands for; refuses (job_not_found) a job the user may not see. */
-export function commandForReaction(jobId: string, reaction: Reaction, ctx: CommandContext, deps: Pick<CommandDeps, 'store'>): Command {
+export function commandForReaction(
+  jobId: string,
+  reaction: Reaction,
+  ctx: CommandContext,
+  deps: Pick<CommandDeps, 'store'>,
+): Command {
   const job = findVisibleJob(jobId, ctx, deps);
   if (reaction === 'repeat') return { kind: 'variation', jobId: job.id };
   return { kind: FINISHED_STATUSES.includes(job.status) ? 'delete' : 'cancel', jobId: job.id };

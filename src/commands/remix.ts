@@ -20,7 +20,13 @@ export const remixCommand: CommandModule<'remix'> = {
     }
     const prompt = command.prompt === undefined ? parent.prompt : validatePrompt(command.prompt, deps.limits);
     const strength = validateStrength(command.strength);
-    const overrides = strength === undefined ? { ...parent.overrides, ...keptSettings(parent) } : overridesForNewStrength(parent);
-    return submitDerived(parent, { kind: 'remix', prompt, strength: strength ?? parent.strength, preset: parent.preset, overrides }, ctx, deps);
+    const overrides =
+      strength === undefined ? { ...parent.overrides, ...keptSettings(parent) } : overridesForNewStrength(parent);
+    return submitDerived(
+      parent,
+      { kind: 'remix', prompt, strength: strength ?? parent.strength, preset: parent.preset, overrides },
+      ctx,
+      deps,
+    );
   },
 };

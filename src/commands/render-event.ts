@@ -18,16 +18,35 @@ export function renderJobEvent(event: JobEvent, codec: ActionCodec): Reply {
         : event.resumed
           ? 'The bot restarted; your edit is back in the queue. '
           : '';
-      return { ...about, text: prefix + formatQueuePlace(event.position, event.etaMs), buttons: pendingButtons(codec, event.jobId) };
+      return {
+        ...about,
+        text: prefix + formatQueuePlace(event.position, event.etaMs),
+        buttons: pendingButtons(codec, event.jobId),
+      };
     }
     case 'started':
-      return { ...about, text: `Editing… (done in ${formatEta(event.etaMs)})`, buttons: pendingButtons(codec, event.jobId) };
+      return {
+        ...about,
+        text: `Editing… (done in ${formatEta(event.etaMs)})`,
+        buttons: pendingButtons(codec, event.jobId),
+      };
     case 'progress':
-      return { ...about, text: `Editing… ${Math.round(event.fraction * 100)}%`, buttons: pendingButtons(codec, event.jobId) };
+      return {
+        ...about,
+        text: `Editing… ${Math.round(event.fraction * 100)}%`,
+        buttons: pendingButtons(codec, event.jobId),
+      };
     case 'done': {
-      const notes = [event.images[0] ? scaledNote(event.images[0]) : null, promptWordsNote(event.params)].filter(Boolean);
+      const notes = [event.images[0] ? scaledNote(event.images[0]) : null, promptWordsNote(event.params)].filter(
+        Boolean,
+      );
       const text = `Done (seed ${event.params.seed}).${notes.map((n) => `\n${n}`).join('')}`;
-      return { ...about, text, images: event.images, buttons: resultButtons(codec, event.jobId, event.images[0]?.cells?.length ?? 0) };
+      return {
+        ...about,
+        text,
+        images: event.images,
+        buttons: resultButtons(codec, event.jobId, event.images[0]?.cells?.length ?? 0),
+      };
     }
     case 'failed':
       return { ...about, text: event.userMessage, code: event.code };

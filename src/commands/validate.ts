@@ -22,9 +22,18 @@ const CONTROL_CHARACTERS = /(?![\t\n])\p{Cc}/u;
 /** Limits over their defaults; nonsense is refused naming the limit and the value received. */
 export function resolveCommandLimits(limits: CommandLimits = {}): Required<CommandLimits> {
   const merged = { ...COMMAND_LIMIT_DEFAULTS, ...dropUndefined(limits) };
-  for (const key of ['maxPromptChars', 'maxImageBytes', 'maxImagePixels', 'maxSteps', 'maxGuidance', 'strengthStep', 'historyLimit'] as const) {
+  for (const key of [
+    'maxPromptChars',
+    'maxImageBytes',
+    'maxImagePixels',
+    'maxSteps',
+    'maxGuidance',
+    'strengthStep',
+    'historyLimit',
+  ] as const) {
     const value = merged[key];
-    if (!Number.isFinite(value) || value <= 0) throw new TypeError(`Command limit ${key} must be a number > 0, got ${value}`);
+    if (!Number.isFinite(value) || value <= 0)
+      throw new TypeError(`Command limit ${key} must be a number > 0, got ${value}`);
   }
   if (!Number.isInteger(merged.dailyQuota) || merged.dailyQuota < 0) {
     throw new TypeError(`Command limit dailyQuota must be a whole number ≥ 0, got ${merged.dailyQuota}`);
@@ -36,21 +45,35 @@ export function resolveCommandLimits(limits: CommandLimits = {}): Required<Comma
 export function validatePrompt(prompt: string, limits: Required<CommandLimits>): string {
   const trimmed = requireVisiblePrompt(prompt);
   if (trimmed.length > limits.maxPromptChars) {
-    throw new UserInputError('prompt_too_long', `The prompt is ${trimmed.length} characters; the limit is ${limits.maxPromptChars}.`, {
-      details: { length: trimmed.length },
-    });
+    throw new UserInputError(
+      'prompt_too_long',
+      `The prompt is ${trimmed.length} characters; the limit is ${limits.maxPromptChars}.`,
+      {
+        details: { length: trimmed.length },
+      },
+    );
   }
-  if (CONTROL_CHARACTERS.test(trimmed)) throw new UserInputError('prompt_invalid', 'The prompt contains control characters; please retype it.');
+  if (CONTROL_CHARACTERS.test(trimmed))
+    throw new UserInputError('prompt_invalid', 'The prompt contains control characters; please retype it.');
   const lower = trimmed.toLowerCase();
-  const banned = limits.bannedWords.find((word) => new RegExp(`\\b${escapeRegExp(word.toLowerCase())}\\b`, 'u').test(lower));
+  const banned = limits.bannedWords.find((word) =>
+    new RegExp(`\\b${escapeRegExp(word.toLowerCase())}\\b`, 'u').test(lower),
+  );
   if (banned !== undefined) {
-    throw new UserInputError('prompt_blocked', `The prompt uses a word this server does not allow ("${clip(banned)}"). Please rephrase it.`);
+    throw new UserInputError(
+      'prompt_blocked',
+      `The prompt uses a word this server does not allow ("${clip(banned)}"). Please rephrase it.`,
+    );
   }
   const pattern = limits.blockedPatterns.find((source) => compilePattern(source).test(trimmed));
   if (pattern !== undefined) {
-    throw new UserInputError('prompt_blocked', `The prompt matches a rule this server does not allow (/${pattern}/). Please rephrase it.`, {
-      details: { pattern },
-    });
+    throw new UserInputError(
+      'prompt_blocked',
+      `The prompt matches a rule this server does not allow (/${pattern}/). Please rephrase it.`,
+      {
+        details: { pattern },
+      },
+    );
   }
   return trimmed;
 }
@@ -89,43 +112,63 @@ export function validateEditOptions(options: EditOptions, limits: Required<Comma
   if (guidance !== undefined) valid.guidance = guidance;
   if (options.sampler !== undefined) {
     if (!SAMPLERS.includes(options.sampler)) {
-      throw new UserInputError('option_invalid', `sampler must be one of ${SAMPLERS.join(', ')}; got "${clip(options.sampler)}".`);
+      throw new UserInputError(
+        'option_invalid',
+        `sampler must be one of ${SAMPLERS.join(', ')}; got "${clip(options.sampler)}".`,
+      );
     }
     valid.sampler = options.sampler;
   }
   if (options.count !== undefined) {
     if (options.count !== 1 && options.count !== GRID_SIZE) {
-      throw new UserInputError('option_invalid', `count is 1 or ${GRID_SIZE} (four results to pick from); got ${clip(String(options.count))}.`);
+      throw new UserInputError(
+        'option_invalid',
+        `count is 1 or ${GRID_SIZE} (four results to pick from); got ${clip(String(options.count))}.`,
+      );
     }
     valid.count = options.count;
   }
   if (options.sweep !== undefined) {
     if (typeof options.sweep !== 'boolean') throw new UserInputError('option_invalid', 'sweep is yes or no.');
     if (options.sweep && valid.count === GRID_SIZE) {
-      throw new UserInputError('option_invalid', `A sweep already makes ${GRID_SIZE} results (one per strength); leave out count.`);
+      throw new UserInputError(
+        'option_invalid',
+        `A sweep already makes ${GRID_SIZE} results (one per strength); leave out count.`,
+      );
     }
     if (options.sweep && options.strength !== undefined) {
-      throw new UserInputError('option_invalid', 'A sweep shows the strengths 0.25, 0.5, 0.75 and 1; leave out strength.');
+      throw new UserInputError(
+        'option_invalid',
+        'A sweep shows the strengths 0.25, 0.5, 0.75 and 1; leave out strength.',
+      );
     }
     valid.sweep = options.sweep;
   }
   if (options.preset !== undefined) {
     const preset = options.preset.trim();
-    if (!/^[a-z0-9-]{1,32}$/i.test(preset)) throw new UserInputError('option_invalid', `"${clip(options.preset)}" is not a preset name.`);
+    if (!/^[a-z0-9-]{1,32}$/i.test(preset))
+      throw new UserInputError('option_invalid', `"${clip(options.preset)}" is not a preset name.`);
     valid.preset = preset;
   }
   return valid;
 }
 
 /** Checks bytes, type and pixel count (from the header; nothing is decoded). */
-export async function validateImage(image: ImageInput, limits: Required<CommandLimits>): Promise<Pick<ImageRef, 'mime' | 'width' | 'height'>> {
+export async function validateImage(
+  image: ImageInput,
+  limits: Required<CommandLimits>,
+): Promise<Pick<ImageRef, 'mime' | 'width' | 'height'>> {
   const sizeBytes = image.bytes.byteLength;
   // No attachment at all arrives as no bytes and no name; an attached empty file is answered as empty below.
   if (sizeBytes === 0 && !image.filename) throw new UserInputError('image_missing', 'Please attach a photo to edit.');
   if (sizeBytes > limits.maxImageBytes) {
-    throw new UserInputError('image_too_large', `That image is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(limits.maxImageBytes)} MB.`, {
-      details: { sizeBytes },
-    });
+    throw new UserInputError(
+      'image_too_large',
+      `That image is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(limits.maxImageBytes)} MB.`,
+      {
+        details: { sizeBytes },
+      },
+    );
   }
   const mime = requireAcceptedImage(image.bytes, image.filename);
   let width = 0;
@@ -136,9 +179,14 @@ export async function validateImage(image: ImageInput, limits: Required<CommandL
     width = metadata.autoOrient?.width ?? metadata.width ?? 0;
     height = metadata.autoOrient?.height ?? metadata.height ?? 0;
   } catch (error) {
-    throw new UserInputError('image_unreadable', 'That image seems to be damaged; I could not read it. Please send it again.', { cause: error });
+    throw new UserInputError(
+      'image_unreadable',
+      'That image seems to be damaged; I could not read it. Please send it again.',
+      { cause: error },
+    );
   }
-  if (width === 0 || height === 0) throw new UserInputError('image_unreadable', 'That image has no pixels I can read. Please send another.');
+  if (width === 0 || height === 0)
+    throw new UserInputError('image_unreadable', 'That image has no pixels I can read. Please send another.');
   if (width * height > limits.maxImagePixels) {
     const megapixels = ((width * height) / 1e6).toFixed(1);
     throw new UserInputError(
@@ -150,12 +198,19 @@ export async function validateImage(image: ImageInput, limits: Required<CommandL
   return { mime, width, height };
 }
 
-function checkBounds(name: string, value: number | undefined, bounds: { min?: number; max?: number }, integer: boolean): number | undefined {
+function checkBounds(
+  name: string,
+  value: number | undefined,
+  bounds: { min?: number; max?: number },
+  integer: boolean,
+): number | undefined {
   if (value === undefined) return undefined;
   const { min = -Infinity, max = Infinity } = bounds;
   if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     const kind = integer ? 'a whole number' : 'a number';
-    throw new UserInputError('option_invalid', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, { details: { name, value } });
+    throw new UserInputError('option_invalid', `${name} must be ${kind} from ${min} to ${max}; got ${value}.`, {
+      details: { name, value },
+    });
   }
   return value;
 }

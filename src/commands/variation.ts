@@ -10,7 +10,11 @@ import type { CommandModule } from './types.ts';
  * A variation's knobs: the inversion seed stays, so the engine reuses the cached inversion; only the editing noise
  * changes (a new seed through the stochastic sampler). Grids make their other candidates the same way.
  */
-export function variedOverrides(overrides: NewJob['overrides'], base: EditParams, seed: number): NonNullable<NewJob['overrides']> {
+export function variedOverrides(
+  overrides: NewJob['overrides'],
+  base: EditParams,
+  seed: number,
+): NonNullable<NewJob['overrides']> {
   return { ...overrides, inversionSeed: base.inversionSeed, seed, sampler: 'sde' };
 }
 
@@ -21,7 +25,9 @@ export const variationCommand: CommandModule<'variation'> = {
   async execute(command, ctx, deps) {
     const parent = findVisibleJob(command.jobId, ctx, deps);
     const base = variationBase(parent, command.cell);
-    const cellKnobs = parent.grid ? { strength: base.strength ?? undefined, preset: base.preset ?? undefined } : { strength: parent.strength, preset: parent.preset };
+    const cellKnobs = parent.grid
+      ? { strength: base.strength ?? undefined, preset: base.preset ?? undefined }
+      : { strength: parent.strength, preset: parent.preset };
     const overrides = variedOverrides(parent.overrides, base, deps.randomSeed());
     return submitDerived(parent, { kind: 'variation', prompt: parent.prompt, ...cellKnobs, overrides }, ctx, deps);
   },

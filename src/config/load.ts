@@ -25,7 +25,10 @@ export interface LoadedConfig {
 
 export class ConfigError extends RfeditError {
   constructor(readonly problems: string[]) {
-    super('config_invalid', `The configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      'config_invalid',
+      `The configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -39,7 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = PROJECT_
     if (!existsSync(file)) continue;
     try {
       const parsed = YAML.parse(readFileSync(file, 'utf8')) ?? {};
-      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the top level must be a mapping of keys');
+      if (typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Error('the top level must be a mapping of keys');
       merged = deepMerge(merged, parsed as Record<string, unknown>);
       sources.push(file);
     } catch (error) {
@@ -47,13 +51,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = PROJECT_
     }
   }
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === 'RFEDIT_CONFIG' || SECRET_VARIABLES.has(name) || raw === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || name === 'RFEDIT_CONFIG' || SECRET_VARIABLES.has(name) || raw === undefined)
+      continue;
     const keys = schemaKeys(name.slice(ENV_PREFIX.length).split('__').map(envKeyToConfigKey));
     setPath(merged, keys, parseEnvValue(raw));
   }
   const result = configSchema.safeParse(merged);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    for (const issue of result.error.issues)
+      problems.push(`${issue.path.join('.') || '(top level)'}: ${issue.message}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const secrets: Secrets = {};
@@ -108,8 +114,7 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    out[key] =
-      isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
   }
   return out;
 }
@@ -121,7 +126,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /** The effective configuration for display: secrets shown only as set/unset. */
 export function describeConfig(loaded: LoadedConfig): string {
   const secrets = Object.fromEntries(
-    Object.entries(SECRET_ENV).map(([key, variable]) => [variable, loaded.secrets[key as keyof Secrets] ? '(set, redacted)' : '(not set)']),
+    Object.entries(SECRET_ENV).map(([key, variable]) => [
+      variable,
+      loaded.secrets[key as keyof Secrets] ? '(set, redacted)' : '(not set)',
+    ]),
   );
   return YAML.stringify({ ...loaded.config, secrets, loadedFrom: loaded.sources });
 }

@@ -18,7 +18,10 @@ export const configSchema = z
         /** `demo` (generated on first use) or the path of a FLUX.1 ONNX export. */
         model: z.string().min(1).default('demo'),
         /** Tried in order; the first that loads wins, with the reason for each fallback logged. */
-        executionProviders: z.array(z.enum(['cuda', 'webgpu', 'cpu'])).min(1).default(['cuda', 'cpu']),
+        executionProviders: z
+          .array(z.enum(['cuda', 'webgpu', 'cpu']))
+          .min(1)
+          .default(['cuda', 'cpu']),
         /**
          * Which time the inversion feeds the model: `consistent` (rfedit's default: exact γ = 1, a round trip that
          * converges with more steps) or `diffusers` (the community pipeline's, to match its published results).
@@ -29,7 +32,11 @@ export const configSchema = z
         /** Working resolution in pixels (about 1 megapixel for FLUX.1); 0 = the model's own default. */
         pixelBudget: z.number().int().min(0).max(4_194_304).default(0),
         /** Largest upload accepted. */
-        maxInputBytes: z.number().int().min(1024).default(20 * 1024 * 1024),
+        maxInputBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(20 * 1024 * 1024),
         /** Largest decoded image accepted (width × height), checked before decoding. */
         maxInputPixels: z.number().int().min(1024).default(40_000_000),
         /** Longest prompt accepted, in characters (FLUX.1's T5 reads about 512 tokens). */
@@ -104,9 +111,17 @@ export const configSchema = z
       .superRefine((discord, ctx) => {
         if (discord.shards === 'auto') return;
         if (discord.shardCount === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['shardCount'], message: 'set the total number of shards when shards lists this replica’s shard ids' });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shardCount'],
+            message: 'set the total number of shards when shards lists this replica’s shard ids',
+          });
         } else if (discord.shards.some((id) => id >= discord.shardCount!)) {
-          ctx.addIssue({ code: 'custom', path: ['shards'], message: `shard ids must be below shardCount (${discord.shardCount})` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['shards'],
+            message: `shard ids must be below shardCount (${discord.shardCount})`,
+          });
         }
       })
       .default({}),

@@ -132,7 +132,10 @@ export class FluxEditEngine implements EditEngine {
   private run(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
     const prompt = this.checkPrompt(request.prompt);
     const { vocabulary } = this.options;
-    const params = { ...(request.params ?? this.resolveParams(request)), ...(vocabulary ? { promptWords: vocabulary.read(prompt) } : {}) };
+    const params = {
+      ...(request.params ?? this.resolveParams(request)),
+      ...(vocabulary ? { promptWords: vocabulary.read(prompt) } : {}),
+    };
     const { maxInputBytes, maxInputPixels, pixelBudget, previewEverySteps, previewMaxSide, batchCells } = this.options;
     const pipeline = new EditPipeline(
       {
@@ -175,11 +178,17 @@ export class FluxEditEngine implements EditEngine {
 
   private translate(error: unknown, signal: AbortSignal | undefined): unknown {
     if (signal?.aborted) {
-      return error instanceof CancelledError ? error : new CancelledError('The edit was cancelled.', { cause: signal.reason ?? error });
+      return error instanceof CancelledError
+        ? error
+        : new CancelledError('The edit was cancelled.', { cause: signal.reason ?? error });
     }
     if (error instanceof RfeditError) return error;
     if (error instanceof NonFiniteError) {
-      return new ModelError('model_non_finite', 'The model produced an unusable result (NaN). Try another seed or fewer steps.', { cause: error });
+      return new ModelError(
+        'model_non_finite',
+        'The model produced an unusable result (NaN). Try another seed or fewer steps.',
+        { cause: error },
+      );
     }
     return error;
   }

@@ -6,7 +6,16 @@
  */
 import sharp from 'sharp';
 import type { InversionCache, InversionEntry, InversionKey } from './cache/inversion-cache.ts';
-import { edit, fluxSigmas, gaussianNoise, invert, lockstep, sdedit, type StepEvent, type Velocity } from './flow/index.ts';
+import {
+  edit,
+  fluxSigmas,
+  gaussianNoise,
+  invert,
+  lockstep,
+  sdedit,
+  type StepEvent,
+  type Velocity,
+} from './flow/index.ts';
 import type { FluxModel } from './flux/model.ts';
 import type { PromptEmbedding } from './flux/text-encoders.ts';
 import type { FluxCondition } from './flux/transformer.ts';
@@ -45,7 +54,13 @@ class ProgressMeter {
 
   report(phase: EditPhase, step: number, total: number, preview?: Uint8Array): void {
     this.done += 1;
-    this.listener?.({ phase, step, total, fraction: Math.min(1, this.done / this.total), ...(preview ? { preview } : {}) });
+    this.listener?.({
+      phase,
+      step,
+      total,
+      fraction: Math.min(1, this.done / this.total),
+      ...(preview ? { preview } : {}),
+    });
   }
 }
 
@@ -75,7 +90,9 @@ export class EditPipeline {
     const { params } = this;
     const cells = this.cellParams();
     this.signal?.throwIfAborted();
-    const image = await this.timed('prepare', () => prepareImage(this.request.image, { ...this.ctx.limits, multiple: this.ctx.model.info.pixelMultiple }));
+    const image = await this.timed('prepare', () =>
+      prepareImage(this.request.image, { ...this.ctx.limits, multiple: this.ctx.model.info.pixelMultiple }),
+    );
     const key = this.inversionKey(image);
     const cached = params.method === 'rf-inversion' ? this.ctx.inversions.get(key) : null;
     this.startMeter(cached !== null, cells.length);
@@ -105,7 +122,13 @@ export class EditPipeline {
       height: cells.length > 1 ? output.gridHeight : image.height,
       ...(cells.length > 1 ? { cellWidth: image.width, cellHeight: image.height } : {}),
       ...(image.width < image.sourceWidth || image.height < image.sourceHeight
-        ? { scaledFrom: { width: image.sourceWidth, height: image.sourceHeight, pixelBudget: this.ctx.limits.pixelBudget } }
+        ? {
+            scaledFrom: {
+              width: image.sourceWidth,
+              height: image.sourceHeight,
+              pixelBudget: this.ctx.limits.pixelBudget,
+            },
+          }
         : {}),
       params,
       transformerCalls: { ...this.calls },
@@ -120,7 +143,8 @@ export class EditPipeline {
     const first = cells[0];
     for (const cell of cells) {
       for (const field of SHARED_BY_CELLS) {
-        if (cell[field] !== first[field]) throw new RangeError(`The cells of a grid must share ${field} (${first[field]} ≠ ${cell[field]}).`);
+        if (cell[field] !== first[field])
+          throw new RangeError(`The cells of a grid must share ${field} (${first[field]} ≠ ${cell[field]}).`);
       }
     }
     return cells;
@@ -133,7 +157,10 @@ export class EditPipeline {
       return { image: one.bytes, mime: one.mime, gridWidth: image.width, gridHeight: image.height };
     }
     const labels = this.request.cellLabels ?? rgbs.map((_, i) => String(i + 1));
-    const grid = await composeGrid(rgbs.map((rgb, i) => ({ ...image, rgb, label: labels[i] ?? String(i + 1) })), this.request.maxOutputBytes);
+    const grid = await composeGrid(
+      rgbs.map((rgb, i) => ({ ...image, rgb, label: labels[i] ?? String(i + 1) })),
+      this.request.maxOutputBytes,
+    );
     const size = await gridSize(grid.bytes);
     const full = [];
     for (const [i, rgb] of rgbs.entries()) {
@@ -153,13 +180,23 @@ export class EditPipeline {
 
   private schedule(image: PreparedImage): Float64Array {
     const m = this.ctx.model.info.pixelMultiple;
-    return fluxSigmas(this.params.steps, { imageSeqLen: (image.canvasWidth / m) * (image.canvasHeight / m), ...this.ctx.model.info.schedule });
+    return fluxSigmas(this.params.steps, {
+      imageSeqLen: (image.canvasWidth / m) * (image.canvasHeight / m),
+      ...this.ctx.model.info.schedule,
+    });
   }
 
   /** VAE encode, then (RF-Inversion) the controlled forward ODE with the null prompt and guidance 0, as diffusers does. */
-  private async invertSource(image: PreparedImage, nullText: PromptEmbedding | null, sigmas: Float64Array, key: InversionKey): Promise<InversionEntry> {
+  private async invertSource(
+    image: PreparedImage,
+    nullText: PromptEmbedding | null,
+    sigmas: Float64Array,
+    key: InversionKey,
+  ): Promise<InversionEntry> {
     const { model } = this.ctx;
-    const y0 = await this.timed('encode-image', () => model.encodeImage(image.rgb, image.canvasWidth, image.canvasHeight));
+    const y0 = await this.timed('encode-image', () =>
+      model.encodeImage(image.rgb, image.canvasWidth, image.canvasHeight),
+    );
     this.meter.report('encode-image', 1, 1);
     if (this.params.method === 'sdedit' || !nullText) return { y0, inverted: y0 };
     const { gamma, convention, inversionSeed } = this.params;
@@ -183,17 +220,32 @@ export class EditPipeline {
   }
 
   /** Every cell's reverse pass from the one inversion: in lockstep with one batched model call per step where the export takes a batch, else one after another. */
-  private async editCells(source: InversionEntry, target: PromptEmbedding, image: PreparedImage, sigmas: Float64Array, cells: readonly EditParams[]): Promise<Float32Array[]> {
+  private async editCells(
+    source: InversionEntry,
+    target: PromptEmbedding,
+    image: PreparedImage,
+    sigmas: Float64Array,
+    cells: readonly EditParams[],
+  ): Promise<Float32Array[]> {
     const cond = this.ctx.model.condition(target, cells[0].guidance, image.canvasWidth, image.canvasHeight);
     if (cells.length > 1 && this.ctx.batchCells && (await this.ctx.model.batchable())) {
       const group = lockstep<FluxCondition>((xs, sigma, conds) => {
         this.calls.edit += xs.length;
         return this.ctx.model.velocityBatch(xs, sigma, conds);
       }, cells.length);
-      return this.timed('edit', () => Promise.all(cells.map((p, i) => group.run(i, (velocity) => this.editLatent(source, cond, image, sigmas, p, velocity, i === 0)))));
+      return this.timed('edit', () =>
+        Promise.all(
+          cells.map((p, i) =>
+            group.run(i, (velocity) => this.editLatent(source, cond, image, sigmas, p, velocity, i === 0)),
+          ),
+        ),
+      );
     }
     const latents: Float32Array[] = [];
-    for (const [i, p] of cells.entries()) latents.push(await this.timed('edit', () => this.editLatent(source, cond, image, sigmas, p, this.counted('edit'), i === 0)));
+    for (const [i, p] of cells.entries())
+      latents.push(
+        await this.timed('edit', () => this.editLatent(source, cond, image, sigmas, p, this.counted('edit'), i === 0)),
+      );
     return latents;
   }
 
@@ -208,12 +260,27 @@ export class EditPipeline {
   ): Promise<Float32Array> {
     const hooks = {
       signal: this.signal,
-      onStep: async (e: StepEvent) => this.meter.report('edit', e.step, e.total, withPreviews ? await this.preview(e, image) : undefined),
+      onStep: async (e: StepEvent) =>
+        this.meter.report('edit', e.step, e.total, withPreviews ? await this.preview(e, image) : undefined),
     };
     return p.method === 'sdedit'
       ? sdedit({ y0: source.y0, velocity, cond, sigmas, strength: sdeditStrength(p), seed: p.seed }, hooks)
       : edit(
-          { x: source.inverted, y0: source.y0, velocity, cond, sigmas, eta: p.eta, start: p.start, stop: p.stop, etaDecayPower: p.etaDecayPower, sampler: p.sampler, seed: p.seed, noiseScale: p.noiseScale ?? 1, reseed: p.reseed ?? 0 },
+          {
+            x: source.inverted,
+            y0: source.y0,
+            velocity,
+            cond,
+            sigmas,
+            eta: p.eta,
+            start: p.start,
+            stop: p.stop,
+            etaDecayPower: p.etaDecayPower,
+            sampler: p.sampler,
+            seed: p.seed,
+            noiseScale: p.noiseScale ?? 1,
+            reseed: p.reseed ?? 0,
+          },
           hooks,
         );
   }

@@ -42,7 +42,9 @@ export async function composeGrid(cells: readonly GridCell[], maxOutputBytes = I
     }),
   );
   const canvas = () =>
-    sharp({ create: { width: 2 * cellWidth + GAP, height: 2 * cellHeight + GAP, channels: 3, background: BACKGROUND } }).composite(tiles.flat());
+    sharp({
+      create: { width: 2 * cellWidth + GAP, height: 2 * cellHeight + GAP, channels: 3, background: BACKGROUND },
+    }).composite(tiles.flat());
   // Composite once, then encode from the flattened pixels (sharp applies composites only when it writes).
   const flat = await canvas().raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = flat.info;
@@ -60,7 +62,17 @@ const SEGMENTS: Record<string, string> = {
   g: 'M1,9l1,-1h6l1,1l-1,1h-6z',
 };
 const DIGITS: Record<string, string> = {
-  '0': 'abcdef', '1': 'bc', '2': 'abged', '3': 'abgcd', '4': 'fgbc', '5': 'afgcd', '6': 'afgedc', '7': 'abc', '8': 'abcdefg', '9': 'abcdfg', '-': 'g',
+  '0': 'abcdef',
+  '1': 'bc',
+  '2': 'abged',
+  '3': 'abgcd',
+  '4': 'fgbc',
+  '5': 'afgcd',
+  '6': 'afgedc',
+  '7': 'abc',
+  '8': 'abcdefg',
+  '9': 'abcdfg',
+  '-': 'g',
 };
 
 /** A dark rounded badge with the label in white segments, sized to the cell (about a tenth of its short side). */
@@ -77,7 +89,9 @@ export function labelBadge(label: string, cellSide: number): { svg: string; marg
     }
     const segments = DIGITS[char];
     if (!segments) continue; // labels are digits, '.', '-'
-    shapes.push(`<g transform="translate(${x},0)">${[...segments].map((s) => `<path d="${SEGMENTS[s]}"/>`).join('')}</g>`);
+    shapes.push(
+      `<g transform="translate(${x},0)">${[...segments].map((s) => `<path d="${SEGMENTS[s]}"/>`).join('')}</g>`,
+    );
     x += advance;
   }
   const pad = 5;

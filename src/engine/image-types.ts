@@ -21,7 +21,11 @@ export function sniffImageMime(bytes: Uint8Array): AcceptedImageMime | null {
 type RefusedKind = 'heic' | 'avif' | 'tiff' | 'svg' | 'bmp';
 
 const REFUSED: Record<RefusedKind, { label: string; mimes: readonly string[]; extensions: readonly string[] }> = {
-  heic: { label: 'an HEIC photo', mimes: ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'], extensions: ['heic', 'heif', 'hif'] },
+  heic: {
+    label: 'an HEIC photo',
+    mimes: ['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence'],
+    extensions: ['heic', 'heif', 'hif'],
+  },
   avif: { label: 'an AVIF image', mimes: ['image/avif'], extensions: ['avif'] },
   tiff: { label: 'a TIFF image', mimes: ['image/tiff'], extensions: ['tif', 'tiff'] },
   svg: { label: 'an SVG drawing', mimes: ['image/svg+xml'], extensions: ['svg', 'svgz'] },
@@ -53,20 +57,29 @@ export function checkDeclaredFormat(file: DeclaredFile): void {
 export function checkDeclaredImage(file: DeclaredFile): void {
   checkDeclaredFormat(file);
   if (!looksLikeImage(file)) {
-    throw new UserInputError('image_type', `${quoted(file.name) ?? 'That file'} is not an image. Please attach a ${ACCEPTED_IMAGE_NAMES} photo.`);
+    throw new UserInputError(
+      'image_type',
+      `${quoted(file.name) ?? 'That file'} is not an image. Please attach a ${ACCEPTED_IMAGE_NAMES} photo.`,
+    );
   }
 }
 
 /** The bytes' type if rfedit takes it; otherwise the refusal that says why (empty, a named format, or not an image). */
 export function requireAcceptedImage(bytes: Uint8Array, filename?: string): AcceptedImageMime {
   if (bytes.byteLength === 0) {
-    throw new UserInputError('image_empty', `${quoted(filename) ?? 'That file'} is empty (0 bytes). Please send the photo again.`);
+    throw new UserInputError(
+      'image_empty',
+      `${quoted(filename) ?? 'That file'} is empty (0 bytes). Please send the photo again.`,
+    );
   }
   const mime = sniffImageMime(bytes);
   if (mime !== null) return mime;
   const kind = sniffRefusedKind(bytes);
   if (kind !== null) throw refusedFormat(kind, filename);
-  throw new UserInputError('image_type', `That file is not an image I can read. Please send a ${ACCEPTED_IMAGE_NAMES}.`);
+  throw new UserInputError(
+    'image_type',
+    `That file is not an image I can read. Please send a ${ACCEPTED_IMAGE_NAMES}.`,
+  );
 }
 
 function refusedFormat(kind: RefusedKind, filename: string | undefined): UserInputError {
@@ -100,7 +113,12 @@ function sniffRefusedKind(bytes: Uint8Array): RefusedKind | null {
   }
   if (startsWith(bytes, 0x49, 0x49, 0x2a, 0x00) || startsWith(bytes, 0x4d, 0x4d, 0x00, 0x2a)) return 'tiff';
   if (startsWith(bytes, 0x42, 0x4d)) return 'bmp';
-  if (/^(\ufeff)?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg[\s>]/i.test(ascii(bytes, 0, 1024))) return 'svg';
+  if (
+    /^(\ufeff)?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!doctype svg[^>]*>\s*)?<svg[\s>]/i.test(
+      ascii(bytes, 0, 1024),
+    )
+  )
+    return 'svg';
   return null;
 }
 

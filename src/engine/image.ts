@@ -38,22 +38,35 @@ export interface PreparedImage {
 }
 
 function unreadable(cause: unknown): UserInputError {
-  return new UserInputError('image_unreadable', 'I could not read that file as an image. Please send a JPEG, PNG, WebP or GIF.', {
-    cause,
-  });
+  return new UserInputError(
+    'image_unreadable',
+    'I could not read that file as an image. Please send a JPEG, PNG, WebP or GIF.',
+    {
+      cause,
+    },
+  );
 }
 
 /**
  * Scale to fit the budget (never up), keeping the aspect ratio: a side is never stretched, only padded to the
  * multiple (and cropped again after decoding). Sides can come out under one multiple; prepareImage refuses those.
  */
-export function fitToBudget(width: number, height: number, budget: number, multiple: number): { width: number; height: number } {
+export function fitToBudget(
+  width: number,
+  height: number,
+  budget: number,
+  multiple: number,
+): { width: number; height: number } {
   const scale = Math.min(1, Math.sqrt(budget / (width * height)));
   let w = Math.max(1, Math.round(width * scale));
   let h = Math.max(1, Math.round(height * scale));
   // Padding up to the next multiple must not break the budget.
-  while (Math.ceil(w / multiple) * Math.ceil(h / multiple) * multiple * multiple > budget && (w > multiple || h > multiple)) {
-    const shrink = Math.sqrt(budget / (Math.ceil(w / multiple) * Math.ceil(h / multiple) * multiple * multiple)) * 0.999;
+  while (
+    Math.ceil(w / multiple) * Math.ceil(h / multiple) * multiple * multiple > budget &&
+    (w > multiple || h > multiple)
+  ) {
+    const shrink =
+      Math.sqrt(budget / (Math.ceil(w / multiple) * Math.ceil(h / multiple) * multiple * multiple)) * 0.999;
     w = Math.max(1, Math.floor(w * shrink));
     h = Math.max(1, Math.floor(h * shrink));
   }
@@ -68,9 +81,13 @@ function checkSides(width: number, height: number, fit: { width: number; height:
   const min = limits.multiple;
   const size = `${width}×${height}`;
   if (Math.min(width, height) < min) {
-    throw new UserInputError('image_too_small', `That image is ${size} pixels; each side must be at least ${min} pixels.`, {
-      details: { width, height, minSide: min },
-    });
+    throw new UserInputError(
+      'image_too_small',
+      `That image is ${size} pixels; each side must be at least ${min} pixels.`,
+      {
+        details: { width, height, minSide: min },
+      },
+    );
   }
   if (Math.min(fit.width, fit.height) < min) {
     throw new UserInputError(
@@ -85,9 +102,13 @@ function checkSides(width: number, height: number, fit: { width: number; height:
 export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Promise<PreparedImage> {
   if (bytes.length > limits.maxInputBytes) {
     const mb = (n: number) => (n / 1_048_576).toFixed(1);
-    throw new UserInputError('image_too_large', `That file is ${mb(bytes.length)} MB; the limit is ${mb(limits.maxInputBytes)} MB.`, {
-      details: { sizeBytes: bytes.length },
-    });
+    throw new UserInputError(
+      'image_too_large',
+      `That file is ${mb(bytes.length)} MB; the limit is ${mb(limits.maxInputBytes)} MB.`,
+      {
+        details: { sizeBytes: bytes.length },
+      },
+    );
   }
   // The same types as the chats take (sharp alone would also read AVIF, TIFF, SVG…).
   requireAcceptedImage(bytes);
@@ -117,7 +138,11 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Prom
   const canvasWidth = Math.ceil(fit.width / limits.multiple) * limits.multiple;
   const canvasHeight = Math.ceil(fit.height / limits.multiple) * limits.multiple;
   try {
-    const { data, info } = await sharp(input, { limitInputPixels: limits.maxInputPixels, failOn: 'truncated', pages: 1 })
+    const { data, info } = await sharp(input, {
+      limitInputPixels: limits.maxInputPixels,
+      failOn: 'truncated',
+      pages: 1,
+    })
       .rotate()
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
@@ -127,7 +152,9 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Prom
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
     if (info.width !== canvasWidth || info.height !== canvasHeight || info.channels !== 3) {
-      throw new Error(`decoded ${info.width}×${info.height}×${info.channels}, expected ${canvasWidth}×${canvasHeight}×3`);
+      throw new Error(
+        `decoded ${info.width}×${info.height}×${info.channels}, expected ${canvasWidth}×${canvasHeight}×3`,
+      );
     }
     return {
       rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
@@ -166,7 +193,10 @@ export async function encodeOutput(
   image: { rgb: Uint8Array; canvasWidth: number; canvasHeight: number; width: number; height: number },
   maxOutputBytes = Infinity,
 ): Promise<EncodedImage> {
-  return encodeWithin(() => cropped(image.rgb, image.canvasWidth, image.canvasHeight, image.width, image.height), maxOutputBytes);
+  return encodeWithin(
+    () => cropped(image.rgb, image.canvasWidth, image.canvasHeight, image.width, image.height),
+    maxOutputBytes,
+  );
 }
 
 /** PNG, else the best JPEG then WebP quality that fits maxOutputBytes; throws if nothing fits. */
@@ -179,9 +209,13 @@ export async function encodeWithin(base: () => Sharp, maxOutputBytes = Infinity)
     const webp = await base().webp({ quality }).toBuffer();
     if (webp.length <= maxOutputBytes) return { bytes: webp, mime: 'image/webp' };
   }
-  throw new UserInputError('output_too_large', `The result does not fit in ${maxOutputBytes} bytes even as a low-quality JPEG.`, {
-    details: { maxOutputBytes },
-  });
+  throw new UserInputError(
+    'output_too_large',
+    `The result does not fit in ${maxOutputBytes} bytes even as a low-quality JPEG.`,
+    {
+      details: { maxOutputBytes },
+    },
+  );
 }
 
 /** A small PNG of the canvas for progress previews (longest side at most maxSide). */

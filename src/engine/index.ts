@@ -16,7 +16,16 @@ import { loadFluxModel } from './flux/model.ts';
 
 export type * from './types.ts';
 export { ENGINE_DEFAULTS, FluxEditEngine, type EngineOptions } from './edit-engine.ts';
-export { paramResolver, DEFAULT_STRENGTH, PARAM_DEFAULTS, PRESETS, PRESET_NAMES, strengthToController, type ParamDefaults, type PresetName } from './params.ts';
+export {
+  paramResolver,
+  DEFAULT_STRENGTH,
+  PARAM_DEFAULTS,
+  PRESETS,
+  PRESET_NAMES,
+  strengthToController,
+  type ParamDefaults,
+  type PresetName,
+} from './params.ts';
 export { loadFluxModel, type FluxModel, type FluxModelInfo } from './flux/model.ts';
 export { checkModelDir, type ModelCheckReport, type ModelCheckFinding } from './flux/check.ts';
 export { ensureDemoModel, generateDemoModel } from './demo/generate.ts';
@@ -122,10 +131,14 @@ export function createEngineFromSettings(s: EngineSettings): FluxEditEngine {
     ...(s.logger ? { logger: s.logger } : {}),
     ...(s.disk ? { disk: s.disk } : {}),
   };
-  const withConvention = (base: ParamDefaults): Partial<EngineOptions> => (s.convention ? { params: { ...base, convention: s.convention } } : {});
+  const withConvention = (base: ParamDefaults): Partial<EngineOptions> =>
+    s.convention ? { params: { ...base, convention: s.convention } } : {};
   if (s.model === 'demo') {
     const { executionProviders: _ignored, ...demoOptions } = options; // the demo runs on the CPU
-    return createDemoEngine(s.dataDir, { ...demoOptions, ...withConvention(DEMO_ENGINE_DEFAULTS.params ?? PARAM_DEFAULTS) });
+    return createDemoEngine(s.dataDir, {
+      ...demoOptions,
+      ...withConvention(DEMO_ENGINE_DEFAULTS.params ?? PARAM_DEFAULTS),
+    });
   }
   // A grid's passes batch where a GPU provider comes first (on the CPU, one after another is as fast: npm run bench).
   const batchCells = s.executionProviders[0] !== 'cpu';

@@ -83,7 +83,10 @@ export interface ParamLimits {
   maxGuidance: number;
 }
 
-export const PARAM_LIMITS: Readonly<ParamLimits> = { maxSteps: CONFIG_DEFAULTS.engine.maxSteps, maxGuidance: CONFIG_DEFAULTS.engine.maxGuidance };
+export const PARAM_LIMITS: Readonly<ParamLimits> = {
+  maxSteps: CONFIG_DEFAULTS.engine.maxSteps,
+  maxGuidance: CONFIG_DEFAULTS.engine.maxGuidance,
+};
 
 /** The controller window and η a strength maps to, for N steps. */
 export function strengthToController(strength: number, steps: number): { start: number; stop: number; eta: number } {
@@ -103,9 +106,13 @@ function scalePresetStep(step: number, steps: number): number {
 
 function checkNumber(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw new UserInputError('option_invalid', `${name} must be a number from ${min} to ${max}; got ${String(value)}.`, {
-      details: { parameter: name, value },
-    });
+    throw new UserInputError(
+      'option_invalid',
+      `${name} must be a number from ${min} to ${max}; got ${String(value)}.`,
+      {
+        details: { parameter: name, value },
+      },
+    );
   }
   return value;
 }
@@ -113,7 +120,9 @@ function checkNumber(name: string, value: unknown, min: number, max: number): nu
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   const n = checkNumber(name, value, min, max);
   if (!Number.isInteger(n)) {
-    throw new UserInputError('option_invalid', `${name} must be a whole number; got ${n}.`, { details: { parameter: name, value } });
+    throw new UserInputError('option_invalid', `${name} must be a whole number; got ${n}.`, {
+      details: { parameter: name, value },
+    });
   }
   return n;
 }
@@ -158,9 +167,13 @@ export function resolveEditParams(
   let controller: { start: number; stop: number; eta: number };
   if (request.preset !== undefined && request.preset !== null && request.preset !== '') {
     if (!isPresetName(request.preset)) {
-      throw new UserInputError('unknown_preset', `There is no preset "${request.preset}". Try one of: ${PRESET_NAMES.join(', ')}.`, {
-        details: { preset: request.preset },
-      });
+      throw new UserInputError(
+        'unknown_preset',
+        `There is no preset "${request.preset}". Try one of: ${PRESET_NAMES.join(', ')}.`,
+        {
+          details: { preset: request.preset },
+        },
+      );
     }
     const p: Preset = PRESETS[request.preset];
     preset = request.preset;

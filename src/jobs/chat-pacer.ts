@@ -24,7 +24,10 @@ export const CHAT_PACER_DEFAULTS: Required<ChatPacerOptions> = {
 export class ChatPacer {
   private readonly group: Bottleneck.Group;
   /** Replaceable calls not started yet, by update key. */
-  private readonly pending = new Map<string, { call: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private readonly pending = new Map<
+    string,
+    { call: () => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }
+  >();
 
   constructor(options: ChatPacerOptions = {}) {
     const { minTimeMs, maxConcurrent, idleExpireMs } = { ...CHAT_PACER_DEFAULTS, ...dropUndefined(options) };

@@ -30,7 +30,8 @@ export class DiskReserve {
       fd = openSync(this.path, 'w', 0o600);
       // Zeros written out (not a sparse file), so the blocks are really taken.
       const chunk = Buffer.alloc(Math.min(this.bytes, 1 << 20));
-      for (let written = 0; written < this.bytes; ) written += writeSync(fd, chunk, 0, Math.min(chunk.length, this.bytes - written));
+      for (let written = 0; written < this.bytes; )
+        written += writeSync(fd, chunk, 0, Math.min(chunk.length, this.bytes - written));
       closeSync(fd);
       this.isHeld = true;
     } catch {

@@ -112,7 +112,11 @@ export function etaToStartMs(input: { runningRemainingMs: number[]; aheadJobMs: 
 }
 
 export function etaJob(job: { sourceHash: string; params: { steps: number }; grid?: { cells: unknown[] } }): EtaJob {
-  return { steps: job.params.steps, sourceHash: job.sourceHash, ...(job.grid ? { results: job.grid.cells.length } : {}) };
+  return {
+    steps: job.params.steps,
+    sourceHash: job.sourceHash,
+    ...(job.grid ? { results: job.grid.cells.length } : {}),
+  };
 }
 
 /** A running job as the ETA sees it (a job another bot replica runs is known by its steps only: priced as not cached). */
@@ -130,7 +134,11 @@ export function placeInLine(
   job: { running: RunningShare } | { aheadJobs: readonly EtaJob[]; runningJobs: Iterable<RunningShare>; slots: number },
 ): { position: number; etaMs: number } {
   const remaining = (run: RunningShare) =>
-    eta.remainingMs({ job: { steps: run.steps, sourceHash: run.sourceHash ?? '' }, elapsedMs: now - run.startedAt, fraction: run.fraction });
+    eta.remainingMs({
+      job: { steps: run.steps, sourceHash: run.sourceHash ?? '' },
+      elapsedMs: now - run.startedAt,
+      fraction: run.fraction,
+    });
   if ('running' in job) return { position: 0, etaMs: Math.round(remaining(job.running)) };
   const etaMs = etaToStartMs({
     runningRemainingMs: [...job.runningJobs].map(remaining),

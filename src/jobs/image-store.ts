@@ -32,7 +32,10 @@ export class ImageStore {
 
   private readonly diskSpace?: DiskSpace;
 
-  constructor(private readonly root: string, options: ImageStoreOptions = {}) {
+  constructor(
+    private readonly root: string,
+    options: ImageStoreOptions = {},
+  ) {
     this.diskSpace = options.disk;
     this.cache = new LruCache(options.cacheBytes ?? IMAGE_STORE_DEFAULTS.cacheBytes, (bytes) => bytes.byteLength);
   }
@@ -93,10 +96,14 @@ export class ImageStore {
       return bytes;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new UserInputError('image_expired', 'That image is no longer stored (old images are cleaned up). Please upload it again.', {
-          cause: error,
-          details: { hash },
-        });
+        throw new UserInputError(
+          'image_expired',
+          'That image is no longer stored (old images are cleaned up). Please upload it again.',
+          {
+            cause: error,
+            details: { hash },
+          },
+        );
       }
       throw error;
     }

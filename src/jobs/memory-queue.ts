@@ -14,7 +14,14 @@ import { eventBase, newJobRecord, recordOutcome } from './outcome.ts';
 import { ProgressThrottle } from './progress-throttle.ts';
 import { QueueBase } from './queue-base.ts';
 import { queueFullError, shuttingDownError, storageFailure, userQueueFullError } from './refusals.ts';
-import { progressIntervals, type JobQueue, type QueueOptions, type QueuePosition, type QueueStats, type SubmittedJob } from './queue.ts';
+import {
+  progressIntervals,
+  type JobQueue,
+  type QueueOptions,
+  type QueuePosition,
+  type QueueStats,
+  type SubmittedJob,
+} from './queue.ts';
 import { EditRun, type RunOutcome } from './run-edit.ts';
 import type { JobStore } from './store.ts';
 import type { JobEvent, JobRecord, JobSpec } from './types.ts';
@@ -112,7 +119,12 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
   }
 
   stats(): QueueStats {
-    return { queued: this.waiting.size, running: this.running.size, msPerStep: this.eta.msPerStep, paused: this.paused };
+    return {
+      queued: this.waiting.size,
+      running: this.running.size,
+      msPerStep: this.eta.msPerStep,
+      paused: this.paused,
+    };
   }
 
   async pause(): Promise<void> {
@@ -162,7 +174,14 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
     this.waiting.set(job.id, job);
     this.picker.push(userKey(job.owner), job.id);
     const { position, etaMs } = this.position(job.id)!;
-    this.emit({ ...eventBase(job), type: 'queued', position, etaMs, resumed, ...(this.paused ? { paused: true } : {}) });
+    this.emit({
+      ...eventBase(job),
+      type: 'queued',
+      position,
+      etaMs,
+      resumed,
+      ...(this.paused ? { paused: true } : {}),
+    });
     return { position, etaMs };
   }
 
@@ -231,7 +250,12 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
   private async execute(slot: Slot): Promise<void> {
     const { job, run } = slot;
     if (!this.markRunning(job)) return;
-    this.emit({ ...eventBase(job), type: 'started', attempt: job.attempts + 1, etaMs: Math.round(this.eta.jobMs(etaJob(job))) });
+    this.emit({
+      ...eventBase(job),
+      type: 'started',
+      attempt: job.attempts + 1,
+      etaMs: Math.round(this.eta.jobMs(etaJob(job))),
+    });
     const outcome = await run.run(job, (progress) => this.onProgress(job, progress));
     this.settle(slot, outcome);
   }
@@ -258,7 +282,12 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
     }
     if (outcome.status === 'done') {
       const { width, height } = outcome.result;
-      this.eta.record({ ...etaJob(job), durationMs: outcome.finishedAt - outcome.startedAt, pixels: width * height, calls: outcome.calls });
+      this.eta.record({
+        ...etaJob(job),
+        durationMs: outcome.finishedAt - outcome.startedAt,
+        pixels: width * height,
+        calls: outcome.calls,
+      });
     }
     this.detach(slot);
     this.finish(job, outcome);
@@ -271,7 +300,13 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
   }
 
   private onProgress(job: JobRecord, progress: EditProgress): void {
-    if (!this.throttle.pass(job.id, progress.fraction, { platform: job.place.platform, preview: progress.preview !== undefined })) return;
+    if (
+      !this.throttle.pass(job.id, progress.fraction, {
+        platform: job.place.platform,
+        preview: progress.preview !== undefined,
+      })
+    )
+      return;
     const event: JobEvent = {
       ...eventBase(job),
       type: 'progress',
@@ -300,5 +335,10 @@ const INTERRUPTED_MESSAGE =
   'The bot restarted while your edit was running, more than once, so it was stopped to keep the queue moving. Please try again.';
 
 function runningShare(slot: Slot) {
-  return { startedAt: slot.run.startedAt, fraction: slot.run.fraction, steps: slot.job.params.steps, sourceHash: slot.job.sourceHash };
+  return {
+    startedAt: slot.run.startedAt,
+    fraction: slot.run.fraction,
+    steps: slot.job.params.steps,
+    sourceHash: slot.job.sourceHash,
+  };
 }

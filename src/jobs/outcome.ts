@@ -14,7 +14,15 @@ import type { ImageRef, JobEvent, JobRecord, JobSpec } from './types.ts';
 
 /** How a job ended, as a runner reports it (also what a Redis worker returns to BullMQ). */
 export type JobOutcome =
-  | { status: 'done'; result: ImageRef; params: EditParams; engineMs: Record<string, number>; startedAt: number; finishedAt: number; calls?: number }
+  | {
+      status: 'done';
+      result: ImageRef;
+      params: EditParams;
+      engineMs: Record<string, number>;
+      startedAt: number;
+      finishedAt: number;
+      calls?: number;
+    }
   | { status: 'failed'; code: ErrorCode; userMessage: string }
   | { status: 'cancelled'; byOwner: boolean };
 
@@ -40,7 +48,11 @@ export function newJobRecord(spec: JobSpec, createdAt: number): JobRecord {
 }
 
 /** The event that announces an outcome. */
-export function outcomeEvent(job: Pick<JobRecord, 'id' | 'owner' | 'place'>, outcome: JobOutcome, redelivery: boolean): JobEvent {
+export function outcomeEvent(
+  job: Pick<JobRecord, 'id' | 'owner' | 'place'>,
+  outcome: JobOutcome,
+  redelivery: boolean,
+): JobEvent {
   const base = eventBase(job);
   switch (outcome.status) {
     case 'done':
@@ -57,9 +69,17 @@ export function finalEvent(job: JobRecord, redelivery: boolean): JobEvent | null
   switch (job.status) {
     case 'done':
       if (!job.result) return null;
-      return outcomeEvent(job, { status: 'done', result: job.result, params: job.params, engineMs: {}, startedAt: 0, finishedAt: 0 }, redelivery);
+      return outcomeEvent(
+        job,
+        { status: 'done', result: job.result, params: job.params, engineMs: {}, startedAt: 0, finishedAt: 0 },
+        redelivery,
+      );
     case 'failed':
-      return outcomeEvent(job, { status: 'failed', code: job.error?.code ?? 'internal', userMessage: job.error?.userMessage ?? '' }, redelivery);
+      return outcomeEvent(
+        job,
+        { status: 'failed', code: job.error?.code ?? 'internal', userMessage: job.error?.userMessage ?? '' },
+        redelivery,
+      );
     case 'cancelled':
       return outcomeEvent(job, { status: 'cancelled', byOwner: true }, redelivery);
     default:

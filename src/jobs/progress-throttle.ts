@@ -20,14 +20,18 @@ interface Passed {
 export class ProgressThrottle {
   private readonly lastPassed = new Map<string, Passed>();
 
-  constructor(private readonly intervals: ProgressIntervals | number, private readonly now: () => number) {}
+  constructor(
+    private readonly intervals: ProgressIntervals | number,
+    private readonly now: () => number,
+  ) {}
 
   pass(jobId: string, fraction: number, about: { platform?: string; preview?: boolean } = {}): boolean {
     const now = this.now();
     const interval = this.intervalFor(about.platform);
     const last = this.lastPassed.get(jobId);
     const due = last === undefined || fraction >= 1 || now - last.at >= interval;
-    const previewDue = about.preview === true && (last?.previewAt === null || last === undefined || now - last.previewAt >= interval);
+    const previewDue =
+      about.preview === true && (last?.previewAt === null || last === undefined || now - last.previewAt >= interval);
     if (!due && !previewDue) return false;
     this.lastPassed.set(jobId, { at: now, previewAt: about.preview ? now : (last?.previewAt ?? null) });
     return true;

@@ -58,15 +58,18 @@ export function resolveQueueOptions(options: QueueOptions = {}): Required<QueueO
   const positiveIntegers = ['engineSlots', 'maxQueued', 'perUserQueued', 'perUserRunning', 'maxAttempts'] as const;
   for (const key of positiveIntegers) {
     const value = merged[key];
-    if (!Number.isInteger(value) || value < 1) throw new TypeError(`Queue option ${key} must be a positive integer, got ${value}`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new TypeError(`Queue option ${key} must be a positive integer, got ${value}`);
   }
   const nonNegative = ['jobTimeoutMs', 'progressIntervalMs', 'initialMsPerStep', 'redeliverWindowMs'] as const;
   for (const key of nonNegative) {
     const value = merged[key];
-    if (!Number.isFinite(value) || value < 0) throw new TypeError(`Queue option ${key} must be a number ≥ 0, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new TypeError(`Queue option ${key} must be a number ≥ 0, got ${value}`);
   }
   for (const [platform, value] of Object.entries(merged.progressIntervalMsByPlatform)) {
-    if (!Number.isFinite(value) || value! < 0) throw new TypeError(`Queue option progressIntervalMsByPlatform.${platform} must be a number ≥ 0, got ${value}`);
+    if (!Number.isFinite(value) || value! < 0)
+      throw new TypeError(`Queue option progressIntervalMsByPlatform.${platform} must be a number ≥ 0, got ${value}`);
   }
   return merged;
 }

@@ -3,9 +3,13 @@ import { isDiskFull } from '../disk-space.ts';
 import { QuotaError, RfeditError } from '../errors.ts';
 
 export function queueFullError(total: number, maxQueued: number): QuotaError {
-  return new QuotaError('queue_full', `The queue is full (${total} edits waiting or running). Please try again in a few minutes.`, {
-    details: { total, maxQueued },
-  });
+  return new QuotaError(
+    'queue_full',
+    `The queue is full (${total} edits waiting or running). Please try again in a few minutes.`,
+    {
+      details: { total, maxQueued },
+    },
+  );
 }
 
 export function userQueueFullError(mine: number, perUserQueued: number): QuotaError {
@@ -24,7 +28,11 @@ export function jobTimeoutMessage(jobTimeoutMs: number): string {
 /** A full disk while saving a result: the user learns why, and that nothing of theirs was lost. */
 export function storageFailure(error: unknown): RfeditError | null {
   if (!isDiskFull(error)) return null;
-  return new RfeditError('disk_full', 'The server ran out of disk space while saving your result. Your photo and request are kept: try again later (the operators have been told).', { cause: error });
+  return new RfeditError(
+    'disk_full',
+    'The server ran out of disk space while saving your result. Your photo and request are kept: try again later (the operators have been told).',
+    { cause: error },
+  );
 }
 
 /** The disk filled up so far that even the job's outcome could not be written down. */

@@ -2,7 +2,11 @@
 import type { ImageStore } from './image-store.ts';
 import type { JobStore } from './store.ts';
 
-export async function applyRetention(store: JobStore, images: ImageStore, cutoff: number): Promise<{ jobsRemoved: number; imagesRemoved: number }> {
+export async function applyRetention(
+  store: JobStore,
+  images: ImageStore,
+  cutoff: number,
+): Promise<{ jobsRemoved: number; imagesRemoved: number }> {
   const jobsRemoved = store.deleteFinishedBefore(cutoff);
   const removed = await images.cleanup(cutoff, store.referencedHashes());
   return { jobsRemoved, imagesRemoved: removed.length };

@@ -61,7 +61,9 @@ export class EditRun {
     if (this.stopReason) return false;
     this.stopReason = reason;
     if (reason === 'cancel') this.cancelledByOwner = options.byOwner ?? true;
-    this.controller.abort(reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError());
+    this.controller.abort(
+      reason === 'timeout' ? new CancelledError('The edit ran out of time.') : new CancelledError(),
+    );
     if (this.inFlight) this.armAbandon();
     return true;
   }
@@ -70,10 +72,13 @@ export class EditRun {
     // An engine stuck in a call that ignores the abort (a hung native session) must not hold its slot forever.
     const graceMs = Math.min(ABANDON_AFTER_STOP_MS, this.deps.jobTimeoutMs);
     this.abandonTimer = setTimeout(() => {
-      this.deps.onError(new Error(`the engine did not stop within ${graceMs} ms of being asked; its slot is taken back`), {
-        jobId: this.jobId,
-        where: 'engine',
-      });
+      this.deps.onError(
+        new Error(`the engine did not stop within ${graceMs} ms of being asked; its slot is taken back`),
+        {
+          jobId: this.jobId,
+          where: 'engine',
+        },
+      );
       this.abandon(new CancelledError());
     }, graceMs);
     this.abandonTimer.unref();
@@ -107,11 +112,20 @@ export class EditRun {
       if (this.stopReason) return this.stopped();
       const engineMs = { ...result.timingsMs } as Record<string, number>;
       const calls = result.transformerCalls.invert + result.transformerCalls.edit;
-      return { status: 'done', result: ref, params: result.params, engineMs, startedAt: this.startedAt, finishedAt: now(), calls };
+      return {
+        status: 'done',
+        result: ref,
+        params: result.params,
+        engineMs,
+        startedAt: this.startedAt,
+        finishedAt: now(),
+        calls,
+      };
     } catch (error) {
       if (this.stopReason) return this.stopped();
       const failure = storageFailure(error) ?? userFailure(error, { referenceId: job.id });
-      if (failure.code === 'internal' || failure.code === 'disk_full') this.deps.onError(error, { jobId: job.id, where: phase });
+      if (failure.code === 'internal' || failure.code === 'disk_full')
+        this.deps.onError(error, { jobId: job.id, where: phase });
       return { status: 'failed', code: failure.code, userMessage: failure.userMessage };
     } finally {
       this.inFlight = false;

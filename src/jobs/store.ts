@@ -10,7 +10,17 @@ import type { ErrorCode } from '../errors.ts';
 import { DISK_RESERVE_BYTES, DiskReserve } from './disk-reserve.ts';
 import type { JobOutcome } from './outcome.ts';
 import { isDiskFull } from '../disk-space.ts';
-import type { GridSpec, ImageRef, JobRecord, JobStatus, MessageRef, MessageRole, Place, Platform, UserRef } from './types.ts';
+import type {
+  GridSpec,
+  ImageRef,
+  JobRecord,
+  JobStatus,
+  MessageRef,
+  MessageRole,
+  Place,
+  Platform,
+  UserRef,
+} from './types.ts';
 
 /**
  * Schema migrations, keyed on SQLite's `PRAGMA user_version`: migration i takes a database from version i to
@@ -215,11 +225,15 @@ export class JobStore {
         @parent_id, @attempts, @created_at)`),
       get: db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?'),
       messages: db.prepare<[string], MessageRow>('SELECT * FROM job_messages WHERE job_id = ? ORDER BY role'),
-      markRunning: db.prepare(`UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'`),
-      markDone: db.prepare(`UPDATE jobs SET status = 'done', finished_at = ?, result_json = ?, params_json = ?, seed = ?,
+      markRunning: db.prepare(
+        `UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'`,
+      ),
+      markDone:
+        db.prepare(`UPDATE jobs SET status = 'done', finished_at = ?, result_json = ?, params_json = ?, seed = ?,
         engine_ms_json = ? WHERE id = ? AND status = 'running'`),
       // A cancel is answered on the spot, so it counts as delivered: a restart does not announce it again.
-      markFinished: db.prepare(`UPDATE jobs SET status = @status, finished_at = @at, error_code = @code, error_message = @message,
+      markFinished:
+        db.prepare(`UPDATE jobs SET status = @status, finished_at = @at, error_code = @code, error_message = @message,
         delivered_at = CASE WHEN @status = 'cancelled' THEN @at ELSE delivered_at END
         WHERE id = @id AND status IN ('queued', 'running')`),
       requeue: db.prepare(`UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'`),
@@ -230,7 +244,10 @@ export class JobStore {
       recordMessage: db.prepare(`INSERT INTO job_messages (job_id, role, platform, channel_id, thread_id, message_id)
         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (job_id, role) DO UPDATE SET platform = excluded.platform,
         channel_id = excluded.channel_id, thread_id = excluded.thread_id, message_id = excluded.message_id`),
-      byOwner: db.prepare<[string, string, number], JobRow>(`SELECT * FROM jobs WHERE owner_platform = ? AND owner_id = ?
+      byOwner: db.prepare<
+        [string, string, number],
+        JobRow
+      >(`SELECT * FROM jobs WHERE owner_platform = ? AND owner_id = ?
         AND deleted = 0 ORDER BY seq DESC LIMIT ?`),
       markDeleted: db.prepare('UPDATE jobs SET deleted = 1 WHERE id = ?'),
       countCreatedSince: db.prepare<[string, string, number], { n: number }>(
@@ -238,41 +255,48 @@ export class JobStore {
         `SELECT COALESCE(SUM(CASE WHEN grid_json IS NULL THEN 1 ELSE json_array_length(grid_json, '$.cells') END), 0) AS n
          FROM jobs WHERE owner_platform = ? AND owner_id = ? AND created_at >= ?`,
       ),
-      appendAudit: db.prepare(`INSERT INTO audit (at, platform, user_id, user_name, guild_id, channel_id, command, job_id, outcome, detail)
+      appendAudit:
+        db.prepare(`INSERT INTO audit (at, platform, user_id, user_name, guild_id, channel_id, command, job_id, outcome, detail)
         VALUES (@at, @platform, @user_id, @user_name, @guild_id, @channel_id, @command, @job_id, @outcome, @detail)`),
       listAudit: db.prepare<[number], AuditRow>('SELECT * FROM audit ORDER BY seq DESC LIMIT ?'),
       deleteAuditBefore: db.prepare('DELETE FROM audit WHERE at < ?'),
-      deleteFinishedBefore: db.prepare(`DELETE FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?`),
+      deleteFinishedBefore: db.prepare(
+        `DELETE FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND finished_at < ?`,
+      ),
       referencedSources: db.prepare<[], { hash: string }>('SELECT DISTINCT source_hash AS hash FROM jobs'),
-      referencedResults: db.prepare<[], { json: string }>(`SELECT result_json AS json FROM jobs WHERE result_json IS NOT NULL AND deleted = 0`),
+      referencedResults: db.prepare<[], { json: string }>(
+        `SELECT result_json AS json FROM jobs WHERE result_json IS NOT NULL AND deleted = 0`,
+      ),
     };
   }
 
   insert(job: JobRecord): void {
-    this.write(() => this.statements.insert.run({
-      id: job.id,
-      kind: job.kind,
-      status: job.status,
-      owner_platform: job.owner.platform,
-      owner_id: job.owner.id,
-      owner_name: job.owner.name ?? null,
-      platform: job.place.platform,
-      guild_id: job.place.guildId ?? null,
-      channel_id: job.place.channelId,
-      thread_id: job.place.threadId ?? null,
-      message_id: job.place.messageId ?? null,
-      prompt: job.prompt,
-      strength: job.strength ?? null,
-      preset: job.preset ?? null,
-      overrides_json: job.overrides === undefined ? null : JSON.stringify(job.overrides),
-      params_json: JSON.stringify(job.params),
-      grid_json: job.grid === undefined ? null : JSON.stringify(job.grid),
-      seed: job.params.seed,
-      source_hash: job.sourceHash,
-      parent_id: job.parentId,
-      attempts: job.attempts,
-      created_at: job.timings.createdAt,
-    }));
+    this.write(() =>
+      this.statements.insert.run({
+        id: job.id,
+        kind: job.kind,
+        status: job.status,
+        owner_platform: job.owner.platform,
+        owner_id: job.owner.id,
+        owner_name: job.owner.name ?? null,
+        platform: job.place.platform,
+        guild_id: job.place.guildId ?? null,
+        channel_id: job.place.channelId,
+        thread_id: job.place.threadId ?? null,
+        message_id: job.place.messageId ?? null,
+        prompt: job.prompt,
+        strength: job.strength ?? null,
+        preset: job.preset ?? null,
+        overrides_json: job.overrides === undefined ? null : JSON.stringify(job.overrides),
+        params_json: JSON.stringify(job.params),
+        grid_json: job.grid === undefined ? null : JSON.stringify(job.grid),
+        seed: job.params.seed,
+        source_hash: job.sourceHash,
+        parent_id: job.parentId,
+        attempts: job.attempts,
+        created_at: job.timings.createdAt,
+      }),
+    );
     // After an emergency, take the room back as soon as writes succeed again.
     if (!this.reserve.held) this.reserve.restore();
   }
@@ -288,12 +312,20 @@ export class JobStore {
   }
 
   /** running → done. False if the job was not running (then the result is not recorded: nothing completes twice). */
-  markDone(id: string, outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number }): boolean {
+  markDone(
+    id: string,
+    outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number },
+  ): boolean {
     return this.writeFinal(() => this.statements.markDone.run(...doneValues(id, outcome))).changes === 1;
   }
 
   /** queued/running → failed or cancelled (a cancellation also counts as delivered). */
-  markFinished(id: string, status: 'failed' | 'cancelled', finishedAt: number, error?: { code: string; userMessage: string }): boolean {
+  markFinished(
+    id: string,
+    status: 'failed' | 'cancelled',
+    finishedAt: number,
+    error?: { code: string; userMessage: string },
+  ): boolean {
     const values = { status, at: finishedAt, code: error?.code ?? null, message: error?.userMessage ?? null, id };
     return this.writeFinal(() => this.statements.markFinished.run(values)).changes === 1;
   }
@@ -339,7 +371,14 @@ export class JobStore {
 
   /** Remembers (or replaces) the chat message that shows this job's status or result. */
   recordMessage(jobId: string, ref: MessageRef): void {
-    this.statements.recordMessage.run(jobId, ref.role, ref.platform, ref.channelId, ref.threadId ?? null, ref.messageId);
+    this.statements.recordMessage.run(
+      jobId,
+      ref.role,
+      ref.platform,
+      ref.channelId,
+      ref.threadId ?? null,
+      ref.messageId,
+    );
   }
 
   /** A user's recent jobs, newest first. */
@@ -444,7 +483,8 @@ export class JobStore {
       parentId: row.parent_id,
       attempts: row.attempts,
       result: row.result_json === null ? null : (JSON.parse(row.result_json) as ImageRef),
-      error: row.error_code === null ? null : { code: row.error_code as ErrorCode, userMessage: row.error_message ?? '' },
+      error:
+        row.error_code === null ? null : { code: row.error_code as ErrorCode, userMessage: row.error_message ?? '' },
       timings: {
         createdAt: row.created_at,
         startedAt: row.started_at,
@@ -462,9 +502,19 @@ export class JobStore {
   }
 }
 
-function doneValues(id: string, outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number }) {
+function doneValues(
+  id: string,
+  outcome: { result: ImageRef; params: EditParams; engineMs: Record<string, number>; finishedAt: number },
+) {
   const { result, params, engineMs, finishedAt } = outcome;
-  return [finishedAt, JSON.stringify(result), JSON.stringify(params), params.seed, JSON.stringify(engineMs), id] as const;
+  return [
+    finishedAt,
+    JSON.stringify(result),
+    JSON.stringify(params),
+    params.seed,
+    JSON.stringify(engineMs),
+    id,
+  ] as const;
 }
 
 function toMessageRef(row: MessageRow): MessageRef {

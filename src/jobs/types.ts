@@ -124,7 +124,14 @@ export interface JobEventBase {
 export type JobEvent =
   | (JobEventBase & { type: 'queued'; position: number; etaMs: number; resumed: boolean; paused?: boolean })
   | (JobEventBase & { type: 'started'; attempt: number; etaMs: number })
-  | (JobEventBase & { type: 'progress'; step: number; total: number; fraction: number; phase: string; preview?: Uint8Array })
+  | (JobEventBase & {
+      type: 'progress';
+      step: number;
+      total: number;
+      fraction: number;
+      phase: string;
+      preview?: Uint8Array;
+    })
   | (JobEventBase & { type: 'done'; images: ImageRef[]; params: EditParams; redelivery: boolean })
   | (JobEventBase & { type: 'failed'; code: ErrorCode; userMessage: string; redelivery: boolean })
   | (JobEventBase & { type: 'cancelled'; byOwner: boolean; redelivery: boolean });

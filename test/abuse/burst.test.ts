@@ -41,7 +41,12 @@ function senders(count: number, users: number): string[] {
 }
 
 /** Counts one answer: a refusal the user was shown, or a job (its id kept); anything else stays unaccounted (lost). */
-function count(row: Tally, reply: { text: string; code?: string; jobId?: string } | undefined, refusalShown: boolean, handledJobIds: string[]): void {
+function count(
+  row: Tally,
+  reply: { text: string; code?: string; jobId?: string } | undefined,
+  refusalShown: boolean,
+  handledJobIds: string[],
+): void {
   if (reply?.code !== undefined) {
     if (refusalShown && reply.text.length > 0) refuse(row, reply.code);
   } else if (reply?.jobId !== undefined) {
@@ -77,16 +82,28 @@ describe('web chat', () => {
     const engine = new HeldEngine(inner);
     // Every request at once: lift the limit on uploads in progress per client (2; server.test.ts tests it), so
     // these requests reach the queue's limits, which are what this test measures.
-    const chat: RunningChat = await startChatServer({ engine, dataDir: dir.path, chat: { uploads: { perClient: BURST } } });
-    cleanups.push(() => dir.remove(), () => chat.stop());
+    const chat: RunningChat = await startChatServer({
+      engine,
+      dataDir: dir.path,
+      chat: { uploads: { perClient: BURST } },
+    });
+    cleanups.push(
+      () => dir.remove(),
+      () => chat.stop(),
+    );
     const photo = await noisyPng(32);
 
     const names = rotating ? Array.from({ length: BURST }, (_, i) => `rotating${i}`) : senders(BURST, users);
-    const answers = await Promise.allSettled(names.map((user, i) => sendToChat(chat, user, `/edit burst ${i}`, photo, 'photo.png', rotating ? undefined : addressOf(user))));
+    const answers = await Promise.allSettled(
+      names.map((user, i) =>
+        sendToChat(chat, user, `/edit burst ${i}`, photo, 'photo.png', rotating ? undefined : addressOf(user)),
+      ),
+    );
     row.sent = answers.length;
     const handledJobIds: string[] = [];
     // A rejected request (no answer at all) is counted by settle() as lost.
-    for (const answer of answers) if (answer.status === 'fulfilled') count(row, answer.value.reply, true, handledJobIds);
+    for (const answer of answers)
+      if (answer.status === 'fulfilled') count(row, answer.value.reply, true, handledJobIds);
     expect(settle(row)).toBe(0);
     expect(row.handled).toBe(Math.min(users * QUEUE_DEFAULTS.perUserQueued, QUEUE_DEFAULTS.maxQueued));
 
@@ -96,15 +113,21 @@ describe('web chat', () => {
     await webStillEdits(chat);
   }
 
-  it('answers 1,000 requests from one address with 1,000 identities and names: one client’s share, not 1,000', () => burst(1, true));
+  it('answers 1,000 requests from one address with 1,000 identities and names: one client’s share, not 1,000', () =>
+    burst(1, true));
 
-  it('answers 1,000 requests from one user: the user’s share is queued, the rest refused with a message, none lost', () => burst(1));
-  it('answers 1,000 requests from 50 users: the queue fills fairly, the rest refused with a message, none lost', () => burst(USERS));
+  it('answers 1,000 requests from one user: the user’s share is queued, the rest refused with a message, none lost', () =>
+    burst(1));
+  it('answers 1,000 requests from 50 users: the queue fills fairly, the rest refused with a message, none lost', () =>
+    burst(USERS));
 });
 
 describe('Discord', () => {
   async function burst(users: number): Promise<void> {
-    const row = tally(`${DISCORD_BURST} requests at once from ${users === 1 ? 'one user' : `${users} users`}`, 'Discord /edit');
+    const row = tally(
+      `${DISCORD_BURST} requests at once from ${users === 1 ? 'one user' : `${users} users`}`,
+      'Discord /edit',
+    );
     const inner = new TestEngine();
     const engine = new HeldEngine(new PixelEngine(inner, { previews: false }));
     const world = await Harness.start({ engine, queue: DISCORD_QUEUE });
@@ -123,12 +146,15 @@ describe('Discord', () => {
     };
     const photo = await world.photo();
 
-    const sent = senders(DISCORD_BURST, users).map((name, i) => world.discord.slashCommand('edit', { image: photo, prompt: `burst ${i}` }, { user: people.get(name)! }));
+    const sent = senders(DISCORD_BURST, users).map((name, i) =>
+      world.discord.slashCommand('edit', { image: photo, prompt: `burst ${i}` }, { user: people.get(name)! }),
+    );
     row.sent = sent.length;
     await everyoneAnswered.promise;
     const refusals = await refusalsDelivered(world, coreAnswers);
     const handledJobIds: string[] = [];
-    for (const interaction of sent) count(row, coreAnswers.get(interaction.id), refusals.has(interaction.token), handledJobIds);
+    for (const interaction of sent)
+      count(row, coreAnswers.get(interaction.id), refusals.has(interaction.token), handledJobIds);
     expect(settle(row)).toBe(0);
     expect(row.handled).toBe(Math.min(users * QUEUE_DEFAULTS.perUserQueued, DISCORD_QUEUE.maxQueued));
 
@@ -148,17 +174,31 @@ describe('Discord', () => {
    */
   async function refusalsDelivered(world: Harness, coreAnswers: Map<string, Reply>): Promise<Set<string>> {
     const refusedCount = [...coreAnswers.values()].filter((r) => r.code !== undefined).length;
-    const isRefusalEdit = (r: { method: string; path: string; status: number; json: unknown; fields: Record<string, string> }) =>
-      r.method === 'PATCH' && r.status < 300 && r.path.startsWith('/api/v10/webhooks/') && r.path.endsWith('/messages/@original') && /^⚠️/.test(contentOf(r) ?? '');
+    const isRefusalEdit = (r: {
+      method: string;
+      path: string;
+      status: number;
+      json: unknown;
+      fields: Record<string, string>;
+    }) =>
+      r.method === 'PATCH' &&
+      r.status < 300 &&
+      r.path.startsWith('/api/v10/webhooks/') &&
+      r.path.endsWith('/messages/@original') &&
+      /^⚠️/.test(contentOf(r) ?? '');
     if (refusedCount > 0) await world.discord.waitFor(isRefusalEdit, { nth: refusedCount, timeoutMs: 30_000 });
     return new Set(world.discord.requests.filter(isRefusalEdit).map((r) => r.path.split('/')[5]!));
   }
 
-  it('answers 100 requests from one user: the user’s share is queued, the rest refused on their status message, none lost', () => burst(1));
-  it('answers 100 requests from 50 users: the queue fills, the rest refused on their status message, none lost', () => burst(USERS));
+  it('answers 100 requests from one user: the user’s share is queued, the rest refused on their status message, none lost', () =>
+    burst(1));
+  it('answers 100 requests from 50 users: the queue fills, the rest refused on their status message, none lost', () =>
+    burst(USERS));
 });
 
 function contentOf(r: { json: unknown; fields: Record<string, string> }): string | undefined {
-  const body = (r.json ?? (r.fields.payload_json ? JSON.parse(r.fields.payload_json) : undefined)) as { content?: string } | undefined;
+  const body = (r.json ?? (r.fields.payload_json ? JSON.parse(r.fields.payload_json) : undefined)) as
+    | { content?: string }
+    | undefined;
   return body?.content;
 }

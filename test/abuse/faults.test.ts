@@ -29,15 +29,25 @@ function faultyEngine(): TestEngine {
   return new TestEngine({
     beforeStep: async (request: EditRequest) => {
       if (request.prompt.includes('crash')) throw new Error('segfault in the transformer');
-      if (request.prompt.includes('model')) throw new ModelError('model_out_of_memory', 'The model ran out of GPU memory on this photo. Try a smaller one.');
+      if (request.prompt.includes('model'))
+        throw new ModelError(
+          'model_out_of_memory',
+          'The model ran out of GPU memory on this photo. Try a smaller one.',
+        );
     },
   });
 }
 
-async function webChat(engine: EditEngine, core: Parameters<typeof startChatServer>[0]['core'] = {}): Promise<RunningChat> {
+async function webChat(
+  engine: EditEngine,
+  core: Parameters<typeof startChatServer>[0]['core'] = {},
+): Promise<RunningChat> {
   const dir = temporaryDataDir();
   const chat = await startChatServer({ engine, dataDir: dir.path, core });
-  cleanups.push(() => dir.remove(), () => chat.stop());
+  cleanups.push(
+    () => dir.remove(),
+    () => chat.stop(),
+  );
   return chat;
 }
 
@@ -74,7 +84,10 @@ describe('the engine hangs', () => {
   it('stops a job at the time limit with a message, and the job queued behind it runs', async () => {
     // Hangs until aborted, as an engine checking its signal between steps does.
     const engine = new TestEngine({
-      beforeStep: (request) => (request.prompt.includes('hang') ? new Promise<void>((resolve) => request.signal?.addEventListener('abort', () => resolve(), { once: true })) : Promise.resolve()),
+      beforeStep: (request) =>
+        request.prompt.includes('hang')
+          ? new Promise<void>((resolve) => request.signal?.addEventListener('abort', () => resolve(), { once: true }))
+          : Promise.resolve(),
     });
     const chat = await webChat(engine, { queue: { jobTimeoutMs: 200 } });
     const stuck = await sendToChat(chat, 'ann', '/edit hang forever', await noisyPng(24));
@@ -93,12 +106,16 @@ describe('the engine hangs', () => {
   // slot back a while after the time limit (min(5 s, limit)), fails the job, and runs the next one.
   it('fails a job whose engine ignores the abort and never returns, and runs the next one', async () => {
     const never = deferred();
-    const engine = new TestEngine({ beforeStep: (request) => (request.prompt.includes('hang') ? never.promise : Promise.resolve()) });
+    const engine = new TestEngine({
+      beforeStep: (request) => (request.prompt.includes('hang') ? never.promise : Promise.resolve()),
+    });
     const chat = await webChat(engine, { queue: { jobTimeoutMs: 100 } });
     cleanups.push(() => never.resolve()); // let the stuck edit go, so the chat can stop
     const stuck = await sendToChat(chat, 'ann', '/edit hang for real', await noisyPng(24));
     const behind = await sendToChat(chat, 'bob', '/edit make it snowy', await noisyPng(25));
-    const finished = new Promise<void>((resolve) => chat.core.events.subscribe(behind.reply!.jobId!, (event) => event.type === 'done' && resolve()));
+    const finished = new Promise<void>((resolve) =>
+      chat.core.events.subscribe(behind.reply!.jobId!, (event) => event.type === 'done' && resolve()),
+    );
     // Bounded so the expected failure is quick: the second job would finish within a few ms of the first's limit.
     await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 1_500))]);
     expect(chat.core.getJob(stuck.reply!.jobId!)?.status).toBe('failed');
@@ -110,7 +127,12 @@ describe('the engine hangs', () => {
 class FillingDisk extends ImageStore {
   full = false;
   override async put(bytes: Uint8Array): Promise<string> {
-    if (this.full) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    if (this.full)
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+        errno: -28,
+        syscall: 'write',
+      });
     return super.put(bytes);
   }
 }
@@ -128,10 +150,20 @@ describe('the disk is full when a result is saved', () => {
       core: {
         onError: (error) => errors.push(error),
         // The queue saves results through the filling disk; uploads go through the core's own store (same folder).
-        createQueue: ({ engine, store }) => new MemoryJobQueue({ engine: engine!, store, images: disk, options: { progressIntervalMs: 0 }, onError: (error) => errors.push(error) }),
+        createQueue: ({ engine, store }) =>
+          new MemoryJobQueue({
+            engine: engine!,
+            store,
+            images: disk,
+            options: { progressIntervalMs: 0 },
+            onError: (error) => errors.push(error),
+          }),
       },
     });
-    cleanups.push(() => dir.remove(), () => chat.stop());
+    cleanups.push(
+      () => dir.remove(),
+      () => chat.stop(),
+    );
 
     disk.full = true;
     const answer = await sendToChat(chat, 'ann', '/edit make it snowy', await noisyPng(24));

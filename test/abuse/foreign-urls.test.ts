@@ -37,7 +37,11 @@ function foreignUrls(): Array<{ what: string; url: string; says: string }> {
     { what: 'file://', url: 'file:///etc/passwd.png', says: offHost },
     { what: 'an IP literal in decimal', url: `http://2130706434:${port}/cat.png`, says: offHost },
     { what: 'an IPv6 literal', url: `http://[::ffff:127.0.0.2]:${port}/cat.png`, says: offHost },
-    { what: 'credentials before the real host', url: `https://cdn.discordapp.com@127.0.0.2:${port}/cat.png`, says: offHost },
+    {
+      what: 'credentials before the real host',
+      url: `https://cdn.discordapp.com@127.0.0.2:${port}/cat.png`,
+      says: offHost,
+    },
     { what: 'credentials for another host', url: `http://user:secret@127.0.0.2:${port}/cat.png`, says: offHost },
   ];
 }
@@ -53,7 +57,12 @@ describe('Discord', () => {
   it('downloads nothing from anywhere but the platform, tells the user why, and still edits afterwards', async () => {
     const genuine = await world.photo('cat.png');
     for (const target of foreignUrls()) {
-      const forged: APIAttachment = { ...genuine, id: `${genuine.id}${row.sent}`, url: target.url, proxy_url: target.url };
+      const forged: APIAttachment = {
+        ...genuine,
+        id: `${genuine.id}${row.sent}`,
+        url: target.url,
+        proxy_url: target.url,
+      };
       const sent = world.discord.slashCommand('edit', { image: forged, prompt: `from ${target.what}` });
       row.sent++;
       if (target.says === 'I could not download that file') {

@@ -59,7 +59,11 @@ describe('Discord', () => {
     world = await Harness.start();
     world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'make it snowy' });
     const first = await world.result();
-    const ids = { delete: buttonId(first, 'Delete'), variation: buttonId(first, 'Variation'), subtle: buttonId(first, 'Subtler') };
+    const ids = {
+      delete: buttonId(first, 'Delete'),
+      variation: buttonId(first, 'Variation'),
+      subtle: buttonId(first, 'Subtler'),
+    };
     const bob = world.discord.addUser('bob');
 
     const bobDeletes = world.discord.clickButton(ids.delete, first, { user: bob });
@@ -97,16 +101,33 @@ describe('web chat', () => {
     const sent = await sendToChat(chat, 'ann', '/edit make it snowy', await noisyPng(32));
     await chat.core.queue.onIdle();
     const jobId = sent.reply!.jobId!;
-    const card = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: await headersOf(chat, 'ann') })).json()) as { cards: Array<{ jobId: string; buttons: Array<{ label: string; actionId?: string }> }> };
+    const card = (await (
+      await fetch(new URL('/api/scrollback', chat.url), { headers: await headersOf(chat, 'ann') })
+    ).json()) as { cards: Array<{ jobId: string; buttons: Array<{ label: string; actionId?: string }> }> };
     const buttons = card.cards.find((c) => c.jobId === jobId)!.buttons;
     const actionOf = (label: string) => buttons.find((b) => b.label === label)!.actionId!;
     const thread = sent.reply!.threadId;
 
     const attempts: Array<{ user: string; path: string; body: object; code: string }> = [
-      { user: 'mallory', path: '/api/action', body: { actionId: actionOf('Delete'), threadId: thread }, code: 'job_not_found' },
+      {
+        user: 'mallory',
+        path: '/api/action',
+        body: { actionId: actionOf('Delete'), threadId: thread },
+        code: 'job_not_found',
+      },
       { user: 'mallory', path: '/api/react', body: { jobId, emoji: '❌', threadId: thread }, code: 'job_not_found' },
-      { user: 'mallory', path: '/api/action', body: { actionId: actionOf('Variation'), threadId: thread }, code: 'job_not_found' },
-      { user: 'ann', path: '/api/action', body: { actionId: tampered(actionOf('Delete')), threadId: thread }, code: 'action_invalid' },
+      {
+        user: 'mallory',
+        path: '/api/action',
+        body: { actionId: actionOf('Variation'), threadId: thread },
+        code: 'job_not_found',
+      },
+      {
+        user: 'ann',
+        path: '/api/action',
+        body: { actionId: tampered(actionOf('Delete')), threadId: thread },
+        code: 'action_invalid',
+      },
     ];
     for (const attempt of attempts) {
       const answer = await postToChat(chat, attempt.user, attempt.path, attempt.body);

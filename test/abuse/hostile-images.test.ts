@@ -8,7 +8,13 @@ import { Harness } from '../bots/discord/harness.ts';
 import { startHarness, waitForResult, type Harness as SlackHarness } from '../bots/slack/harness.ts';
 import { DecodingEngine } from './fixtures/decoding-engine.ts';
 import { printFigures, refuse, settle, tally } from './fixtures/figures.ts';
-import { decompressionBombPng, hostileImages, noisyPng, pngWithHtmlInside, type HostileImage } from './fixtures/hostile-images.ts';
+import {
+  decompressionBombPng,
+  hostileImages,
+  noisyPng,
+  pngWithHtmlInside,
+  type HostileImage,
+} from './fixtures/hostile-images.ts';
 import { sendToChat } from './fixtures/web-client.ts';
 import { headersOf } from '../bots/web/fixtures/web-session.ts';
 import { bodyText, discordSaid, discordStillEdits, occurrences, webChatForBlock, webStillEdits } from './shared.ts';
@@ -20,8 +26,14 @@ const EXPECTED: Record<string, { code: string; says: string }> = {
   'bomb.png': { code: 'image_too_many_pixels', says: 'MP); the limit is' },
   'page.png': { code: 'image_type', says: 'not an image I can read' },
   'empty.png': { code: 'image_empty', says: '“empty.png” is empty (0 bytes)' },
-  'IMG_0001.heic': { code: 'image_type', says: 'iPhone HEIC photos: share them as JPEG, or set Settings › Camera › Formats to “Most Compatible”' },
-  'scan.tif': { code: 'image_type', says: '“scan.tif” is a TIFF image, which I cannot read. Please send a PNG, JPEG, WebP or GIF.' },
+  'IMG_0001.heic': {
+    code: 'image_type',
+    says: 'iPhone HEIC photos: share them as JPEG, or set Settings › Camera › Formats to “Most Compatible”',
+  },
+  'scan.tif': {
+    code: 'image_type',
+    says: '“scan.tif” is a TIFF image, which I cannot read. Please send a PNG, JPEG, WebP or GIF.',
+  },
 };
 
 /** Slack's downloader checks the bytes itself, so its words differ for files that are not images at all. */
@@ -50,7 +62,11 @@ describe('through Discord', () => {
   it('answers every hostile file with a clear message, stores no result, and still edits afterwards', async () => {
     const nth = occurrences();
     for (const image of images) {
-      const attachment = world.discord.attachment({ filename: image.filename, contentType: 'image/png', data: image.bytes });
+      const attachment = world.discord.attachment({
+        filename: image.filename,
+        contentType: 'image/png',
+        data: image.bytes,
+      });
       world.discord.slashCommand('edit', { image: attachment, prompt: 'make it snowy' });
       discordRow.sent++;
       const expected = EXPECTED[image.filename]!;
@@ -68,7 +84,11 @@ describe('through Discord', () => {
   // A bomb's header is over sharp's own 268-megapixel guard: validation reads the header without that guard, so
   // the user reads the size and the limit rather than "damaged".
   it('refuses a decompression bomb by naming its size and the pixel limit', async () => {
-    const bomb = world.discord.attachment({ filename: 'bomb.png', contentType: 'image/png', data: decompressionBombPng() });
+    const bomb = world.discord.attachment({
+      filename: 'bomb.png',
+      contentType: 'image/png',
+      data: decompressionBombPng(),
+    });
     const sent = world.discord.slashCommand('edit', { image: bomb, prompt: 'x' });
     // Known only after the download, so after the public defer: the status message says it.
     expect((await world.statusMatching(sent.id, /60000×60000/)).components).toEqual([]);
@@ -94,7 +114,10 @@ describe('through a Slack mention', () => {
       refuse(row, expected.code);
     }
     await h.core.queue.onIdle();
-    await h.events.appMention({ text: 'still working', files: [h.slack.addFile(await noisyPng(32), { name: 'ok.png', mimetype: 'image/png' })] });
+    await h.events.appMention({
+      text: 'still working',
+      files: [h.slack.addFile(await noisyPng(32), { name: 'ok.png', mimetype: 'image/png' })],
+    });
     await waitForResult(h.slack);
     expect(settle(row)).toBe(0);
   });
@@ -140,7 +163,9 @@ describe('through the web chat', () => {
     expect(chat.core.getJob(jobId)?.status).toBe('done');
     webRow.handled++;
     expect(settle(webRow)).toBe(0);
-    const source = await fetch(new URL(`/api/jobs/${jobId}/source`, chat.url), { headers: await headersOf(chat, 'mallory') });
+    const source = await fetch(new URL(`/api/jobs/${jobId}/source`, chat.url), {
+      headers: await headersOf(chat, 'mallory'),
+    });
     expect(source.headers.get('content-type')).toBe('image/png');
     expect(source.headers.get('x-content-type-options')).toBe('nosniff'); // no browser may read it as the page inside
   });

@@ -18,8 +18,18 @@ import { sendToChat } from './fixtures/web-client.ts';
 import { discordSaid, discordStillEdits, webStillEdits } from './shared.ts';
 
 const HOSTILE_PROMPTS = [
-  { what: '10,000 characters', prompt: 'snow '.repeat(2_000), code: 'prompt_too_long', says: 'The prompt is 9999 characters; the limit is 1000.' },
-  { what: 'terminal escapes', prompt: 'make it \u001b[31mred\u001b[0m', code: 'prompt_invalid', says: 'control characters' },
+  {
+    what: '10,000 characters',
+    prompt: 'snow '.repeat(2_000),
+    code: 'prompt_too_long',
+    says: 'The prompt is 9999 characters; the limit is 1000.',
+  },
+  {
+    what: 'terminal escapes',
+    prompt: 'make it \u001b[31mred\u001b[0m',
+    code: 'prompt_invalid',
+    says: 'control characters',
+  },
   { what: 'a NUL byte', prompt: 'make it\u0000 snowy', code: 'prompt_invalid', says: 'control characters' },
   { what: 'a bell and a backspace', prompt: 'snow\u0007\u0008y', code: 'prompt_invalid', says: 'control characters' },
   { what: 'a C1 control (CSI)', prompt: 'make it \u009b31mred', code: 'prompt_invalid', says: 'control characters' },
@@ -29,7 +39,14 @@ const HOSTILE_PROMPTS = [
   { what: 'only blank-looking letters', prompt: '\u3164 \u2800', code: 'prompt_empty', says: 'describe the edit' },
 ];
 
-const PATH_NAMES = ['../../etc/passwd.png', '..\\..\\windows\\win.ini.png', '/etc/shadow.png', 'a\u0000b.png', 'line\r\nbreak\u001b[2J.png', `${'x'.repeat(300)}.png`];
+const PATH_NAMES = [
+  '../../etc/passwd.png',
+  '..\\..\\windows\\win.ini.png',
+  '/etc/shadow.png',
+  'a\u0000b.png',
+  'line\r\nbreak\u001b[2J.png',
+  `${'x'.repeat(300)}.png`,
+];
 
 /** Every file under `root`, relative to it. */
 function filesUnder(root: string): string[] {
@@ -40,7 +57,8 @@ function filesUnder(root: string): string[] {
 }
 
 /** The only files a bot may write: the job store and content-addressed images (and the web scrollback). */
-const DATA_FILE = /^data\/(jobs\.sqlite(-wal|-shm|\.reserve)?|images\/[0-9a-f]{2}\/[0-9a-f]{64}|web-chat\/transcript\.jsonl)$/;
+const DATA_FILE =
+  /^data\/(jobs\.sqlite(-wal|-shm|\.reserve)?|images\/[0-9a-f]{2}\/[0-9a-f]{64}|web-chat\/transcript\.jsonl)$/;
 
 /** A folder for one test, with the data folder two levels down, so "../.." from it is still inside. */
 function sandbox(): { root: string; dataDir: string; remove(): void } {
@@ -62,7 +80,10 @@ describe('Discord', () => {
   it('refuses hostile prompts with a clear private message and queues nothing', async () => {
     const box = sandbox();
     const world = await Harness.start({ dataDir: box.dataDir });
-    cleanups.push(() => world.close(), () => box.remove());
+    cleanups.push(
+      () => world.close(),
+      () => box.remove(),
+    );
     for (const hostile of HOSTILE_PROMPTS) {
       const sent = world.discord.slashCommand('edit', { image: await world.photo(), prompt: hostile.prompt });
       promptRow.sent++;
@@ -79,7 +100,11 @@ describe('Discord', () => {
     cleanups.push(() => world.close());
     world.discord.slashCommand('edit', { image: await world.photo(), prompt: '@everyone @here <@&123456> look' });
     await world.result();
-    type Body = { content?: string; allowed_mentions?: { parse?: string[] }; data?: { content?: string; allowed_mentions?: { parse?: string[] } } };
+    type Body = {
+      content?: string;
+      allowed_mentions?: { parse?: string[] };
+      data?: { content?: string; allowed_mentions?: { parse?: string[] } };
+    };
     const messages = world.discord.requests
       .filter((r: RecordedRequest) => r.status < 300)
       .map((r) => ({ r, body: (r.json ?? JSON.parse(r.fields.payload_json ?? '{}')) as Body }))
@@ -98,7 +123,10 @@ describe('Discord', () => {
     const box = sandbox();
     const before = passwdHash();
     const world = await Harness.start({ dataDir: box.dataDir });
-    cleanups.push(() => world.close(), () => box.remove());
+    cleanups.push(
+      () => world.close(),
+      () => box.remove(),
+    );
     for (const [i, filename] of PATH_NAMES.entries()) {
       // Discord percent-encodes names in CDN URLs; the name itself reaches the bot as typed.
       const attachment = { ...(await world.photo('safe.png', `named-${i}`)), filename };
@@ -116,7 +144,11 @@ describe('Discord', () => {
   it('repeats a hostile name of a non-image safely in its refusal', async () => {
     const world = await Harness.start();
     cleanups.push(() => world.close());
-    const text = world.discord.attachment({ filename: '../../x\u0000.txt', contentType: 'text/plain', data: Buffer.from('hi') });
+    const text = world.discord.attachment({
+      filename: '../../x\u0000.txt',
+      contentType: 'text/plain',
+      data: Buffer.from('hi'),
+    });
     world.discord.slashCommand('edit', { image: text, prompt: 'x' });
     nameRow.sent++;
     await discordSaid(world.discord, 'is not an image');
@@ -132,7 +164,10 @@ describe('web chat', () => {
 
   async function chatIn(box: ReturnType<typeof sandbox>): Promise<RunningChat> {
     const chat = await startChatServer({ engine: new TestEngine(), dataDir: box.dataDir });
-    cleanups.push(() => chat.stop(), () => box.remove());
+    cleanups.push(
+      () => chat.stop(),
+      () => box.remove(),
+    );
     return chat;
   }
 
@@ -142,7 +177,10 @@ describe('web chat', () => {
     for (const hostile of HOSTILE_PROMPTS) {
       const answer = await sendToChat(chat, 'mallory', `/edit ${hostile.prompt}`, await noisyPng(32));
       promptRow.sent++;
-      expect(answer.reply, hostile.what).toMatchObject({ code: hostile.code, text: expect.stringContaining(hostile.code === 'prompt_too_long' ? 'the limit is 1000' : hostile.says) });
+      expect(answer.reply, hostile.what).toMatchObject({
+        code: hostile.code,
+        text: expect.stringContaining(hostile.code === 'prompt_too_long' ? 'the limit is 1000' : hostile.says),
+      });
       refuse(promptRow, hostile.code);
     }
     expect(jobRows(box.dataDir)).toEqual([]);

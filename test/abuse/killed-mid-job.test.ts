@@ -19,7 +19,10 @@ async function chatOf(bot: BotProcess): Promise<RunningChat> {
   return { url, dataDir: dir.path } as RunningChat; // the same folder and secret: ann's cookie still proves who she is
 }
 
-const completions = (dataDir: string) => (existsSync(join(dataDir, 'engine-completions.log')) ? readFileSync(join(dataDir, 'engine-completions.log'), 'utf8').split('\n').filter(Boolean) : []);
+const completions = (dataDir: string) =>
+  existsSync(join(dataDir, 'engine-completions.log'))
+    ? readFileSync(join(dataDir, 'engine-completions.log'), 'utf8').split('\n').filter(Boolean)
+    : [];
 
 const running: BotProcess[] = [];
 const dir = temporaryDataDir();
@@ -53,7 +56,9 @@ describe('the bot process killed mid-job', () => {
     await second.line(`event done ${jobId}`);
     row.handled++;
     const ann = await headersOf(chat, 'ann');
-    const scrollback = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: ann })).json()) as { cards: Array<{ jobId: string; state: string }> };
+    const scrollback = (await (await fetch(new URL('/api/scrollback', chat.url), { headers: ann })).json()) as {
+      cards: Array<{ jobId: string; state: string }>;
+    };
     expect(scrollback.cards.filter((card) => card.jobId === jobId)).toMatchObject([{ state: 'done' }]);
     expect((await fetch(new URL(`/api/jobs/${jobId}/result`, chat.url), { headers: ann })).status).toBe(200);
 
@@ -71,7 +76,10 @@ describe('the bot process killed mid-job', () => {
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(0);
 
-    expect(completions(dir.path).map((line) => line.split(' ').slice(1).join(' '))).toEqual(['make it snowy', 'after the restart']);
+    expect(completions(dir.path).map((line) => line.split(' ').slice(1).join(' '))).toEqual([
+      'make it snowy',
+      'after the restart',
+    ]);
     const rows = jobRows(dir.path);
     expect(rows.map((r) => [r.id, r.status])).toEqual([
       [jobId, 'done'],

@@ -5,7 +5,12 @@
 import type { APIMessage } from 'discord-api-types/v10';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { EditEngine } from '../../src/engine/types.ts';
-import { startChatServer, temporaryDataDir, type ChatServerOptions, type RunningChat } from '../bots/web/fixtures/chat-server.ts';
+import {
+  startChatServer,
+  temporaryDataDir,
+  type ChatServerOptions,
+  type RunningChat,
+} from '../bots/web/fixtures/chat-server.ts';
 import { type Harness, jobIdOf } from '../bots/discord/harness.ts';
 import type { FakeDiscord, RecordedRequest } from '../fakes/discord.ts';
 import { sendToChat } from './fixtures/web-client.ts';
@@ -32,7 +37,10 @@ export function occurrences(): (text: string) => number {
 
 /** A fresh /edit through Discord gets its result: the bot is still up and the queue still moves. Returns the result message. */
 export async function discordStillEdits(world: Harness, nthResult: number): Promise<APIMessage> {
-  world.discord.slashCommand('edit', { image: await world.photo('after.png', `after-${nthResult}`), prompt: `still working ${nthResult}` });
+  world.discord.slashCommand('edit', {
+    image: await world.photo('after.png', `after-${nthResult}`),
+    prompt: `still working ${nthResult}`,
+  });
   const result = await world.result(nthResult);
   expect(world.core.getJob(jobIdOf(result))?.status).toBe('done');
   return result;
@@ -50,12 +58,18 @@ export async function webStillEdits(chat: RunningChat, user = 'after'): Promise<
 
 /** The status message of a running edit started by `sent`, once it shows its Cancel button. */
 export async function runningStatusMessage(world: Harness, sent: { token: string }): Promise<APIMessage> {
-  const status = await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && (r.responseBody as APIMessage).components?.length === 1);
+  const status = await world.discord.waitFor(
+    (r) =>
+      r.method === 'PATCH' && r.path.includes(sent.token) && (r.responseBody as APIMessage).components?.length === 1,
+  );
   return status.responseBody as APIMessage;
 }
 
 /** A web chat for all tests of a describe block, on its own data folder, removed afterwards. */
-export function webChatForBlock(engine: () => EditEngine, options: Omit<ChatServerOptions, 'engine' | 'dataDir'> = {}): { chat: RunningChat; dataDir: string } {
+export function webChatForBlock(
+  engine: () => EditEngine,
+  options: Omit<ChatServerOptions, 'engine' | 'dataDir'> = {},
+): { chat: RunningChat; dataDir: string } {
   const handle = {} as { chat: RunningChat; dataDir: string };
   let dir: ReturnType<typeof temporaryDataDir>;
   beforeAll(async () => {

@@ -50,13 +50,22 @@ function stalledUpload(url: string, cookie: string, from: string): Upload {
   const line = Buffer.from(`${JSON.stringify({ text: '/edit flood', filename: 'big.jpg' })}\n`);
   const piece = Buffer.alloc(MIB, 0x42);
   let answered = false;
-  const req = request(new URL('/api/send', url), { method: 'POST', headers: { cookie, 'content-length': line.length + DECLARED_BYTES }, localAddress: from });
+  const req = request(new URL('/api/send', url), {
+    method: 'POST',
+    headers: { cookie, 'content-length': line.length + DECLARED_BYTES },
+    localAddress: from,
+  });
   const answer = new Promise<{ status: number; code?: string }>((resolve) => {
     req.on('response', (response) => {
       answered = true;
       let text = '';
       response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, code: (JSON.parse(text) as { error?: { code: string } }).error?.code }));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          code: (JSON.parse(text) as { error?: { code: string } }).error?.code,
+        }),
+      );
       response.on('error', () => resolve({ status: response.statusCode ?? 0 }));
     });
     // A write can fail (EPIPE) after the server answered and stopped reading: the answer may still be on its way.

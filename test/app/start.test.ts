@@ -6,11 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobStore } from '../../src/jobs/store.ts';
 import { BIN, sendEdit, startRfedit, until } from './fixtures/rfedit-process.ts';
-
 
 describe('rfedit start', () => {
   const dirs: string[] = [];
@@ -56,12 +55,18 @@ describe('rfedit start', () => {
   });
 
   /** `rfedit start` on a fresh data folder and free ports with `env` added, run until it exits. */
-  async function startUntilExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string; dataDir: string }> {
+  async function startUntilExit(
+    env: Record<string, string>,
+  ): Promise<{ code: number | null; stderr: string; dataDir: string }> {
     const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-start-'));
     const child = spawn(process.execPath, [BIN, 'start'], {
       env: {
-        ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: dataDir,
-        RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', ...env,
+        ...process.env,
+        RFEDIT_LOG__LEVEL: 'silent',
+        RFEDIT_DATA_DIR: dataDir,
+        RFEDIT_WEB__PORT: '0',
+        RFEDIT_HEALTH__PORT: '0',
+        ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -84,7 +89,9 @@ describe('rfedit start', () => {
   it('refuses to open the web chat beyond this machine without a password, naming the setting, and exits 1', async () => {
     const { code, stderr } = await startUntilExit({ RFEDIT_WEB__HOST: '0.0.0.0', RFEDIT_WEB_PASSWORD: '' });
     expect(code).toBe(1);
-    expect(stderr).toMatch(/The web chat is set to listen on 0\.0\.0\.0, where other machines can reach it, but it has no password\. Set RFEDIT_WEB_PASSWORD/);
+    expect(stderr).toMatch(
+      /The web chat is set to listen on 0\.0\.0\.0, where other machines can reach it, but it has no password\. Set RFEDIT_WEB_PASSWORD/,
+    );
   });
 
   it('refuses a bad configuration with one line naming the key, and exits non-zero', async () => {
@@ -105,7 +112,12 @@ describe('rfedit start', () => {
 describe('rfedit worker', () => {
   async function runWorker(env: Record<string, string | undefined>): Promise<{ code: number | null; stderr: string }> {
     const child = spawn(process.execPath, [BIN, 'worker'], {
-      env: { ...process.env, RFEDIT_LOG__LEVEL: 'silent', RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-worker-')), ...env },
+      env: {
+        ...process.env,
+        RFEDIT_LOG__LEVEL: 'silent',
+        RFEDIT_DATA_DIR: mkdtempSync(join(tmpdir(), 'rfedit-worker-')),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -123,7 +135,9 @@ describe('rfedit worker', () => {
   it('says it cannot reach Redis, hiding the password, and exits instead of retrying forever', async () => {
     const { code, stderr } = await runWorker({ REDIS_URL: 'redis://:hunter2@127.0.0.1:1' });
     expect(code).toBe(1);
-    expect(stderr).toMatch(/Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL and that Redis is running/);
+    expect(stderr).toMatch(
+      /Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 .*Check REDIS_URL and that Redis is running/,
+    );
     expect(stderr).not.toContain('hunter2');
   });
 });

@@ -29,12 +29,21 @@ async function doctor(env: NodeJS.ProcessEnv): Promise<{ code: number; text: str
 }
 
 function envFor(fake: FakeDiscord, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { DISCORD_TOKEN: fake.token, DISCORD_APP_ID: fake.applicationId, RFEDIT_DISCORD__REST_API: `${fake.origin}/api`, ...extra };
+  return {
+    DISCORD_TOKEN: fake.token,
+    DISCORD_APP_ID: fake.applicationId,
+    RFEDIT_DISCORD__REST_API: `${fake.origin}/api`,
+    ...extra,
+  };
 }
 
 async function registeredFake(): Promise<FakeDiscord> {
   const fake = await Harness.startFake();
-  await registerDiscordCommands({ token: fake.token, applicationId: fake.applicationId, restApi: `${fake.origin}/api` });
+  await registerDiscordCommands({
+    token: fake.token,
+    applicationId: fake.applicationId,
+    restApi: `${fake.origin}/api`,
+  });
   return fake;
 }
 
@@ -67,7 +76,14 @@ describe('rfedit doctor (Discord)', () => {
     const io = capture();
     const saved = { ...process.env };
     try {
-      for (const key of ['DISCORD_TOKEN', 'DISCORD_APP_ID', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']) delete process.env[key];
+      for (const key of [
+        'DISCORD_TOKEN',
+        'DISCORD_APP_ID',
+        'SLACK_BOT_TOKEN',
+        'SLACK_APP_TOKEN',
+        'SLACK_SIGNING_SECRET',
+      ])
+        delete process.env[key];
       process.env.RFEDIT_CONFIG = '/nonexistent/local.yaml';
       expect(await main(['doctor'], io)).toBe(1);
     } finally {
@@ -94,7 +110,12 @@ describe('rfedit doctor (Discord)', () => {
     expect(none.text).toContain('✗ Commands are not registered');
     expect(none.text).toMatch(/→ run npx rfedit discord register/);
     expect(none.code).toBe(1);
-    await registerDiscordCommands({ token: discord.token, applicationId: discord.applicationId, guildId: discord.guild.id, restApi: `${discord.origin}/api` });
+    await registerDiscordCommands({
+      token: discord.token,
+      applicationId: discord.applicationId,
+      guildId: discord.guild.id,
+      restApi: `${discord.origin}/api`,
+    });
     const inGuild = await doctor(envFor(discord));
     expect(inGuild.text).toContain('✓ Commands registered in Test Guild');
     expect(inGuild.code).toBe(0);
@@ -123,7 +144,12 @@ describe('rfedit doctor (Discord)', () => {
     discord = await registeredFake();
     const photos = discord.addTextChannel('photos');
     discord.denyBot(discord.channel, PermissionFlagsBits.ViewChannel);
-    const { code, text } = await doctor(envFor(discord, { RFEDIT_DISCORD__ALLOWED_CHANNELS: `["${photos.id}"]`, RFEDIT_DISCORD__ALLOWED_GUILDS: `["${discord.guild.id}", "1234"]` }));
+    const { code, text } = await doctor(
+      envFor(discord, {
+        RFEDIT_DISCORD__ALLOWED_CHANNELS: `["${photos.id}"]`,
+        RFEDIT_DISCORD__ALLOWED_GUILDS: `["${discord.guild.id}", "1234"]`,
+      }),
+    );
     expect(text).toContain('✓ #photos in Test Guild');
     expect(text).not.toContain('#general');
     expect(text).toContain('✗ The bot is in configured server 1234');

@@ -21,7 +21,11 @@ describe('rfedit doctor, Slack section', () => {
 
   it('passes with the manifest’s scopes, a working Socket Mode token and the bot in the configured channel', async () => {
     slack = await FakeSlack.start({ scopes: MANIFEST_SCOPES });
-    const section = await slackSection(envFor(slack), { apiUrl: slack.apiUrl, mode: 'socket', allowedChannels: [slack.channel.id] });
+    const section = await slackSection(envFor(slack), {
+      apiUrl: slack.apiUrl,
+      mode: 'socket',
+      allowedChannels: [slack.channel.id],
+    });
 
     expect(section.checks.map((c) => [c.ok, c.label])).toEqual([
       [true, 'Slack accepts the bot token (bot @rfedit in Fake Team)'],
@@ -33,7 +37,9 @@ describe('rfedit doctor, Slack section', () => {
   });
 
   it('names the scopes a token lacks and how to add them', async () => {
-    slack = await FakeSlack.start({ scopes: MANIFEST_SCOPES.filter((s) => s !== 'im:history' && s !== 'mpim:history') });
+    slack = await FakeSlack.start({
+      scopes: MANIFEST_SCOPES.filter((s) => s !== 'im:history' && s !== 'mpim:history'),
+    });
     const section = await slackSection(envFor(slack), { apiUrl: slack.apiUrl, mode: 'socket', allowedChannels: [] });
 
     const scopes = section.checks[1]!;
@@ -44,20 +50,46 @@ describe('rfedit doctor, Slack section', () => {
 
   it('refuses a token Slack does not know, and one that is not a bot token', async () => {
     slack = await FakeSlack.start({ scopes: MANIFEST_SCOPES });
-    const unknown = await slackSection(envFor(slack, { SLACK_BOT_TOKEN: 'xoxb-not-this-one' }), { apiUrl: slack.apiUrl, mode: 'socket', allowedChannels: [] });
-    const userToken = await slackSection(envFor(slack, { SLACK_BOT_TOKEN: 'xoxp-a-user-token' }), { apiUrl: slack.apiUrl, mode: 'socket', allowedChannels: [] });
+    const unknown = await slackSection(envFor(slack, { SLACK_BOT_TOKEN: 'xoxb-not-this-one' }), {
+      apiUrl: slack.apiUrl,
+      mode: 'socket',
+      allowedChannels: [],
+    });
+    const userToken = await slackSection(envFor(slack, { SLACK_BOT_TOKEN: 'xoxp-a-user-token' }), {
+      apiUrl: slack.apiUrl,
+      mode: 'socket',
+      allowedChannels: [],
+    });
 
-    expect(unknown.checks).toEqual([expect.objectContaining({ ok: false, fix: expect.stringContaining('Copy the Bot User OAuth Token') })]);
-    expect(userToken.checks).toEqual([expect.objectContaining({ ok: false, fix: expect.stringContaining('not a user token (xoxp-)') })]);
+    expect(unknown.checks).toEqual([
+      expect.objectContaining({ ok: false, fix: expect.stringContaining('Copy the Bot User OAuth Token') }),
+    ]);
+    expect(userToken.checks).toEqual([
+      expect.objectContaining({ ok: false, fix: expect.stringContaining('not a user token (xoxp-)') }),
+    ]);
   });
 
   it('checks the transport: a wrong app-level token, or HTTP mode without a signing secret', async () => {
     slack = await FakeSlack.start({ scopes: MANIFEST_SCOPES });
-    const socket = await slackSection(envFor(slack, { SLACK_APP_TOKEN: 'xapp-revoked' }), { apiUrl: slack.apiUrl, mode: 'socket', allowedChannels: [] });
-    const http = await slackSection({ SLACK_BOT_TOKEN: slack.botToken }, { apiUrl: slack.apiUrl, mode: 'http', allowedChannels: [] });
-    const httpWithSecret = await slackSection({ SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret }, { apiUrl: slack.apiUrl, mode: 'http', allowedChannels: [] });
+    const socket = await slackSection(envFor(slack, { SLACK_APP_TOKEN: 'xapp-revoked' }), {
+      apiUrl: slack.apiUrl,
+      mode: 'socket',
+      allowedChannels: [],
+    });
+    const http = await slackSection(
+      { SLACK_BOT_TOKEN: slack.botToken },
+      { apiUrl: slack.apiUrl, mode: 'http', allowedChannels: [] },
+    );
+    const httpWithSecret = await slackSection(
+      { SLACK_BOT_TOKEN: slack.botToken, SLACK_SIGNING_SECRET: slack.signingSecret },
+      { apiUrl: slack.apiUrl, mode: 'http', allowedChannels: [] },
+    );
 
-    expect(socket.checks[2]).toMatchObject({ ok: false, label: expect.stringContaining('invalid_auth'), fix: expect.stringContaining('connections:write') });
+    expect(socket.checks[2]).toMatchObject({
+      ok: false,
+      label: expect.stringContaining('invalid_auth'),
+      fix: expect.stringContaining('connections:write'),
+    });
     expect(http.checks[2]).toMatchObject({ ok: false, fix: expect.stringContaining('Signing Secret') });
     expect(httpWithSecret.checks[2]?.ok).toBe(true);
   });
@@ -66,7 +98,11 @@ describe('rfedit doctor, Slack section', () => {
     slack = await FakeSlack.start({ scopes: MANIFEST_SCOPES });
     const lobby = slack.addChannel('lobby', { members: [slack.user] });
     const secret = slack.addChannel('secret', { isPrivate: true, members: [slack.user] });
-    const section = await slackSection(envFor(slack), { apiUrl: slack.apiUrl, mode: 'socket', allowedChannels: [slack.channel.id, lobby.id, secret.id] });
+    const section = await slackSection(envFor(slack), {
+      apiUrl: slack.apiUrl,
+      mode: 'socket',
+      allowedChannels: [slack.channel.id, lobby.id, secret.id],
+    });
 
     expect(section.checks.slice(3).map((c) => [c.ok, c.label])).toEqual([
       [true, `The bot is a member of <#${slack.channel.id}>`],

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ACTION_ID_MAX_LENGTH, ACTION_NAMES, createActionCodec, decodeActionId, encodeActionId } from '../../src/commands/action-id.ts';
+import {
+  ACTION_ID_MAX_LENGTH,
+  ACTION_NAMES,
+  createActionCodec,
+  decodeActionId,
+  encodeActionId,
+} from '../../src/commands/action-id.ts';
 
 const SECRET = 'server-secret-0123456789abcdef';
 

@@ -7,7 +7,11 @@ import type { JobEventBase } from '../../src/jobs/types.ts';
 import { resolveTestParams } from '../jobs/fixtures/test-engines.ts';
 
 const codec = createActionCodec('format-test-secret-0123456789');
-const about: JobEventBase = { jobId: 'job1', owner: { platform: 'slack', id: 'U1' }, place: { platform: 'slack', channelId: 'C1' } };
+const about: JobEventBase = {
+  jobId: 'job1',
+  owner: { platform: 'slack', id: 'U1' },
+  place: { platform: 'slack', channelId: 'C1' },
+};
 
 describe('plain-language pieces', () => {
   it('estimates are rounded to seconds, minutes or hours', () => {
@@ -38,26 +42,45 @@ describe('plain-language pieces', () => {
 describe('renderJobEvent', () => {
   it('a job back in line after a restart says so, with a cancel button', () => {
     const reply = renderJobEvent({ ...about, type: 'queued', position: 2, etaMs: 60_000, resumed: true }, codec);
-    expect(reply.text).toBe('The bot restarted; your edit is back in the queue. Your edit is number 2 in line (starts in about 1 min).');
+    expect(reply.text).toBe(
+      'The bot restarted; your edit is back in the queue. Your edit is number 2 in line (starts in about 1 min).',
+    );
     expect(reply.buttons?.map((b) => codec.decode(b.actionId))).toEqual([{ action: 'cancel', jobId: 'job1' }]);
   });
 
   it('progress shows a percentage', () => {
-    const reply = renderJobEvent({ ...about, type: 'progress', phase: 'edit', step: 7, total: 28, fraction: 0.625 }, codec);
+    const reply = renderJobEvent(
+      { ...about, type: 'progress', phase: 'edit', step: 7, total: 28, fraction: 0.625 },
+      codec,
+    );
     expect(reply.text).toBe('Editing… 63%');
   });
 
   it('a result made from a smaller copy of the photo says at what size, the photo’s size and the limit', () => {
     const params = resolveTestParams({});
     const result = { hash: 'h', mime: 'image/png' as const, width: 613, height: 424, sizeBytes: 1 };
-    const scaled = renderJobEvent({ ...about, type: 'done', images: [{ ...result, scaledFrom: { width: 3472, height: 2400, pixelBudget: 262_144 } }], params, redelivery: false }, codec);
-    expect(scaled.text).toBe(`Done (seed ${params.seed}).\nEdited at 613×424; your photo is 3472×2400 and this model works on at most 0.26 MP.`);
+    const scaled = renderJobEvent(
+      {
+        ...about,
+        type: 'done',
+        images: [{ ...result, scaledFrom: { width: 3472, height: 2400, pixelBudget: 262_144 } }],
+        params,
+        redelivery: false,
+      },
+      codec,
+    );
+    expect(scaled.text).toBe(
+      `Done (seed ${params.seed}).\nEdited at 613×424; your photo is 3472×2400 and this model works on at most 0.26 MP.`,
+    );
     const kept = renderJobEvent({ ...about, type: 'done', images: [result], params, redelivery: false }, codec);
     expect(kept.text).toBe(`Done (seed ${params.seed}).`);
   });
 
   it('a failure shows the user message and keeps its code, without buttons', () => {
-    const reply = renderJobEvent({ ...about, type: 'failed', code: 'job_timeout', userMessage: 'Too slow.', redelivery: false }, codec);
+    const reply = renderJobEvent(
+      { ...about, type: 'failed', code: 'job_timeout', userMessage: 'Too slow.', redelivery: false },
+      codec,
+    );
     expect(reply).toEqual({ ephemeral: false, jobId: 'job1', text: 'Too slow.', code: 'job_timeout' });
   });
 });

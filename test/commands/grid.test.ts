@@ -7,14 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assembleCore, type CoreAssembly } from '../../src/app.ts';
-import type { BotCore, CommandContext, } from '../../src/commands/index.ts';
+import type { BotCore, CommandContext } from '../../src/commands/index.ts';
 import { createDemoEngine } from '../../src/engine/index.ts';
 import type { EditEngine } from '../../src/engine/types.ts';
 import { photo } from '../engine/helpers.ts';
 import { finished } from './fixtures/finished.ts';
 
 const SECRET = 'grid-test-secret-0123456789abcdef';
-const ann: CommandContext = { user: { platform: 'web', id: 'ann' }, place: { platform: 'web', channelId: 'web-chat' }, isAdmin: false };
+const ann: CommandContext = {
+  user: { platform: 'web', id: 'ann' },
+  place: { platform: 'web', channelId: 'web-chat' },
+  isAdmin: false,
+};
 const STEPS = { steps: 6 };
 
 describe('grids', () => {
@@ -29,7 +33,11 @@ describe('grids', () => {
     return dir;
   }
 
-  async function open(dir = dataDir(), options: Partial<CoreAssembly> = {}, engine: EditEngine = createDemoEngine(dir, { pixelBudget: 96 * 64 })) {
+  async function open(
+    dir = dataDir(),
+    options: Partial<CoreAssembly> = {},
+    engine: EditEngine = createDemoEngine(dir, { pixelBudget: 96 * 64 }),
+  ) {
     let seed = 500;
     const core = assembleCore({ engine, dataDir: dir, secret: SECRET, randomSeed: () => seed++, ...options });
     cleanups.push(async () => {
@@ -40,9 +48,16 @@ describe('grids', () => {
     return core;
   }
 
-
   const edit = (core: BotCore, options: Record<string, unknown>) =>
-    core.dispatch({ kind: 'edit', image: { bytes: photo(), filename: 'board.jpg' }, prompt: 'as a pencil sketch', options: { ...STEPS, ...options } }, ann);
+    core.dispatch(
+      {
+        kind: 'edit',
+        image: { bytes: photo(), filename: 'board.jpg' },
+        prompt: 'as a pencil sketch',
+        options: { ...STEPS, ...options },
+      },
+      ann,
+    );
 
   it('count 4: four candidates from one inversion, each picked at full size and varied on its own', async () => {
     const core = await open();
@@ -55,17 +70,43 @@ describe('grids', () => {
     expect(grid.result?.cells).toHaveLength(4);
     expect(grid.timings.engineMs).toBeTruthy();
 
-    const done = core.render({ type: 'done', jobId: grid.id, owner: grid.owner, place: grid.place, images: [grid.result!], params: grid.params, redelivery: false });
-    expect(done.buttons?.map((b) => b.label)).toEqual(['Pick 1', 'Pick 2', 'Pick 3', 'Pick 4', 'Vary 1', 'Vary 2', 'Vary 3', 'Vary 4', 'Sweep', 'Info', 'Delete']);
+    const done = core.render({
+      type: 'done',
+      jobId: grid.id,
+      owner: grid.owner,
+      place: grid.place,
+      images: [grid.result!],
+      params: grid.params,
+      redelivery: false,
+    });
+    expect(done.buttons?.map((b) => b.label)).toEqual([
+      'Pick 1',
+      'Pick 2',
+      'Pick 3',
+      'Pick 4',
+      'Vary 1',
+      'Vary 2',
+      'Vary 3',
+      'Vary 4',
+      'Sweep',
+      'Info',
+      'Delete',
+    ]);
 
     // Pick 3: the same picture as the grid's third cell, as a result of its own.
-    const picked = await finished(core, core.handleAction(done.buttons!.find((b) => b.label === 'Pick 3')!.actionId, ann));
+    const picked = await finished(
+      core,
+      core.handleAction(done.buttons!.find((b) => b.label === 'Pick 3')!.actionId, ann),
+    );
     expect(picked).toMatchObject({ kind: 'pick', parentId: grid.id, status: 'done' });
     expect(picked.params.seed).toBe(seeds[2]);
     expect(picked.result!.hash).toBe(grid.result!.cells![2].hash);
 
     // Vary 2: a variation of the second cell (its strength, a new seed).
-    const varied = await finished(core, core.handleAction(done.buttons!.find((b) => b.label === 'Vary 2')!.actionId, ann));
+    const varied = await finished(
+      core,
+      core.handleAction(done.buttons!.find((b) => b.label === 'Vary 2')!.actionId, ann),
+    );
     expect(varied).toMatchObject({ kind: 'variation', parentId: grid.id, status: 'done' });
     expect(seeds).not.toContain(varied.params.seed);
   });

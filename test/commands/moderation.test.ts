@@ -11,7 +11,11 @@ const SECRET = 'moderation-test-secret-0123456789';
 const DAY = 86_400_000;
 
 function ctxFor(user: string, isAdmin = false): CommandContext {
-  return { user: { platform: 'discord', id: user, name: user }, place: { platform: 'discord', guildId: 'g1', channelId: 'c1' }, isAdmin };
+  return {
+    user: { platform: 'discord', id: user, name: user },
+    place: { platform: 'discord', guildId: 'g1', channelId: 'c1' },
+    isAdmin,
+  };
 }
 const ann = ctxFor('ann');
 const mod = ctxFor('mod', true);
@@ -29,7 +33,10 @@ describe('moderation', () => {
     await core.start();
     return core;
   }
-  const photo = () => sharp({ create: { width: 32, height: 24, channels: 3, background: '#468' } }).png().toBuffer();
+  const photo = () =>
+    sharp({ create: { width: 32, height: 24, channels: 3, background: '#468' } })
+      .png()
+      .toBuffer();
   const edit = async (core: BotCore, ctx: CommandContext, prompt = 'make it snowy') =>
     core.dispatch({ kind: 'edit', image: { bytes: await photo() }, prompt }, ctx);
 
@@ -47,8 +54,14 @@ describe('moderation', () => {
   });
 
   it('refuses a broken blocked pattern at start-up, naming it', () => {
-    expect(() => assembleCore({ engine: new TestEngine(), dataDir: mkdtempSync(join(tmpdir(), 'rfedit-m-')), secret: SECRET, limits: { blockedPatterns: ['(unclosed'] } }))
-      .toThrow(/Blocked pattern \/\(unclosed\/ is not a valid regular expression/);
+    expect(() =>
+      assembleCore({
+        engine: new TestEngine(),
+        dataDir: mkdtempSync(join(tmpdir(), 'rfedit-m-')),
+        secret: SECRET,
+        limits: { blockedPatterns: ['(unclosed'] },
+      }),
+    ).toThrow(/Blocked pattern \/\(unclosed\/ is not a valid regular expression/);
   });
 
   it('stops a user at the daily quota with when it resets, exempts admins, and resets at midnight UTC', async () => {
@@ -67,8 +80,15 @@ describe('moderation', () => {
   it('canSee answers who may see a job (owner, same server, admins; not strangers, not after delete) and audits nothing', async () => {
     const core = await open();
     const { jobId } = await edit(core, ann);
-    const web = (user: string): CommandContext => ({ user: { platform: 'web', id: user }, place: { platform: 'web', channelId: 'page' }, isAdmin: false });
-    const elsewhere: CommandContext = { ...ctxFor('bob'), place: { platform: 'discord', guildId: 'g2', channelId: 'c9' } };
+    const web = (user: string): CommandContext => ({
+      user: { platform: 'web', id: user },
+      place: { platform: 'web', channelId: 'page' },
+      isAdmin: false,
+    });
+    const elsewhere: CommandContext = {
+      ...ctxFor('bob'),
+      place: { platform: 'discord', guildId: 'g2', channelId: 'c9' },
+    };
     expect(core.canSee(jobId!, ann)).toBe(true);
     expect(core.canSee(jobId!, ctxFor('bob'))).toBe(true); // same server
     expect(core.canSee(jobId!, elsewhere)).toBe(false);
@@ -116,10 +136,16 @@ describe('moderation', () => {
   });
 
   it('a web chat user who is no admin is told which config key makes them one, and it does', async () => {
-    const web = (id: string): CommandContext => ({ user: { platform: 'web', id, name: id }, place: { platform: 'web', channelId: 'web-chat' }, isAdmin: false });
+    const web = (id: string): CommandContext => ({
+      user: { platform: 'web', id, name: id },
+      place: { platform: 'web', channelId: 'web-chat' },
+      isAdmin: false,
+    });
     const refused = await (await open()).dispatch({ kind: 'pause' }, web('ada'));
     expect(refused).toMatchObject({ code: 'not_admin', ephemeral: true });
-    expect(refused.text).toBe('Only admins can pause the queue. Whoever runs this bot can make you one: add "web:ada" to moderation.admins in config/local.yaml and restart it.');
+    expect(refused.text).toBe(
+      'Only admins can pause the queue. Whoever runs this bot can make you one: add "web:ada" to moderation.admins in config/local.yaml and restart it.',
+    );
     expect((await ctxCore({ admins: ['web:ada'] })).text).toMatch(/^The queue is paused\./);
 
     async function ctxCore(options: Partial<CoreAssembly>) {

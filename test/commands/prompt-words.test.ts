@@ -12,14 +12,31 @@ import type { EditParams } from '../../src/engine/types.ts';
 import type { JobEventBase } from '../../src/jobs/types.ts';
 
 const codec = createActionCodec('prompt-words-test-secret-0123');
-const about: JobEventBase = { jobId: 'job1', owner: { platform: 'web', id: 'u1' }, place: { platform: 'web', channelId: 'web' } };
+const about: JobEventBase = {
+  jobId: 'job1',
+  owner: { platform: 'web', id: 'u1' },
+  place: { platform: 'web', channelId: 'web' },
+};
 const { steps, gamma, guidance, inversionSeed, sampler, method, convention, etaDecayPower } = PARAM_DEFAULTS;
 const params = (prompt?: string): EditParams => ({
-  steps, gamma, guidance, inversionSeed, sampler, method, convention, etaDecayPower,
-  eta: 0.9, start: 0, stop: 7, seed: 42, strength: 0.5, preset: null,
+  steps,
+  gamma,
+  guidance,
+  inversionSeed,
+  sampler,
+  method,
+  convention,
+  etaDecayPower,
+  eta: 0.9,
+  start: 0,
+  stop: 7,
+  seed: 42,
+  strength: 0.5,
+  preset: null,
   ...(prompt === undefined ? {} : { promptWords: DEMO_MODEL_VOCABULARY.read(prompt) }),
 });
-const done = (p: EditParams) => renderJobEvent({ ...about, type: 'done', images: [], params: p, redelivery: false }, codec).text;
+const done = (p: EditParams) =>
+  renderJobEvent({ ...about, type: 'done', images: [], params: p, redelivery: false }, codec).text;
 
 describe('a demo result whose prompt had words the demo does not know', () => {
   it('says in one line which words it used and which it ignored', () => {
@@ -31,7 +48,9 @@ describe('a demo result whose prompt had words the demo does not know', () => {
   });
 
   it('says so plainly when it knew none of them', () => {
-    expect(done(params('add glasses'))).toBe('Done (seed 42).\nThe demo model knows none of “glasses”, so little changed (the web chat’s /help lists its words).');
+    expect(done(params('add glasses'))).toBe(
+      'Done (seed 42).\nThe demo model knows none of “glasses”, so little changed (the web chat’s /help lists its words).',
+    );
   });
 
   it('lists at most six ignored words and counts the rest', () => {
@@ -55,7 +74,10 @@ describe('a model that reads any prompt', () => {
 describe('/help on the demo model', () => {
   it('lists every word the demo knows, one line per group', () => {
     const help = vocabularyHelp(DEMO_MODEL_VOCABULARY);
-    const listed = help.split('\n').slice(1).flatMap((line) => line.replace(/^• [^:]+: /, '').split(', '));
+    const listed = help
+      .split('\n')
+      .slice(1)
+      .flatMap((line) => line.replace(/^• [^:]+: /, '').split(', '));
     expect([...listed].sort()).toEqual([...DEMO_WORDS].sort());
     expect(help.split('\n')).toHaveLength(1 + DEMO_MODEL_VOCABULARY.groups.length);
   });

@@ -29,7 +29,10 @@ describe('loadConfig', () => {
   });
 
   it("matches environment keys to the schema's spelling, so keys ending in MB can be set too", () => {
-    const { config } = loadConfig({ RFEDIT_STORAGE__MIN_FREE_MB: '64', RFEDIT_ENGINE__INVERSION_CACHE_DISK_MB: '100' }, projectWith());
+    const { config } = loadConfig(
+      { RFEDIT_STORAGE__MIN_FREE_MB: '64', RFEDIT_ENGINE__INVERSION_CACHE_DISK_MB: '100' },
+      projectWith(),
+    );
     expect(config.storage.minFreeMB).toBe(64);
     expect(config.engine.inversionCacheDiskMB).toBe(100);
   });
@@ -45,7 +48,10 @@ describe('loadConfig', () => {
 
   it('reads secrets only from the environment and never prints them', () => {
     // RFEDIT_WEB_PASSWORD shares the config prefix, but is a secret, not the key web.password.
-    const { secrets, ...rest } = loadConfig({ DISCORD_TOKEN: 'tok-123', RFEDIT_SECRET: 'hush', RFEDIT_WEB_PASSWORD: 'open sesame' }, projectWith());
+    const { secrets, ...rest } = loadConfig(
+      { DISCORD_TOKEN: 'tok-123', RFEDIT_SECRET: 'hush', RFEDIT_WEB_PASSWORD: 'open sesame' },
+      projectWith(),
+    );
     expect(secrets).toEqual({ discordToken: 'tok-123', actionSecret: 'hush', webPassword: 'open sesame' });
     const printed = describeConfig({ secrets, ...rest });
     expect(printed).not.toContain('tok-123');
@@ -71,10 +77,17 @@ describe('loadConfig', () => {
 
   it('runs every Discord shard by default, and a replica only its listed shard ids out of shardCount', () => {
     expect(loadConfig({}, projectWith()).config.discord.shards).toBe('auto');
-    const { config } = loadConfig({ RFEDIT_DISCORD__SHARDS: '[2, 3]', RFEDIT_DISCORD__SHARD_COUNT: '4' }, projectWith());
+    const { config } = loadConfig(
+      { RFEDIT_DISCORD__SHARDS: '[2, 3]', RFEDIT_DISCORD__SHARD_COUNT: '4' },
+      projectWith(),
+    );
     expect(config.discord).toMatchObject({ shards: [2, 3], shardCount: 4 });
-    expect(() => loadConfig({ RFEDIT_DISCORD__SHARDS: '[0]' }, projectWith())).toThrow(/discord\.shardCount: set the total number of shards/);
-    expect(() => loadConfig({ RFEDIT_DISCORD__SHARDS: '[4]', RFEDIT_DISCORD__SHARD_COUNT: '4' }, projectWith())).toThrow(/discord\.shards: shard ids must be below shardCount \(4\)/);
+    expect(() => loadConfig({ RFEDIT_DISCORD__SHARDS: '[0]' }, projectWith())).toThrow(
+      /discord\.shardCount: set the total number of shards/,
+    );
+    expect(() =>
+      loadConfig({ RFEDIT_DISCORD__SHARDS: '[4]', RFEDIT_DISCORD__SHARD_COUNT: '4' }, projectWith()),
+    ).toThrow(/discord\.shards: shard ids must be below shardCount \(4\)/);
   });
 
   it('names the file when it is not valid YAML', () => {

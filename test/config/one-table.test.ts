@@ -8,7 +8,12 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { discordCommands, DISCORD_COMMANDS } from '../../src/bots/discord/command-definitions.ts';
 import { editModal } from '../../src/bots/slack/modals.ts';
-import { COMMANDS, COMMAND_LIMIT_DEFAULTS, commandLimitsFromConfig, commandRegistry } from '../../src/commands/index.ts';
+import {
+  COMMANDS,
+  COMMAND_LIMIT_DEFAULTS,
+  commandLimitsFromConfig,
+  commandRegistry,
+} from '../../src/commands/index.ts';
 import type { CommandOption } from '../../src/commands/index.ts';
 import { resolveCommandLimits, validateEditOptions, validatePrompt } from '../../src/commands/validate.ts';
 import { CONFIG_DEFAULTS, configSchema } from '../../src/config/schema.ts';
@@ -24,8 +29,12 @@ function bounds(options: readonly CommandOption[]) {
 
 /** Discord's JSON for /edit, as uploaded: option name → its bounds. */
 function discordEditBounds(commands = DISCORD_COMMANDS) {
-  const edit = commands.find((c) => c.name === 'edit') as { options: Array<{ name: string; min_value?: number; max_value?: number; max_length?: number }> };
-  return Object.fromEntries(edit.options.map((o) => [o.name, { min: o.min_value, max: o.max_value, maxLength: o.max_length }]));
+  const edit = commands.find((c) => c.name === 'edit') as {
+    options: Array<{ name: string; min_value?: number; max_value?: number; max_length?: number }>;
+  };
+  return Object.fromEntries(
+    edit.options.map((o) => [o.name, { min: o.min_value, max: o.max_value, maxLength: o.max_length }]),
+  );
 }
 
 describe('one table of defaults and limits', () => {
@@ -44,7 +53,12 @@ describe('one table of defaults and limits', () => {
 
   it('the engine’s limits are the configured ones', () => {
     const { maxInputBytes, maxInputPixels, maxPromptChars, maxSteps, maxGuidance } = table.engine;
-    expect(ENGINE_DEFAULTS).toMatchObject({ maxInputBytes, maxInputPixels, maxPromptChars, limits: { maxSteps, maxGuidance } });
+    expect(ENGINE_DEFAULTS).toMatchObject({
+      maxInputBytes,
+      maxInputPixels,
+      maxPromptChars,
+      limits: { maxSteps, maxGuidance },
+    });
     expect(PARAM_LIMITS).toEqual({ maxSteps, maxGuidance });
   });
 
@@ -58,7 +72,9 @@ describe('one table of defaults and limits', () => {
     expect(bounds(COMMANDS.edit.options)).toMatchObject(expected);
     expect(bounds(COMMANDS.remix.options)).toMatchObject({ prompt: expected.prompt, strength: expected.strength });
     expect(discordEditBounds()).toMatchObject(expected);
-    const prompt = editModal({ channelId: 'C1' }, { prompt: '' }).blocks.find((b) => b.block_id === 'prompt') as { element: { max_length: number } };
+    const prompt = editModal({ channelId: 'C1' }, { prompt: '' }).blocks.find((b) => b.block_id === 'prompt') as {
+      element: { max_length: number };
+    };
     expect(prompt.element.max_length).toBe(table.engine.maxPromptChars);
   });
 
@@ -71,12 +87,17 @@ describe('one table of defaults and limits', () => {
       guidance: { max: 7 },
       prompt: { maxLength: 40 },
     });
-    const prompt = editModal({ channelId: 'C1' }, { prompt: '' }, commands).blocks.find((b) => b.block_id === 'prompt') as { element: { max_length: number } };
+    const prompt = editModal({ channelId: 'C1' }, { prompt: '' }, commands).blocks.find(
+      (b) => b.block_id === 'prompt',
+    ) as { element: { max_length: number } };
     expect(prompt.element.max_length).toBe(40);
     expect(validateEditOptions({ steps: 12, guidance: 7 }, limits)).toEqual({ steps: 12, guidance: 7 });
     expect(() => validateEditOptions({ steps: 13 }, limits)).toThrow(/steps must be a whole number from 1 to 12/);
     expect(() => validatePrompt('x'.repeat(41), limits)).toThrow(/limit is 40/);
-    const resolve = paramResolver(undefined, { maxSteps: config.engine.maxSteps, maxGuidance: config.engine.maxGuidance });
+    const resolve = paramResolver(undefined, {
+      maxSteps: config.engine.maxSteps,
+      maxGuidance: config.engine.maxGuidance,
+    });
     expect(resolve({ overrides: { steps: 12 } }).steps).toBe(12);
     expect(() => resolve({ overrides: { steps: 13 } })).toThrow(/steps/);
   });

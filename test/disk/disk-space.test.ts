@@ -24,7 +24,16 @@ function volume(size: number, root: string, extra = { bytes: 0 }) {
 }
 
 const key = (imageHash: string): InversionKey => ({
-  imageHash, canvasWidth: 16, canvasHeight: 16, width: 16, height: 16, modelId: 'm', gamma: 0, steps: 28, inversionSeed: 0, convention: 'consistent',
+  imageHash,
+  canvasWidth: 16,
+  canvasHeight: 16,
+  width: 16,
+  height: 16,
+  modelId: 'm',
+  gamma: 0,
+  steps: 28,
+  inversionSeed: 0,
+  convention: 'consistent',
 });
 /** One cache entry is about 2·4·n bytes plus a small header. */
 const entry = (n: number) => ({ y0: new Float32Array(n).fill(1), inverted: new Float32Array(n).fill(-1) });
@@ -35,9 +44,17 @@ function tempRoot(): string {
 
 describe('the free-space floor', () => {
   it('is minFreeMB or minFreePercent of the volume, whichever is smaller', () => {
-    const big = new DiskSpace('/data', { minFreeMB: 1024, minFreePercent: 5 }, () => ({ bsize: 4096, blocks: (100 * 1024 * MB) / 4096, bavail: 0 }));
+    const big = new DiskSpace('/data', { minFreeMB: 1024, minFreePercent: 5 }, () => ({
+      bsize: 4096,
+      blocks: (100 * 1024 * MB) / 4096,
+      bavail: 0,
+    }));
     expect(big.status().floorBytes).toBe(1024 * MB); // 5 % of 100 GB would be 5 GB
-    const small = new DiskSpace('/data', { minFreeMB: 1024, minFreePercent: 5 }, () => ({ bsize: 4096, blocks: (20 * MB) / 4096, bavail: (10 * MB) / 4096 }));
+    const small = new DiskSpace('/data', { minFreeMB: 1024, minFreePercent: 5 }, () => ({
+      bsize: 4096,
+      blocks: (20 * MB) / 4096,
+      bavail: (10 * MB) / 4096,
+    }));
     expect(small.status()).toMatchObject({ floorBytes: 1 * MB, freeBytes: 10 * MB, ok: true });
   });
 
@@ -64,7 +81,9 @@ describe('the free-space floor', () => {
     expect(isDiskFull(Object.assign(new Error('no space'), { code: 'ENOSPC' }))).toBe(true);
     expect(isDiskFull(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))).toBe(true);
     expect(isDiskFull(Object.assign(new Error('nope'), { code: 'EACCES' }))).toBe(false);
-    expect(storageFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))?.code).toBe('disk_full');
+    expect(storageFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))?.code).toBe(
+      'disk_full',
+    );
     expect(formatBytes(1536)).toBe('1.5 KB');
   });
 });
@@ -76,7 +95,13 @@ describe('the inversion cache on a nearly full volume', () => {
     const extra = { bytes: 0 };
     // 1 MB volume, floor 256 KB: about 750 KB usable; each entry is about 80 KB.
     const disk = new DiskSpace(root, { minFreeMB: 0.25, minFreePercent: 50 }, volume(MB, root, extra));
-    const cache = new InversionCache({ memoryBytes: 0, dir: cacheDir, diskBytes: 100 * MB, logger: silentLogger, disk });
+    const cache = new InversionCache({
+      memoryBytes: 0,
+      dir: cacheDir,
+      diskBytes: 100 * MB,
+      logger: silentLogger,
+      disk,
+    });
     for (let i = 0; i < 20; i++) cache.set(key(`photo${i}`), entry(10_000));
     // Its own budget (100 MB) would allow all 20; the floor allows about 9.
     expect(disk.status().ok).toBe(true);
@@ -101,8 +126,18 @@ describe('the inversion cache on a nearly full volume', () => {
   it('keeps an entry in memory only when it does not fit above the floor', () => {
     const root = tempRoot();
     const cacheDir = join(root, 'cache');
-    const tiny = new DiskSpace(root, { minFreeMB: 0, minFreePercent: 0 }, () => ({ bsize: 1, blocks: 100, bavail: 100 }));
-    const cache = new InversionCache({ memoryBytes: 1e6, dir: cacheDir, diskBytes: 1e6, logger: silentLogger, disk: tiny });
+    const tiny = new DiskSpace(root, { minFreeMB: 0, minFreePercent: 0 }, () => ({
+      bsize: 1,
+      blocks: 100,
+      bavail: 100,
+    }));
+    const cache = new InversionCache({
+      memoryBytes: 1e6,
+      dir: cacheDir,
+      diskBytes: 1e6,
+      logger: silentLogger,
+      disk: tiny,
+    });
     cache.set(key('big'), entry(100)); // about 900 B: more than the 100 B free
     expect(readdirSync(cacheDir)).toEqual([]);
     expect(cache.get(key('big'))?.y0[0]).toBe(1);
@@ -114,7 +149,13 @@ describe('the image store on a nearly full volume', () => {
     const root = tempRoot();
     const extra = { bytes: 0 };
     const disk = new DiskSpace(root, { minFreeMB: 0.25, minFreePercent: 50 }, volume(MB, root, extra));
-    const cache = new InversionCache({ memoryBytes: 0, dir: join(root, 'cache'), diskBytes: 100 * MB, logger: silentLogger, disk });
+    const cache = new InversionCache({
+      memoryBytes: 0,
+      dir: join(root, 'cache'),
+      diskBytes: 100 * MB,
+      logger: silentLogger,
+      disk,
+    });
     for (let i = 0; i < 9; i++) cache.set(key(`p${i}`), entry(10_000));
     const cachedBefore = cache.diskBytesUsed();
     const images = new ImageStore(join(root, 'images'), { disk });

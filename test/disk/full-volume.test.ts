@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statfsSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InversionCache, type InversionKey } from '../../src/engine/cache/inversion-cache.ts';
 import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
@@ -60,7 +60,16 @@ const volume = typeof mounted === 'string' ? null : mounted;
 if (!volume) console.warn(`full-volume tests skipped: ${mounted as string}`);
 
 const key: InversionKey = {
-  imageHash: 'a', canvasWidth: 16, canvasHeight: 16, width: 16, height: 16, modelId: 'm', gamma: 0, steps: 28, inversionSeed: 0, convention: 'consistent',
+  imageHash: 'a',
+  canvasWidth: 16,
+  canvasHeight: 16,
+  width: 16,
+  height: 16,
+  modelId: 'm',
+  gamma: 0,
+  steps: 28,
+  inversionSeed: 0,
+  convention: 'consistent',
 };
 
 describe.skipIf(!volume)('a real volume that fills up', () => {
@@ -71,13 +80,24 @@ describe.skipIf(!volume)('a real volume that fills up', () => {
     mkdirSync(dir);
     const filler = fill(volume!.path);
     const images = new ImageStore(join(dir, 'images'));
-    const failure = await images.put(new Uint8Array(256 * 1024).fill(3)).then(() => null, (error: unknown) => error);
+    const failure = await images.put(new Uint8Array(256 * 1024).fill(3)).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect((failure as NodeJS.ErrnoException).code).toBe('ENOSPC');
     expect(storageFailure(failure)?.userMessage).toMatch(/ran out of disk space while saving your result/);
-    const cache = new InversionCache({ memoryBytes: 1e6, dir: join(dir, 'cache'), diskBytes: 1e9, logger: silentLogger });
+    const cache = new InversionCache({
+      memoryBytes: 1e6,
+      dir: join(dir, 'cache'),
+      diskBytes: 1e9,
+      logger: silentLogger,
+    });
     expect(() => cache.set(key, { y0: new Float32Array(65_536), inverted: new Float32Array(65_536) })).not.toThrow();
     expect(cache.get(key)).not.toBeNull(); // still served from memory
-    const leftovers = [...readdirSync(join(dir, 'cache')), ...readdirSync(join(dir, 'images'), { recursive: true }).map(String)];
+    const leftovers = [
+      ...readdirSync(join(dir, 'cache')),
+      ...readdirSync(join(dir, 'images'), { recursive: true }).map(String),
+    ];
     expect(leftovers.filter((name) => name.endsWith('.tmp') || name.endsWith('.bin'))).toEqual([]);
     rmSync(filler);
     rmSync(dir, { recursive: true, force: true });
@@ -123,7 +143,13 @@ describe.skipIf(!volume)('a real volume that fills up', () => {
       const dataDir = join(volume!.path, 'full-data');
       const filler = fill(volume!.path);
       const started = spawn(process.execPath, [BIN, 'start'], {
-        env: { ...process.env, RFEDIT_DATA_DIR: dataDir, RFEDIT_WEB__PORT: '0', RFEDIT_HEALTH__PORT: '0', RFEDIT_LOG__LEVEL: 'silent' },
+        env: {
+          ...process.env,
+          RFEDIT_DATA_DIR: dataDir,
+          RFEDIT_WEB__PORT: '0',
+          RFEDIT_HEALTH__PORT: '0',
+          RFEDIT_LOG__LEVEL: 'silent',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = started;
@@ -134,7 +160,9 @@ describe.skipIf(!volume)('a real volume that fills up', () => {
       rmSync(filler);
       expect(code).toBe(1);
       expect(stderr.trim().split('\n')).toHaveLength(1);
-      expect(stderr).toMatch(/rfedit could not start: the disk holding .*full-data is full \(0 B free\)\. Free some space there/);
+      expect(stderr).toMatch(
+        /rfedit could not start: the disk holding .*full-data is full \(0 B free\)\. Free some space there/,
+      );
     });
   });
 });

@@ -16,7 +16,12 @@ function errors(dir: string): string[] {
 }
 
 /** Replaces a component with a one-node graph (Identity) with the given I/O. */
-function writeGraph(dir: string, component: string, input: [string, 'float32' | 'bfloat16'], output: [string, 'float32' | 'bfloat16']): void {
+function writeGraph(
+  dir: string,
+  component: string,
+  input: [string, 'float32' | 'bfloat16'],
+  output: [string, 'float32' | 'bfloat16'],
+): void {
   const g = new GraphBuilder(component);
   g.input(input[0], input[1], ['batch', 3, 'h', 'w']);
   g.output(output[0], output[1], ['batch', 3, 'h', 'w']);
@@ -56,14 +61,20 @@ describe('model check', () => {
 
   it('catches a transformer whose channels do not match the VAE', () => {
     const dir = freshModel();
-    writeFileSync(join(dir, 'vae_decoder', 'config.json'), JSON.stringify({ latent_channels: 8, block_out_channels: [1, 1], scaling_factor: 1 }));
+    writeFileSync(
+      join(dir, 'vae_decoder', 'config.json'),
+      JSON.stringify({ latent_channels: 8, block_out_channels: [1, 1], scaling_factor: 1 }),
+    );
     rmSync(join(dir, 'vae_encoder', 'config.json'));
-    expect(errors(dir)).toContainEqual(expect.stringMatching(/hidden_states has 64 channels; the VAE's 8 latent channels pack to 32/));
+    expect(errors(dir)).toContainEqual(
+      expect.stringMatching(/hidden_states has 64 channels; the VAE's 8 latent channels pack to 32/),
+    );
   });
 
   it('recognises the TensorRT-oriented official layout', () => {
     const dir = join(root, 'bfl');
-    for (const d of ['clip.opt', 't5.opt', 'transformer.opt/bf16', 'vae.opt']) mkdirSync(join(dir, d), { recursive: true });
+    for (const d of ['clip.opt', 't5.opt', 'transformer.opt/bf16', 'vae.opt'])
+      mkdirSync(join(dir, d), { recursive: true });
     const found = errors(dir);
     expect(found[0]).toMatch(/TensorRT-oriented.*optimum-cli export onnx/);
     expect(found).toContainEqual(expect.stringMatching(/vae_encoder/));

@@ -17,13 +17,40 @@ describe('rfedit edit', () => {
     const dir = tempDir();
     const io = capture();
     const out = join(dir, 'out.png');
-    const code = await main(['edit', PHOTO_PATH, '--prompt', 'red', '--steps', '6', '--seed', '9', '--data-dir', dir, '--model', demoModel({}, dir), '--out', out, '--json'], io);
+    const code = await main(
+      [
+        'edit',
+        PHOTO_PATH,
+        '--prompt',
+        'red',
+        '--steps',
+        '6',
+        '--seed',
+        '9',
+        '--data-dir',
+        dir,
+        '--model',
+        demoModel({}, dir),
+        '--out',
+        out,
+        '--json',
+      ],
+      io,
+    );
     expect(code).toBe(0);
     expect(io.stdout).toHaveLength(1);
     const report = JSON.parse(io.stdout[0]);
-    expect(report).toMatchObject({ output: out, seed: 9, mime: 'image/png', inversionCached: false, transformerCalls: { invert: 6, edit: 6 } });
+    expect(report).toMatchObject({
+      output: out,
+      seed: 9,
+      mime: 'image/png',
+      inversionCached: false,
+      transformerCalls: { invert: 6, edit: 6 },
+    });
     expect(report.params).toMatchObject({ steps: 6, gamma: 0.5, sampler: 'ode', method: 'rf-inversion' });
-    expect(Object.keys(report.timingsMs)).toEqual(expect.arrayContaining(['prepare', 'invert', 'edit', 'decode', 'total']));
+    expect(Object.keys(report.timingsMs)).toEqual(
+      expect.arrayContaining(['prepare', 'invert', 'edit', 'decode', 'total']),
+    );
     const meta = await sharp(readFileSync(out)).metadata();
     expect([meta.width, meta.height]).toEqual([report.width, report.height]);
   });
@@ -35,12 +62,21 @@ describe('rfedit edit', () => {
   });
 
   it.each([
-    ['a missing folder', (dir: string) => join(dir, 'no-such-folder', 'out.png'), /^--out .*out\.png: there is no folder .*no-such-folder; create it first\.$/],
+    [
+      'a missing folder',
+      (dir: string) => join(dir, 'no-such-folder', 'out.png'),
+      /^--out .*out\.png: there is no folder .*no-such-folder; create it first\.$/,
+    ],
     ['a folder', (dir: string) => dir, /^--out .* is a folder; give a file name, e\.g\. --out .*edit\.png\.$/],
   ])('refuses --out to %s in one line, exit 1, before any editing', async (_, out, says) => {
     const dir = tempDir();
     const io = capture();
-    expect(await main(['edit', PHOTO_PATH, '--prompt', 'red', '--data-dir', dir, '--model', join(dir, 'no-model'), '--out', out(dir)], io)).toBe(1);
+    expect(
+      await main(
+        ['edit', PHOTO_PATH, '--prompt', 'red', '--data-dir', dir, '--model', join(dir, 'no-model'), '--out', out(dir)],
+        io,
+      ),
+    ).toBe(1);
     expect(io.stderrLines).toHaveLength(1);
     expect(io.stderrLines[0]).toMatch(says);
   });

@@ -1,7 +1,12 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_MODEL_VERSION, demoModelFiles, ensureDemoModel, generateDemoModel } from '../../src/engine/demo/generate.ts';
+import {
+  DEMO_MODEL_VERSION,
+  demoModelFiles,
+  ensureDemoModel,
+  generateDemoModel,
+} from '../../src/engine/demo/generate.ts';
 import { tempDir } from './helpers.ts';
 
 function listFiles(dir: string): string[] {
@@ -57,7 +62,10 @@ describe('the demo model generator', () => {
     const dir = join(tempDir(), 'demo');
     ensureDemoModel(dir);
     const index = join(dir, 'model_index.json');
-    writeFileSync(index, readFileSync(index, 'utf8').replace(`"version": ${DEMO_MODEL_VERSION}`, `"version": ${DEMO_MODEL_VERSION - 1}`));
+    writeFileSync(
+      index,
+      readFileSync(index, 'utf8').replace(`"version": ${DEMO_MODEL_VERSION}`, `"version": ${DEMO_MODEL_VERSION - 1}`),
+    );
     expect(JSON.parse(readFileSync(index, 'utf8'))._rfedit.version).toBe(DEMO_MODEL_VERSION - 1);
     ensureDemoModel(dir);
     expect(JSON.parse(readFileSync(index, 'utf8'))._rfedit.version).toBe(DEMO_MODEL_VERSION);

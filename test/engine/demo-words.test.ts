@@ -46,7 +46,9 @@ describe('the demo model on a portrait', () => {
 
   it('sharpens with "sharp" and softens with "soft": more or less fine detail than the photo', async () => {
     const detail = highFrequencyEnergy(photo);
-    expect(highFrequencyEnergy(await edited({ prompt: 'sharp', overrides: { seed: 1 } }))).toBeGreaterThan(1.5 * detail);
+    expect(highFrequencyEnergy(await edited({ prompt: 'sharp', overrides: { seed: 1 } }))).toBeGreaterThan(
+      1.5 * detail,
+    );
     expect(highFrequencyEnergy(await edited({ prompt: 'soft', overrides: { seed: 1 } }))).toBeLessThan(0.7 * detail);
   });
 
@@ -61,7 +63,8 @@ describe('the demo model on a portrait', () => {
   });
 
   it('changes more as the strength grows', async () => {
-    const change = async (strength: number) => meanChange(await edited({ prompt: 'charcoal', strength, overrides: { seed: 1 } }), photo);
+    const change = async (strength: number) =>
+      meanChange(await edited({ prompt: 'charcoal', strength, overrides: { seed: 1 } }), photo);
     const [low, mid, high] = [await change(0.25), await change(0.5), await change(0.75)];
     expect(low).toBeLessThan(mid);
     expect(mid).toBeLessThan(high);

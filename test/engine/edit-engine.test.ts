@@ -15,7 +15,7 @@ const engine = createDemoEngine(dataDir, { pixelBudget: 160 * 106, previewEveryS
 afterAll(() => engine.close());
 
 describe('an edit of a real photo on the demo model', () => {
-  it('returns an image of the working size at the source\'s aspect ratio that differs from the source', async () => {
+  it("returns an image of the working size at the source's aspect ratio that differs from the source", async () => {
     const result = await engine.edit({ image: photo(), prompt: 'vivid red', overrides: { seed: 1 } });
     const out = await rawRgb(result.image);
     expect(result.mime).toBe('image/png');
@@ -23,7 +23,9 @@ describe('an edit of a real photo on the demo model', () => {
     expect(result.width / result.height).toBeCloseTo(720 / 477, 1);
     // Worked on a smaller copy: the result says from what, so the chat can tell the user.
     expect(result.scaledFrom).toEqual({ width: 720, height: 477, pixelBudget: 160 * 106 });
-    const source = await rawRgb(await sharp(photo()).resize(result.width, result.height, { fit: 'fill' }).png().toBuffer());
+    const source = await rawRgb(
+      await sharp(photo()).resize(result.width, result.height, { fit: 'fill' }).png().toBuffer(),
+    );
     expect(psnr(out.data, source.data)).toBeLessThan(20);
   });
 
@@ -88,7 +90,9 @@ describe('progress and cancellation', () => {
     const fractions = events.map((e) => e.fraction);
     expect(fractions).toEqual([...fractions].sort((a, b) => a - b));
     expect(fractions.at(-1)).toBe(1);
-    expect(new Set(events.map((e) => e.phase))).toEqual(new Set(['prepare', 'encode-prompt', 'encode-image', 'invert', 'edit', 'decode']));
+    expect(new Set(events.map((e) => e.phase))).toEqual(
+      new Set(['prepare', 'encode-prompt', 'encode-image', 'invert', 'edit', 'decode']),
+    );
     const previews = events.filter((e) => e.preview);
     expect(previews.map((e) => e.step)).toEqual([7, 14, 21]);
     expect((await sharp(previews[0].preview!).metadata()).format).toBe('png');
@@ -97,10 +101,13 @@ describe('progress and cancellation', () => {
   it('stops at the next step when the signal aborts and says it was cancelled', async () => {
     const controller = new AbortController();
     let editSteps = 0;
-    const result = engine.edit({ image: photo(), prompt: 'pink', overrides: { seed: 7, gamma: 0.4 }, signal: controller.signal }, (p) => {
-      if (p.phase === 'invert' && p.step === 3) controller.abort();
-      if (p.phase === 'edit') editSteps++;
-    });
+    const result = engine.edit(
+      { image: photo(), prompt: 'pink', overrides: { seed: 7, gamma: 0.4 }, signal: controller.signal },
+      (p) => {
+        if (p.phase === 'invert' && p.step === 3) controller.abort();
+        if (p.phase === 'edit') editSteps++;
+      },
+    );
     await expect(result).rejects.toBeInstanceOf(CancelledError);
     expect(editSteps).toBe(0);
   });
@@ -108,7 +115,9 @@ describe('progress and cancellation', () => {
   it('refuses an already aborted request before any work', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(engine.edit({ image: photo(), prompt: 'pink', signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+    await expect(engine.edit({ image: photo(), prompt: 'pink', signal: controller.signal })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
   });
 });
 
@@ -117,20 +126,30 @@ describe('inputs that cannot be edited', () => {
     ['an empty prompt', '   ', 'prompt_empty'],
     ['an over-long prompt', 'red '.repeat(600), 'prompt_too_long'],
   ])('%s gets a clear UserInputError', async (_, prompt, code) => {
-    await expect(engine.edit({ image: photo(), prompt })).rejects.toMatchObject({ code, name: `UserInputError[${code}]` });
+    await expect(engine.edit({ image: photo(), prompt })).rejects.toMatchObject({
+      code,
+      name: `UserInputError[${code}]`,
+    });
   });
 
-  it('a long prompt within the character limit is truncated to the encoders\' length and still runs', async () => {
+  it("a long prompt within the character limit is truncated to the encoders' length and still runs", async () => {
     const result = await engine.edit({ image: photo(), prompt: 'red '.repeat(150), overrides: { steps: 4 } });
     expect(result.image.length).toBeGreaterThan(0);
   });
 
   it('a file that is not an image gets a UserInputError', async () => {
-    await expect(engine.edit({ image: Buffer.from('not an image'), prompt: 'red' })).rejects.toBeInstanceOf(UserInputError);
+    await expect(engine.edit({ image: Buffer.from('not an image'), prompt: 'red' })).rejects.toBeInstanceOf(
+      UserInputError,
+    );
   });
 
   it('an output byte limit switches to JPEG or WebP', async () => {
-    const result = await engine.edit({ image: photo(), prompt: 'red', maxOutputBytes: 12_000, overrides: { steps: 4 } });
+    const result = await engine.edit({
+      image: photo(),
+      prompt: 'red',
+      maxOutputBytes: 12_000,
+      overrides: { steps: 4 },
+    });
     expect(['image/jpeg', 'image/webp']).toContain(result.mime);
     expect(result.image.length).toBeLessThanOrEqual(12_000);
   });
@@ -148,7 +167,11 @@ describe('SDEdit', () => {
   });
 
   it('starts exactly at the requested step even where (N − k)/N·N rounds below N − k', async () => {
-    const result = await engine.edit({ image: photo(), prompt: 'blue', overrides: { method: 'sdedit', steps: 7, start: 3, seed: 8 } });
+    const result = await engine.edit({
+      image: photo(),
+      prompt: 'blue',
+      overrides: { method: 'sdedit', steps: 7, start: 3, seed: 8 },
+    });
     expect(result.transformerCalls.edit).toBe(4);
   });
 });

@@ -19,7 +19,9 @@ import { PHOTO_PATH, tempDir } from './helpers.ts';
 const REPO = join(import.meta.dirname, '..', '..');
 const FIXTURE = findTinyFlux(REPO);
 if (!FIXTURE) {
-  console.warn('tiny-flux fixture absent (set RFEDIT_TINY_FLUX or lay shared/ beside the checkout): the FLUX.1 golden tests are skipped.');
+  console.warn(
+    'tiny-flux fixture absent (set RFEDIT_TINY_FLUX or lay shared/ beside the checkout): the FLUX.1 golden tests are skipped.',
+  );
 }
 
 function capture(): CliIo & { stdout: string[]; stderrLines: string[] } {
@@ -79,11 +81,23 @@ describe.skipIf(!FIXTURE)('FLUX.1 against the diffusers goldens (tiny-flux)', ()
     const stages = cpu.results.map((r) => r.stage);
     // Every stage the issue names is compared, in pipeline order.
     const expected = [
-      /^packing/, /^img_ids/, /^vae encode/, /^schedule: mu/, /^schedule: sigmas/,
-      /^inversion \(convention diffusers.*every transformer call/, /^inversion: inverted latent/,
-      /^edit \(.*every transformer call/, /^edit: edited latent/, /^decode/,
-      /^onnx-dyn: transformer/, /^onnx-dyn: vae_encoder/, /^onnx-dyn: vae_decoder/,
-      /^text: CLIP tokenizer \(vocab.json/, /^text: CLIP tokenizer \(tokenizer.json/, /^text: T5 tokenizer/, /^text: encodePrompt/,
+      /^packing/,
+      /^img_ids/,
+      /^vae encode/,
+      /^schedule: mu/,
+      /^schedule: sigmas/,
+      /^inversion \(convention diffusers.*every transformer call/,
+      /^inversion: inverted latent/,
+      /^edit \(.*every transformer call/,
+      /^edit: edited latent/,
+      /^decode/,
+      /^onnx-dyn: transformer/,
+      /^onnx-dyn: vae_encoder/,
+      /^onnx-dyn: vae_decoder/,
+      /^text: CLIP tokenizer \(vocab.json/,
+      /^text: CLIP tokenizer \(tokenizer.json/,
+      /^text: T5 tokenizer/,
+      /^text: encodePrompt/,
     ];
     let from = 0;
     for (const pattern of expected) {
@@ -149,7 +163,15 @@ describe.skipIf(!FIXTURE)('rfedit on the tiny FLUX.1 export, end to end', () => 
     const report = JSON.parse(io.stdout[0]);
     expect(report.findings.filter((f: { level: string }) => f.level !== 'ok')).toEqual([]);
     expect(report.findings.map((f: { where: string }) => f.where)).toEqual(
-      expect.arrayContaining(['tokenizer', 'tokenizer_2', 'text_encoder', 'text_encoder_2', 'transformer', 'vae_encoder', 'vae_decoder']),
+      expect.arrayContaining([
+        'tokenizer',
+        'tokenizer_2',
+        'text_encoder',
+        'text_encoder_2',
+        'transformer',
+        'vae_encoder',
+        'vae_decoder',
+      ]),
     );
   });
 
@@ -161,10 +183,34 @@ describe.skipIf(!FIXTURE)('rfedit on the tiny FLUX.1 export, end to end', () => 
     for (const convention of ['diffusers', 'consistent']) {
       const io = capture();
       const out = join(dir, `${convention}.png`);
-      const code = await main(['edit', small, '--prompt', 'a red apple', '--seed', '7', '--convention', convention, '--model', join(FIXTURE!, 'model'), '--data-dir', dir, '--out', out, '--json'], io);
+      const code = await main(
+        [
+          'edit',
+          small,
+          '--prompt',
+          'a red apple',
+          '--seed',
+          '7',
+          '--convention',
+          convention,
+          '--model',
+          join(FIXTURE!, 'model'),
+          '--data-dir',
+          dir,
+          '--out',
+          out,
+          '--json',
+        ],
+        io,
+      );
       expect(code, io.stderrLines.join('\n')).toBe(0);
       const report = JSON.parse(io.stdout[0]);
-      expect(report).toMatchObject({ width: 192, height: 128, transformerCalls: { invert: 28, edit: 28 }, inversionCached: false });
+      expect(report).toMatchObject({
+        width: 192,
+        height: 128,
+        transformerCalls: { invert: 28, edit: 28 },
+        inversionCached: false,
+      });
       expect(report.params).toMatchObject({ convention, steps: 28, gamma: 0.5, eta: 0.9, start: 0, stop: 7 });
       expect(report.timingsMs['encode-prompt']).toBeGreaterThan(0);
       const meta = await sharp(readFileSync(out)).metadata();
@@ -174,7 +220,23 @@ describe.skipIf(!FIXTURE)('rfedit on the tiny FLUX.1 export, end to end', () => 
 
   it('rejects an unknown --convention with the choices', async () => {
     const io = capture();
-    expect(await main(['edit', PHOTO_PATH, '--prompt', 'red', '--convention', 'sideways', '--model', join(FIXTURE!, 'model'), '--data-dir', tempDir()], io)).toBe(1);
+    expect(
+      await main(
+        [
+          'edit',
+          PHOTO_PATH,
+          '--prompt',
+          'red',
+          '--convention',
+          'sideways',
+          '--model',
+          join(FIXTURE!, 'model'),
+          '--data-dir',
+          tempDir(),
+        ],
+        io,
+      ),
+    ).toBe(1);
     expect(io.stderrLines.join('\n')).toMatch(/convention must be one of consistent, diffusers/);
   });
 });
@@ -189,12 +251,16 @@ describe.skipIf(!FIXTURE)('variants of the same weights (test/fixtures/tiny-flux
     expect(firstDrift(report.runs[0])).toBeNull();
     expect(report.runs[0].tolerance).toEqual(FP16_TOLERANCE);
     // fp16 is really in effect: the encoder drifts by more than fp32 ever does, and still within tolerance.
-    expect(report.runs[0].results.find((r) => r.stage.startsWith('vae encode'))?.detail).toMatch(/relative [0-9.]+e-(3|4)/);
+    expect(report.runs[0].results.find((r) => r.stage.startsWith('vae encode'))?.detail).toMatch(
+      /relative [0-9.]+e-(3|4)/,
+    );
   });
 
   it('a no-guidance (schnell-like) export with a fixed-shift schedule reproduces its own diffusers goldens', async () => {
     const model = variantModel('no-guidance');
-    expect(readDeclaredIo(join(model, 'transformer', 'model.onnx')).inputs.map((t) => t.name)).not.toContain('guidance');
+    expect(readDeclaredIo(join(model, 'transformer', 'model.onnx')).inputs.map((t) => t.name)).not.toContain(
+      'guidance',
+    );
     const check = capture();
     expect(await main(['model', 'check', model], check)).toBe(0);
     const report = await runGoldenCheck(join(VARIANTS, 'no-guidance'), { modelDir: model });

@@ -21,7 +21,9 @@ const STEPS = 14;
 
 /** Four candidates: the edit and three others with their own seeds through the stochastic sampler. */
 function candidates(): EditParams[] {
-  return [11, 12, 13, 14].map((seed) => batched.resolveParams({ strength: 0.5, overrides: { steps: STEPS, seed, sampler: 'sde', noiseScale: 1 } }));
+  return [11, 12, 13, 14].map((seed) =>
+    batched.resolveParams({ strength: 0.5, overrides: { steps: STEPS, seed, sampler: 'sde', noiseScale: 1 } }),
+  );
 }
 
 async function meanAbsDiff(a: Uint8Array, b: Uint8Array): Promise<number> {
@@ -51,20 +53,36 @@ describe('a grid of four from one inversion', () => {
   it('gives the same cells with one batched transformer call per step (within one level)', async () => {
     const cells = candidates();
     const calls: number[] = [];
-    const grid = await batched.edit({ image: photo(), prompt: 'as a pencil sketch', params: cells[0], cells }, (p) => p.phase === 'edit' && calls.push(p.step));
+    const grid = await batched.edit(
+      { image: photo(), prompt: 'as a pencil sketch', params: cells[0], cells },
+      (p) => p.phase === 'edit' && calls.push(p.step),
+    );
     const reference = await oneByOne.edit({ image: photo(), prompt: 'as a pencil sketch', params: cells[0], cells });
     expect(grid.transformerCalls.edit).toBe(4 * STEPS);
-    for (let i = 0; i < 4; i++) expect(await meanAbsDiff(grid.cells![i].image, reference.cells![i].image)).toBeLessThan(1);
+    for (let i = 0; i < 4; i++)
+      expect(await meanAbsDiff(grid.cells![i].image, reference.cells![i].image)).toBeLessThan(1);
     // The candidates differ from one another.
     expect(await meanAbsDiff(grid.cells![0].image, grid.cells![1].image)).toBeGreaterThan(0.5);
   });
 
   it('a strength sweep moves away from the photo as the strength grows, each cell labelled with its strength', async () => {
     const strengths = [0.25, 0.5, 0.75, 1];
-    const cells = strengths.map((strength) => batched.resolveParams({ strength, overrides: { steps: STEPS, seed: 5 } }));
-    const sweep = await batched.edit({ image: photo(), prompt: 'as a pencil sketch', params: cells[0], cells, cellLabels: strengths.map(String) });
+    const cells = strengths.map((strength) =>
+      batched.resolveParams({ strength, overrides: { steps: STEPS, seed: 5 } }),
+    );
+    const sweep = await batched.edit({
+      image: photo(),
+      prompt: 'as a pencil sketch',
+      params: cells[0],
+      cells,
+      cellLabels: strengths.map(String),
+    });
     // Strength 0 gives the photo back at the working size: the reference each cell is measured from.
-    const unchanged = await batched.edit({ image: photo(), prompt: 'as a pencil sketch', params: batched.resolveParams({ strength: 0, overrides: { steps: STEPS, seed: 5 } }) });
+    const unchanged = await batched.edit({
+      image: photo(),
+      prompt: 'as a pencil sketch',
+      params: batched.resolveParams({ strength: 0, overrides: { steps: STEPS, seed: 5 } }),
+    });
     const changes: number[] = [];
     for (const cell of sweep.cells!) changes.push(await meanAbsDiff(unchanged.image, cell.image));
     for (let i = 1; i < changes.length; i++) expect(changes[i]).toBeGreaterThan(changes[i - 1]);
@@ -74,6 +92,8 @@ describe('a grid of four from one inversion', () => {
   it('refuses cells that could not share one inversion', async () => {
     const cells = candidates();
     cells[3] = { ...cells[3], gamma: cells[0].gamma + 0.25 };
-    await expect(batched.edit({ image: photo(), prompt: 'warm', params: cells[0], cells })).rejects.toThrow(/share gamma/);
+    await expect(batched.edit({ image: photo(), prompt: 'warm', params: cells[0], cells })).rejects.toThrow(
+      /share gamma/,
+    );
   });
 });

@@ -1,7 +1,12 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../src/errors.ts';
-import { checkDeclaredImage, looksLikeImage, requireAcceptedImage, sniffImageMime } from '../../src/engine/image-types.ts';
+import {
+  checkDeclaredImage,
+  looksLikeImage,
+  requireAcceptedImage,
+  sniffImageMime,
+} from '../../src/engine/image-types.ts';
 import { heicPhoto } from '../abuse/fixtures/hostile-images.ts';
 
 const solid = () => sharp({ create: { width: 20, height: 20, channels: 3, background: '#c63' } });
@@ -35,7 +40,11 @@ describe('the one image-type policy (CLI and chats)', () => {
   it.each([
     ['AVIF', () => solid().avif().toBuffer(), 'an AVIF image'],
     ['TIFF', () => solid().tiff().toBuffer(), 'a TIFF image'],
-    ['SVG', async () => Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), 'an SVG drawing'],
+    [
+      'SVG',
+      async () => Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'),
+      'an SVG drawing',
+    ],
   ])('refuses %s, which sharp could read, by name', async (_, make, label) => {
     const made = await make();
     const named = refusal(() => requireAcceptedImage(made, 'picture'));
@@ -55,9 +64,13 @@ describe('the one image-type policy (CLI and chats)', () => {
   });
 
   it('refuses attachments by what they declare before anything is downloaded', () => {
-    expect(refusal(() => checkDeclaredImage({ contentType: 'image/heic', name: 'IMG_0002.HEIC' })).userMessage).toMatch(/iPhone HEIC photos/);
+    expect(refusal(() => checkDeclaredImage({ contentType: 'image/heic', name: 'IMG_0002.HEIC' })).userMessage).toMatch(
+      /iPhone HEIC photos/,
+    );
     expect(refusal(() => checkDeclaredImage({ name: 'IMG_0003.heif' })).userMessage).toMatch(/iPhone HEIC photos/);
-    expect(refusal(() => checkDeclaredImage({ contentType: 'image/tiff', name: 'scan.tiff' })).userMessage).toMatch(/a TIFF image/);
+    expect(refusal(() => checkDeclaredImage({ contentType: 'image/tiff', name: 'scan.tiff' })).userMessage).toMatch(
+      /a TIFF image/,
+    );
     expect(refusal(() => checkDeclaredImage({ contentType: 'text/plain', name: 'notes.txt' })).userMessage).toBe(
       '“notes.txt” is not an image. Please attach a PNG, JPEG, WebP or GIF photo.',
     );

@@ -37,7 +37,12 @@ function bombPng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1000))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1000))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 describe('fitToBudget', () => {
@@ -58,28 +63,46 @@ describe('fitToBudget', () => {
 });
 
 describe('prepareImage', () => {
-  const solid = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#08f' } }).png().toBuffer();
+  const solid = (width: number, height: number) =>
+    sharp({ create: { width, height, channels: 3, background: '#08f' } })
+      .png()
+      .toBuffer();
 
   it.each([
     [60_000, 1],
     [1, 1],
     [3, 200],
     [15, 15],
-  ])('refuses a %i×%i image, naming the minimum side, instead of padding it into another shape', async (width, height) => {
-    const error = await prepareImage(await solid(width, height), { ...limits, pixelBudget: 1_048_576 }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UserInputError);
-    expect(error).toMatchObject({ code: 'image_too_small', userMessage: `That image is ${width}×${height} pixels; each side must be at least 16 pixels.` });
-  });
+  ])(
+    'refuses a %i×%i image, naming the minimum side, instead of padding it into another shape',
+    async (width, height) => {
+      const error = await prepareImage(await solid(width, height), { ...limits, pixelBudget: 1_048_576 }).catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(UserInputError);
+      expect(error).toMatchObject({
+        code: 'image_too_small',
+        userMessage: `That image is ${width}×${height} pixels; each side must be at least 16 pixels.`,
+      });
+    },
+  );
 
   it('refuses a strip whose short side would shrink under the minimum at the working size', async () => {
     const error = await prepareImage(await solid(4000, 16), limits).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'image_too_narrow' });
-    expect((error as UserInputError).userMessage).toMatch(/^That image is 4000×16 pixels, too long and thin: .* under 16 pixels\. Please crop it/);
+    expect((error as UserInputError).userMessage).toMatch(
+      /^That image is 4000×16 pixels, too long and thin: .* under 16 pixels\. Please crop it/,
+    );
   });
 
   it('refuses the same types the chats refuse, though sharp could read them (one policy for CLI and chats)', async () => {
-    const tiff = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#08f' } }).tiff().toBuffer();
-    await expect(prepareImage(tiff, limits)).rejects.toMatchObject({ code: 'image_type', userMessage: expect.stringContaining('a TIFF image') });
+    const tiff = await sharp({ create: { width: 40, height: 40, channels: 3, background: '#08f' } })
+      .tiff()
+      .toBuffer();
+    await expect(prepareImage(tiff, limits)).rejects.toMatchObject({
+      code: 'image_type',
+      userMessage: expect.stringContaining('a TIFF image'),
+    });
   });
 
   it('keeps the exact shape of a small picture whose sides are just over the minimum', async () => {
@@ -97,14 +120,21 @@ describe('prepareImage', () => {
   });
 
   it('applies the EXIF orientation', async () => {
-    const rotated = await sharp({ create: { width: 60, height: 20, channels: 3, background: '#f00' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const rotated = await sharp({ create: { width: 60, height: 20, channels: 3, background: '#f00' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const img = await prepareImage(rotated, limits);
     expect([img.sourceWidth, img.sourceHeight]).toEqual([20, 60]);
     expect(img.height).toBeGreaterThan(img.width);
   });
 
   it('flattens transparency onto white', async () => {
-    const clear = await sharp({ create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const clear = await sharp({
+      create: { width: 32, height: 32, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
     const img = await prepareImage(clear, limits);
     expect(Math.min(...img.rgb)).toBe(255);
   });
@@ -113,7 +143,9 @@ describe('prepareImage', () => {
     // Two 32×32 frames stacked as pages: red, then blue.
     const frames = Buffer.alloc(32 * 64 * 3);
     for (let i = 0; i < 32 * 64; i++) frames.set(i < 32 * 32 ? [255, 0, 0] : [0, 0, 255], i * 3);
-    const gif = await sharp(frames, { raw: { width: 32, height: 64, channels: 3, pageHeight: 32 } as never }).gif({ loop: 0 }).toBuffer();
+    const gif = await sharp(frames, { raw: { width: 32, height: 64, channels: 3, pageHeight: 32 } as never })
+      .gif({ loop: 0 })
+      .toBuffer();
     expect((await sharp(gif).metadata()).pages).toBe(2);
     const img = await prepareImage(gif, limits);
     expect([img.width, img.height]).toEqual([32, 32]);
@@ -139,14 +171,16 @@ describe('prepareImage', () => {
   });
 
   it('refuses an empty file', () => rejects(new Uint8Array(), 'image_empty'));
-  it('refuses a file that is not an image', () => rejects(Buffer.from('hello, this is text, not a picture'), 'image_type')); // the shared policy's answer, as in the chats
+  it('refuses a file that is not an image', () =>
+    rejects(Buffer.from('hello, this is text, not a picture'), 'image_type')); // the shared policy's answer, as in the chats
   it('refuses a corrupt image', async () => {
     const bytes = Buffer.from(photo());
     bytes.fill(0x55, 200, 4000);
     await rejects(bytes, 'image_unreadable');
   });
   it('refuses a truncated image', () => rejects(photo().subarray(0, 20_000), 'image_unreadable'));
-  it('refuses a decompression bomb from its header, before decoding', () => rejects(bombPng(100_000, 100_000), 'image_too_many_pixels'));
+  it('refuses a decompression bomb from its header, before decoding', () =>
+    rejects(bombPng(100_000, 100_000), 'image_too_many_pixels'));
   it('refuses a file over the byte limit', () => rejects(new Uint8Array(limits.maxInputBytes + 1), 'image_too_large'));
 });
 

@@ -6,9 +6,21 @@ import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
 import { tempDir } from './helpers.ts';
 
 const key = (imageHash: string): InversionKey => ({
-  imageHash, canvasWidth: 16, canvasHeight: 16, width: 16, height: 15, modelId: 'm', gamma: 0.5, steps: 28, inversionSeed: 0, convention: 'consistent',
+  imageHash,
+  canvasWidth: 16,
+  canvasHeight: 16,
+  width: 16,
+  height: 15,
+  modelId: 'm',
+  gamma: 0.5,
+  steps: 28,
+  inversionSeed: 0,
+  convention: 'consistent',
 });
-const entry = (fill: number, n = 256) => ({ y0: new Float32Array(n).fill(fill), inverted: new Float32Array(n).fill(-fill) });
+const entry = (fill: number, n = 256) => ({
+  y0: new Float32Array(n).fill(fill),
+  inverted: new Float32Array(n).fill(-fill),
+});
 
 describe('InversionCache', () => {
   it('keeps memory within its byte budget, dropping the least recently used', () => {

@@ -14,13 +14,27 @@ const root = tempDir();
 
 const VARIANTS: Array<[string, Partial<DemoModelVariant>]> = [
   ['fp32 I/O, guidance, latent_parameters, vocab+merges, int64 ids', {}],
-  ['fp16 I/O, no guidance, latent_sample, tokenizer.json, int32 ids, float32 positions', { floatType: 'float16', guidance: false, vaeEncoderOutput: 'latent_sample', clipTokenizer: 'tokenizer-json', idsType: 'int32', positionIdsType: 'float32' }],
+  [
+    'fp16 I/O, no guidance, latent_sample, tokenizer.json, int32 ids, float32 positions',
+    {
+      floatType: 'float16',
+      guidance: false,
+      vaeEncoderOutput: 'latent_sample',
+      clipTokenizer: 'tokenizer-json',
+      idsType: 'int32',
+      positionIdsType: 'float32',
+    },
+  ],
   ['fp16 I/O, guidance, latent_parameters', { floatType: 'float16' }],
   ['fp32 I/O, no guidance, latent_sample', { guidance: false, vaeEncoderOutput: 'latent_sample' }],
 ];
 
 /** v = (σ − (1−σ)s²)/V·(x − (1−σ)μ) − μ per element, with μ and s of each element's frequency (spectrum.ts). */
-function expectedVelocity(x: Float32Array, sigma: number, target: { mean: Float64Array; std: Float64Array }): Float32Array {
+function expectedVelocity(
+  x: Float32Array,
+  sigma: number,
+  target: { mean: Float64Array; std: Float64Array },
+): Float32Array {
   const out = new Float32Array(x.length);
   const a = 1 - sigma;
   for (let i = 0; i < x.length; i++) {
@@ -50,7 +64,7 @@ describe.each(VARIANTS)('a demo export with %s', (_, variant) => {
     expect(await model.decode(latent, width, height)).toEqual(rgb);
   });
 
-  it('computes the closed-form velocity of the prompt\'s Gaussian', async () => {
+  it("computes the closed-form velocity of the prompt's Gaussian", async () => {
     const text = await model.encodePrompt('Vivid RED sketch at night');
     const guidance = 2;
     const cond = model.condition(text, guidance, width, height);

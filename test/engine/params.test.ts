@@ -7,7 +7,16 @@ const seed = () => 42;
 describe('strength', () => {
   it('by default reproduces the paper: γ 0.5, η 0.9, controller over the first 7 of 28 steps', () => {
     const p = resolveEditParams({}, seed);
-    expect(p).toMatchObject({ steps: 28, gamma: 0.5, eta: 0.9, start: 0, stop: 7, guidance: 3.5, strength: 0.5, seed: 42 });
+    expect(p).toMatchObject({
+      steps: 28,
+      gamma: 0.5,
+      eta: 0.9,
+      start: 0,
+      stop: 7,
+      guidance: 3.5,
+      strength: 0.5,
+      seed: 42,
+    });
   });
 
   it('0 holds the controller at η 1 over every step, which returns the source', () => {
@@ -31,7 +40,12 @@ describe('strength', () => {
   it('does not change anything the inversion depends on', () => {
     const a = resolveEditParams({ strength: 0.1 }, seed);
     const b = resolveEditParams({ strength: 0.9 }, seed);
-    expect([a.gamma, a.steps, a.inversionSeed, a.convention]).toEqual([b.gamma, b.steps, b.inversionSeed, b.convention]);
+    expect([a.gamma, a.steps, a.inversionSeed, a.convention]).toEqual([
+      b.gamma,
+      b.steps,
+      b.inversionSeed,
+      b.convention,
+    ]);
   });
 
   it('for SDEdit is the fraction of the schedule re-run', () => {
@@ -40,16 +54,32 @@ describe('strength', () => {
 });
 
 describe('presets', () => {
-  it('use the paper\'s Table 4 windows at 28 steps', () => {
-    expect(resolveEditParams({ preset: 'add-glasses' }, seed)).toMatchObject({ start: 6, stop: 25, eta: 0.7, preset: 'add-glasses', strength: null });
+  it("use the paper's Table 4 windows at 28 steps", () => {
+    expect(resolveEditParams({ preset: 'add-glasses' }, seed)).toMatchObject({
+      start: 6,
+      stop: 25,
+      eta: 0.7,
+      preset: 'add-glasses',
+      strength: null,
+    });
   });
 
   it('scale their windows to other step counts', () => {
-    expect(resolveEditParams({ preset: 'add-glasses', overrides: { steps: 14 } }, seed)).toMatchObject({ start: 3, stop: 12 });
+    expect(resolveEditParams({ preset: 'add-glasses', overrides: { steps: 14 } }, seed)).toMatchObject({
+      start: 3,
+      stop: 12,
+    });
   });
 
   it('cover all six tasks', () => {
-    expect(Object.keys(PRESETS).sort()).toEqual(['add-glasses', 'age-edit', 'gender-edit', 'object-insert', 'stroke-to-image', 'stylize']);
+    expect(Object.keys(PRESETS).sort()).toEqual([
+      'add-glasses',
+      'age-edit',
+      'gender-edit',
+      'object-insert',
+      'stroke-to-image',
+      'stylize',
+    ]);
   });
 
   it('reject unknown names with the list of known ones', () => {
@@ -71,18 +101,40 @@ describe('window indices truncate as diffusers does', () => {
   });
 
   const table4 = {
-    14: { 'stroke-to-image': [1, 2], 'object-insert': [0, 3], 'gender-edit': [0, 4], 'age-edit': [0, 2], 'add-glasses': [3, 12], stylize: [0, 3] },
-    28: { 'stroke-to-image': [3, 5], 'object-insert': [0, 6], 'gender-edit': [0, 8], 'age-edit': [0, 5], 'add-glasses': [6, 25], stylize: [0, 6] },
-    50: { 'stroke-to-image': [5, 8], 'object-insert': [0, 10], 'gender-edit': [0, 14], 'age-edit': [0, 8], 'add-glasses': [10, 44], stylize: [0, 10] },
-  } as const;
-  it.each(Object.entries(table4).flatMap(([steps, presets]) => Object.entries(presets).map(([name, w]) => [name, Number(steps), w] as const)))(
-    'preset %s at %i steps has the window %j',
-    (preset, steps, [start, stop]) => {
-      expect(resolveEditParams({ preset, overrides: { steps } }, seed)).toMatchObject({ start, stop });
+    14: {
+      'stroke-to-image': [1, 2],
+      'object-insert': [0, 3],
+      'gender-edit': [0, 4],
+      'age-edit': [0, 2],
+      'add-glasses': [3, 12],
+      stylize: [0, 3],
     },
-  );
+    28: {
+      'stroke-to-image': [3, 5],
+      'object-insert': [0, 6],
+      'gender-edit': [0, 8],
+      'age-edit': [0, 5],
+      'add-glasses': [6, 25],
+      stylize: [0, 6],
+    },
+    50: {
+      'stroke-to-image': [5, 8],
+      'object-insert': [0, 10],
+      'gender-edit': [0, 14],
+      'age-edit': [0, 8],
+      'add-glasses': [10, 44],
+      stylize: [0, 10],
+    },
+  } as const;
+  it.each(
+    Object.entries(table4).flatMap(([steps, presets]) =>
+      Object.entries(presets).map(([name, w]) => [name, Number(steps), w] as const),
+    ),
+  )('preset %s at %i steps has the window %j', (preset, steps, [start, stop]) => {
+    expect(resolveEditParams({ preset, overrides: { steps } }, seed)).toMatchObject({ start, stop });
+  });
 
-  it('keeps a decimal fraction\'s step when our own formula has float noise (strength 0.4 → stop 0.4·N)', () => {
+  it("keeps a decimal fraction's step when our own formula has float noise (strength 0.4 → stop 0.4·N)", () => {
     // 1 − 1.5·0.4 evaluates to 0.3999…; diffusers given stop_timestep=0.4 at 10 steps stops at int(4.0) = 4.
     expect(strengthToController(0.4, 10).stop).toBe(4);
   });

@@ -34,14 +34,22 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { FakeDiscord, shardOf } from '../fakes/discord.ts';
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b1e2a90000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b1e2a90000000049454e44ae426082',
+  'hex',
+);
 
 let discord: FakeDiscord;
 let client: Client;
 
 async function startClient(fake: FakeDiscord, options: Partial<ClientOptions> = {}): Promise<Client> {
   const started = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessages],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessages,
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.DirectMessages,
+    ],
     partials: [Partials.Message, Partials.Channel, Partials.Reaction],
     ...fake.clientOptions,
     ...options,
@@ -57,7 +65,9 @@ async function readWithTimeout(response: Response, ms: number): Promise<Buffer> 
   const reader = response.body!.getReader();
   const chunks: Uint8Array[] = [];
   const timeout = AbortSignal.timeout(ms);
-  const aborted = new Promise<never>((_, reject) => timeout.addEventListener('abort', () => reject(new Error('download timed out'))));
+  const aborted = new Promise<never>((_, reject) =>
+    timeout.addEventListener('abort', () => reject(new Error('download timed out'))),
+  );
   for (;;) {
     const { done, value } = await Promise.race([reader.read(), aborted]);
     if (done) return Buffer.concat(chunks);
@@ -112,7 +122,10 @@ describe('the fake Discord with the real discord.js client', () => {
     const interaction = (await received) as ChatInputCommandInteraction;
 
     await interaction.deferReply();
-    const edited = await interaction.editReply({ content: 'done', files: [new AttachmentBuilder(PNG, { name: 'result.png' })] });
+    const edited = await interaction.editReply({
+      content: 'done',
+      files: [new AttachmentBuilder(PNG, { name: 'result.png' })],
+    });
 
     const callback = await discord.waitFor((r) => r.path.endsWith('/callback'));
     expect(callback.status).toBe(204);
@@ -139,7 +152,9 @@ describe('the fake Discord with the real discord.js client', () => {
   it('delivers a click on a button of a message the bot posted', async () => {
     const channel = client.channels.cache.get(discord.channel.id);
     if (!channel?.isSendable()) throw new Error('channel not sendable');
-    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('v1:vary:42').setLabel('Variation').setStyle(ButtonStyle.Primary));
+    const row = new ActionRowBuilder<ButtonBuilder>().addComponents(
+      new ButtonBuilder().setCustomId('v1:vary:42').setLabel('Variation').setStyle(ButtonStyle.Primary),
+    );
     const posted = await channel.send({ content: 'result', components: [row] });
 
     const received = nextInteraction();
@@ -158,8 +173,17 @@ describe('the fake Discord with the real discord.js client', () => {
     const click = discord.clickButton('remix', posted);
     const button = await clicked;
     if (!button.isButton()) throw new Error('expected a button');
-    const input = new TextInputBuilder().setCustomId('prompt').setLabel('Prompt').setStyle(TextInputStyle.Short).setValue('a cat');
-    await button.showModal(new ModalBuilder().setCustomId('remix-modal').setTitle('Remix').addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)));
+    const input = new TextInputBuilder()
+      .setCustomId('prompt')
+      .setLabel('Prompt')
+      .setStyle(TextInputStyle.Short)
+      .setValue('a cat');
+    await button.showModal(
+      new ModalBuilder()
+        .setCustomId('remix-modal')
+        .setTitle('Remix')
+        .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(input)),
+    );
     expect(discord.interaction(click.id)?.response?.type).toBe(9);
 
     const submitted = nextInteraction();
@@ -266,7 +290,9 @@ describe('the fake Discord with the real discord.js client', () => {
 
     await interaction.reply('history');
     const status = await interaction.fetchReply();
-    await expect(client.rest.post(`/channels/${dm.id}/messages/${status.id}/threads`, { body: { name: 't' } })).rejects.toThrow(/channel type/);
+    await expect(
+      client.rest.post(`/channels/${dm.id}/messages/${status.id}/threads`, { body: { name: 't' } }),
+    ).rejects.toThrow(/channel type/);
   });
 
   it('applies reactions, edits and deletes the bot makes on channel messages', async () => {
@@ -295,7 +321,12 @@ describe('the fake Discord with the real discord.js client', () => {
   });
 
   it('serves an attachment that stalls mid-body, for download time limits', async () => {
-    const slow = discord.attachment({ filename: 'slow.png', contentType: 'image/png', data: Buffer.alloc(1000), stall: true });
+    const slow = discord.attachment({
+      filename: 'slow.png',
+      contentType: 'image/png',
+      data: Buffer.alloc(1000),
+      stall: true,
+    });
     const response = await fetch(slow.url);
     expect(response.headers.get('content-length')).toBe('1000');
     await expect(readWithTimeout(response, 100)).rejects.toThrow(/aborted|timed out/i);
@@ -341,7 +372,9 @@ describe('the Discord rules the fake enforces', () => {
     return { advance: (ms) => void (nowMs += ms) };
   }
 
-  async function receiveSlashCommand(actor: Parameters<FakeDiscord['slashCommand']>[2] = {}): Promise<ChatInputCommandInteraction> {
+  async function receiveSlashCommand(
+    actor: Parameters<FakeDiscord['slashCommand']>[2] = {},
+  ): Promise<ChatInputCommandInteraction> {
     const received = nextInteraction();
     discord.slashCommand('edit', {}, actor);
     return (await received) as ChatInputCommandInteraction;
@@ -374,21 +407,33 @@ describe('the Discord rules the fake enforces', () => {
 
   it('refuses a message Discord would refuse with 50035 and says why', async () => {
     const row = { type: 1, components: [{ type: 2, style: 1, custom_id: 'x'.repeat(101), label: 'Variation' }] };
-    await expect(client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r', components: [row] } })).rejects.toThrow(/Invalid Form Body/);
-    expect(discord.violations).toMatchObject([{ rule: 'invalid_form_body', detail: expect.stringContaining('custom_id: 101 characters') }]);
+    await expect(
+      client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r', components: [row] } }),
+    ).rejects.toThrow(/Invalid Form Body/);
+    expect(discord.violations).toMatchObject([
+      { rule: 'invalid_form_body', detail: expect.stringContaining('custom_id: 101 characters') },
+    ]);
   });
 
   it('refuses a second initial response to the same interaction', async () => {
     const interaction = await receiveSlashCommand();
     await interaction.deferReply();
     // discord.js guards against this itself, so go around it the way a buggy adapter might (a second process).
-    await expect(client.rest.post(`/interactions/${interaction.id}/${interaction.token}/callback`, { body: { type: 5 }, auth: false })).rejects.toThrow(/already been acknowledged/);
+    await expect(
+      client.rest.post(`/interactions/${interaction.id}/${interaction.token}/callback`, {
+        body: { type: 5 },
+        auth: false,
+      }),
+    ).rejects.toThrow(/already been acknowledged/);
     expect(discord.violations.map((v) => v.rule)).toEqual(['interaction_already_acknowledged']);
   });
 });
 
 describe('the fake Discord is as strict as Discord (issue 12)', () => {
-  async function restart(options: Parameters<typeof FakeDiscord.start>[0], clientOptions: Partial<ClientOptions> = {}): Promise<void> {
+  async function restart(
+    options: Parameters<typeof FakeDiscord.start>[0],
+    clientOptions: Partial<ClientOptions> = {},
+  ): Promise<void> {
     await client.destroy();
     await discord.close();
     discord = await FakeDiscord.start(options);
@@ -397,7 +442,10 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
 
   /** What a REST call failed with: HTTP status, Discord's JSON code and message. */
   async function failure(call: Promise<unknown>): Promise<{ status: number; code: unknown; message: string }> {
-    const error = (await call.then(() => undefined, (e: unknown) => e)) as DiscordAPIError | undefined;
+    const error = (await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as DiscordAPIError | undefined;
     if (!(error instanceof DiscordAPIError)) throw new Error(`expected a Discord API error, got ${String(error)}`);
     return { status: error.status, code: error.code, message: (error.rawError as { message: string }).message };
   }
@@ -431,10 +479,20 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
       const photos = discord.addTextChannel('photos');
       discord.denyBot(photos, PermissionFlagsBits.AttachFiles);
       const route = Routes.channelMessages(photos.id);
-      await expect(client.rest.post(route, { body: { content: 'text is fine' } })).resolves.toMatchObject({ content: 'text is fine' });
-      expect(await failure(client.rest.post(route, { body: { content: 'a photo' }, ...file(10) }))).toEqual({ status: 403, code: 50013, message: 'Missing Permissions' });
+      await expect(client.rest.post(route, { body: { content: 'text is fine' } })).resolves.toMatchObject({
+        content: 'text is fine',
+      });
+      expect(await failure(client.rest.post(route, { body: { content: 'a photo' }, ...file(10) }))).toEqual({
+        status: 403,
+        code: 50013,
+        message: 'Missing Permissions',
+      });
       discord.denyBot(photos, PermissionFlagsBits.ViewChannel);
-      expect(await failure(client.rest.post(route, { body: { content: 'hello' } }))).toEqual({ status: 403, code: 50001, message: 'Missing Access' });
+      expect(await failure(client.rest.post(route, { body: { content: 'hello' } }))).toEqual({
+        status: 403,
+        code: 50001,
+        message: 'Missing Access',
+      });
       expect(discord.violations.map((v) => v.rule)).toEqual(['missing_permissions', 'missing_access']);
       expect(discord.violations[0]!.detail).toContain('AttachFiles');
     });
@@ -453,25 +511,40 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
       const thread = discord.addThread(discord.channel);
       const route = Routes.channelMessages(thread.id);
       discord.denyBot(discord.channel, PermissionFlagsBits.SendMessages);
-      await expect(client.rest.post(route, { body: { content: 'in the thread' } })).resolves.toMatchObject({ channel_id: thread.id });
+      await expect(client.rest.post(route, { body: { content: 'in the thread' } })).resolves.toMatchObject({
+        channel_id: thread.id,
+      });
       discord.denyBot(discord.channel, PermissionFlagsBits.SendMessagesInThreads);
       expect(await failure(client.rest.post(route, { body: { content: 'again' } }))).toMatchObject({ code: 50013 });
     });
 
     it('hides a private thread from a bot that is not a member', async () => {
       const secret = discord.addThread(discord.channel, { private: true });
-      expect(await failure(client.rest.post(Routes.channelMessages(secret.id), { body: { content: 'hi' } }))).toMatchObject({ status: 403, code: 50001 });
+      expect(
+        await failure(client.rest.post(Routes.channelMessages(secret.id), { body: { content: 'hi' } })),
+      ).toMatchObject({ status: 403, code: 50001 });
       const invited = discord.addThread(discord.channel, { private: true, botIsMember: true });
-      await expect(client.rest.post(Routes.channelMessages(invited.id), { body: { content: 'hi' } })).resolves.toMatchObject({ channel_id: invited.id });
+      await expect(
+        client.rest.post(Routes.channelMessages(invited.id), { body: { content: 'hi' } }),
+      ).resolves.toMatchObject({ channel_id: invited.id });
     });
 
     it('refuses a reply without Read Message History, and needs Create Public Threads to start a thread', async () => {
       const status = discord.seedMessage({ author: discord.botUser, content: 'status' });
-      discord.denyBot(discord.channel, PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.CreatePublicThreads);
+      discord.denyBot(
+        discord.channel,
+        PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.CreatePublicThreads,
+      );
       const reply = { content: 'result', message_reference: { message_id: status.id } };
-      expect(await failure(client.rest.post(Routes.channelMessages(discord.channel.id), { body: reply }))).toMatchObject({ code: 50013 });
-      expect(await failure(client.rest.post(Routes.threads(discord.channel.id, status.id), { body: { name: 't' } }))).toMatchObject({ code: 50013 });
-      expect(await failure(client.rest.get(Routes.channelMessage(discord.channel.id, status.id)))).toMatchObject({ code: 50001 });
+      expect(
+        await failure(client.rest.post(Routes.channelMessages(discord.channel.id), { body: reply })),
+      ).toMatchObject({ code: 50013 });
+      expect(
+        await failure(client.rest.post(Routes.threads(discord.channel.id, status.id), { body: { name: 't' } })),
+      ).toMatchObject({ code: 50013 });
+      expect(await failure(client.rest.get(Routes.channelMessage(discord.channel.id, status.id)))).toMatchObject({
+        code: 50001,
+      });
       await expect(client.rest.get(Routes.channelMessages(discord.channel.id))).resolves.toEqual([]);
     });
   });
@@ -480,7 +553,9 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
     for (const type of [ChannelType.GuildForum, ChannelType.GuildMedia] as const) {
       const forum = discord.addTextChannel(`forum-${type}`, { type });
       const post = discord.seedMessage({ channel_id: forum.id, author: discord.botUser, content: 'x' });
-      expect(await failure(client.rest.post(Routes.threads(forum.id, post.id), { body: { name: 't' } }))).toMatchObject({ status: 400, code: 50024 });
+      expect(await failure(client.rest.post(Routes.threads(forum.id, post.id), { body: { name: 't' } }))).toMatchObject(
+        { status: 400, code: 50024 },
+      );
     }
   });
 
@@ -491,24 +566,35 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
     const interaction = (await received) as ChatInputCommandInteraction;
     await interaction.deferReply();
     await expect(interaction.editReply(attachment(2_000))).resolves.toBeDefined();
-    expect(await failure(client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r' }, ...file(2_000) }))).toEqual({
+    expect(
+      await failure(
+        client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r' }, ...file(2_000) }),
+      ),
+    ).toEqual({
       status: 413,
       code: 40005,
       message: 'Request entity too large',
     });
     discord.guild.premiumTier = 2; // 50 MiB
-    await expect(client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r' }, ...file(2_000) })).resolves.toBeDefined();
+    await expect(
+      client.rest.post(Routes.channelMessages(discord.channel.id), { body: { content: 'r' }, ...file(2_000) }),
+    ).resolves.toBeDefined();
   });
 
   describe('Message Content intent', () => {
     it('empties other people’s messages over REST, except DMs, mentions and the bot’s own', async () => {
       const photo = discord.attachment({ filename: 'p.png', contentType: 'image/png', data: PNG });
-      const fetchRaw = (m: APIMessage) => client.rest.get(Routes.channelMessage(m.channel_id, m.id)) as Promise<APIMessage>;
+      const fetchRaw = (m: APIMessage) =>
+        client.rest.get(Routes.channelMessage(m.channel_id, m.id)) as Promise<APIMessage>;
       const plain = discord.seedMessage({ content: 'look', attachments: [photo] });
       expect(await fetchRaw(plain)).toMatchObject({ content: '', attachments: [] });
       const own = discord.seedMessage({ author: discord.botUser, content: 'mine', attachments: [photo] });
       expect((await fetchRaw(own)).attachments).toHaveLength(1);
-      const mention = discord.seedMessage({ content: `<@${discord.botUser.id}> edit this`, attachments: [photo], mentions: [discord.botUser] });
+      const mention = discord.seedMessage({
+        content: `<@${discord.botUser.id}> edit this`,
+        attachments: [photo],
+        mentions: [discord.botUser],
+      });
       expect((await fetchRaw(mention)).attachments).toHaveLength(1);
       const dm = discord.seedMessage({ channel_id: discord.dmChannel().id, content: 'dm', attachments: [photo] });
       expect((await fetchRaw(dm)).attachments).toHaveLength(1);
@@ -527,12 +613,17 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
     });
 
     it('keeps content for an app that holds the intent', async () => {
-      await restart({ rules: { messageContentIntent: true } }, { intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent] });
+      await restart(
+        { rules: { messageContentIntent: true } },
+        { intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent] },
+      );
       const photo = discord.attachment({ filename: 'p.png', contentType: 'image/png', data: PNG });
       const created = once(client, Events.MessageCreate);
       const sent = discord.userMessage({ content: 'a photo', attachments: [photo] });
       expect(((await created) as [Message])[0].attachments.size).toBe(1);
-      expect(((await client.rest.get(Routes.channelMessage(sent.channel_id, sent.id))) as APIMessage).attachments).toHaveLength(1);
+      expect(
+        ((await client.rest.get(Routes.channelMessage(sent.channel_id, sent.id))) as APIMessage).attachments,
+      ).toHaveLength(1);
     });
   });
 
@@ -557,7 +648,11 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
       const interaction = (await received) as ChatInputCommandInteraction;
       await interaction.deferReply();
       await interaction.deleteReply();
-      expect(await failure(interaction.followUp({ content: 'refused', flags: MessageFlags.Ephemeral }))).toEqual({ status: 404, code: 10008, message: 'Unknown Message' });
+      expect(await failure(interaction.followUp({ content: 'refused', flags: MessageFlags.Ephemeral }))).toEqual({
+        status: 404,
+        code: 10008,
+        message: 'Unknown Message',
+      });
     });
   });
 
@@ -576,11 +671,15 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
       const ws = new WebSocket(`${discord.origin.replace('http', 'ws')}/gateway`);
       const closed = once(ws, 'close') as Promise<[number]>;
       ws.on('message', (raw) => {
-        if (JSON.parse(raw.toString()).op === 10) ws.send(JSON.stringify({ op: 2, d: { token: discord.token, intents: 1, properties: {} } }));
+        if (JSON.parse(raw.toString()).op === 10)
+          ws.send(JSON.stringify({ op: 2, d: { token: discord.token, intents: 1, properties: {} } }));
       });
       expect((await closed)[0]).toBe(4011);
       client = await startClient(discord, { shards: [0, 1], shardCount: 2 });
-      expect(discord.gateway.shards).toEqual([[0, 2], [1, 2]]);
+      expect(discord.gateway.shards).toEqual([
+        [0, 2],
+        [1, 2],
+      ]);
     });
 
     it('sends a guild’s events only to the shard that owns it, and DMs to shard 0', async () => {
@@ -589,12 +688,19 @@ describe('the fake Discord is as strict as Discord (issue 12)', () => {
       discord = await FakeDiscord.start();
       const second = discord.addGuild('Second', { shard: [1, 2] });
       const firstOwner = shardOf(discord.guild.id, 2);
-      const clients = [await startClient(discord, { shards: [0], shardCount: 2 }), await startClient(discord, { shards: [1], shardCount: 2 })];
+      const clients = [
+        await startClient(discord, { shards: [0], shardCount: 2 }),
+        await startClient(discord, { shards: [1], shardCount: 2 }),
+      ];
       client = clients[0]!;
       try {
-        expect(clients.map((c) => [...c.guilds.cache.keys()])).toEqual(firstOwner === 0 ? [[discord.guild.id], [second.guild.id]] : [[], [discord.guild.id, second.guild.id]]);
+        expect(clients.map((c) => [...c.guilds.cache.keys()])).toEqual(
+          firstOwner === 0 ? [[discord.guild.id], [second.guild.id]] : [[], [discord.guild.id, second.guild.id]],
+        );
         const heard = clients.map(() => [] as string[]);
-        clients.forEach((c, i) => c.on(Events.InteractionCreate, (interaction) => heard[i]!.push(interaction.guildId ?? 'dm')));
+        clients.forEach((c, i) =>
+          c.on(Events.InteractionCreate, (interaction) => heard[i]!.push(interaction.guildId ?? 'dm')),
+        );
         discord.slashCommand('edit', {}, { channel: second.channel });
         discord.slashCommand('edit', {}, { channel: discord.dmChannel() });
         await vi.waitFor(() => expect(heard.flat()).toHaveLength(2));

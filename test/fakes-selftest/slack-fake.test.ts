@@ -10,7 +10,10 @@ import { ALL_FAKE_SCOPES, FakeSlack, slackSignature, type SlackEvents } from '..
 
 type WebClient = webApi.WebClient;
 
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b1e2a90000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5b1e2a90000000049454e44ae426082',
+  'hex',
+);
 
 /** A promise with its resolve handle, for listeners to report what they saw. */
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -57,7 +60,10 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
   it('acks a signed slash command and lets the app respond and open a modal', async () => {
     app.command('/edit', async ({ ack, respond, client, body }) => {
       await ack();
-      await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', callback_id: 'edit', title: { type: 'plain_text', text: 'Edit' }, blocks: [] } });
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: { type: 'modal', callback_id: 'edit', title: { type: 'plain_text', text: 'Edit' }, blocks: [] },
+      });
       await respond({ text: `editing: ${body.text}`, response_type: 'ephemeral' });
     });
     await start();
@@ -106,7 +112,13 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     const uploaded = deferred<void>();
     app.command('/edit', async ({ ack, client, body }) => {
       await ack();
-      await client.filesUploadV2({ channel_id: body.channel_id, thread_ts: parent.ts, file: PNG, filename: 'result.png', initial_comment: 'done' });
+      await client.filesUploadV2({
+        channel_id: body.channel_id,
+        thread_ts: parent.ts,
+        file: PNG,
+        filename: 'result.png',
+        initial_comment: 'done',
+      });
       uploaded.resolve();
     });
     await start();
@@ -118,7 +130,9 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     expect(reply?.text).toBe('done');
     expect(reply?.files?.[0]?.mimetype).toBe('image/png');
     expect(slack.fileData(reply!.files![0]!)).toEqual(PNG);
-    expect(slack.calls('files.completeUploadExternal')[0]?.args.files).toEqual([{ id: reply!.files![0]!.id, title: 'result.png' }]);
+    expect(slack.calls('files.completeUploadExternal')[0]?.args.files).toEqual([
+      { id: reply!.files![0]!.id, title: 'result.png' },
+    ]);
 
     const fileId = reply!.files![0]!.id;
     await app.client.files.delete({ file: fileId });
@@ -137,15 +151,29 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     app.action('vary', async ({ ack, action, body }) => {
       await ack();
       const button = action as { action_id: string; value?: string };
-      clicked.resolve({ actionId: button.action_id, value: button.value, ts: (body as { message?: { ts: string } }).message?.ts });
+      clicked.resolve({
+        actionId: button.action_id,
+        value: button.value,
+        ts: (body as { message?: { ts: string } }).message?.ts,
+      });
     });
     app.command('/edit', async ({ ack, client, body }) => {
       await ack();
-      await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', callback_id: 'edit', title: { type: 'plain_text', text: 'Edit' }, blocks: [] } });
+      await client.views.open({
+        trigger_id: body.trigger_id,
+        view: { type: 'modal', callback_id: 'edit', title: { type: 'plain_text', text: 'Edit' }, blocks: [] },
+      });
       await client.chat.postMessage({
         channel: body.channel_id,
         text: 'result',
-        blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'vary', value: 'job-1', text: { type: 'plain_text', text: 'Variation' } }] }],
+        blocks: [
+          {
+            type: 'actions',
+            elements: [
+              { type: 'button', action_id: 'vary', value: 'job-1', text: { type: 'plain_text', text: 'Variation' } },
+            ],
+          },
+        ],
       });
     });
     await start();
@@ -154,8 +182,17 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     await slack.waitForCall('chat.postMessage');
     const view = slack.views[0]!;
 
-    await events.viewSubmission({ view, values: { image: { file: { type: 'file_input', files: [photo] } }, prompt: { text: { type: 'plain_text_input', value: 'snow' } } } });
-    expect(await submitted.promise).toMatchObject({ image: { file: { files: [{ id: photo.id }] } }, prompt: { text: { value: 'snow' } } });
+    await events.viewSubmission({
+      view,
+      values: {
+        image: { file: { type: 'file_input', files: [photo] } },
+        prompt: { text: { type: 'plain_text_input', value: 'snow' } },
+      },
+    });
+    expect(await submitted.promise).toMatchObject({
+      image: { file: { files: [{ id: photo.id }] } },
+      prompt: { text: { value: 'snow' } },
+    });
 
     const result = slack.messages().find((m) => m.text === 'result')!;
     await events.blockActions({ actionId: 'vary', message: result });
@@ -163,7 +200,17 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
   });
 
   it('applies respond() with replace_original to the message whose button was clicked', async () => {
-    const result = slack.seedMessage({ user: slack.botUser, text: 'running', blocks: [{ type: 'actions', block_id: 'b', elements: [{ type: 'button', action_id: 'cancel', text: { type: 'plain_text', text: 'Cancel' } }] }] });
+    const result = slack.seedMessage({
+      user: slack.botUser,
+      text: 'running',
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'b',
+          elements: [{ type: 'button', action_id: 'cancel', text: { type: 'plain_text', text: 'Cancel' } }],
+        },
+      ],
+    });
     const responded = deferred<void>();
     app.action('cancel', async ({ ack, respond }) => {
       await ack();
@@ -184,12 +231,25 @@ describe('the fake Slack with a real Bolt app over HTTP', () => {
     app.command('/edit', async ({ ack }) => ack());
     await start();
     const { triggerId } = await events.slashCommand({});
-    const longButton = [{ type: 'actions', elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'x'.repeat(76) } }] }];
+    const longButton = [
+      {
+        type: 'actions',
+        elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'x'.repeat(76) } }],
+      },
+    ];
 
-    const longTitle = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'x'.repeat(25) }, blocks: [] };
+    const longTitle = {
+      type: 'modal' as const,
+      title: { type: 'plain_text' as const, text: 'x'.repeat(25) },
+      blocks: [],
+    };
 
-    await expect(app.client.chat.postMessage({ channel: slack.channel.id, text: 't', blocks: longButton })).rejects.toThrow(/invalid_blocks/);
-    await expect(app.client.views.open({ trigger_id: triggerId, view: longTitle })).rejects.toThrow(/invalid_arguments/);
+    await expect(
+      app.client.chat.postMessage({ channel: slack.channel.id, text: 't', blocks: longButton }),
+    ).rejects.toThrow(/invalid_blocks/);
+    await expect(app.client.views.open({ trigger_id: triggerId, view: longTitle })).rejects.toThrow(
+      /invalid_arguments/,
+    );
     expect(slack.violations.map((v) => [v.rule, v.detail])).toEqual([
       ['invalid_blocks', 'blocks[0].elements[0].text: 76 characters (max 75)'],
       ['invalid_view', 'view.title: 25 characters (max 24)'],
@@ -242,8 +302,11 @@ describe('the fake Slack file hosting', () => {
 
   it('signs requests with the v0 HMAC-SHA256 scheme Slack documents', () => {
     // Slack's documented example (api.slack.com/authentication/verifying-requests-from-slack).
-    const body = 'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
-    expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe('v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503');
+    const body =
+      'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+    expect(slackSignature('8f742231b10e8888abcd99yyyzzz85a5', 1531420618, body)).toBe(
+      'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503',
+    );
   });
 });
 
@@ -271,7 +334,14 @@ describe('the Slack rules the fake enforces', () => {
       a.command('/edit', async ({ ack, client, body }) => {
         await ack();
         await clockAdvanced.promise;
-        opened.resolve(await client.views.open({ trigger_id: body.trigger_id, view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] } }).catch((e: Error) => e.message));
+        opened.resolve(
+          await client.views
+            .open({
+              trigger_id: body.trigger_id,
+              view: { type: 'modal', title: { type: 'plain_text', text: 'x' }, blocks: [] },
+            })
+            .catch((e: Error) => e.message),
+        );
       }),
     );
     await events.slashCommand({});
@@ -331,7 +401,17 @@ describe('the fake Slack with a real Bolt app over Socket Mode', () => {
     await app.start();
     await slack.socketMode.connections.waitFor(() => true);
     const events = slack.socketEvents();
-    const result = slack.seedMessage({ user: slack.botUser, text: 'r', blocks: [{ type: 'actions', block_id: 'b', elements: [{ type: 'button', action_id: 'vary', text: { type: 'plain_text', text: 'V' } }] }] });
+    const result = slack.seedMessage({
+      user: slack.botUser,
+      text: 'r',
+      blocks: [
+        {
+          type: 'actions',
+          block_id: 'b',
+          elements: [{ type: 'button', action_id: 'vary', text: { type: 'plain_text', text: 'V' } }],
+        },
+      ],
+    });
 
     await events.appMention({ text: 'hello' });
     await events.blockActions({ actionId: 'vary', message: result });
@@ -366,27 +446,44 @@ describe('the fake Slack is as strict as Slack', () => {
   function client(token = slack.botToken): WebClient {
     return new webApi.WebClient(token, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } });
   }
-  const imageBlocks = (fileId: string) => [{ type: 'section', text: { type: 'mrkdwn', text: 'result' } }, { type: 'image', slack_file: { id: fileId }, alt_text: 'result' }];
+  const imageBlocks = (fileId: string) => [
+    { type: 'section', text: { type: 'mrkdwn', text: 'result' } },
+    { type: 'image', slack_file: { id: fileId }, alt_text: 'result' },
+  ];
 
   it('keeps a file uploaded without a channel private to the uploader and shares it with channel_id + thread_ts', async () => {
     const web = client();
     const parent = slack.seedMessage({ text: 'status' });
     const privateUpload = await web.filesUploadV2({ file: PNG, filename: 'private.png' });
     const privateId = (privateUpload.files as Array<{ files: Array<{ id: string }> }>)[0]!.files[0]!.id;
-    const shared = await web.filesUploadV2({ file: PNG, filename: 'shared.png', channel_id: slack.channel.id, thread_ts: parent.ts, initial_comment: 'the result' });
+    const shared = await web.filesUploadV2({
+      file: PNG,
+      filename: 'shared.png',
+      channel_id: slack.channel.id,
+      thread_ts: parent.ts,
+      initial_comment: 'the result',
+    });
     const sharedId = (shared.files as Array<{ files: Array<{ id: string }> }>)[0]!.files[0]!.id;
 
     expect(slack.fileVisibleTo(privateId, slack.botUser)).toBe(true);
     expect(slack.fileVisibleTo(privateId, slack.user)).toBe(false);
     expect(slack.fileVisibleTo(sharedId, slack.user)).toBe(true);
-    expect(slack.thread(slack.channel.id, parent.ts)[1]).toMatchObject({ text: 'the result', files: [{ id: sharedId }] });
-    expect((await web.files.info({ file: sharedId })).file).toMatchObject({ id: sharedId, channels: [slack.channel.id] });
+    expect(slack.thread(slack.channel.id, parent.ts)[1]).toMatchObject({
+      text: 'the result',
+      files: [{ id: sharedId }],
+    });
+    expect((await web.files.info({ file: sharedId })).file).toMatchObject({
+      id: sharedId,
+      channels: [slack.channel.id],
+    });
   });
 
   it('refuses an image block for a file the bot cannot see, in Slack’s words', async () => {
     const unshared = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
 
-    const refusal = await client().chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(unshared.id) }).catch(errorOf);
+    const refusal = await client()
+      .chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(unshared.id) })
+      .catch(errorOf);
 
     expect(refusal).toMatchObject({
       ok: false,
@@ -406,11 +503,16 @@ describe('the fake Slack is as strict as Slack', () => {
     const upload = await web.filesUploadV2({ file: PNG, filename: 'result.png' });
     const fileId = (upload.files as Array<{ files: Array<{ id: string }> }>)[0]!.files[0]!.id;
 
-    const early = await web.chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(fileId) }).catch(errorOf);
+    const early = await web.chat
+      .postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(fileId) })
+      .catch(errorOf);
     nowMs += 2_000;
     const later = await web.chat.postMessage({ channel: slack.channel.id, text: 'x', blocks: imageBlocks(fileId) });
 
-    expect(early).toMatchObject({ error: 'invalid_blocks', errors: ['invalid slack file [json-pointer:/blocks/1/slack_file]'] });
+    expect(early).toMatchObject({
+      error: 'invalid_blocks',
+      errors: ['invalid slack file [json-pointer:/blocks/1/slack_file]'],
+    });
     expect(later.ok).toBe(true);
     // Slack's timing, not a mistake of the poster's.
     expect(slack.violations).toEqual([]);
@@ -422,8 +524,16 @@ describe('the fake Slack is as strict as Slack', () => {
     const secret = slack.addChannel('secret', { isPrivate: true, members: [slack.user] });
     const lobby = slack.addChannel('lobby', { members: [slack.user] });
     const twoPeople = slack.addDirectMessage(slack.user, bob);
-    const post = (channel: string) => web.chat.postMessage({ channel, text: 'hi' }).then(() => 'ok', (e) => errorOf(e).error);
-    const ephemeral = (channel: string, user: string) => web.chat.postEphemeral({ channel, user, text: 'psst' }).then(() => 'ok', (e) => errorOf(e).error);
+    const post = (channel: string) =>
+      web.chat.postMessage({ channel, text: 'hi' }).then(
+        () => 'ok',
+        (e) => errorOf(e).error,
+      );
+    const ephemeral = (channel: string, user: string) =>
+      web.chat.postEphemeral({ channel, user, text: 'psst' }).then(
+        () => 'ok',
+        (e) => errorOf(e).error,
+      );
 
     expect(await post(secret.id)).toBe('channel_not_found');
     expect(await post(twoPeople.id)).toBe('channel_not_found');
@@ -435,7 +545,9 @@ describe('the fake Slack is as strict as Slack', () => {
     expect(await ephemeral(slack.channel.id, bob.id)).toBe('user_not_in_channel');
     await expect(web.conversations.replies({ channel: lobby.id, ts: '1.0' })).rejects.toThrow(/not_in_channel/);
     // Sharing a file needs membership even where chat:write.public lets the bot post; joining fixes that.
-    await expect(web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).rejects.toThrow(/not_in_channel/);
+    await expect(web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).rejects.toThrow(
+      /not_in_channel/,
+    );
     await expect(web.conversations.join({ channel: secret.id })).rejects.toThrow(/channel_not_found/);
     await web.conversations.join({ channel: lobby.id });
     expect((await web.filesUploadV2({ file: PNG, filename: 'r.png', channel_id: lobby.id })).ok).toBe(true);
@@ -443,7 +555,9 @@ describe('the fake Slack is as strict as Slack', () => {
     await slack.close();
     slack = await FakeSlack.start({ scopes: ALL_FAKE_SCOPES.filter((s) => s !== 'chat:write.public') });
     const lobbyWithoutPublic = slack.addChannel('lobby', { members: [slack.user] });
-    await expect(client().chat.postMessage({ channel: lobbyWithoutPublic.id, text: 'hi' })).rejects.toThrow(/not_in_channel/);
+    await expect(client().chat.postMessage({ channel: lobbyWithoutPublic.id, text: 'hi' })).rejects.toThrow(
+      /not_in_channel/,
+    );
   });
 
   it('refuses a method whose scope the token lacks with missing_scope, needed and provided, and names the scopes in a header', async () => {
@@ -457,9 +571,17 @@ describe('the fake Slack is as strict as Slack', () => {
     const dmRefusal = await web.conversations.replies({ channel: dm.id, ts: '1.0' }).catch(errorOf);
 
     expect(auth.response_metadata?.scopes).toEqual(['chat:write', 'channels:history']);
-    expect(refusal).toMatchObject({ ok: false, error: 'missing_scope', needed: 'files:read', provided: 'chat:write,channels:history' });
+    expect(refusal).toMatchObject({
+      ok: false,
+      error: 'missing_scope',
+      needed: 'files:read',
+      provided: 'chat:write,channels:history',
+    });
     expect(dmRefusal).toMatchObject({ error: 'missing_scope', needed: 'im:history' });
-    expect(slack.violations.map((v) => v.detail)).toEqual(['files.info needs files:read', 'conversations.replies needs im:history']);
+    expect(slack.violations.map((v) => v.detail)).toEqual([
+      'files.info needs files:read',
+      'conversations.replies needs im:history',
+    ]);
   });
 });
 
@@ -500,15 +622,27 @@ describe('what the fake Slack sends for files', () => {
   it('delivers Slack Connect files without mimetype or URLs; files.info has them', async () => {
     app = new App({ ...slack.httpAppOptions, logLevel: LogLevel.ERROR });
     const received = deferred<Array<Record<string, unknown>>>();
-    app.event('app_mention', async ({ event }) => received.resolve(event.files as unknown as Array<Record<string, unknown>>));
+    app.event('app_mention', async ({ event }) =>
+      received.resolve(event.files as unknown as Array<Record<string, unknown>>),
+    );
     const events = slack.httpEvents(await receiverUrlOf(app));
     const photo = slack.addFile(PNG, { name: 'cat.png', mimetype: 'image/png' });
 
     await events.appMention({ text: 'edit', files: [slack.slackConnectStub(photo)], delivery: 'app_mention' });
     const [file] = await received.promise;
 
-    expect(file).toEqual({ id: photo.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' });
-    expect((await app.client.files.info({ file: photo.id })).file).toMatchObject({ mimetype: 'image/png', url_private: photo.url_private });
+    expect(file).toEqual({
+      id: photo.id,
+      mode: 'file_access',
+      file_access: 'check_file_info',
+      created: 0,
+      timestamp: 0,
+      user: '',
+    });
+    expect((await app.client.files.info({ file: photo.id })).file).toMatchObject({
+      mimetype: 'image/png',
+      url_private: photo.url_private,
+    });
   });
 
   it('lets a slash command answer through its response_url where the bot is not a member', async () => {
@@ -517,7 +651,10 @@ describe('what the fake Slack sends for files', () => {
     const answered = deferred<string>();
     app.command('/edit', async ({ ack, respond, client: web, body }) => {
       await ack();
-      const direct = await web.chat.postEphemeral({ channel: body.channel_id, user: body.user_id, text: 'x' }).then(() => 'ok', (e) => errorOf(e).error);
+      const direct = await web.chat.postEphemeral({ channel: body.channel_id, user: body.user_id, text: 'x' }).then(
+        () => 'ok',
+        (e) => errorOf(e).error,
+      );
       await respond({ text: `only you: ${String(direct)}` });
       answered.resolve(String(direct));
     });
@@ -526,6 +663,8 @@ describe('what the fake Slack sends for files', () => {
     await events.slashCommand({ channel: lobby });
 
     expect(await answered.promise).toBe('not_in_channel');
-    expect(slack.ephemerals).toMatchObject([{ channel: lobby.id, user: slack.user.id, text: 'only you: not_in_channel' }]);
+    expect(slack.ephemerals).toMatchObject([
+      { channel: lobby.id, user: slack.user.id, text: 'only you: not_in_channel' },
+    ]);
   });
 });

@@ -80,11 +80,16 @@ export class FakeGateway {
   private connections = 0;
 
   constructor(private readonly options: GatewayOptions) {
-    this.received = new Recorder<ClientFrame>('gateway frames', (f) => `conn ${f.connection} op ${f.op} ${JSON.stringify(f.d)?.slice(0, 120)}`);
+    this.received = new Recorder<ClientFrame>(
+      'gateway frames',
+      (f) => `conn ${f.connection} op ${f.op} ${JSON.stringify(f.d)?.slice(0, 120)}`,
+    );
   }
 
   attach(server: LoopbackServer): void {
-    server.onUpgrade(GATEWAY_PATH, (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws)));
+    server.onUpgrade(GATEWAY_PATH, (req, socket, head) =>
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws)),
+    );
   }
 
   get connected(): boolean {
@@ -111,9 +116,15 @@ export class FakeGateway {
    * that owns `guildId` (shard 0 without one). Returns the sequence number in the first receiving session (-1: none).
    */
   dispatchWith(t: string, guildId: string | undefined, build: (session: SessionView) => unknown): number {
-    if (this.sessions.size === 0) throw new Error(`fake gateway: no session to dispatch ${t} to; wait for the client's clientReady first`);
-    const targets = [...this.sessions.values()].filter((s) => (guildId === undefined ? s.shard[0] === 0 : shardOf(guildId, s.shard[1]) === s.shard[0]));
-    if (targets.length === 0) throw new Error(`fake gateway: no session owns ${guildId === undefined ? 'shard 0' : `guild ${guildId}`} for ${t}`);
+    if (this.sessions.size === 0)
+      throw new Error(`fake gateway: no session to dispatch ${t} to; wait for the client's clientReady first`);
+    const targets = [...this.sessions.values()].filter((s) =>
+      guildId === undefined ? s.shard[0] === 0 : shardOf(guildId, s.shard[1]) === s.shard[0],
+    );
+    if (targets.length === 0)
+      throw new Error(
+        `fake gateway: no session owns ${guildId === undefined ? 'shard 0' : `guild ${guildId}`} for ${t}`,
+      );
     // A session whose intents leave the event out (build gives undefined) receives nothing.
     const sequences = targets.flatMap((session) => {
       const d = build(session);
@@ -148,11 +159,18 @@ export class FakeGateway {
 
   private accept(ws: WebSocket): void {
     const connection = ++this.connections;
-    ws.on('message', (raw) => this.onFrame(ws, connection, JSON.parse(raw.toString()) as { op: GatewayOpcodes; d: unknown }));
+    ws.on('message', (raw) =>
+      this.onFrame(ws, connection, JSON.parse(raw.toString()) as { op: GatewayOpcodes; d: unknown }),
+    );
     ws.on('close', () => {
       for (const session of this.sessions.values()) if (session.ws === ws) session.ws = undefined;
     });
-    send(ws, { op: GatewayOpcodes.Hello, d: { heartbeat_interval: this.options.heartbeatIntervalMs }, s: null, t: null });
+    send(ws, {
+      op: GatewayOpcodes.Hello,
+      d: { heartbeat_interval: this.options.heartbeatIntervalMs },
+      s: null,
+      t: null,
+    });
   }
 
   private onFrame(ws: WebSocket, connection: number, frame: { op: GatewayOpcodes; d: unknown }): void {
@@ -173,15 +191,24 @@ export class FakeGateway {
   }
 
   private identify(ws: WebSocket, d: { token: string; intents?: number; shard?: [number, number] }): void {
-    if (d.token !== this.options.token) return this.closeWith(ws, GatewayCloseCodes.AuthenticationFailed, 'Authentication failed.');
+    if (d.token !== this.options.token)
+      return this.closeWith(ws, GatewayCloseCodes.AuthenticationFailed, 'Authentication failed.');
     const [shardId, shardCount] = d.shard ?? [0, 1];
-    if (!(shardCount >= 1 && shardId >= 0 && shardId < shardCount)) return this.closeWith(ws, GatewayCloseCodes.InvalidShard, 'Invalid shard.');
+    if (!(shardCount >= 1 && shardId >= 0 && shardId < shardCount))
+      return this.closeWith(ws, GatewayCloseCodes.InvalidShard, 'Invalid shard.');
     const owns = (guildId: string) => shardOf(guildId, shardCount) === shardId;
     if (this.options.guildIds().filter(owns).length > this.options.maxGuildsPerShard()) {
       return this.closeWith(ws, GatewayCloseCodes.ShardingRequired, 'Sharding required.');
     }
     const key = `${shardId}/${shardCount}`;
-    const session: Session = { id: randomBytes(16).toString('hex'), shard: [shardId, shardCount], intents: d.intents ?? 0, seq: 0, log: [], ws };
+    const session: Session = {
+      id: randomBytes(16).toString('hex'),
+      shard: [shardId, shardCount],
+      intents: d.intents ?? 0,
+      seq: 0,
+      log: [],
+      ws,
+    };
     this.sessions.set(key, session);
     this.send(session, GatewayDispatchEvents.Ready, {
       v: 10,
@@ -216,7 +243,10 @@ function guildIdOf(t: string, d: unknown): string | undefined {
   if (typeof d !== 'object' || d === null) return undefined;
   const data = d as { guild_id?: string; id?: string };
   if (data.guild_id !== undefined) return data.guild_id;
-  const isGuildItself = t === GatewayDispatchEvents.GuildCreate || t === GatewayDispatchEvents.GuildUpdate || t === GatewayDispatchEvents.GuildDelete;
+  const isGuildItself =
+    t === GatewayDispatchEvents.GuildCreate ||
+    t === GatewayDispatchEvents.GuildUpdate ||
+    t === GatewayDispatchEvents.GuildDelete;
   return isGuildItself ? data.id : undefined;
 }
 

@@ -79,7 +79,12 @@ export class InteractionRegistry {
     return [...this.byId.values()];
   }
 
-  slashCommand(place: InteractionPlace, name: string, options: Record<string, SlashOptionValue>, subcommand?: string): FakeInteraction {
+  slashCommand(
+    place: InteractionPlace,
+    name: string,
+    options: Record<string, SlashOptionValue>,
+    subcommand?: string,
+  ): FakeInteraction {
     const attachments: Record<string, APIAttachment> = {};
     const apiOptions = Object.entries(options).map(([optionName, value]) => {
       if (isAttachment(value)) {
@@ -89,7 +94,10 @@ export class InteractionRegistry {
       if (typeof value === 'object') return { name: optionName, ...value };
       return { name: optionName, type: optionTypeOf(value), value };
     });
-    const nested = subcommand === undefined ? apiOptions : [{ name: subcommand, type: ApplicationCommandOptionType.Subcommand, options: apiOptions }];
+    const nested =
+      subcommand === undefined
+        ? apiOptions
+        : [{ name: subcommand, type: ApplicationCommandOptionType.Subcommand, options: apiOptions }];
     return this.register(place, InteractionType.ApplicationCommand, {
       id: this.state.snowflake(),
       name,
@@ -110,32 +118,60 @@ export class InteractionRegistry {
   }
 
   buttonClick(place: InteractionPlace, customId: string, message: APIMessage): FakeInteraction {
-    return this.register(place, InteractionType.MessageComponent, { custom_id: customId, component_type: ComponentType.Button }, message);
+    return this.register(
+      place,
+      InteractionType.MessageComponent,
+      { custom_id: customId, component_type: ComponentType.Button },
+      message,
+    );
   }
 
   /**
    * Text fields are strings; a file upload field is a list of attachments (Discord then puts them in
    * `resolved.attachments`). Files need the label layout, Discord's current one; 'rows' is the legacy layout.
    */
-  modalSubmit(place: InteractionPlace, customId: string, fields: Record<string, ModalFieldValue>, layout: ModalLayout, message?: APIMessage): FakeInteraction {
+  modalSubmit(
+    place: InteractionPlace,
+    customId: string,
+    fields: Record<string, ModalFieldValue>,
+    layout: ModalLayout,
+    message?: APIMessage,
+  ): FakeInteraction {
     const attachments: Record<string, APIAttachment> = {};
     const components = Object.entries(fields).map(([fieldId, value]) => {
       if (typeof value !== 'string') {
         if (layout === 'rows') throw new Error('fake discord: file uploads in modals need the label layout');
         for (const a of value) attachments[a.id] = a;
-        return { type: ComponentType.Label, component: { type: ComponentType.FileUpload, custom_id: fieldId, values: value.map((a) => a.id) } };
+        return {
+          type: ComponentType.Label,
+          component: { type: ComponentType.FileUpload, custom_id: fieldId, values: value.map((a) => a.id) },
+        };
       }
       const input = { type: ComponentType.TextInput, custom_id: fieldId, value };
-      return layout === 'labels' ? { type: ComponentType.Label, component: input } : { type: ComponentType.ActionRow, components: [input] };
+      return layout === 'labels'
+        ? { type: ComponentType.Label, component: input }
+        : { type: ComponentType.ActionRow, components: [input] };
     });
     const resolved = Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {};
     return this.register(place, InteractionType.ModalSubmit, { custom_id: customId, components, ...resolved }, message);
   }
 
-  private register(place: InteractionPlace, type: InteractionType, data: unknown, message?: APIMessage): FakeInteraction {
+  private register(
+    place: InteractionPlace,
+    type: InteractionType,
+    data: unknown,
+    message?: APIMessage,
+  ): FakeInteraction {
     const id = this.state.snowflake();
     const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(24).toString('base64url')}`;
-    const payload = { ...this.envelope(place), id, token, type, data, ...(message ? { message } : {}) } as unknown as APIInteraction;
+    const payload = {
+      ...this.envelope(place),
+      id,
+      token,
+      type,
+      data,
+      ...(message ? { message } : {}),
+    } as unknown as APIInteraction;
     const interaction: FakeInteraction = { id, token, payload, createdAtMs: this.state.now() };
     if (message) interaction.originalMessageId = message.id;
     this.byId.set(id, interaction);

@@ -19,7 +19,10 @@ interface Component {
 const LINK_STYLE = 5;
 const PREMIUM_STYLE = 6;
 
-export function messageProblems(body: { content?: unknown; embeds?: unknown; components?: unknown; flags?: unknown }, fileCount: number): string[] {
+export function messageProblems(
+  body: { content?: unknown; embeds?: unknown; components?: unknown; flags?: unknown },
+  fileCount: number,
+): string[] {
   const problems: string[] = [];
   const content = typeof body.content === 'string' ? body.content : '';
   const componentsV2 = ((Number(body.flags) || 0) & MessageFlags.IsComponentsV2) !== 0;
@@ -59,14 +62,16 @@ function componentProblems(components: Component[], path: string): string[] {
   return components.flatMap((c, i) => {
     const here = `${path}[${i}]`;
     const problems: string[] = [];
-    if (c.type === ComponentType.ActionRow && (c.components?.length ?? 0) > 5) problems.push(`${here}: ${c.components?.length} components in a row (max 5)`);
+    if (c.type === ComponentType.ActionRow && (c.components?.length ?? 0) > 5)
+      problems.push(`${here}: ${c.components?.length} components in a row (max 5)`);
     if (c.type === ComponentType.Button) {
       if ((c.label?.length ?? 0) > 80) problems.push(`${here}.label: ${c.label?.length} characters (max 80)`);
       const isLink = c.style === LINK_STYLE;
       if (isLink && !c.url) problems.push(`${here}: a link button needs a url`);
       if (!isLink && c.style !== PREMIUM_STYLE) problems.push(...customIdProblems(c.custom_id, `${here}.custom_id`));
     }
-    if (c.type === ComponentType.TextInput && (c.value?.length ?? 0) > 4000) problems.push(`${here}.value: ${c.value?.length} characters (max 4000)`);
+    if (c.type === ComponentType.TextInput && (c.value?.length ?? 0) > 4000)
+      problems.push(`${here}.value: ${c.value?.length} characters (max 4000)`);
     return [...problems, ...componentProblems(children(c), `${here}.components`)];
   });
 }
@@ -81,10 +86,7 @@ function countComponents(components: Component[]): number {
 }
 
 function allCustomIds(components: Component[]): string[] {
-  return components.flatMap((c) => [
-    ...(c.custom_id === undefined ? [] : [c.custom_id]),
-    ...allCustomIds(children(c)),
-  ]);
+  return components.flatMap((c) => [...(c.custom_id === undefined ? [] : [c.custom_id]), ...allCustomIds(children(c))]);
 }
 
 /** Rows hold `components`, labels hold one `component`, sections an `accessory`. */

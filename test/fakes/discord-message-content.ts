@@ -16,7 +16,8 @@ export interface ContentViewer {
 
 export function asSeenByApp(message: APIMessage, viewer: ContentViewer): APIMessage {
   if (viewer.hasIntent || viewer.isDm || message.author.id === viewer.botUserId) return message;
-  const mentioned = message.mentions.some((u) => u.id === viewer.botUserId) || message.content.includes(`<@${viewer.botUserId}>`);
+  const mentioned =
+    message.mentions.some((u) => u.id === viewer.botUserId) || message.content.includes(`<@${viewer.botUserId}>`);
   if (mentioned) return message;
   const { poll: _poll, ...rest } = message;
   return { ...rest, content: '', embeds: [], attachments: [], components: [] };

@@ -23,7 +23,8 @@ export interface PermissionGuild {
 export function basePermissions(guild: PermissionGuild, subject: PermissionSubject): bigint {
   if (subject.userId === guild.ownerId) return ALL_PERMISSION_BITS;
   let bits = 0n;
-  for (const role of guild.roles) if (role.id === guild.id || subject.roleIds.includes(role.id)) bits |= BigInt(role.permissions);
+  for (const role of guild.roles)
+    if (role.id === guild.id || subject.roleIds.includes(role.id)) bits |= BigInt(role.permissions);
   return bits & PermissionFlagsBits.Administrator ? ALL_PERMISSION_BITS : bits;
 }
 
@@ -31,7 +32,12 @@ export function basePermissions(guild: PermissionGuild, subject: PermissionSubje
  * "compute_overwrites" then "Implicit Permissions" and "Inherited Permissions (Threads)". `channel` is the channel
  * whose overwrites apply: for a thread, pass its parent and `inThread: true`.
  */
-export function channelPermissions(guild: PermissionGuild, subject: PermissionSubject, overwrites: readonly APIOverwrite[], inThread = false): bigint {
+export function channelPermissions(
+  guild: PermissionGuild,
+  subject: PermissionSubject,
+  overwrites: readonly APIOverwrite[],
+  inThread = false,
+): bigint {
   const base = basePermissions(guild, subject);
   // "ADMINISTRATOR overrides any potential permission overwrites, so there is nothing to do here."
   if (base === ALL_PERMISSION_BITS) return base;
@@ -55,16 +61,27 @@ export function channelPermissions(guild: PermissionGuild, subject: PermissionSu
   const sends = inThread ? PermissionFlagsBits.SendMessagesInThreads : PermissionFlagsBits.SendMessages;
   // "Denying SEND_MESSAGES implicitly denies MENTION_EVERYONE, SEND_TTS_MESSAGES, ATTACH_FILES, and EMBED_LINKS."
   if (!(bits & sends)) {
-    bits &= ~(PermissionFlagsBits.MentionEveryone | PermissionFlagsBits.SendTTSMessages | PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks);
+    bits &= ~(
+      PermissionFlagsBits.MentionEveryone |
+      PermissionFlagsBits.SendTTSMessages |
+      PermissionFlagsBits.AttachFiles |
+      PermissionFlagsBits.EmbedLinks
+    );
   }
   return bits;
 }
 
 export function isThread(channel: APIChannel): boolean {
-  return channel.type === ChannelType.PublicThread || channel.type === ChannelType.PrivateThread || channel.type === ChannelType.AnnouncementThread;
+  return (
+    channel.type === ChannelType.PublicThread ||
+    channel.type === ChannelType.PrivateThread ||
+    channel.type === ChannelType.AnnouncementThread
+  );
 }
 
 /** Names for error details and test output, e.g. "AttachFiles". */
 export function permissionNames(bits: bigint): string[] {
-  return Object.entries(PermissionFlagsBits).filter(([, bit]) => bits & bit).map(([name]) => name);
+  return Object.entries(PermissionFlagsBits)
+    .filter(([, bit]) => bits & bit)
+    .map(([name]) => name);
 }

@@ -85,96 +85,284 @@ const SNOWFLAKE = '(\\d+)';
 
 export function installDiscordRest(ctx: DiscordRestContext): void {
   const { server } = ctx;
-  const route = (method: string, path: string, handle: (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>) =>
-    server.route(method, new RegExp(`^${API}${path}$`), handle);
-  const authed = (handle: (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>) => (req: RecordedRequest, params: string[]) =>
-    req.headers.authorization === `Bot ${ctx.token}` ? handle(req, params) : error(401, 0, '401: Unauthorized');
+  const route = (
+    method: string,
+    path: string,
+    handle: (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>,
+  ) => server.route(method, new RegExp(`^${API}${path}$`), handle);
+  const authed =
+    (handle: (req: RecordedRequest, params: string[]) => Reply | Promise<Reply>) =>
+    (req: RecordedRequest, params: string[]) =>
+      req.headers.authorization === `Bot ${ctx.token}` ? handle(req, params) : error(401, 0, '401: Unauthorized');
 
-  route('GET', '/gateway/bot', authed(() => ok(gatewayInfo(ctx))));
+  route(
+    'GET',
+    '/gateway/bot',
+    authed(() => ok(gatewayInfo(ctx))),
+  );
   route('GET', '/gateway', () => ok({ url: ctx.gatewayUrl() }));
-  route('GET', '/users/@me', authed(() => ok(ctx.botUser)));
-  route('GET', `/users/${SNOWFLAKE}`, authed((_, [id]) => found(ctx.state.users.get(id), RESTJSONErrorCodes.UnknownUser, 'Unknown User')));
-  route('POST', '/users/@me/channels', authed((req) => {
-    const recipient = ctx.state.users.get(String((req.json as { recipient_id: string }).recipient_id));
-    return recipient ? ok(ctx.state.dmChannel(recipient)) : error(404, RESTJSONErrorCodes.UnknownUser, 'Unknown User');
-  }));
+  route(
+    'GET',
+    '/users/@me',
+    authed(() => ok(ctx.botUser)),
+  );
+  route(
+    'GET',
+    `/users/${SNOWFLAKE}`,
+    authed((_, [id]) => found(ctx.state.users.get(id), RESTJSONErrorCodes.UnknownUser, 'Unknown User')),
+  );
+  route(
+    'POST',
+    '/users/@me/channels',
+    authed((req) => {
+      const recipient = ctx.state.users.get(String((req.json as { recipient_id: string }).recipient_id));
+      return recipient
+        ? ok(ctx.state.dmChannel(recipient))
+        : error(404, RESTJSONErrorCodes.UnknownUser, 'Unknown User');
+    }),
+  );
 
-  route('POST', `/interactions/${SNOWFLAKE}/([^/]+)/callback`, (req, [id, token]) => interactionCallback(ctx, req, id, token));
+  route('POST', `/interactions/${SNOWFLAKE}/([^/]+)/callback`, (req, [id, token]) =>
+    interactionCallback(ctx, req, id, token),
+  );
   route('GET', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
-    withWebhook(ctx, req, app, token, (i) => found(ctx.state.message(messageIdOf(i, mid) ?? ''), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
+    withWebhook(ctx, req, app, token, (i) =>
+      found(ctx.state.message(messageIdOf(i, mid) ?? ''), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message'),
+    ),
+  );
   route('PATCH', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
     withWebhook(ctx, req, app, token, (i) => {
       if (mid === '@original') i.awaitingFirstFollowUp = false;
       return editMessage(ctx, req, messageIdOf(i, mid), i.payload.attachment_size_limit);
-    }));
+    }),
+  );
   route('DELETE', `/webhooks/${SNOWFLAKE}/([^/]+)/messages/([^/]+)`, (req, [app, token, mid]) =>
-    withWebhook(ctx, req, app, token, (i) => deleteMessage(ctx, messageIdOf(i, mid))));
+    withWebhook(ctx, req, app, token, (i) => deleteMessage(ctx, messageIdOf(i, mid))),
+  );
   route('POST', `/webhooks/${SNOWFLAKE}/([^/]+)`, (req, [app, token]) =>
-    withWebhook(ctx, req, app, token, (i) => followUp(ctx, req, i)));
+    withWebhook(ctx, req, app, token, (i) => followUp(ctx, req, i)),
+  );
 
   // Guild channel routes check the bot's permissions in that channel first (see `refusal`).
   const { ReadMessageHistory, ManageMessages, AddReactions, AttachFiles } = PermissionFlagsBits;
-  route('GET', `/channels/${SNOWFLAKE}`, authed((req, [id]) =>
-    refusal(ctx, req, id, 0n, 'see the channel') ?? found(ctx.state.channels.get(id), RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel')));
-  route('GET', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => refusal(ctx, req, cid, 0n, 'list messages') ?? listMessages(ctx, req, cid)));
-  route('POST', `/channels/${SNOWFLAKE}/messages`, authed((req, [cid]) => postChannelMessage(ctx, req, cid)));
+  route(
+    'GET',
+    `/channels/${SNOWFLAKE}`,
+    authed(
+      (req, [id]) =>
+        refusal(ctx, req, id, 0n, 'see the channel') ??
+        found(ctx.state.channels.get(id), RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel'),
+    ),
+  );
+  route(
+    'GET',
+    `/channels/${SNOWFLAKE}/messages`,
+    authed((req, [cid]) => refusal(ctx, req, cid, 0n, 'list messages') ?? listMessages(ctx, req, cid)),
+  );
+  route(
+    'POST',
+    `/channels/${SNOWFLAKE}/messages`,
+    authed((req, [cid]) => postChannelMessage(ctx, req, cid)),
+  );
   // "Get Channel Message": "requires the current user to have the VIEW_CHANNEL and READ_MESSAGE_HISTORY permissions";
   // Discord answers a fetch without history as Missing Access.
-  route('GET', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) =>
-    refusal(ctx, req, cid, 0n, 'read a message', ReadMessageHistory) ?? found(visibleMessage(ctx, cid, mid), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message')));
-  route('PATCH', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) => {
-    const message = messageInChannel(ctx, cid, mid);
-    if (!message) return refusal(ctx, req, cid, 0n, 'edit a message') ?? unknownMessage();
-    // "Edit Message": content, embeds, flags and components "can be edited by the original message author".
-    if (message.author.id !== ctx.botUser.id) return error(403, RESTJSONErrorCodes.CannotEditMessageAuthoredByAnotherUser, 'Cannot edit a message authored by another user');
-    return refusal(ctx, req, cid, req.files.length > 0 ? AttachFiles : 0n, 'edit its message') ?? editMessage(ctx, req, mid, channelUploadLimit(ctx, cid));
-  }));
-  route('DELETE', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`, authed((req, [cid, mid]) => {
-    const message = messageInChannel(ctx, cid, mid);
-    // "Delete Message": another user's message needs MANAGE_MESSAGES.
-    const needed = message && message.author.id !== ctx.botUser.id ? ManageMessages : 0n;
-    return refusal(ctx, req, cid, needed, 'delete a message') ?? (message ? deleteMessage(ctx, mid) : unknownMessage());
-  }));
-  route('POST', `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/threads`, authed((req, [cid, mid]) => threadFromMessage(ctx, req, cid, mid)));
-  route('POST', `/channels/${SNOWFLAKE}/threads`, authed((req, [cid]) => threadWithoutMessage(ctx, req, cid)));
+  route(
+    'GET',
+    `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`,
+    authed(
+      (req, [cid, mid]) =>
+        refusal(ctx, req, cid, 0n, 'read a message', ReadMessageHistory) ??
+        found(visibleMessage(ctx, cid, mid), RESTJSONErrorCodes.UnknownMessage, 'Unknown Message'),
+    ),
+  );
+  route(
+    'PATCH',
+    `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`,
+    authed((req, [cid, mid]) => {
+      const message = messageInChannel(ctx, cid, mid);
+      if (!message) return refusal(ctx, req, cid, 0n, 'edit a message') ?? unknownMessage();
+      // "Edit Message": content, embeds, flags and components "can be edited by the original message author".
+      if (message.author.id !== ctx.botUser.id)
+        return error(
+          403,
+          RESTJSONErrorCodes.CannotEditMessageAuthoredByAnotherUser,
+          'Cannot edit a message authored by another user',
+        );
+      return (
+        refusal(ctx, req, cid, req.files.length > 0 ? AttachFiles : 0n, 'edit its message') ??
+        editMessage(ctx, req, mid, channelUploadLimit(ctx, cid))
+      );
+    }),
+  );
+  route(
+    'DELETE',
+    `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}`,
+    authed((req, [cid, mid]) => {
+      const message = messageInChannel(ctx, cid, mid);
+      // "Delete Message": another user's message needs MANAGE_MESSAGES.
+      const needed = message && message.author.id !== ctx.botUser.id ? ManageMessages : 0n;
+      return (
+        refusal(ctx, req, cid, needed, 'delete a message') ?? (message ? deleteMessage(ctx, mid) : unknownMessage())
+      );
+    }),
+  );
+  route(
+    'POST',
+    `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/threads`,
+    authed((req, [cid, mid]) => threadFromMessage(ctx, req, cid, mid)),
+  );
+  route(
+    'POST',
+    `/channels/${SNOWFLAKE}/threads`,
+    authed((req, [cid]) => threadWithoutMessage(ctx, req, cid)),
+  );
 
   const reactions = `/channels/${SNOWFLAKE}/messages/${SNOWFLAKE}/reactions`;
   // "Create Reaction" needs READ_MESSAGE_HISTORY, and ADD_REACTIONS for an emoji nobody used yet; removing
   // someone else's reaction needs MANAGE_MESSAGES ("Delete User Reaction", "Delete All Reactions").
-  const newEmoji = (mid: string, emoji: string) => !ctx.state.reactions(mid).some((r) => (r.emoji.id ? `${r.emoji.name}:${r.emoji.id}` : r.emoji.name) === emoji);
-  route('PUT', `${reactions}/([^/]+)/@me`, authed((req, [cid, mid, emoji]) =>
-    refusal(ctx, req, cid, ReadMessageHistory | (newEmoji(mid, emoji) ? AddReactions : 0n), 'react') ?? reactionChange(ctx, cid, mid, () => ctx.state.react(mid, emoji, ctx.botUser.id))));
-  route('DELETE', `${reactions}/([^/]+)/@me`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, 0n, 'remove its reaction') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, ctx.botUser.id))));
-  route('DELETE', `${reactions}/([^/]+)/${SNOWFLAKE}`, authed((req, [cid, mid, emoji, uid]) => refusal(ctx, req, cid, ManageMessages, 'remove a reaction') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, uid))));
-  route('DELETE', `${reactions}/([^/]+)`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, ManageMessages, 'remove reactions') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, undefined))));
-  route('DELETE', reactions, authed((req, [cid, mid]) => refusal(ctx, req, cid, ManageMessages, 'remove reactions') ?? reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, undefined, undefined))));
-  route('GET', `${reactions}/([^/]+)`, authed((req, [cid, mid, emoji]) => refusal(ctx, req, cid, ReadMessageHistory, 'list reactions') ?? ok(reactionUsers(ctx, mid, emoji))));
+  const newEmoji = (mid: string, emoji: string) =>
+    !ctx.state.reactions(mid).some((r) => (r.emoji.id ? `${r.emoji.name}:${r.emoji.id}` : r.emoji.name) === emoji);
+  route(
+    'PUT',
+    `${reactions}/([^/]+)/@me`,
+    authed(
+      (req, [cid, mid, emoji]) =>
+        refusal(ctx, req, cid, ReadMessageHistory | (newEmoji(mid, emoji) ? AddReactions : 0n), 'react') ??
+        reactionChange(ctx, cid, mid, () => ctx.state.react(mid, emoji, ctx.botUser.id)),
+    ),
+  );
+  route(
+    'DELETE',
+    `${reactions}/([^/]+)/@me`,
+    authed(
+      (req, [cid, mid, emoji]) =>
+        refusal(ctx, req, cid, 0n, 'remove its reaction') ??
+        reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, ctx.botUser.id)),
+    ),
+  );
+  route(
+    'DELETE',
+    `${reactions}/([^/]+)/${SNOWFLAKE}`,
+    authed(
+      (req, [cid, mid, emoji, uid]) =>
+        refusal(ctx, req, cid, ManageMessages, 'remove a reaction') ??
+        reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, uid)),
+    ),
+  );
+  route(
+    'DELETE',
+    `${reactions}/([^/]+)`,
+    authed(
+      (req, [cid, mid, emoji]) =>
+        refusal(ctx, req, cid, ManageMessages, 'remove reactions') ??
+        reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, emoji, undefined)),
+    ),
+  );
+  route(
+    'DELETE',
+    reactions,
+    authed(
+      (req, [cid, mid]) =>
+        refusal(ctx, req, cid, ManageMessages, 'remove reactions') ??
+        reactionChange(ctx, cid, mid, () => ctx.state.unreact(mid, undefined, undefined)),
+    ),
+  );
+  route(
+    'GET',
+    `${reactions}/([^/]+)`,
+    authed(
+      (req, [cid, mid, emoji]) =>
+        refusal(ctx, req, cid, ReadMessageHistory, 'list reactions') ?? ok(reactionUsers(ctx, mid, emoji)),
+    ),
+  );
 
   // What `rfedit doctor` reads: "Get Current Application", "Get Current User Guilds", "Get Guild", "Get Guild
   // Channels" ("Does not include threads").
-  route('GET', '/applications/@me', authed(() => ok({ id: ctx.applicationId, name: ctx.botUser.username, bot: ctx.botUser, flags: 0, description: '' })));
-  route('GET', '/users/@me/guilds', authed(() => ok([...ctx.state.guilds.values()].map((g) => ({ id: g.id, name: g.name, icon: null, owner: false, permissions: '0', features: [] })))));
-  route('GET', `/guilds/${SNOWFLAKE}`, authed((_, [gid]) => {
-    const guild = ctx.state.guilds.get(gid);
-    return guild ? ok({ id: guild.id, name: guild.name, owner_id: guild.ownerId, roles: guild.roles, premium_tier: guild.premiumTier, features: [] }) : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
-  }));
-  route('GET', `/guilds/${SNOWFLAKE}/channels`, authed((_, [gid]) =>
-    ctx.state.guilds.has(gid)
-      ? ok([...ctx.state.channels.values()].filter((c) => 'guild_id' in c && c.guild_id === gid && !isThread(c)))
-      : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild')));
-  route('GET', `/guilds/${SNOWFLAKE}/members/${SNOWFLAKE}`, authed((_, [gid, uid]) =>
-    found(ctx.state.guilds.get(gid)?.members.get(uid), RESTJSONErrorCodes.UnknownMember, 'Unknown Member')));
+  route(
+    'GET',
+    '/applications/@me',
+    authed(() =>
+      ok({ id: ctx.applicationId, name: ctx.botUser.username, bot: ctx.botUser, flags: 0, description: '' }),
+    ),
+  );
+  route(
+    'GET',
+    '/users/@me/guilds',
+    authed(() =>
+      ok(
+        [...ctx.state.guilds.values()].map((g) => ({
+          id: g.id,
+          name: g.name,
+          icon: null,
+          owner: false,
+          permissions: '0',
+          features: [],
+        })),
+      ),
+    ),
+  );
+  route(
+    'GET',
+    `/guilds/${SNOWFLAKE}`,
+    authed((_, [gid]) => {
+      const guild = ctx.state.guilds.get(gid);
+      return guild
+        ? ok({
+            id: guild.id,
+            name: guild.name,
+            owner_id: guild.ownerId,
+            roles: guild.roles,
+            premium_tier: guild.premiumTier,
+            features: [],
+          })
+        : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild');
+    }),
+  );
+  route(
+    'GET',
+    `/guilds/${SNOWFLAKE}/channels`,
+    authed((_, [gid]) =>
+      ctx.state.guilds.has(gid)
+        ? ok([...ctx.state.channels.values()].filter((c) => 'guild_id' in c && c.guild_id === gid && !isThread(c)))
+        : error(404, RESTJSONErrorCodes.UnknownGuild, 'Unknown Guild'),
+    ),
+  );
+  route(
+    'GET',
+    `/guilds/${SNOWFLAKE}/members/${SNOWFLAKE}`,
+    authed((_, [gid, uid]) =>
+      found(ctx.state.guilds.get(gid)?.members.get(uid), RESTJSONErrorCodes.UnknownMember, 'Unknown Member'),
+    ),
+  );
 
   const registerCommands = (req: RecordedRequest, guildId?: string): Reply => {
-    const commands = ((req.json as Array<Partial<APIApplicationCommand>>) ?? []).map((c) => registeredCommand(ctx, c, guildId));
+    const commands = ((req.json as Array<Partial<APIApplicationCommand>>) ?? []).map((c) =>
+      registeredCommand(ctx, c, guildId),
+    );
     if (guildId === undefined) ctx.commands.global = commands;
     else ctx.commands.byGuild.set(guildId, commands);
     return ok(commands);
   };
-  route('PUT', `/applications/${SNOWFLAKE}/commands`, authed((req) => registerCommands(req)));
-  route('PUT', `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`, authed((req, [, gid]) => registerCommands(req, gid)));
-  route('GET', `/applications/${SNOWFLAKE}/commands`, authed(() => ok(ctx.commands.global)));
-  route('GET', `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`, authed((_, [, gid]) => ok(ctx.commands.byGuild.get(gid) ?? [])));
+  route(
+    'PUT',
+    `/applications/${SNOWFLAKE}/commands`,
+    authed((req) => registerCommands(req)),
+  );
+  route(
+    'PUT',
+    `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`,
+    authed((req, [, gid]) => registerCommands(req, gid)),
+  );
+  route(
+    'GET',
+    `/applications/${SNOWFLAKE}/commands`,
+    authed(() => ok(ctx.commands.global)),
+  );
+  route(
+    'GET',
+    `/applications/${SNOWFLAKE}/guilds/${SNOWFLAKE}/commands`,
+    authed((_, [, gid]) => ok(ctx.commands.byGuild.get(gid) ?? [])),
+  );
 }
 
 /** "Get Gateway Bot" (events/gateway.mdx): the URL, the recommended number of shards, the session start limits. */
@@ -195,23 +383,45 @@ function interactionCallback(ctx: DiscordRestContext, req: RecordedRequest, id: 
     return error(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
   }
   if (interaction.response) {
-    violate(ctx, req, 'interaction_already_acknowledged', `second callback (type ${bodyOf(req).type}) for interaction ${id}`);
-    return error(400, RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged, 'Interaction has already been acknowledged.');
+    violate(
+      ctx,
+      req,
+      'interaction_already_acknowledged',
+      `second callback (type ${bodyOf(req).type}) for interaction ${id}`,
+    );
+    return error(
+      400,
+      RESTJSONErrorCodes.InteractionHasAlreadyBeenAcknowledged,
+      'Interaction has already been acknowledged.',
+    );
   }
   const elapsedMs = ctx.state.now() - interaction.createdAtMs;
   if (elapsedMs > ctx.rules.initialResponseMs) {
     // Real Discord has already shown "The application did not respond" and forgotten the interaction.
-    violate(ctx, req, 'initial_response_late', `interaction ${id} answered after ${elapsedMs} ms (limit ${ctx.rules.initialResponseMs} ms)`);
+    violate(
+      ctx,
+      req,
+      'initial_response_late',
+      `interaction ${id} answered after ${elapsedMs} ms (limit ${ctx.rules.initialResponseMs} ms)`,
+    );
     return error(404, RESTJSONErrorCodes.UnknownInteraction, 'Unknown interaction');
   }
   const body = bodyOf(req) as { type: InteractionResponseType; data?: MessageBody & { flags?: number } };
-  const refused = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ?? invalidForm(ctx, req, callbackProblems(body, req.files.length));
+  const refused =
+    oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ??
+    invalidForm(ctx, req, callbackProblems(body, req.files.length));
   if (refused) return refused;
   interaction.response = { type: body.type, data: body.data, atMs: ctx.state.now() };
   const message = applyCallback(ctx, req, interaction, body);
   if (req.query.get('with_response') === 'true') {
     return ok({
-      interaction: { id, type: interaction.payload.type, response_message_id: message?.id, response_message_loading: body.type === InteractionResponseType.DeferredChannelMessageWithSource, response_message_ephemeral: Boolean((message?.flags ?? 0) & MessageFlags.Ephemeral) },
+      interaction: {
+        id,
+        type: interaction.payload.type,
+        response_message_id: message?.id,
+        response_message_loading: body.type === InteractionResponseType.DeferredChannelMessageWithSource,
+        response_message_ephemeral: Boolean((message?.flags ?? 0) & MessageFlags.Ephemeral),
+      },
       ...(message ? { resource: { type: body.type, message } } : {}),
     });
   }
@@ -219,13 +429,23 @@ function interactionCallback(ctx: DiscordRestContext, req: RecordedRequest, id: 
   return { status: 204 };
 }
 
-function callbackProblems(body: { type: InteractionResponseType; data?: Record<string, unknown> }, fileCount: number): string[] {
+function callbackProblems(
+  body: { type: InteractionResponseType; data?: Record<string, unknown> },
+  fileCount: number,
+): string[] {
   if (body.type === InteractionResponseType.Modal) return modalProblems(body.data ?? {});
-  const carriesMessage = body.type === InteractionResponseType.ChannelMessageWithSource || body.type === InteractionResponseType.UpdateMessage;
+  const carriesMessage =
+    body.type === InteractionResponseType.ChannelMessageWithSource ||
+    body.type === InteractionResponseType.UpdateMessage;
   return carriesMessage ? messageProblems(body.data ?? {}, fileCount) : [];
 }
 
-function applyCallback(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction, body: { type: InteractionResponseType; data?: MessageBody & { flags?: number } }): APIMessage | undefined {
+function applyCallback(
+  ctx: DiscordRestContext,
+  req: RecordedRequest,
+  interaction: FakeInteraction,
+  body: { type: InteractionResponseType; data?: MessageBody & { flags?: number } },
+): APIMessage | undefined {
   const data = body.data ?? {};
   switch (body.type) {
     case InteractionResponseType.ChannelMessageWithSource:
@@ -233,17 +453,26 @@ function applyCallback(ctx: DiscordRestContext, req: RecordedRequest, interactio
       const loading = body.type === InteractionResponseType.DeferredChannelMessageWithSource ? LOADING_FLAG : 0;
       const message = interactionMessage(ctx, req, interaction, data, {
         flags: (data.flags ?? 0) | loading,
-        interaction_metadata: { id: interaction.id, type: interaction.payload.type, user: userOf(interaction), authorizing_integration_owners: interaction.payload.authorizing_integration_owners } as APIMessage['interaction_metadata'],
+        interaction_metadata: {
+          id: interaction.id,
+          type: interaction.payload.type,
+          user: userOf(interaction),
+          authorizing_integration_owners: interaction.payload.authorizing_integration_owners,
+        } as APIMessage['interaction_metadata'],
       });
       interaction.originalMessageId = message.id;
-      if (body.type === InteractionResponseType.DeferredChannelMessageWithSource) interaction.awaitingFirstFollowUp = true;
+      if (body.type === InteractionResponseType.DeferredChannelMessageWithSource)
+        interaction.awaitingFirstFollowUp = true;
       return message;
     }
     case InteractionResponseType.UpdateMessage: {
       const id = interaction.originalMessageId;
       const existing = id === undefined ? undefined : ctx.state.message(id);
       if (!existing || id === undefined) return undefined;
-      return ctx.state.editMessage(id, { ...messageFields(data), attachments: ctx.state.attachmentsFor(existing.attachments, data.attachments, req.files) });
+      return ctx.state.editMessage(id, {
+        ...messageFields(data),
+        attachments: ctx.state.attachmentsFor(existing.attachments, data.attachments, req.files),
+      });
     }
     case InteractionResponseType.Modal:
       interaction.modal = data;
@@ -254,13 +483,24 @@ function applyCallback(ctx: DiscordRestContext, req: RecordedRequest, interactio
 }
 
 /** Webhook calls authenticate by the interaction token in the URL, not by the bot token. */
-function withWebhook(ctx: DiscordRestContext, req: RecordedRequest, applicationId: string, token: string, handle: (i: FakeInteraction) => Reply): Reply {
+function withWebhook(
+  ctx: DiscordRestContext,
+  req: RecordedRequest,
+  applicationId: string,
+  token: string,
+  handle: (i: FakeInteraction) => Reply,
+): Reply {
   if (applicationId !== ctx.applicationId) return error(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
   const interaction = ctx.interactions.byWebhookToken(token);
   if (!interaction) return error(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
   const ageMs = ctx.state.now() - interaction.createdAtMs;
   if (ageMs > ctx.rules.tokenLifetimeMs) {
-    violate(ctx, req, 'interaction_token_expired', `${req.method} ${req.path} with a token ${ageMs} ms old (limit ${ctx.rules.tokenLifetimeMs} ms)`);
+    violate(
+      ctx,
+      req,
+      'interaction_token_expired',
+      `${req.method} ${req.path} with a token ${ageMs} ms old (limit ${ctx.rules.tokenLifetimeMs} ms)`,
+    );
     return error(401, RESTJSONErrorCodes.InvalidWebhookToken, 'Invalid Webhook Token');
   }
   if (!interaction.response) return error(404, RESTJSONErrorCodes.UnknownWebhook, 'Unknown Webhook');
@@ -277,20 +517,34 @@ function followUp(ctx: DiscordRestContext, req: RecordedRequest, interaction: Fa
     // Original Interaction Response … no new message will be created … The ephemeral flag will be ignored". So a
     // follow-up after deleting the deferred reply edits a message that is gone: Unknown Message.
     interaction.awaitingFirstFollowUp = false;
-    const original = interaction.originalMessageId === undefined ? undefined : ctx.state.message(interaction.originalMessageId);
+    const original =
+      interaction.originalMessageId === undefined ? undefined : ctx.state.message(interaction.originalMessageId);
     if (!original) {
-      violate(ctx, req, 'unknown_message', `first follow-up after a defer edits the deleted original of interaction ${interaction.id}`);
+      violate(
+        ctx,
+        req,
+        'unknown_message',
+        `first follow-up after a defer edits the deleted original of interaction ${interaction.id}`,
+      );
       return unknownMessage();
     }
     return editMessage(ctx, req, original.id, interaction.payload.attachment_size_limit);
   }
-  const refused = oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  const refused =
+    oversizedUpload(ctx, req, interaction.payload.attachment_size_limit) ??
+    invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
   if (refused) return refused;
   return ok(interactionMessage(ctx, req, interaction, bodyOf(req) as MessageBody));
 }
 
 /** A message the bot sends through an interaction: posted by the application's webhook in the interaction's channel. */
-function interactionMessage(ctx: DiscordRestContext, req: RecordedRequest, interaction: FakeInteraction, data: MessageBody, extra: Partial<APIMessage> = {}): APIMessage {
+function interactionMessage(
+  ctx: DiscordRestContext,
+  req: RecordedRequest,
+  interaction: FakeInteraction,
+  data: MessageBody,
+  extra: Partial<APIMessage> = {},
+): APIMessage {
   return ctx.state.createMessage({
     ...messageFields(data),
     channel_id: interaction.payload.channel?.id ?? '',
@@ -312,22 +566,37 @@ function postChannelMessage(ctx: DiscordRestContext, req: RecordedRequest, chann
   // "Create Message" limitations: SEND_MESSAGES (SEND_MESSAGES_IN_THREADS in a thread, "Inherited Permissions"),
   // ATTACH_FILES for files, READ_MESSAGE_HISTORY for a reply.
   const { SendMessages, SendMessagesInThreads, AttachFiles, ReadMessageHistory } = PermissionFlagsBits;
-  const needed = (isThread(channel) ? SendMessagesInThreads : SendMessages) | (req.files.length > 0 ? AttachFiles : 0n) | (reference ? ReadMessageHistory : 0n);
-  const refused = refusal(ctx, req, channelId, needed, 'post a message') ?? oversizedUpload(ctx, req, channelUploadLimit(ctx, channelId)) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  const needed =
+    (isThread(channel) ? SendMessagesInThreads : SendMessages) |
+    (req.files.length > 0 ? AttachFiles : 0n) |
+    (reference ? ReadMessageHistory : 0n);
+  const refused =
+    refusal(ctx, req, channelId, needed, 'post a message') ??
+    oversizedUpload(ctx, req, channelUploadLimit(ctx, channelId)) ??
+    invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
   if (refused) return refused;
-  return ok(ctx.state.createMessage({
-    ...messageFields(data),
-    channel_id: channelId,
-    author: ctx.botUser,
-    attachments: ctx.state.attachmentsFor([], data.attachments, req.files),
-    ...(reference ? { type: 19, message_reference: { type: 0, message_id: reference, channel_id: channelId } } : {}),
-  }));
+  return ok(
+    ctx.state.createMessage({
+      ...messageFields(data),
+      channel_id: channelId,
+      author: ctx.botUser,
+      attachments: ctx.state.attachmentsFor([], data.attachments, req.files),
+      ...(reference ? { type: 19, message_reference: { type: 0, message_id: reference, channel_id: channelId } } : {}),
+    }),
+  );
 }
 
-function editMessage(ctx: DiscordRestContext, req: RecordedRequest, messageId: string | undefined, uploadLimitBytes: number): Reply {
+function editMessage(
+  ctx: DiscordRestContext,
+  req: RecordedRequest,
+  messageId: string | undefined,
+  uploadLimitBytes: number,
+): Reply {
   const existing = messageId === undefined ? undefined : ctx.state.message(messageId);
   if (!existing || messageId === undefined) return unknownMessage();
-  const refused = oversizedUpload(ctx, req, uploadLimitBytes) ?? invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
+  const refused =
+    oversizedUpload(ctx, req, uploadLimitBytes) ??
+    invalidForm(ctx, req, messageProblems(bodyOf(req), req.files.length));
   if (refused) return refused;
   const data = bodyOf(req) as MessageBody;
   // An edit ends the "thinking" state; "an existing message's ephemeral state cannot be changed" (either way), and
@@ -335,11 +604,13 @@ function editMessage(ctx: DiscordRestContext, req: RecordedRequest, messageId: s
   const kept = (existing.flags ?? 0) & ~LOADING_FLAG;
   const sticky = kept & (MessageFlags.Ephemeral | MessageFlags.IsComponentsV2);
   const flags = data.flags === undefined ? kept : (data.flags & ~(LOADING_FLAG | MessageFlags.Ephemeral)) | sticky;
-  return ok(ctx.state.editMessage(messageId, {
-    ...messageFields(data),
-    flags,
-    attachments: ctx.state.attachmentsFor(existing.attachments, data.attachments, req.files),
-  }));
+  return ok(
+    ctx.state.editMessage(messageId, {
+      ...messageFields(data),
+      flags,
+      attachments: ctx.state.attachmentsFor(existing.attachments, data.attachments, req.files),
+    }),
+  );
 }
 
 function deleteMessage(ctx: DiscordRestContext, messageId: string | undefined): Reply {
@@ -353,7 +624,13 @@ function listMessages(ctx: DiscordRestContext, req: RecordedRequest, channelId: 
   if (!(ctx.state.permissionsIn(channelId, ctx.botUser.id) & PermissionFlagsBits.ReadMessageHistory)) return ok([]);
   const limit = Number(req.query.get('limit') ?? 50);
   // Discord lists newest first.
-  return ok(ctx.state.messagesIn(channelId).flatMap((m) => visibleMessage(ctx, channelId, m.id) ?? []).reverse().slice(0, limit));
+  return ok(
+    ctx.state
+      .messagesIn(channelId)
+      .flatMap((m) => visibleMessage(ctx, channelId, m.id) ?? [])
+      .reverse()
+      .slice(0, limit),
+  );
 }
 
 /** A message as the app receives it over REST: Message Content rules applied. */
@@ -361,7 +638,11 @@ function visibleMessage(ctx: DiscordRestContext, channelId: string, messageId: s
   const message = messageInChannel(ctx, channelId, messageId);
   const channel = ctx.state.channels.get(channelId);
   if (!message || !channel) return undefined;
-  return asSeenByApp(message, { botUserId: ctx.botUser.id, hasIntent: ctx.rules.messageContentIntent, isDm: isDmChannel(channel) });
+  return asSeenByApp(message, {
+    botUserId: ctx.botUser.id,
+    hasIntent: ctx.rules.messageContentIntent,
+    isDm: isDmChannel(channel),
+  });
 }
 
 /**
@@ -370,7 +651,14 @@ function visibleMessage(ctx: DiscordRestContext, channelId: string, messageId: s
  * member of), 403 50013 Missing Permissions when it sees it but lacks another permission the call needs.
  * `accessBits` are further permissions whose absence Discord also reports as Missing Access.
  */
-function refusal(ctx: DiscordRestContext, req: RecordedRequest, channelId: string, needed: bigint, doing: string, accessBits = 0n): Reply | undefined {
+function refusal(
+  ctx: DiscordRestContext,
+  req: RecordedRequest,
+  channelId: string,
+  needed: bigint,
+  doing: string,
+  accessBits = 0n,
+): Reply | undefined {
   const channel = ctx.state.channels.get(channelId);
   if (!channel || isDmChannel(channel)) return undefined;
   const bits = ctx.state.permissionsIn(channelId, ctx.botUser.id);
@@ -382,14 +670,20 @@ function refusal(ctx: DiscordRestContext, req: RecordedRequest, channelId: strin
   }
   const missing = needed & ~bits;
   if (!missing) return undefined;
-  violate(ctx, req, 'missing_permissions', `to ${doing} in ${channelId} the bot lacks ${permissionNames(missing).join(', ')}`);
+  violate(
+    ctx,
+    req,
+    'missing_permissions',
+    `to ${doing} in ${channelId} the bot lacks ${permissionNames(missing).join(', ')}`,
+  );
   return error(403, RESTJSONErrorCodes.MissingPermissions, 'Missing Permissions');
 }
 
 /** A bot-token upload is limited by the server's boost tier, not by anyone's Nitro (reference.mdx "Uploading Files"). */
 function channelUploadLimit(ctx: DiscordRestContext, channelId: string): number {
   const channel = ctx.state.channels.get(channelId);
-  const guild = channel && 'guild_id' in channel && channel.guild_id ? ctx.state.guilds.get(channel.guild_id) : undefined;
+  const guild =
+    channel && 'guild_id' in channel && channel.guild_id ? ctx.state.guilds.get(channel.guild_id) : undefined;
   const tier = guild?.premiumTier ?? 0;
   return tier >= 2 ? uploadLimitForTier(tier) : ctx.rules.uploadLimitBytes;
 }
@@ -418,17 +712,37 @@ function threadFromMessage(ctx: DiscordRestContext, req: RecordedRequest, channe
   const message = messageInChannel(ctx, channelId, messageId);
   if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
   // "Start Thread from Message": "Does not work on a GUILD_FORUM or a GUILD_MEDIA channel"; nor in DMs or threads.
-  if (isDmChannel(parent) || isThread(parent) || parent.type === ChannelType.GuildForum || parent.type === ChannelType.GuildMedia) {
-    return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+  if (
+    isDmChannel(parent) ||
+    isThread(parent) ||
+    parent.type === ChannelType.GuildForum ||
+    parent.type === ChannelType.GuildMedia
+  ) {
+    return error(
+      400,
+      RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType,
+      'Cannot execute action on this channel type',
+    );
   }
   const refused = refusal(ctx, req, channelId, PermissionFlagsBits.CreatePublicThreads, 'start a thread');
   if (refused) return refused;
   if (!message) return unknownMessage();
-  if (ctx.state.channels.has(messageId)) return error(400, RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage, 'A thread has already been created for this message');
+  if (ctx.state.channels.has(messageId))
+    return error(
+      400,
+      RESTJSONErrorCodes.ThreadAlreadyCreatedForMessage,
+      'A thread has already been created for this message',
+    );
   const badName = invalidForm(ctx, req, threadNameProblems((req.json as { name?: string } | undefined)?.name));
   if (badName) return badName;
   // Discord gives a thread started from a message that message's id.
-  const thread = newThread(ctx, parent, messageId, req.json as { name: string; auto_archive_duration?: number }, ChannelType.PublicThread);
+  const thread = newThread(
+    ctx,
+    parent,
+    messageId,
+    req.json as { name: string; auto_archive_duration?: number },
+    ChannelType.PublicThread,
+  );
   ctx.state.editMessage(messageId, { thread, flags: (message.flags ?? 0) | MessageFlags.HasThread });
   return { status: 201, body: thread };
 }
@@ -436,11 +750,20 @@ function threadFromMessage(ctx: DiscordRestContext, req: RecordedRequest, channe
 function threadWithoutMessage(ctx: DiscordRestContext, req: RecordedRequest, channelId: string): Reply {
   const parent = ctx.state.channels.get(channelId);
   if (!parent) return error(404, RESTJSONErrorCodes.UnknownChannel, 'Unknown Channel');
-  if (isDmChannel(parent)) return error(400, RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType, 'Cannot execute action on this channel type');
+  if (isDmChannel(parent))
+    return error(
+      400,
+      RESTJSONErrorCodes.CannotExecuteActionOnThisChannelType,
+      'Cannot execute action on this channel type',
+    );
   const body = req.json as { name: string; type?: number; auto_archive_duration?: number };
   const type = body.type ?? ChannelType.PrivateThread;
-  const needed = type === ChannelType.PrivateThread ? PermissionFlagsBits.CreatePrivateThreads : PermissionFlagsBits.CreatePublicThreads;
-  const refused = refusal(ctx, req, channelId, needed, 'start a thread') ?? invalidForm(ctx, req, threadNameProblems(body?.name));
+  const needed =
+    type === ChannelType.PrivateThread
+      ? PermissionFlagsBits.CreatePrivateThreads
+      : PermissionFlagsBits.CreatePublicThreads;
+  const refused =
+    refusal(ctx, req, channelId, needed, 'start a thread') ?? invalidForm(ctx, req, threadNameProblems(body?.name));
   if (refused) return refused;
   const thread = newThread(ctx, parent, ctx.state.snowflake(), body, type);
   // The creator is the private thread's first member.
@@ -448,8 +771,20 @@ function threadWithoutMessage(ctx: DiscordRestContext, req: RecordedRequest, cha
   return { status: 201, body: thread };
 }
 
-function newThread(ctx: DiscordRestContext, parent: APIChannel, id: string, body: { name: string; auto_archive_duration?: number }, type: number): APIChannel {
-  return ctx.state.addThread(parent, { id, type, name: body.name, ownerId: ctx.botUser.id, ...(body.auto_archive_duration ? { autoArchiveMinutes: body.auto_archive_duration } : {}) });
+function newThread(
+  ctx: DiscordRestContext,
+  parent: APIChannel,
+  id: string,
+  body: { name: string; auto_archive_duration?: number },
+  type: number,
+): APIChannel {
+  return ctx.state.addThread(parent, {
+    id,
+    type,
+    name: body.name,
+    ownerId: ctx.botUser.id,
+    ...(body.auto_archive_duration ? { autoArchiveMinutes: body.auto_archive_duration } : {}),
+  });
 }
 
 function reactionChange(ctx: DiscordRestContext, channelId: string, messageId: string, change: () => boolean): Reply {
@@ -459,11 +794,17 @@ function reactionChange(ctx: DiscordRestContext, channelId: string, messageId: s
 }
 
 function reactionUsers(ctx: DiscordRestContext, messageId: string, emoji: string): APIUser[] {
-  const reaction = ctx.state.reactions(messageId).find((r) => (r.emoji.id ? `${r.emoji.name}:${r.emoji.id}` : r.emoji.name) === emoji);
+  const reaction = ctx.state
+    .reactions(messageId)
+    .find((r) => (r.emoji.id ? `${r.emoji.name}:${r.emoji.id}` : r.emoji.name) === emoji);
   return [...(reaction?.userIds ?? [])].flatMap((id) => ctx.state.users.get(id) ?? []);
 }
 
-function registeredCommand(ctx: DiscordRestContext, command: Partial<APIApplicationCommand>, guildId?: string): APIApplicationCommand {
+function registeredCommand(
+  ctx: DiscordRestContext,
+  command: Partial<APIApplicationCommand>,
+  guildId?: string,
+): APIApplicationCommand {
   return {
     type: 1,
     description: '',
@@ -496,7 +837,14 @@ function oversizedUpload(ctx: DiscordRestContext, req: RecordedRequest, limitByt
 function invalidForm(ctx: DiscordRestContext, req: RecordedRequest, problems: string[]): Reply | undefined {
   if (problems.length === 0) return undefined;
   violate(ctx, req, 'invalid_form_body', problems.join('; '));
-  return { status: 400, body: { code: RESTJSONErrorCodes.InvalidFormBodyOrContentType, message: `Invalid Form Body: ${problems.join('; ')}`, errors: { _errors: problems.map((message) => ({ code: 'INVALID', message })) } } };
+  return {
+    status: 400,
+    body: {
+      code: RESTJSONErrorCodes.InvalidFormBodyOrContentType,
+      message: `Invalid Form Body: ${problems.join('; ')}`,
+      errors: { _errors: problems.map((message) => ({ code: 'INVALID', message })) },
+    },
+  };
 }
 
 function userOf(interaction: FakeInteraction): APIUser | undefined {

@@ -94,7 +94,14 @@ export class DiscordState {
   }
 
   addUser(username: string, bot = false): APIUser {
-    const user: APIUser = { id: this.snowflake(), username, discriminator: '0', global_name: username, avatar: null, bot };
+    const user: APIUser = {
+      id: this.snowflake(),
+      username,
+      discriminator: '0',
+      global_name: username,
+      avatar: null,
+      bot,
+    };
     this.users.set(user.id, user);
     return user;
   }
@@ -103,7 +110,15 @@ export class DiscordState {
   addGuild(name: string, ownerId: string, id = this.snowflake()): FakeGuild {
     // Discord's @everyone role shares the guild's id; discord.js looks it up that way.
     const everyone = role(id, '@everyone', EVERYONE_PERMISSIONS, 0);
-    const guild: FakeGuild = { id, name, ownerId, roles: [everyone], members: new Map(), joinedAt: new Date(this.now()).toISOString(), premiumTier: 0 };
+    const guild: FakeGuild = {
+      id,
+      name,
+      ownerId,
+      roles: [everyone],
+      members: new Map(),
+      joinedAt: new Date(this.now()).toISOString(),
+      premiumTier: 0,
+    };
     this.guilds.set(id, guild);
     return guild;
   }
@@ -159,11 +174,17 @@ export class DiscordState {
   setOverwrite(channelId: string, overwrite: APIOverwrite): void {
     const channel = this.channels.get(channelId) as { permission_overwrites?: APIOverwrite[] } | undefined;
     if (!channel) throw new Error(`fake discord: no channel ${channelId}`);
-    channel.permission_overwrites = [...(channel.permission_overwrites ?? []).filter((o) => o.id !== overwrite.id), overwrite];
+    channel.permission_overwrites = [
+      ...(channel.permission_overwrites ?? []).filter((o) => o.id !== overwrite.id),
+      overwrite,
+    ];
   }
 
   /** A thread in `parent`; a thread started from a message gets that message's id. */
-  addThread(parent: APIChannel, thread: { id: string; type: number; name: string; ownerId: string; autoArchiveMinutes?: number }): APIChannel {
+  addThread(
+    parent: APIChannel,
+    thread: { id: string; type: number; name: string; ownerId: string; autoArchiveMinutes?: number },
+  ): APIChannel {
     const now = new Date(this.now()).toISOString();
     return this.addChannel({
       id: thread.id,
@@ -178,7 +199,13 @@ export class DiscordState {
       member_count: 1,
       total_message_sent: 0,
       flags: 0,
-      thread_metadata: { archived: false, auto_archive_duration: thread.autoArchiveMinutes ?? 1440, archive_timestamp: now, locked: false, create_timestamp: now },
+      thread_metadata: {
+        archived: false,
+        auto_archive_duration: thread.autoArchiveMinutes ?? 1440,
+        archive_timestamp: now,
+        locked: false,
+        create_timestamp: now,
+      },
     } as unknown as APIChannel);
   }
 
@@ -189,14 +216,20 @@ export class DiscordState {
 
   /** The DM channel between the bot and a user, made on first use as Discord does. */
   dmChannel(user: APIUser): APIChannel {
-    const existing = [...this.channels.values()].find((c) => c.type === ChannelType.DM && c.recipients?.some((r) => r.id === user.id));
+    const existing = [...this.channels.values()].find(
+      (c) => c.type === ChannelType.DM && c.recipients?.some((r) => r.id === user.id),
+    );
     const fresh = { id: this.snowflake(), type: ChannelType.DM, recipients: [user], last_message_id: null, flags: 0 };
     return existing ?? this.addChannel(fresh as unknown as APIChannel);
   }
 
   /** Stores bytes where the fake's "CDN" serves them and returns the attachment object Discord would send. */
   upload(upload: NewUpload, id = this.snowflake()): APIAttachment {
-    const served = this.server.serve(upload.data, { contentType: upload.contentType, filename: upload.filename, stall: upload.stall });
+    const served = this.server.serve(upload.data, {
+      contentType: upload.contentType,
+      filename: upload.filename,
+      stall: upload.stall,
+    });
     this.attachmentBytes.set(id, upload.data);
     return {
       id,
@@ -241,7 +274,9 @@ export class DiscordState {
   }
 
   messagesIn(channelId: string): APIMessage[] {
-    return [...this.messages.values()].filter((s) => s.message.channel_id === channelId).map((s) => this.withReactions(s));
+    return [...this.messages.values()]
+      .filter((s) => s.message.channel_id === channelId)
+      .map((s) => this.withReactions(s));
   }
 
   allMessages(): APIMessage[] {
@@ -288,14 +323,22 @@ export class DiscordState {
   }
 
   /** Files from a multipart body merged with the `attachments` array of its payload_json, as Discord does. */
-  attachmentsFor(existing: APIAttachment[], listed: Array<{ id: string | number; filename?: string; description?: string }> | undefined, files: readonly UploadedFile[]): APIAttachment[] {
+  attachmentsFor(
+    existing: APIAttachment[],
+    listed: Array<{ id: string | number; filename?: string; description?: string }> | undefined,
+    files: readonly UploadedFile[],
+  ): APIAttachment[] {
     const uploads = new Map<string, UploadedFile>();
     for (const file of files) {
       const index = /^files\[(\d+)\]$/.exec(file.field)?.[1] ?? file.field;
       uploads.set(index, file);
     }
     const fromUpload = (file: UploadedFile, filename?: string, description?: string): APIAttachment => ({
-      ...this.upload({ filename: filename ?? file.filename, contentType: contentTypeFromName(filename ?? file.filename, file.contentType), data: file.data }),
+      ...this.upload({
+        filename: filename ?? file.filename,
+        contentType: contentTypeFromName(filename ?? file.filename, file.contentType),
+        data: file.data,
+      }),
       ...(description === undefined ? {} : { description }),
     });
     if (listed === undefined) return [...existing, ...[...uploads.values()].map((f) => fromUpload(f))];

@@ -21,8 +21,20 @@ import {
 import { FakeGateway, GATEWAY_PATH, type DropMode } from './discord-gateway.ts';
 import { asSeenByApp } from './discord-message-content.ts';
 import { isThread } from './discord-permissions.ts';
-import { InteractionRegistry, type FakeInteraction, type ModalFieldValue, type ModalLayout, type SlashOptionValue } from './discord-interactions.ts';
-import { error, installDiscordRest, type DiscordRules, type RegisteredCommands, type RuleViolation } from './discord-rest.ts';
+import {
+  InteractionRegistry,
+  type FakeInteraction,
+  type ModalFieldValue,
+  type ModalLayout,
+  type SlashOptionValue,
+} from './discord-interactions.ts';
+import {
+  error,
+  installDiscordRest,
+  type DiscordRules,
+  type RegisteredCommands,
+  type RuleViolation,
+} from './discord-rest.ts';
 import { DiscordState, EVERYONE_PERMISSIONS, isDmChannel, type FakeGuild, type NewUpload } from './discord-state.ts';
 import { LoopbackServer, type RecordedRequest } from './loopback-server.ts';
 import type { WaitOptions } from './recorder.ts';
@@ -199,7 +211,8 @@ export class FakeDiscord {
   /** After login, the client also hears of it (GUILD_ROLE_CREATE), as it would from Discord. */
   addRole(name: string, permissions = '0', guild: FakeGuild = this.guild): APIRole {
     const role = this.state.addRole(guild, name, permissions);
-    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.GuildRoleCreate, { guild_id: guild.id, role });
+    if (this.gateway.hasSession)
+      this.gateway.dispatch(GatewayDispatchEvents.GuildRoleCreate, { guild_id: guild.id, role });
     return role;
   }
 
@@ -208,7 +221,8 @@ export class FakeDiscord {
     const stored = guild.roles.find((r) => r.id === role.id);
     if (!stored) throw new Error(`fake discord: no role ${role.id}`);
     stored.permissions = permissions.toString();
-    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.GuildRoleUpdate, { guild_id: guild.id, role: stored });
+    if (this.gateway.hasSession)
+      this.gateway.dispatch(GatewayDispatchEvents.GuildRoleUpdate, { guild_id: guild.id, role: stored });
   }
 
   /**
@@ -225,9 +239,15 @@ export class FakeDiscord {
   /** A channel overwrite for a role or a member (CHANNEL_UPDATE after login). */
   setOverwrite(channel: APIChannel, target: APIRole | APIUser, overwrite: Overwrite): void {
     const isRole = 'permissions' in target;
-    const entry: APIOverwrite = { id: target.id, type: isRole ? 0 : 1, allow: String(overwrite.allow ?? 0n), deny: String(overwrite.deny ?? 0n) };
+    const entry: APIOverwrite = {
+      id: target.id,
+      type: isRole ? 0 : 1,
+      allow: String(overwrite.allow ?? 0n),
+      deny: String(overwrite.deny ?? 0n),
+    };
     this.state.setOverwrite(channel.id, entry);
-    if (this.gateway.hasSession) this.gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, this.state.channels.get(channel.id));
+    if (this.gateway.hasSession)
+      this.gateway.dispatch(GatewayDispatchEvents.ChannelUpdate, this.state.channels.get(channel.id));
   }
 
   /** Takes permissions from the bot in one channel: a deny overwrite on its role, as a server admin would set. */
@@ -248,7 +268,10 @@ export class FakeDiscord {
    * After login, the client also hears of it (CHANNEL_CREATE), as it would from Discord. `type` may be a forum or
    * media channel, which hold only threads.
    */
-  addTextChannel(name: string, options: { guild?: FakeGuild; type?: ChannelType.GuildText | ChannelType.GuildForum | ChannelType.GuildMedia } = {}): APIChannel {
+  addTextChannel(
+    name: string,
+    options: { guild?: FakeGuild; type?: ChannelType.GuildText | ChannelType.GuildForum | ChannelType.GuildMedia } = {},
+  ): APIChannel {
     const guild = options.guild ?? this.guild;
     const channel = this.state.addChannel({
       id: this.state.snowflake(),
@@ -274,8 +297,13 @@ export class FakeDiscord {
    */
   addThread(parent: APIChannel, options: { name?: string; private?: boolean; botIsMember?: boolean } = {}): APIChannel {
     const type = options.private ? ChannelType.PrivateThread : ChannelType.PublicThread;
-    const thread = this.state.addThread(parent, { id: this.state.snowflake(), type, name: options.name ?? 'a thread', ownerId: this.user.id });
-    const members = new Set([this.user.id, ...(options.botIsMember ?? !options.private ? [this.botUser.id] : [])]);
+    const thread = this.state.addThread(parent, {
+      id: this.state.snowflake(),
+      type,
+      name: options.name ?? 'a thread',
+      ownerId: this.user.id,
+    });
+    const members = new Set([this.user.id, ...((options.botIsMember ?? !options.private) ? [this.botUser.id] : [])]);
     if (options.private) this.state.threadMembers.set(thread.id, members);
     return thread;
   }
@@ -294,7 +322,10 @@ export class FakeDiscord {
     this.gateway.dispatchWith(GatewayDispatchEvents.MessageCreate, guildId, (session) => {
       if (!(session.intents & needed)) return undefined;
       const hasIntent = this.rules.messageContentIntent && (session.intents & GatewayIntentBits.MessageContent) !== 0;
-      return { ...asSeenByApp(message, { botUserId: this.botUser.id, hasIntent, isDm: isDmChannel(channel) }), ...(guildId ? { guild_id: guildId } : {}) };
+      return {
+        ...asSeenByApp(message, { botUserId: this.botUser.id, hasIntent, isDm: isDmChannel(channel) }),
+        ...(guildId ? { guild_id: guildId } : {}),
+      };
     });
     return message;
   }
@@ -323,7 +354,11 @@ export class FakeDiscord {
 
   /** A message that exists before the test acts: a user's photo, or a bot result posted before a restart. */
   seedMessage(fields: Partial<APIMessage> & { channel_id?: string; author?: APIUser } = {}): APIMessage {
-    return this.state.createMessage({ ...fields, channel_id: fields.channel_id ?? this.channel.id, author: fields.author ?? this.user });
+    return this.state.createMessage({
+      ...fields,
+      channel_id: fields.channel_id ?? this.channel.id,
+      author: fields.author ?? this.user,
+    });
   }
 
   message(id: string): APIMessage | undefined {
@@ -344,19 +379,27 @@ export class FakeDiscord {
 
   // ── gateway injection ──────────────────────────────────────────────────────────────────────────────────────
 
-  slashCommand(name: string, options: Record<string, SlashOptionValue> = {}, actor: Actor & { subcommand?: string } = {}): FakeInteraction {
+  slashCommand(
+    name: string,
+    options: Record<string, SlashOptionValue> = {},
+    actor: Actor & { subcommand?: string } = {},
+  ): FakeInteraction {
     return this.send(this.interactions.slashCommand(this.place(actor), name, options, actor.subcommand));
   }
 
   /** A message context-menu command ("Edit image") used on `target`. */
   messageCommand(name: string, target: APIMessage, actor: Actor = {}): FakeInteraction {
-    return this.send(this.interactions.messageCommand(this.place({ channel: this.channelOf(target), ...actor }), name, target));
+    return this.send(
+      this.interactions.messageCommand(this.place({ channel: this.channelOf(target), ...actor }), name, target),
+    );
   }
 
   /** A click on a button of a stored message (the bot's own, or a seeded one). */
   clickButton(customId: string, message: APIMessage | string, actor: Actor = {}): FakeInteraction {
     const stored = this.requireMessage(message);
-    return this.send(this.interactions.buttonClick(this.place({ channel: this.channelOf(stored), ...actor }), customId, stored));
+    return this.send(
+      this.interactions.buttonClick(this.place({ channel: this.channelOf(stored), ...actor }), customId, stored),
+    );
   }
 
   /**
@@ -364,7 +407,11 @@ export class FakeDiscord {
    * `layout` is how the bot built the modal: 'rows' (action rows, the default) or 'labels' (LabelBuilder).
    * Pass the message when the modal came from a button.
    */
-  submitModal(customId: string, fields: Record<string, ModalFieldValue>, actor: Actor & { message?: APIMessage | string; layout?: ModalLayout } = {}): FakeInteraction {
+  submitModal(
+    customId: string,
+    fields: Record<string, ModalFieldValue>,
+    actor: Actor & { message?: APIMessage | string; layout?: ModalLayout } = {},
+  ): FakeInteraction {
     const message = actor.message === undefined ? undefined : this.requireMessage(actor.message);
     const place = this.place({ ...(message ? { channel: this.channelOf(message) } : {}), ...actor });
     const layout = actor.layout ?? (Object.values(fields).some((v) => typeof v !== 'string') ? 'labels' : 'rows');
@@ -407,7 +454,10 @@ export class FakeDiscord {
   /** The next matching REST call(s) get 429 with Retry-After, the way Discord rate-limits a bucket. */
   rateLimitNext(matches: (req: RecordedRequest) => boolean, fault: RateLimitFault = {}): void {
     const retryAfterS = fault.retryAfterS ?? 0.05;
-    const headers: Record<string, string> = { 'retry-after': String(retryAfterS), 'x-ratelimit-scope': fault.global ? 'global' : 'user' };
+    const headers: Record<string, string> = {
+      'retry-after': String(retryAfterS),
+      'x-ratelimit-scope': fault.global ? 'global' : 'user',
+    };
     if (fault.global) headers['x-ratelimit-global'] = 'true';
     const body = { message: 'You are being rate limited.', retry_after: retryAfterS, global: fault.global ?? false };
     this.server.injectFault(matches, { status: 429, headers, body }, fault.times ?? 1);

@@ -2,7 +2,13 @@
  * The HTTP core both platform fakes stand on: a server on 127.0.0.1 (port 0), a route table, a record of every
  * request with its parsed body, faults a test can queue for the next matching call, and a static file server.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Recorder } from './recorder.ts';
@@ -88,7 +94,10 @@ export class LoopbackServer {
   private port = 0;
 
   constructor(name: string) {
-    this.requests = new Recorder<RecordedRequest>(`${name} requests`, (r) => `#${r.seq} ${r.method} ${r.path} → ${r.status}`);
+    this.requests = new Recorder<RecordedRequest>(
+      `${name} requests`,
+      (r) => `#${r.seq} ${r.method} ${r.path} → ${r.status}`,
+    );
     this.server = createServer((req, res) => void this.handle(req, res));
     this.server.on('upgrade', (req, socket, head) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -134,7 +143,15 @@ export class LoopbackServer {
   serve(data: Buffer, options: ServeOptions): ServedFile {
     const filename = options.filename ?? 'file.bin';
     const path = `/files/${++this.fileSeq}/${encodeURIComponent(filename)}`;
-    const file = { url: `${this.origin}${path}`, path, data, contentType: options.contentType, filename, guard: options.guard, stall: options.stall };
+    const file = {
+      url: `${this.origin}${path}`,
+      path,
+      data,
+      contentType: options.contentType,
+      filename,
+      guard: options.guard,
+      stall: options.stall,
+    };
     this.files.set(path, file);
     return file;
   }
@@ -146,7 +163,11 @@ export class LoopbackServer {
       recorded = await readRequest(req, seq);
     } catch (error) {
       // A body the platform would refuse (bad JSON, broken multipart): answer 400 rather than crash the fake.
-      writeReply(res, { status: 400, body: { message: `fake could not parse the body: ${(error as Error).message}` } }, false);
+      writeReply(
+        res,
+        { status: 400, body: { message: `fake could not parse the body: ${(error as Error).message}` } },
+        false,
+      );
       return;
     }
     let reply: Reply;
@@ -172,7 +193,14 @@ export class LoopbackServer {
   private async dispatch(req: RecordedRequest): Promise<Reply> {
     const file = this.files.get(req.path);
     if (file && (req.method === 'GET' || req.method === 'HEAD')) {
-      return file.guard?.(req) ?? { status: 200, headers: { 'content-type': file.contentType }, body: file.data, stall: file.stall };
+      return (
+        file.guard?.(req) ?? {
+          status: 200,
+          headers: { 'content-type': file.contentType },
+          body: file.data,
+          stall: file.stall,
+        }
+      );
     }
     for (const route of this.routes) {
       if (route.method !== req.method && route.method !== '*') continue;
@@ -204,7 +232,10 @@ async function readRequest(req: IncomingMessage, seq: number): Promise<RecordedR
   };
 }
 
-async function parseBody(contentType: string, body: Buffer): Promise<Pick<RecordedRequest, 'json' | 'fields' | 'files'>> {
+async function parseBody(
+  contentType: string,
+  body: Buffer,
+): Promise<Pick<RecordedRequest, 'json' | 'fields' | 'files'>> {
   if (contentType.startsWith('application/json') && body.length > 0) {
     return { json: JSON.parse(body.toString('utf8')), fields: {}, files: [] };
   }
@@ -217,7 +248,13 @@ async function parseBody(contentType: string, body: Buffer): Promise<Pick<Record
   const files: UploadedFile[] = [];
   for (const [field, value] of form) {
     if (typeof value === 'string') fields[field] = value;
-    else files.push({ field, filename: value.name, contentType: value.type, data: Buffer.from(await value.arrayBuffer()) });
+    else
+      files.push({
+        field,
+        filename: value.name,
+        contentType: value.type,
+        data: Buffer.from(await value.arrayBuffer()),
+      });
   }
   return { json: undefined, fields, files };
 }

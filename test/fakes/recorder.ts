@@ -59,7 +59,8 @@ export class Recorder<T> {
 
   /** Fails every pending wait; called when a fake shuts down so no test hangs. */
   rejectAll(reason: string): void {
-    for (const waiter of [...this.waiters]) this.settle(waiter, () => waiter.reject(new Error(`${this.name}: ${reason}`)));
+    for (const waiter of [...this.waiters])
+      this.settle(waiter, () => waiter.reject(new Error(`${this.name}: ${reason}`)));
   }
 
   private nthMatch(predicate: (entry: T) => boolean, nth: number): T | undefined {

@@ -23,7 +23,11 @@ interface Element {
 export type FileCheck = (id: string) => 'ok' | 'refused' | 'processing';
 
 /** `processing` is true when the only problems are files still being processed (worth trying again later). */
-export function blocksProblems(blocks: unknown, maxBlocks: number, checkFile: FileCheck = () => 'ok'): { problems: string[]; processing: boolean } {
+export function blocksProblems(
+  blocks: unknown,
+  maxBlocks: number,
+  checkFile: FileCheck = () => 'ok',
+): { problems: string[]; processing: boolean } {
   if (blocks === undefined) return { problems: [], processing: false };
   if (!Array.isArray(blocks)) return { problems: ['blocks: not an array'], processing: false };
   const problems: string[] = [];
@@ -43,7 +47,15 @@ export function blocksProblems(blocks: unknown, maxBlocks: number, checkFile: Fi
 
 export function viewProblems(view: unknown, checkFile: FileCheck = () => 'ok'): string[] {
   if (typeof view !== 'object' || view === null) return ['view: missing'];
-  const v = view as { type?: string; title?: { text?: string }; submit?: { text?: string }; close?: { text?: string }; callback_id?: string; private_metadata?: string; blocks?: unknown };
+  const v = view as {
+    type?: string;
+    title?: { text?: string };
+    submit?: { text?: string };
+    close?: { text?: string };
+    callback_id?: string;
+    private_metadata?: string;
+    blocks?: unknown;
+  };
   const problems = [
     ...maxLength(v.title?.text, 24, 'view.title'),
     ...maxLength(v.submit?.text, 24, 'view.submit'),
@@ -59,9 +71,15 @@ export function viewProblems(view: unknown, checkFile: FileCheck = () => 'ok'): 
 function blockProblems(block: Element, path: string): string[] {
   const problems = [...maxLength(block.block_id, 255, `${path}.block_id`)];
   if (block.type === 'section') problems.push(...maxLength(textOf(block.text), 3000, `${path}.text`));
-  if (block.type === 'actions' && (block.elements?.length ?? 0) > 25) problems.push(`${path}.elements: ${block.elements?.length} (max 25)`);
-  if (block.type === 'image' && !block.image_url && !block.slack_file) problems.push(`${path}: an image block needs image_url or slack_file`);
-  const elements = [...(block.elements ?? []), ...(block.accessory ? [block.accessory] : []), ...(block.element ? [block.element] : [])];
+  if (block.type === 'actions' && (block.elements?.length ?? 0) > 25)
+    problems.push(`${path}.elements: ${block.elements?.length} (max 25)`);
+  if (block.type === 'image' && !block.image_url && !block.slack_file)
+    problems.push(`${path}: an image block needs image_url or slack_file`);
+  const elements = [
+    ...(block.elements ?? []),
+    ...(block.accessory ? [block.accessory] : []),
+    ...(block.element ? [block.element] : []),
+  ];
   elements.forEach((element, i) => problems.push(...elementProblems(element, `${path}.elements[${i}]`)));
   return problems;
 }
@@ -69,7 +87,10 @@ function blockProblems(block: Element, path: string): string[] {
 function elementProblems(element: Element, path: string): string[] {
   const problems = [...maxLength(element.action_id, 255, `${path}.action_id`)];
   if (element.type === 'button') {
-    problems.push(...maxLength(textOf(element.text), 75, `${path}.text`), ...maxLength(element.value, 2000, `${path}.value`));
+    problems.push(
+      ...maxLength(textOf(element.text), 75, `${path}.text`),
+      ...maxLength(element.value, 2000, `${path}.value`),
+    );
   }
   return problems;
 }

@@ -17,8 +17,18 @@ export interface MethodScope {
 }
 
 const doc = (method: string) => `https://docs.slack.dev/reference/methods/${method}`;
-const HISTORY: Record<ConversationKind, string> = { public: 'channels:history', private: 'groups:history', im: 'im:history', mpim: 'mpim:history' };
-const READ: Record<ConversationKind, string> = { public: 'channels:read', private: 'groups:read', im: 'im:read', mpim: 'mpim:read' };
+const HISTORY: Record<ConversationKind, string> = {
+  public: 'channels:history',
+  private: 'groups:history',
+  im: 'im:history',
+  mpim: 'mpim:history',
+};
+const READ: Record<ConversationKind, string> = {
+  public: 'channels:read',
+  private: 'groups:read',
+  im: 'im:read',
+  mpim: 'mpim:read',
+};
 
 export const SLACK_METHOD_SCOPES: Readonly<Record<string, MethodScope>> = {
   'auth.test': { scope: null, doc: doc('auth.test') },
@@ -61,7 +71,11 @@ export const EVENT_AND_COMMAND_SCOPES = ['app_mentions:read', 'reactions:read', 
 export const ALL_FAKE_SCOPES: readonly string[] = [
   ...new Set([
     ...Object.values(SLACK_METHOD_SCOPES).flatMap(({ scope }) =>
-      scope === null ? [] : typeof scope === 'string' ? [scope] : (['public', 'private', 'im', 'mpim'] as const).map(scope),
+      scope === null
+        ? []
+        : typeof scope === 'string'
+          ? [scope]
+          : (['public', 'private', 'im', 'mpim'] as const).map(scope),
     ),
     CHAT_WRITE_PUBLIC,
     ...EVENT_AND_COMMAND_SCOPES,

@@ -24,32 +24,44 @@ export class SocketModeServer implements SlackTransport {
   private pingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly appId: string) {
-    this.acks = new Recorder<SocketAck>('socket mode acks', (a) => `${a.envelope_id} ${JSON.stringify(a.payload) ?? ''}`);
+    this.acks = new Recorder<SocketAck>(
+      'socket mode acks',
+      (a) => `${a.envelope_id} ${JSON.stringify(a.payload) ?? ''}`,
+    );
     this.connections = new Recorder<number>('socket mode connections', (n) => `connection ${n}`);
   }
 
   attach(server: LoopbackServer): void {
-    server.onUpgrade(SOCKET_MODE_PATH, (req, socket, head) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws)));
+    server.onUpgrade(SOCKET_MODE_PATH, (req, socket, head) =>
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws)),
+    );
   }
 
   async deliver(kind: EnvelopeKind, payload: Record<string, unknown>): Promise<Delivery> {
     const socket = this.active;
-    if (!socket || socket.readyState !== WebSocket.OPEN) throw new Error('fake slack: no Socket Mode client is connected; await slack.socketMode.connections.waitFor(() => true) first');
+    if (!socket || socket.readyState !== WebSocket.OPEN)
+      throw new Error(
+        'fake slack: no Socket Mode client is connected; await slack.socketMode.connections.waitFor(() => true) first',
+      );
     const envelopeId = randomUUID();
-    socket.send(JSON.stringify({
-      envelope_id: envelopeId,
-      type: kind,
-      payload,
-      accepts_response_payload: kind !== 'events_api',
-      ...(kind === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
-    }));
+    socket.send(
+      JSON.stringify({
+        envelope_id: envelopeId,
+        type: kind,
+        payload,
+        accepts_response_payload: kind !== 'events_api',
+        ...(kind === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
+      }),
+    );
     const ack = await this.acks.waitFor((a) => a.envelope_id === envelopeId);
     return { status: 200, body: JSON.stringify(ack.payload ?? {}), json: ack.payload };
   }
 
   /** Asks the client to reconnect, as Slack does every few hours. */
   requestRefresh(): void {
-    this.active?.send(JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake' } }));
+    this.active?.send(
+      JSON.stringify({ type: 'disconnect', reason: 'refresh_requested', debug_info: { host: 'fake' } }),
+    );
   }
 
   async close(): Promise<void> {
@@ -65,17 +77,20 @@ export class SocketModeServer implements SlackTransport {
     this.active = ws;
     ws.on('message', (raw) => {
       const frame = JSON.parse(raw.toString()) as Partial<SocketAck>;
-      if (typeof frame.envelope_id === 'string') this.acks.record({ envelope_id: frame.envelope_id, payload: frame.payload });
+      if (typeof frame.envelope_id === 'string')
+        this.acks.record({ envelope_id: frame.envelope_id, payload: frame.payload });
     });
     ws.on('close', () => {
       if (this.active === ws) this.active = undefined;
     });
-    ws.send(JSON.stringify({
-      type: 'hello',
-      num_connections: 1,
-      debug_info: { host: 'fake-socket-mode', build_number: 1, approximate_connection_time: 3600 },
-      connection_info: { app_id: this.appId },
-    }));
+    ws.send(
+      JSON.stringify({
+        type: 'hello',
+        num_connections: 1,
+        debug_info: { host: 'fake-socket-mode', build_number: 1, approximate_connection_time: 3600 },
+        connection_info: { app_id: this.appId },
+      }),
+    );
     // The client reconnects if the server stays silent past its serverPingTimeout (30 s); keep it content.
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => ws.readyState === WebSocket.OPEN && ws.ping(), 10_000).unref();

@@ -109,12 +109,22 @@ export class SlackState {
   readonly messages: SlackMessage[] = [];
   /** Members of each conversation, by channel id. */
   readonly members = new Map<string, Set<string>>();
-  readonly ephemerals: Array<{ channel: string; user: string; text?: string; blocks?: unknown[]; thread_ts?: string; message_ts: string }> = [];
+  readonly ephemerals: Array<{
+    channel: string;
+    user: string;
+    text?: string;
+    blocks?: unknown[];
+    thread_ts?: string;
+    message_ts: string;
+  }> = [];
   readonly views = new Map<string, SlackView>();
   /** Files announced by files.getUploadURLExternal and not yet completed, by file id. */
   readonly pendingUploads = new Map<string, { filename: string; length: number; alt_text?: string; data?: Buffer }>();
   /** response_urls handed out with commands and actions, by their id. */
-  readonly responseUrls = new Map<string, { channel: string; user: string; messageTs?: string; issuedAtMs: number; uses: number }>();
+  readonly responseUrls = new Map<
+    string,
+    { channel: string; user: string; messageTs?: string; issuedAtMs: number; uses: number }
+  >();
   private readonly files = new Map<string, StoredFile>();
   /** The channel every user joins when added (Slack's #general). */
   private defaultChannelId: string | undefined;
@@ -151,7 +161,13 @@ export class SlackState {
   /** A channel (C…, private ones G-like but still C… today), a DM (D…) or a group DM; the first one is #general. */
   addChannel(name: string, options: NewSlackChannel & { isIm?: boolean } = {}): SlackChannel {
     const isIm = options.isIm ?? false;
-    const channel: SlackChannel = { id: this.id(isIm ? 'D' : options.isMpim ? 'G' : 'C'), name, is_im: isIm, is_mpim: options.isMpim ?? false, is_private: isIm || (options.isPrivate ?? options.isMpim ?? false) };
+    const channel: SlackChannel = {
+      id: this.id(isIm ? 'D' : options.isMpim ? 'G' : 'C'),
+      name,
+      is_im: isIm,
+      is_mpim: options.isMpim ?? false,
+      is_private: isIm || (options.isPrivate ?? options.isMpim ?? false),
+    };
     this.channels.set(channel.id, channel);
     this.members.set(channel.id, new Set((options.members ?? [...this.users.values()]).map((u) => u.id)));
     this.defaultChannelId ??= channel.id;
@@ -161,7 +177,10 @@ export class SlackState {
   /** The bot's DM with a user, opened on first use (its name is the user's id). */
   dmWith(user: SlackUser): SlackChannel {
     const bot = [...this.users.values()].find((u) => u.is_bot)!;
-    return [...this.channels.values()].find((c) => c.is_im && c.name === user.id) ?? this.addChannel(user.id, { isIm: true, members: [bot, user] });
+    return (
+      [...this.channels.values()].find((c) => c.is_im && c.name === user.id) ??
+      this.addChannel(user.id, { isIm: true, members: [bot, user] })
+    );
   }
 
   isMember(channelId: string, userId: string): boolean {
@@ -181,7 +200,12 @@ export class SlackState {
       if (!this.files.has(id)) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'file_deleted' };
       return meta.servesLoginPage ? loginPage() : this.loginPageUnlessAuthorized(req);
     };
-    const served = this.server.serve(data, { contentType: meta.mimetype, filename: meta.name, guard, stall: meta.stall });
+    const served = this.server.serve(data, {
+      contentType: meta.mimetype,
+      filename: meta.name,
+      guard,
+      stall: meta.stall,
+    });
     const created = Math.floor(this.now() / 1000);
     const file: SlackFile = {
       id,
@@ -200,7 +224,13 @@ export class SlackState {
       is_external: false,
       ...(meta.alt_txt === undefined ? {} : { alt_txt: meta.alt_txt }),
     };
-    this.files.set(id, { file, data, sharedIn: new Map(), grantedTo: new Set(), readyAtMs: meta.readyAtMs ?? this.now() });
+    this.files.set(id, {
+      file,
+      data,
+      sharedIn: new Map(),
+      grantedTo: new Set(),
+      readyAtMs: meta.readyAtMs ?? this.now(),
+    });
     return file;
   }
 
@@ -228,7 +258,9 @@ export class SlackState {
     const stored = this.files.get(id);
     if (!stored) return false;
     if (stored.file.user === userId || stored.grantedTo.has(userId)) return true;
-    return [...stored.sharedIn.keys()].some((channelId) => this.isMember(channelId, userId) || this.channels.get(channelId)?.is_private === false);
+    return [...stored.sharedIn.keys()].some(
+      (channelId) => this.isMember(channelId, userId) || this.channels.get(channelId)?.is_private === false,
+    );
   }
 
   /** Still being processed by Slack (the upload completed less than the processing delay ago). */
@@ -256,7 +288,11 @@ export class SlackState {
   addMessage(message: Omit<SlackMessage, 'type' | 'ts'> & { ts?: string }): SlackMessage {
     const stored: SlackMessage = { type: 'message', ...message, ts: message.ts ?? this.ts() };
     this.messages.push(stored);
-    for (const file of stored.files ?? []) this.shareFile(file.id, stored.channel, { ts: stored.ts, ...(stored.thread_ts ? { thread_ts: stored.thread_ts } : {}) });
+    for (const file of stored.files ?? [])
+      this.shareFile(file.id, stored.channel, {
+        ts: stored.ts,
+        ...(stored.thread_ts ? { thread_ts: stored.thread_ts } : {}),
+      });
     return stored;
   }
 

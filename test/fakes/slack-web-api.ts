@@ -34,7 +34,15 @@ export const DEFAULT_SLACK_RULES: SlackRules = {
 };
 
 export interface SlackViolation {
-  readonly rule: 'expired_trigger_id' | 'invalid_trigger_id' | 'ack_late' | 'response_url_expired' | 'response_url_overused' | 'invalid_blocks' | 'invalid_view' | 'missing_scope';
+  readonly rule:
+    | 'expired_trigger_id'
+    | 'invalid_trigger_id'
+    | 'ack_late'
+    | 'response_url_expired'
+    | 'response_url_overused'
+    | 'invalid_blocks'
+    | 'invalid_view'
+    | 'missing_scope';
   readonly detail: string;
   /** `seq` of the request that broke the rule; absent for a late ack (that is a response, not a request). */
   readonly requestSeq?: number;
@@ -86,11 +94,19 @@ function respondVia(ctx: SlackApiContext, req: RecordedRequest, id: string): Rep
   if (!target) return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'no_service' };
   const ageMs = state.now() - target.issuedAtMs;
   if (ageMs > ctx.rules.responseUrlLifetimeMs) {
-    ctx.violations.push({ rule: 'response_url_expired', detail: `response_url used after ${ageMs} ms`, requestSeq: req.seq });
+    ctx.violations.push({
+      rule: 'response_url_expired',
+      detail: `response_url used after ${ageMs} ms`,
+      requestSeq: req.seq,
+    });
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'expired_url' };
   }
   if (++target.uses > ctx.rules.responseUrlUses) {
-    ctx.violations.push({ rule: 'response_url_overused', detail: `response_url used ${target.uses} times`, requestSeq: req.seq });
+    ctx.violations.push({
+      rule: 'response_url_overused',
+      detail: `response_url used ${target.uses} times`,
+      requestSeq: req.seq,
+    });
     return { status: 404, headers: { 'content-type': 'text/plain' }, body: 'used_url' };
   }
   const args = argsOf(req);
@@ -100,9 +116,23 @@ function respondVia(ctx: SlackApiContext, req: RecordedRequest, id: string): Rep
     if (args.text !== undefined) source.text = String(args.text);
     if (args.blocks !== undefined) source.blocks = blocksOf(args).blocks;
   } else if (args.response_type === 'in_channel') {
-    state.addMessage({ channel: target.channel, text: String(args.text ?? ''), ...blocksOf(args), user: ctx.botUser.id, bot_id: ctx.botId, ...threadOf(args) });
+    state.addMessage({
+      channel: target.channel,
+      text: String(args.text ?? ''),
+      ...blocksOf(args),
+      user: ctx.botUser.id,
+      bot_id: ctx.botId,
+      ...threadOf(args),
+    });
   } else {
-    state.ephemerals.push({ channel: target.channel, user: target.user, text: args.text as string | undefined, ...blocksOf(args), ...threadOf(args), message_ts: state.ts() });
+    state.ephemerals.push({
+      channel: target.channel,
+      user: target.user,
+      text: args.text as string | undefined,
+      ...blocksOf(args),
+      ...threadOf(args),
+      message_ts: state.ts(),
+    });
   }
   return { status: 200, headers: { 'content-type': 'text/html' }, body: 'ok' };
 }
@@ -123,7 +153,8 @@ function callMethod(ctx: SlackApiContext, methods: Record<string, Method>, name:
   const isAppMethod = name === 'apps.connections.open';
   const expected = isAppMethod ? ctx.appToken : ctx.botToken;
   if (!token) return failed('not_authed');
-  if (token !== expected) return failed(isAppMethod ? 'invalid_auth' : token.startsWith('xapp-') ? 'not_allowed_token_type' : 'invalid_auth');
+  if (token !== expected)
+    return failed(isAppMethod ? 'invalid_auth' : token.startsWith('xapp-') ? 'not_allowed_token_type' : 'invalid_auth');
   const method = methods[name];
   if (!method) return failed('unknown_method');
   // Every Web API response names the token's scopes and the ones the method accepts
@@ -153,7 +184,10 @@ function neededScope(ctx: SlackApiContext, name: string, args: Args): string | n
 
 /** Slack's error shape; validation problems also go in `errors` and as "[ERROR] …" lines in response_metadata.messages. */
 function failed(code: string, messages: string[] = [], extra: Args = {}): Reply {
-  const details = messages.length > 0 ? { errors: messages, response_metadata: { messages: messages.map((m) => `[ERROR] ${m}`) } } : {};
+  const details =
+    messages.length > 0
+      ? { errors: messages, response_metadata: { messages: messages.map((m) => `[ERROR] ${m}`) } }
+      : {};
   return { status: 200, body: { ok: false, error: code, ...extra, ...details } };
 }
 
@@ -216,7 +250,15 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
   };
 
   return {
-    'auth.test': () => ({ url: 'https://fake.slack.com/', team: 'Fake Team', user: ctx.botUser.name, team_id: state.teamId, user_id: ctx.botUser.id, bot_id: ctx.botId, is_enterprise_install: false }),
+    'auth.test': () => ({
+      url: 'https://fake.slack.com/',
+      team: 'Fake Team',
+      user: ctx.botUser.name,
+      team_id: state.teamId,
+      user_id: ctx.botUser.id,
+      bot_id: ctx.botId,
+      is_enterprise_install: false,
+    }),
     'apps.connections.open': () => ({ url: ctx.socketModeUrl() }),
 
     'chat.postMessage': (args, req) => {
@@ -226,7 +268,13 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       mayPost(state.channels.get(channel)!, true);
       requireContent(args);
       checkBlocks(ctx, req, args);
-      const message = state.addMessage({ channel, text: String(args.text ?? ''), ...blocksOf(args), ...bot, ...threadOf(args) });
+      const message = state.addMessage({
+        channel,
+        text: String(args.text ?? ''),
+        ...blocksOf(args),
+        ...bot,
+        ...threadOf(args),
+      });
       return { channel, ts: message.ts, message };
     },
     'chat.update': (args, req) => {
@@ -255,7 +303,14 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       if (!state.users.has(String(args.user))) throw new SlackMethodError('user_not_found');
       if (!state.isMember(channel, String(args.user))) throw new SlackMethodError('user_not_in_channel');
       const message_ts = state.ts();
-      state.ephemerals.push({ channel, user: String(args.user), text: args.text as string | undefined, ...blocksOf(args), ...threadOf(args), message_ts });
+      state.ephemerals.push({
+        channel,
+        user: String(args.user),
+        text: args.text as string | undefined,
+        ...blocksOf(args),
+        ...threadOf(args),
+        message_ts,
+      });
       return { message_ts };
     },
 
@@ -271,7 +326,9 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     },
     'views.update': (args, req) => {
       checkView(ctx, req, args.view);
-      const stored = [...state.views.values()].find((v) => v.id === args.view_id || (args.external_id !== undefined && v.view.external_id === args.external_id));
+      const stored = [...state.views.values()].find(
+        (v) => v.id === args.view_id || (args.external_id !== undefined && v.view.external_id === args.external_id),
+      );
       if (!stored) throw new SlackMethodError('not_found');
       stored.view = { ...stored.view, ...(args.view as Args) };
       return { view: stored.view };
@@ -280,7 +337,11 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     'files.getUploadURLExternal': (args) => {
       if (!args.filename || !args.length) throw new SlackMethodError('invalid_arguments');
       const fileId = state.id('F');
-      ctx.state.pendingUploads.set(fileId, { filename: String(args.filename), length: Number(args.length), alt_text: args.alt_text as string | undefined });
+      ctx.state.pendingUploads.set(fileId, {
+        filename: String(args.filename),
+        length: Number(args.length),
+        alt_text: args.alt_text as string | undefined,
+      });
       return { upload_url: `${ctx.server.origin}/upload/v1/${fileId}`, file_id: fileId };
     },
     'files.completeUploadExternal': (args, req) => {
@@ -309,7 +370,15 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
       const channel = conversation(args);
       const isMember = state.isMember(channel.id, ctx.botUser.id);
       if (channel.is_private && !isMember) throw new SlackMethodError('channel_not_found');
-      return { channel: { ...channel, is_channel: !channel.is_im && !channel.is_mpim, is_group: channel.is_private && !channel.is_im && !channel.is_mpim, is_member: isMember, is_archived: false } };
+      return {
+        channel: {
+          ...channel,
+          is_channel: !channel.is_im && !channel.is_mpim,
+          is_group: channel.is_private && !channel.is_im && !channel.is_mpim,
+          is_member: isMember,
+          is_archived: false,
+        },
+      };
     },
     'conversations.history': (args) => {
       mayRead(conversation(args));
@@ -350,7 +419,12 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     // method_not_supported_for_channel_type).
     'conversations.join': (args) => {
       const channel = conversation(args);
-      if (channel.is_private) throw new SlackMethodError(channel.is_im || channel.is_mpim || state.isMember(channel.id, ctx.botUser.id) ? 'method_not_supported_for_channel_type' : 'channel_not_found');
+      if (channel.is_private)
+        throw new SlackMethodError(
+          channel.is_im || channel.is_mpim || state.isMember(channel.id, ctx.botUser.id)
+            ? 'method_not_supported_for_channel_type'
+            : 'channel_not_found',
+        );
       state.members.get(channel.id)!.add(ctx.botUser.id);
       return { channel: { ...channel, is_member: true } };
     },
@@ -362,13 +436,23 @@ function slackMethods(ctx: SlackApiContext): Record<string, Method> {
     },
     'chat.getPermalink': (args) => {
       const message = messageOf(args, 'message_ts');
-      return { channel: message.channel, permalink: `https://fake.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}` };
+      return {
+        channel: message.channel,
+        permalink: `https://fake.slack.com/archives/${message.channel}/p${message.ts.replace('.', '')}`,
+      };
     },
 
     'users.info': (args) => {
       const user = state.users.get(String(args.user));
       if (!user) throw new SlackMethodError('user_not_found');
-      return { user: { ...user, real_name: user.name, deleted: false, profile: { display_name: user.name, real_name: user.name } } };
+      return {
+        user: {
+          ...user,
+          real_name: user.name,
+          deleted: false,
+          profile: { display_name: user.name, real_name: user.name },
+        },
+      };
     },
   };
 }
@@ -391,14 +475,33 @@ function completeUploads(ctx: SlackApiContext, args: Args): Args {
     state.pendingUploads.delete(id);
     const mimetype = contentTypeFromName(pending.filename);
     const readyAtMs = state.now() + ctx.rules.fileProcessingMs;
-    return state.addFile(pending.data, { name: pending.filename, title: title ?? pending.filename, mimetype, user: ctx.botUser.id, alt_txt: pending.alt_text, readyAtMs }, id);
+    return state.addFile(
+      pending.data,
+      {
+        name: pending.filename,
+        title: title ?? pending.filename,
+        mimetype,
+        user: ctx.botUser.id,
+        alt_txt: pending.alt_text,
+        readyAtMs,
+      },
+      id,
+    );
   });
   const channel = (args.channel_id as string | undefined) ?? (args.channels as string | undefined)?.split(',')[0];
   if (channel !== undefined) {
     if (!state.channels.has(channel)) throw new SlackMethodError('channel_not_found');
     // Sharing a file into a conversation is a message from the bot carrying the files. The response does not name
     // that message (docs.slack.dev/reference/methods/files.completeUploadExternal, response example: files only).
-    state.addMessage({ channel, text: String(args.initial_comment ?? ''), ...blocksOf(args), user: ctx.botUser.id, bot_id: ctx.botId, files, ...threadOf(args) });
+    state.addMessage({
+      channel,
+      text: String(args.initial_comment ?? ''),
+      ...blocksOf(args),
+      user: ctx.botUser.id,
+      bot_id: ctx.botId,
+      files,
+      ...threadOf(args),
+    });
   }
   return { files };
 }
@@ -416,14 +519,28 @@ function sharesOf(state: SlackState, fileId: string): Args {
     const channel = state.channels.get(id);
     if (!channel) continue;
     lists[channel.is_im ? 'ims' : channel.is_private ? 'groups' : 'channels'].push(id);
-    shares[channel.is_private ? 'private' : 'public'][id] = messages.map((m) => ({ ...m, channel_name: channel.name, team_id: state.teamId }));
+    shares[channel.is_private ? 'private' : 'public'][id] = messages.map((m) => ({
+      ...m,
+      channel_name: channel.name,
+      team_id: state.teamId,
+    }));
   }
   return { ...lists, shares };
 }
 
 function storeView(ctx: SlackApiContext, req: RecordedRequest, view: Args, trigger: string): Args {
   const id = ctx.state.id('V');
-  const full = { ...view, id, team_id: ctx.state.teamId, app_id: ctx.appId, bot_id: ctx.botId, hash: `${Date.now()}.${id}`, state: { values: {} }, previous_view_id: null, root_view_id: id };
+  const full = {
+    ...view,
+    id,
+    team_id: ctx.state.teamId,
+    app_id: ctx.appId,
+    bot_id: ctx.botId,
+    hash: `${Date.now()}.${id}`,
+    state: { values: {} },
+    previous_view_id: null,
+    root_view_id: id,
+  };
   ctx.state.views.set(id, { id, trigger_id: trigger, view: full, opened_by_call: req.seq });
   return full;
 }
@@ -431,24 +548,38 @@ function storeView(ctx: SlackApiContext, req: RecordedRequest, view: Args, trigg
 function checkTrigger(ctx: SlackApiContext, req: RecordedRequest, trigger: string): void {
   const issuedAt = ctx.state.triggerIssuedAt(trigger);
   if (issuedAt === undefined) {
-    ctx.violations.push({ rule: 'invalid_trigger_id', detail: `views call with trigger ${trigger || '(none)'}`, requestSeq: req.seq });
+    ctx.violations.push({
+      rule: 'invalid_trigger_id',
+      detail: `views call with trigger ${trigger || '(none)'}`,
+      requestSeq: req.seq,
+    });
     throw new SlackMethodError('invalid_trigger_id');
   }
   const ageMs = ctx.state.now() - issuedAt;
   if (ageMs > ctx.rules.triggerLifetimeMs) {
-    ctx.violations.push({ rule: 'expired_trigger_id', detail: `trigger used after ${ageMs} ms (limit ${ctx.rules.triggerLifetimeMs} ms)`, requestSeq: req.seq });
+    ctx.violations.push({
+      rule: 'expired_trigger_id',
+      detail: `trigger used after ${ageMs} ms (limit ${ctx.rules.triggerLifetimeMs} ms)`,
+      requestSeq: req.seq,
+    });
     throw new SlackMethodError('expired_trigger_id');
   }
 }
 
 function requireContent(args: Args): void {
-  if (args.text === undefined && args.blocks === undefined && args.attachments === undefined) throw new SlackMethodError('no_text');
+  if (args.text === undefined && args.blocks === undefined && args.attachments === undefined)
+    throw new SlackMethodError('no_text');
 }
 
 /** Slack gives every stored block a block_id, and block_actions payloads carry it back. */
 function blocksOf(args: Args): { blocks?: unknown[] } {
   if (!Array.isArray(args.blocks)) return {};
-  return { blocks: args.blocks.map((block: Args, i: number) => ({ ...block, block_id: block.block_id ?? `b${i}-${randomBytes(3).toString('hex')}` })) };
+  return {
+    blocks: args.blocks.map((block: Args, i: number) => ({
+      ...block,
+      block_id: block.block_id ?? `b${i}-${randomBytes(3).toString('hex')}`,
+    })),
+  };
 }
 
 function threadOf(args: Args): { thread_ts?: string } {

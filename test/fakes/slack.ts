@@ -14,12 +14,35 @@ import type { WaitOptions } from './recorder.ts';
 import { HttpReceiverTransport, SlackEvents } from './slack-events.ts';
 import { SOCKET_MODE_PATH, SocketModeServer } from './slack-socket-mode.ts';
 import { ALL_FAKE_SCOPES } from './slack-scopes.ts';
-import { SlackState, type NewSlackChannel, type NewSlackFile, type SlackChannel, type SlackConnectFileStub, type SlackFile, type SlackMessage, type SlackUser } from './slack-state.ts';
-import { argsOf, DEFAULT_SLACK_RULES, installSlackWebApi, type SlackRules, type SlackViolation } from './slack-web-api.ts';
+import {
+  SlackState,
+  type NewSlackChannel,
+  type NewSlackFile,
+  type SlackChannel,
+  type SlackConnectFileStub,
+  type SlackFile,
+  type SlackMessage,
+  type SlackUser,
+} from './slack-state.ts';
+import {
+  argsOf,
+  DEFAULT_SLACK_RULES,
+  installSlackWebApi,
+  type SlackRules,
+  type SlackViolation,
+} from './slack-web-api.ts';
 
 export type { Delivery, SigningOverride } from './slack-events.ts';
 export { slackSignature, SlackEvents } from './slack-events.ts';
-export type { NewSlackChannel, SlackChannel, SlackConnectFileStub, SlackFile, SlackMessage, SlackUser, SlackView } from './slack-state.ts';
+export type {
+  NewSlackChannel,
+  SlackChannel,
+  SlackConnectFileStub,
+  SlackFile,
+  SlackMessage,
+  SlackUser,
+  SlackView,
+} from './slack-state.ts';
 export { ALL_FAKE_SCOPES, SLACK_METHOD_SCOPES, type ConversationKind, type MethodScope } from './slack-scopes.ts';
 export type { SlackViolation, SlackRules } from './slack-web-api.ts';
 export type { RecordedRequest } from './loopback-server.ts';
@@ -117,7 +140,13 @@ export class FakeSlack {
    */
   get socketModeAppOptions() {
     const clientOptions = { slackApiUrl: this.apiUrl };
-    return { token: this.botToken, appToken: this.appToken, socketMode: true as const, clientOptions, installerOptions: { clientOptions } };
+    return {
+      token: this.botToken,
+      appToken: this.appToken,
+      socketMode: true as const,
+      clientOptions,
+      installerOptions: { clientOptions },
+    };
   }
 
   /** Senders that POST signed requests to a Bolt HTTP receiver at `receiverUrl` (usually …/slack/events). */
@@ -140,14 +169,23 @@ export class FakeSlack {
   }
 
   /** Resolves with the first (or nth) call to `method` that matches, whether it already came or comes later. */
-  async waitForCall(method: string, predicate: (call: SlackCall) => boolean = () => true, options?: WaitOptions): Promise<SlackCall> {
-    const request = await this.server.requests.waitFor((r) => r.path === `/api/${method}` && predicate(toCall(method, r)), options);
+  async waitForCall(
+    method: string,
+    predicate: (call: SlackCall) => boolean = () => true,
+    options?: WaitOptions,
+  ): Promise<SlackCall> {
+    const request = await this.server.requests.waitFor(
+      (r) => r.path === `/api/${method}` && predicate(toCall(method, r)),
+      options,
+    );
     return toCall(method, request);
   }
 
   /** What `respond()` posted to response_urls, in order (the fake also applies it: ephemeral, in_channel, replace, delete). */
   responses(): Array<{ url: string; body: unknown }> {
-    return this.server.requests.filter((r) => r.path.startsWith('/response/')).map((r) => ({ url: `${this.server.origin}${r.path}`, body: r.json }));
+    return this.server.requests
+      .filter((r) => r.path.startsWith('/response/'))
+      .map((r) => ({ url: `${this.server.origin}${r.path}`, body: r.json }));
   }
 
   async close(): Promise<void> {
@@ -194,7 +232,14 @@ export class FakeSlack {
    * files"). Typed as SlackFile so it can go wherever a file goes; its other fields are absent.
    */
   slackConnectStub(file: SlackFile): SlackFile {
-    const stub: SlackConnectFileStub = { id: file.id, mode: 'file_access', file_access: 'check_file_info', created: 0, timestamp: 0, user: '' };
+    const stub: SlackConnectFileStub = {
+      id: file.id,
+      mode: 'file_access',
+      file_access: 'check_file_info',
+      created: 0,
+      timestamp: 0,
+      user: '',
+    };
     return stub as unknown as SlackFile;
   }
 
@@ -220,7 +265,14 @@ export class FakeSlack {
   }
 
   /** A message that exists before the test acts (a user's photo post, or a result posted before a restart). */
-  seedMessage(fields: { text?: string; user?: SlackUser; channel?: SlackChannel; files?: SlackFile[]; blocks?: unknown[]; threadTs?: string }): SlackMessage {
+  seedMessage(fields: {
+    text?: string;
+    user?: SlackUser;
+    channel?: SlackChannel;
+    files?: SlackFile[];
+    blocks?: unknown[];
+    threadTs?: string;
+  }): SlackMessage {
     const user = fields.user ?? this.user;
     return this.state.addMessage({
       channel: (fields.channel ?? this.channel).id,
@@ -260,7 +312,11 @@ export class FakeSlack {
   rateLimitNext(method: string, fault: { retryAfterS?: number; times?: number } = {}): void {
     this.server.injectFault(
       (r) => r.path === `/api/${method}`,
-      { status: 429, headers: { 'retry-after': String(fault.retryAfterS ?? 0) }, body: { ok: false, error: 'ratelimited' } },
+      {
+        status: 429,
+        headers: { 'retry-after': String(fault.retryAfterS ?? 0) },
+        body: { ok: false, error: 'ratelimited' },
+      },
       fault.times ?? 1,
     );
   }

@@ -43,7 +43,9 @@ describe('ChatPacer', () => {
     const busy = deferred();
     const sent: string[] = [];
     const blocker = chat.schedule('C1', () => busy.promise);
-    const updates = ['10%', '20%', '30%'].map((text) => chat.scheduleLatest('C1', 'job-1', async () => (sent.push(text), text)));
+    const updates = ['10%', '20%', '30%'].map((text) =>
+      chat.scheduleLatest('C1', 'job-1', async () => (sent.push(text), text)),
+    );
     busy.resolve();
     await blocker;
     expect(await Promise.all(updates)).toEqual([undefined, undefined, '30%']);

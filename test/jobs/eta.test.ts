@@ -41,7 +41,12 @@ describe('wait estimates', () => {
       beforeCall: () => hold.promise,
     });
     // The 1 s-per-step guess a fresh bot starts from is far off for this engine, as for the demo model.
-    const queue = new MemoryJobQueue({ engine, store, images, options: { now: () => clock.ms, initialMsPerStep: 1_000, perUserQueued: 10 } });
+    const queue = new MemoryJobQueue({
+      engine,
+      store,
+      images,
+      options: { now: () => clock.ms, initialMsPerStep: 1_000, perUserQueued: 10 },
+    });
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     cleanups.push(() => store.close());
     cleanups.push(() => queue.close());
@@ -96,8 +101,15 @@ describe('wait estimates', () => {
 
     const timings = (jobId: string) => store.get(jobId)!.timings;
     const ran = timings(running.job.id);
-    const figures = [{ what: 'running', estimated: started.type === 'started' ? started.etaMs : NaN, real: ran.finishedAt! - ran.startedAt! }];
-    for (const [index, w] of waiting.entries()) figures.push({ what: `#${index + 1}`, estimated: w.etaMs, real: timings(w.job.id).startedAt! - submittedAt });
+    const figures = [
+      {
+        what: 'running',
+        estimated: started.type === 'started' ? started.etaMs : NaN,
+        real: ran.finishedAt! - ran.startedAt!,
+      },
+    ];
+    for (const [index, w] of waiting.entries())
+      figures.push({ what: `#${index + 1}`, estimated: w.etaMs, real: timings(w.job.id).startedAt! - submittedAt });
     if (process.env.SHOW_ETA) console.table(figures);
     for (const { what, estimated, real } of figures) {
       expect(real, what).toBeGreaterThan(0);
@@ -123,8 +135,13 @@ describe('wait estimates', () => {
     const eta = new EtaEstimator(1_000);
     eta.record({ steps: 10, sourceHash: 'a', durationMs: 2_000, pixels: 1e6, calls: 20 });
     // 2 % done after a slow start (loading): extrapolating would say 49 × 300 ms; the average says about 1.7 s.
-    expect(eta.remainingMs({ job: { steps: 10, sourceHash: 'b' }, elapsedMs: 300, fraction: 0.02 })).toBeLessThan(2_100);
+    expect(eta.remainingMs({ job: { steps: 10, sourceHash: 'b' }, elapsedMs: 300, fraction: 0.02 })).toBeLessThan(
+      2_100,
+    );
     // Nearly done: mostly its own pace.
-    expect(eta.remainingMs({ job: { steps: 10, sourceHash: 'b' }, elapsedMs: 1_800, fraction: 0.9 })).toBeCloseTo(0.9 * 200 + 0.1 * 200, 0);
+    expect(eta.remainingMs({ job: { steps: 10, sourceHash: 'b' }, elapsedMs: 1_800, fraction: 0.9 })).toBeCloseTo(
+      0.9 * 200 + 0.1 * 200,
+      0,
+    );
   });
 });

@@ -10,7 +10,15 @@ function drain(picker: FairPicker<string>): string[] {
 describe('FairPicker', () => {
   it('takes one item per user in turn, users in order of arrival', () => {
     const picker = new FairPicker<string>();
-    for (const [user, item] of [['a', 'a1'], ['a', 'a2'], ['a', 'a3'], ['b', 'b1'], ['c', 'c1'], ['b', 'b2']]) picker.push(user, item);
+    for (const [user, item] of [
+      ['a', 'a1'],
+      ['a', 'a2'],
+      ['a', 'a3'],
+      ['b', 'b1'],
+      ['c', 'c1'],
+      ['b', 'b2'],
+    ])
+      picker.push(user, item);
     expect(drain(picker)).toEqual(['a1', 'b1', 'c1', 'a2', 'b2', 'a3']);
   });
 

@@ -40,7 +40,9 @@ describe('MemoryJobQueue specifics', () => {
   it('a job that was running during two crashes is failed with an explanation instead of run a third time', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-mq-'));
     const before = openParts(dataDir);
-    const { job } = await new MemoryJobQueue({ engine: new TestEngine(), ...before }).submit(await jobSpec(before.images, 'ann'));
+    const { job } = await new MemoryJobQueue({ engine: new TestEngine(), ...before }).submit(
+      await jobSpec(before.images, 'ann'),
+    );
     // Two starts that never finished, as two processes killed mid-job would leave it.
     before.store.markRunning(job.id, 1);
     before.store.requeue(job.id);
@@ -73,7 +75,9 @@ describe('MemoryJobQueue specifics', () => {
   });
 
   it('options that make no sense are refused, naming the option and the value', () => {
-    expect(() => resolveQueueOptions({ engineSlots: 0 })).toThrow('Queue option engineSlots must be a positive integer, got 0');
+    expect(() => resolveQueueOptions({ engineSlots: 0 })).toThrow(
+      'Queue option engineSlots must be a positive integer, got 0',
+    );
     expect(() => resolveQueueOptions({ jobTimeoutMs: -1 })).toThrow(/jobTimeoutMs/);
   });
 });

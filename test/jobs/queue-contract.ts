@@ -13,7 +13,14 @@ import type { JobQueue, QueueOptions } from '../../src/jobs/queue.ts';
 import type { JobStore } from '../../src/jobs/store.ts';
 import type { JobEvent, JobSpec, Platform } from '../../src/jobs/types.ts';
 import { TestDisk } from './fixtures/test-disk.ts';
-import { TestEngine, deferred, fakePng, gatedEngine, hangingEngine, resolveTestParams } from './fixtures/test-engines.ts';
+import {
+  TestEngine,
+  deferred,
+  fakePng,
+  gatedEngine,
+  hangingEngine,
+  resolveTestParams,
+} from './fixtures/test-engines.ts';
 
 export interface QueueHarness {
   queue: JobQueue;
@@ -22,7 +29,12 @@ export interface QueueHarness {
 }
 
 /** Builds a queue over the store and images in `dataDir`; called again with the same dir to simulate a restart. */
-export type MakeQueue = (input: { engine: EditEngine; options: QueueOptions; dataDir: string; disk?: TestDisk }) => Promise<QueueHarness>;
+export type MakeQueue = (input: {
+  engine: EditEngine;
+  options: QueueOptions;
+  dataDir: string;
+  disk?: TestDisk;
+}) => Promise<QueueHarness>;
 
 /** Records every event and lets a test await the first one that matches. */
 export class EventLog {
@@ -56,7 +68,12 @@ export function isEvent(type: JobEvent['type'], jobId?: string) {
   return (event: JobEvent) => event.type === type && (jobId === undefined || event.jobId === jobId);
 }
 
-export async function jobSpec(images: ImageStore, user: string, prompt = 'make it snowy', platform: Platform = 'discord'): Promise<JobSpec> {
+export async function jobSpec(
+  images: ImageStore,
+  user: string,
+  prompt = 'make it snowy',
+  platform: Platform = 'discord',
+): Promise<JobSpec> {
   const sourceHash = await images.put(fakePng('source photo'));
   return {
     kind: 'edit',
@@ -275,7 +292,9 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         await queue.start();
         const { job } = await queue.submit(await jobSpec(images, 'ann'));
         await log.next(isEvent('done', job.id));
-        const steps = log.events.filter(isEvent('progress', job.id)).map((event) => (event.type === 'progress' ? event.step : -1));
+        const steps = log.events
+          .filter(isEvent('progress', job.id))
+          .map((event) => (event.type === 'progress' ? event.step : -1));
         expect(steps).toEqual([1, 4]);
       });
     });
@@ -370,7 +389,8 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         let calls = 0;
         const engine = new TestEngine({
           beforeStep: async () => {
-            if (calls++ === 0) throw new ModelError('model_file_missing', 'The model files are missing; an admin must run the setup.');
+            if (calls++ === 0)
+              throw new ModelError('model_file_missing', 'The model files are missing; an admin must run the setup.');
           },
         });
         const { queue, images, log } = await open(engine);
@@ -378,7 +398,9 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         const { job } = await queue.submit(await jobSpec(images, 'ann'));
         const next = await queue.submit(await jobSpec(images, 'bob'));
         const failed = await log.next(isEvent('failed', job.id));
-        expect(failed.type === 'failed' && failed.userMessage).toBe('The model files are missing; an admin must run the setup.');
+        expect(failed.type === 'failed' && failed.userMessage).toBe(
+          'The model files are missing; an admin must run the setup.',
+        );
         await expect(log.next(isEvent('done', next.job.id))).resolves.toBeDefined();
       });
 
@@ -395,7 +417,9 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
       it('an engine that ignores the abort and never returns is given up after a grace; the job fails and the next one runs', async () => {
         const never = deferred();
         releases.push(() => never.resolve());
-        const engine = new TestEngine({ beforeStep: (request) => (request.prompt.includes('hang') ? never.promise : Promise.resolve()) });
+        const engine = new TestEngine({
+          beforeStep: (request) => (request.prompt.includes('hang') ? never.promise : Promise.resolve()),
+        });
         const { queue, images, log, store } = await open(engine, { jobTimeoutMs: 100 });
         await queue.start();
         const { job } = await queue.submit(await jobSpec(images, 'ann', 'hang for real'));
@@ -417,7 +441,9 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
         const { job } = await queue.submit(spec);
         const failed = await log.next(isEvent('failed', job.id));
         expect(failed.type === 'failed' && failed.code).toBe('disk_full');
-        expect(failed.type === 'failed' && failed.userMessage).toMatch(/ran out of disk space while saving your result/);
+        expect(failed.type === 'failed' && failed.userMessage).toMatch(
+          /ran out of disk space while saving your result/,
+        );
         expect(store.get(job.id)).toMatchObject({ status: 'failed', error: { code: 'disk_full' }, result: null });
         expect(await images.get(job.sourceHash)).toEqual(fakePng('source photo'));
         disk.imagesFull = false;
@@ -493,7 +519,8 @@ export function runQueueContract(name: string, makeQueue: MakeQueue): void {
       it('waiting jobs survive a restart in their order', async () => {
         const first = await open(new TestEngine());
         const ids = [];
-        for (const user of ['ann', 'bob', 'cat']) ids.push((await first.queue.submit(await jobSpec(first.images, user))).job.id);
+        for (const user of ['ann', 'bob', 'cat'])
+          ids.push((await first.queue.submit(await jobSpec(first.images, user))).job.id);
         await first.queue.close();
         first.store.close();
 

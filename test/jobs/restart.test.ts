@@ -11,7 +11,9 @@ const WORKER = join(import.meta.dirname, 'fixtures', 'restart-worker.ts');
 
 /** A worker process and a way to await one of its stdout lines. */
 function startWorker(dataDir: string, flags: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, dataDir, ...flags], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, dataDir, ...flags], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
@@ -70,7 +72,9 @@ describe('restart after SIGKILL', () => {
     running.push(third.child);
     await third.line((l) => l === 'idle');
 
-    const events = readLines(join(dataDir, 'events.jsonl')).map((line) => JSON.parse(line) as { type: string; jobId: string; resumed?: boolean });
+    const events = readLines(join(dataDir, 'events.jsonl')).map(
+      (line) => JSON.parse(line) as { type: string; jobId: string; resumed?: boolean },
+    );
     const ofJob = events.filter((event) => event.jobId === jobId && event.type !== 'progress');
     expect(ofJob.filter((event) => event.type === 'done')).toHaveLength(1);
     expect(ofJob.map((event) => event.type)).toEqual(['queued', 'started', 'queued', 'started', 'done']);

@@ -13,7 +13,13 @@ function record(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
     kind: 'edit',
     status: 'queued',
     owner: { platform: 'slack', id: 'U1', name: 'Ann' },
-    place: { platform: 'slack', guildId: 'T1', channelId: 'C1', threadId: '1700000000.000100', messageId: '1700000000.000200' },
+    place: {
+      platform: 'slack',
+      guildId: 'T1',
+      channelId: 'C1',
+      threadId: '1700000000.000100',
+      messageId: '1700000000.000200',
+    },
     prompt: 'make it snowy',
     strength: 0.6,
     overrides: { seed: 5 },
@@ -64,7 +70,12 @@ describe('JobStore', () => {
     const outcome = { result, params: resolveTestParams({}), engineMs: { total: 5 }, finishedAt: 3_000 };
     expect(store.markDone('j1', outcome)).toBe(true);
     expect(store.markDone('j1', outcome)).toBe(false);
-    expect(store.get('j1')).toMatchObject({ status: 'done', attempts: 1, result, timings: { startedAt: 2_000, finishedAt: 3_000 } });
+    expect(store.get('j1')).toMatchObject({
+      status: 'done',
+      attempts: 1,
+      result,
+      timings: { startedAt: 2_000, finishedAt: 3_000 },
+    });
   });
 
   it('a cancelled job cannot be started afterwards', () => {

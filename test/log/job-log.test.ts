@@ -18,7 +18,10 @@ describe('the job log', () => {
 
   it('writes one human-readable line per finished edit: who, the prompt, how long, the result', async () => {
     const chunks: string[] = [];
-    const destination = Object.assign(new Writable({ write: (chunk, _encoding, callback) => (chunks.push(chunk.toString()), callback()) }), { isTTY: false });
+    const destination = Object.assign(
+      new Writable({ write: (chunk, _encoding, callback) => (chunks.push(chunk.toString()), callback()) }),
+      { isTTY: false },
+    );
     const logger = createLogger({ destination, pretty: 'always', level: 'info' });
     const dataDir = mkdtempSync(join(tmpdir(), 'rfedit-job-log-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -29,8 +32,14 @@ describe('the job log', () => {
     logJobEvents(core.events, (jobId) => core.getJob(jobId), logger);
     await core.start();
 
-    const ctx: CommandContext = { user: { platform: 'web', id: 'ada', name: 'ada' }, place: { platform: 'web', channelId: 'web-chat' }, isAdmin: false };
-    const image = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#468' } }).png().toBuffer();
+    const ctx: CommandContext = {
+      user: { platform: 'web', id: 'ada', name: 'ada' },
+      place: { platform: 'web', channelId: 'web-chat' },
+      isAdmin: false,
+    };
+    const image = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#468' } })
+      .png()
+      .toBuffer();
     const reply = await core.dispatch({ kind: 'edit', image: { bytes: image }, prompt: 'as a pencil sketch' }, ctx);
     await core.queue.onIdle();
 

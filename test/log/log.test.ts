@@ -19,7 +19,10 @@ describe('createLogger', () => {
 
   it('writes one JSON object per line with job, user and channel fields', () => {
     const out = capture();
-    createLogger({ destination: out.stream, pretty: 'never' }).info({ jobId: 'j1', user: 'discord:42', channel: 'c9' }, 'job started');
+    createLogger({ destination: out.stream, pretty: 'never' }).info(
+      { jobId: 'j1', user: 'discord:42', channel: 'c9' },
+      'job started',
+    );
     const line = JSON.parse(out.text().trim());
     expect(line).toMatchObject({ msg: 'job started', jobId: 'j1', user: 'discord:42', channel: 'c9', level: 30 });
   });
@@ -41,7 +44,10 @@ describe('createLogger', () => {
 
   it('is human-readable when asked for pretty output, still without secrets', () => {
     const out = capture();
-    createLogger({ destination: out.stream, pretty: 'always', secrets: [token] }).info({ jobId: 'j7' }, `connected with ${token}`);
+    createLogger({ destination: out.stream, pretty: 'always', secrets: [token] }).info(
+      { jobId: 'j7' },
+      `connected with ${token}`,
+    );
     const text = out.text();
     expect(text).toMatch(/INFO.*connected with \[redacted\]/);
     // One line per entry: the fields follow on the same line.

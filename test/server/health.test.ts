@@ -8,8 +8,13 @@ const owner = { platform: 'web' as const, id: 'alice' };
 
 function resultWith(cached: boolean): EditResult {
   return {
-    image: new Uint8Array(1), mime: 'image/png', width: 16, height: 16, params: {} as EditResult['params'],
-    transformerCalls: { invert: cached ? 0 : 28, edit: 28 }, inversionCached: cached,
+    image: new Uint8Array(1),
+    mime: 'image/png',
+    width: 16,
+    height: 16,
+    params: {} as EditResult['params'],
+    transformerCalls: { invert: cached ? 0 : 28, edit: 28 },
+    inversionCached: cached,
     timingsMs: { invert: cached ? 0 : 1500, edit: 1400, total: 3000 },
   };
 }
@@ -18,7 +23,10 @@ describe('health server', () => {
   let server: HealthServer | undefined;
   afterEach(async () => server?.stop());
 
-  async function startWith(checks: Record<string, () => true | string>, metrics = new Metrics({ defaultMetrics: false })) {
+  async function startWith(
+    checks: Record<string, () => true | string>,
+    metrics = new Metrics({ defaultMetrics: false }),
+  ) {
     server = createHealthServer({ host: '127.0.0.1', port: 0, metrics, checks });
     return (await server.start()).url;
   }
@@ -30,7 +38,8 @@ describe('health server', () => {
     const notReady = await fetch(`${url}/readyz`);
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toEqual({
-      status: 'not ready', checks: { engine: 'the model is still loading', discord: true },
+      status: 'not ready',
+      checks: { engine: 'the model is still loading', discord: true },
     });
     engineLoaded = true;
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
@@ -49,8 +58,24 @@ describe('health server', () => {
     await metered.edit({ image: new Uint8Array(1), prompt: 'first' });
     await metered.edit({ image: new Uint8Array(1), prompt: 'again' });
     metrics.observeEvent({ type: 'started', jobId: 'j1', owner, place, attempt: 1, etaMs: 0 });
-    metrics.observeEvent({ type: 'failed', jobId: 'j1', owner, place, code: 'internal', userMessage: 'x', redelivery: false });
-    metrics.observeEvent({ type: 'failed', jobId: 'j1', owner, place, code: 'internal', userMessage: 'x', redelivery: true });
+    metrics.observeEvent({
+      type: 'failed',
+      jobId: 'j1',
+      owner,
+      place,
+      code: 'internal',
+      userMessage: 'x',
+      redelivery: false,
+    });
+    metrics.observeEvent({
+      type: 'failed',
+      jobId: 'j1',
+      owner,
+      place,
+      code: 'internal',
+      userMessage: 'x',
+      redelivery: true,
+    });
     metrics.rateLimited('discord');
     const url = await startWith({}, metrics);
     queued = 6;

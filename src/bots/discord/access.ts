@@ -22,7 +22,9 @@ export interface Whereabouts {
 /** Why the user may not use the bot here, or null when they may. */
 export function accessRefusal(rules: AccessRules, where: Whereabouts): string | null {
   if (rules.allowedGuilds.length > 0 && (where.guildId === undefined || !rules.allowedGuilds.includes(where.guildId))) {
-    return where.guildId === undefined ? 'I only work in the servers I was set up for, not in direct messages.' : 'I am not enabled on this server.';
+    return where.guildId === undefined
+      ? 'I only work in the servers I was set up for, not in direct messages.'
+      : 'I am not enabled on this server.';
   }
   const channels = [where.channelId, where.parentChannelId].filter((id): id is string => id !== undefined);
   if (rules.allowedChannels.length > 0 && !channels.some((id) => rules.allowedChannels.includes(id))) {

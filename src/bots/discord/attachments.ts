@@ -20,11 +20,17 @@ export interface AttachmentRules {
  * Throws the user-facing refusal for an attachment that is not an image we take, is too large or is not on
  * Discord's CDN, from its metadata alone: before any download, so before deferring.
  */
-export function checkAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): void {
+export function checkAttachment(
+  attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>,
+  rules: AttachmentRules,
+): void {
   checkDeclaredImage(attachment);
   assertWithinLimit(attachment.size, rules.maxDownloadBytes);
   if (!isAllowedDownloadUrl(new URL(attachment.url), rules.extraDownloadHosts)) {
-    throw new UserInputError('image_source', 'I only download attachments from Discord itself. Please upload the photo to Discord.');
+    throw new UserInputError(
+      'image_source',
+      'I only download attachments from Discord itself. Please upload the photo to Discord.',
+    );
   }
 }
 
@@ -38,8 +44,18 @@ export function isAllowedDownloadUrl(url: URL, extraHosts: readonly string[]): b
   return (url.protocol === 'http:' || url.protocol === 'https:') && extraHosts.includes(url.hostname);
 }
 
-export async function downloadAttachment(attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>, rules: AttachmentRules): Promise<ImageInput> {
+export async function downloadAttachment(
+  attachment: Pick<Attachment, 'url' | 'name' | 'size' | 'contentType'>,
+  rules: AttachmentRules,
+): Promise<ImageInput> {
   checkAttachment(attachment, rules);
-  const bytes = await downloadLimited(new URL(attachment.url), { maxBytes: rules.maxDownloadBytes, timeoutMs: rules.downloadTimeoutMs });
-  return { bytes, filename: attachment.name, ...(attachment.contentType ? { contentType: attachment.contentType } : {}) };
+  const bytes = await downloadLimited(new URL(attachment.url), {
+    maxBytes: rules.maxDownloadBytes,
+    timeoutMs: rules.downloadTimeoutMs,
+  });
+  return {
+    bytes,
+    filename: attachment.name,
+    ...(attachment.contentType ? { contentType: attachment.contentType } : {}),
+  };
 }

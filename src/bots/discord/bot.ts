@@ -26,11 +26,20 @@ export interface DiscordBot {
 }
 
 export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
-  const resolved: ResolvedDiscordBotOptions = { ...DISCORD_BOT_DEFAULTS, logger: silentLogger, ...dropUndefined(options) } as ResolvedDiscordBotOptions;
+  const resolved: ResolvedDiscordBotOptions = {
+    ...DISCORD_BOT_DEFAULTS,
+    logger: silentLogger,
+    ...dropUndefined(options),
+  } as ResolvedDiscordBotOptions;
   const { core, logger } = resolved;
   const client = new Client({
     // Slash commands need no message intents; reactions need the reaction intents (neither is privileged).
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessageReactions, GatewayIntentBits.DirectMessages, GatewayIntentBits.DirectMessageReactions],
+    intents: [
+      GatewayIntentBits.Guilds,
+      GatewayIntentBits.GuildMessageReactions,
+      GatewayIntentBits.DirectMessages,
+      GatewayIntentBits.DirectMessageReactions,
+    ],
     // Reactions on messages the client never cached (sent before it started) arrive only as partials.
     partials: [Partials.Message, Partials.Channel, Partials.Reaction, Partials.User],
     // Messages repeat users' prompts; without this a prompt saying @everyone or <@&role> would ping them.
@@ -46,13 +55,24 @@ export function createDiscordBot(options: DiscordBotOptions): DiscordBot {
   const adapter: Adapter = { core, client, options: resolved, jobs, menuImages: new MenuImages(resolved.now), logger };
 
   client.on(Events.InteractionCreate, (interaction) => {
-    handleInteraction(interaction, adapter).catch((error) => logger.error({ err: error, interaction: interaction.id }, 'Discord interaction handler failed'));
+    handleInteraction(interaction, adapter).catch((error) =>
+      logger.error({ err: error, interaction: interaction.id }, 'Discord interaction handler failed'),
+    );
   });
   client.on(Events.MessageReactionAdd, (reaction, user) => {
-    handleReaction(reaction, user, adapter).catch((error) => logger.warn({ err: error, messageId: reaction.message.id }, 'Discord reaction handler failed'));
+    handleReaction(reaction, user, adapter).catch((error) =>
+      logger.warn({ err: error, messageId: reaction.message.id }, 'Discord reaction handler failed'),
+    );
   });
-  client.rest.on(RESTEvents.RateLimited, (info) => logger.warn({ route: info.route, retryAfterMs: info.retryAfter, global: info.global }, 'Discord rate limit; waiting'));
-  client.on(Events.ShardDisconnect, (_event, shard) => logger.warn({ shard }, 'Discord gateway disconnected; reconnecting'));
+  client.rest.on(RESTEvents.RateLimited, (info) =>
+    logger.warn(
+      { route: info.route, retryAfterMs: info.retryAfter, global: info.global },
+      'Discord rate limit; waiting',
+    ),
+  );
+  client.on(Events.ShardDisconnect, (_event, shard) =>
+    logger.warn({ shard }, 'Discord gateway disconnected; reconnecting'),
+  );
   client.on(Events.Error, (error) => logger.error({ err: error }, 'Discord client error'));
 
   let unsubscribe: (() => void) | undefined;

@@ -46,13 +46,21 @@ function addOption(builder: SlashCommandOptionsOnlyBuilder, option: CommandOptio
   const choices = CHOICES_OF[option.name] ?? option.choices;
   switch (option.type) {
     case 'image':
-      return builder.addAttachmentOption((o) => o.setName(option.name).setDescription(option.description).setRequired(required));
+      return builder.addAttachmentOption((o) =>
+        o.setName(option.name).setDescription(option.description).setRequired(required),
+      );
     case 'number':
-      return builder.addNumberOption((o) => withRange(o.setName(option.name).setDescription(option.description).setRequired(required), option));
+      return builder.addNumberOption((o) =>
+        withRange(o.setName(option.name).setDescription(option.description).setRequired(required), option),
+      );
     case 'integer':
-      return builder.addIntegerOption((o) => withRange(o.setName(option.name).setDescription(option.description).setRequired(required), option));
+      return builder.addIntegerOption((o) =>
+        withRange(o.setName(option.name).setDescription(option.description).setRequired(required), option),
+      );
     case 'boolean':
-      return builder.addBooleanOption((o) => o.setName(option.name).setDescription(option.description).setRequired(required));
+      return builder.addBooleanOption((o) =>
+        o.setName(option.name).setDescription(option.description).setRequired(required),
+      );
     case 'string':
     case 'job':
       return builder.addStringOption((o) => {
@@ -71,39 +79,53 @@ function withRange<T extends { setMinValue(v: number): T; setMaxValue(v: number)
 }
 
 function rfeditCommand() {
-  return new SlashCommandBuilder()
-    .setName(COMMAND_NAMES.rfedit)
-    .setDescription('rfedit: look up your edits')
-    .setContexts(CONTEXTS)
-    .addSubcommand((s) => s.setName(COMMAND_NAMES.help).setDescription('How to edit a photo or turn a sketch into a picture'))
-    .addSubcommand((s) =>
-      s
-        .setName(COMMAND_NAMES.info)
-        .setDescription(COMMANDS.info.description)
-        .addStringOption((o) => o.setName('job').setDescription('The edit id (shown by /rfedit history)').setRequired(true).setMaxLength(40)),
-    )
-    .addSubcommand((s) =>
-      s
-        .setName(COMMAND_NAMES.history)
-        .setDescription(COMMANDS.history.description)
-        .addIntegerOption((o) => o.setName('limit').setDescription('How many').setMinValue(1).setMaxValue(25)),
-    )
-    // Admin subcommands: visible to all, refused by the core for non-admins with a plain message.
-    .addSubcommand((s) => s.setName(COMMAND_NAMES.pause).setDescription(COMMANDS.pause.description))
-    .addSubcommand((s) => s.setName(COMMAND_NAMES.resume).setDescription(COMMANDS.resume.description))
-    .addSubcommand((s) =>
-      s
-        .setName(COMMAND_NAMES.audit)
-        .setDescription(COMMANDS.audit.description)
-        .addIntegerOption((o) => o.setName('limit').setDescription('How many lines').setMinValue(1).setMaxValue(50)),
-    );
+  return (
+    new SlashCommandBuilder()
+      .setName(COMMAND_NAMES.rfedit)
+      .setDescription('rfedit: look up your edits')
+      .setContexts(CONTEXTS)
+      .addSubcommand((s) =>
+        s.setName(COMMAND_NAMES.help).setDescription('How to edit a photo or turn a sketch into a picture'),
+      )
+      .addSubcommand((s) =>
+        s
+          .setName(COMMAND_NAMES.info)
+          .setDescription(COMMANDS.info.description)
+          .addStringOption((o) =>
+            o
+              .setName('job')
+              .setDescription('The edit id (shown by /rfedit history)')
+              .setRequired(true)
+              .setMaxLength(40),
+          ),
+      )
+      .addSubcommand((s) =>
+        s
+          .setName(COMMAND_NAMES.history)
+          .setDescription(COMMANDS.history.description)
+          .addIntegerOption((o) => o.setName('limit').setDescription('How many').setMinValue(1).setMaxValue(25)),
+      )
+      // Admin subcommands: visible to all, refused by the core for non-admins with a plain message.
+      .addSubcommand((s) => s.setName(COMMAND_NAMES.pause).setDescription(COMMANDS.pause.description))
+      .addSubcommand((s) => s.setName(COMMAND_NAMES.resume).setDescription(COMMANDS.resume.description))
+      .addSubcommand((s) =>
+        s
+          .setName(COMMAND_NAMES.audit)
+          .setDescription(COMMANDS.audit.description)
+          .addIntegerOption((o) => o.setName('limit').setDescription('How many lines').setMinValue(1).setMaxValue(50)),
+      )
+  );
 }
 
 /** The definitions for a registry whose option bounds follow the configured limits (`core.commands`). */
 export function discordCommands(commands: CommandRegistry = COMMANDS): RESTPostAPIApplicationCommandsJSONBody[] {
   return [
     editCommand(commands).toJSON(),
-    new ContextMenuCommandBuilder().setName(COMMAND_NAMES.editImageMenu).setType(ApplicationCommandType.Message).setContexts(CONTEXTS).toJSON(),
+    new ContextMenuCommandBuilder()
+      .setName(COMMAND_NAMES.editImageMenu)
+      .setType(ApplicationCommandType.Message)
+      .setContexts(CONTEXTS)
+      .toJSON(),
     rfeditCommand().toJSON(),
   ];
 }

@@ -11,7 +11,16 @@ export async function compareAttachment(jobId: string, ctx: CommandContext, adap
   const { core } = adapter;
   const reply = await core.dispatch({ kind: 'compare', jobId }, ctx);
   if (!reply.comparison) return { ok: false, text: reply.text };
-  const [before, after] = await Promise.all([core.readImage(reply.comparison.before), core.readImage(reply.comparison.after)]);
+  const [before, after] = await Promise.all([
+    core.readImage(reply.comparison.before),
+    core.readImage(reply.comparison.after),
+  ]);
   const pair = await fitUnderBytes(await sideBySide(before, after), adapter.options.defaultUploadLimitBytes);
-  return { ok: true, file: new AttachmentBuilder(Buffer.from(pair.bytes), { name: `compare-${jobId}.${pair.extension}`, description: 'Before and after' }) };
+  return {
+    ok: true,
+    file: new AttachmentBuilder(Buffer.from(pair.bytes), {
+      name: `compare-${jobId}.${pair.extension}`,
+      description: 'Before and after',
+    }),
+  };
 }

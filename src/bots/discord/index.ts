@@ -10,6 +10,12 @@ export { registerDiscordCommands } from './register.ts';
 export type { RegisterDiscordCommandsOptions } from './register.ts';
 export { COMMAND_NAMES, DISCORD_COMMANDS, discordCommands } from './command-definitions.ts';
 export { DISCORD_BOT_DEFAULTS, DISCORD_CDN_HOSTS } from './options.ts';
-export { channelPermissionsOf, DISCORD_PERMISSIONS, INVITE_PERMISSIONS, missingToPost, grantAdvice } from './permissions.ts';
+export {
+  channelPermissionsOf,
+  DISCORD_PERMISSIONS,
+  INVITE_PERMISSIONS,
+  missingToPost,
+  grantAdvice,
+} from './permissions.ts';
 export type { NeededPermission } from './permissions.ts';
 export type { DiscordBotOptions } from './options.ts';

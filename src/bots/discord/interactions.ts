@@ -123,15 +123,19 @@ async function onEdit(interaction: ChatInputCommandInteraction, adapter: Adapter
 // ── "Edit image" on a message ────────────────────────────────────────────────────────────────────────────────
 
 async function onEditImageMenu(interaction: MessageContextMenuCommandInteraction, adapter: Adapter): Promise<void> {
-  if (interaction.commandName !== COMMAND_NAMES.editImageMenu) return refuse(interaction, 'I do not know that command.');
+  if (interaction.commandName !== COMMAND_NAMES.editImageMenu)
+    return refuse(interaction, 'I do not know that command.');
   // The target arrives whole in `resolved.messages` even without the Message Content intent; a later fetch would not.
   const image = firstImageOf(interaction.targetMessage);
-  if (!image) return refuse(interaction, 'That message has no image to edit. Use “Edit image” on a message with a photo.');
+  if (!image)
+    return refuse(interaction, 'That message has no image to edit. Use “Edit image” on a message with a photo.');
   checkAttachment(image, adapter.options);
   const cannotPost = postingRefusal(interaction);
   if (cannotPost) return refuse(interaction, cannotPost);
   adapter.menuImages.keep(interaction.id, image);
-  await interaction.showModal(editForm(`${EDIT_IMAGE_MODAL_PREFIX}${interaction.targetMessage.id}.${interaction.id}`, 'Edit image', '', null));
+  await interaction.showModal(
+    editForm(`${EDIT_IMAGE_MODAL_PREFIX}${interaction.targetMessage.id}.${interaction.id}`, 'Edit image', '', null),
+  );
 }
 
 function editForm(customId: string, title: string, prompt: string, strength: number | null): ModalBuilder {
@@ -154,7 +158,10 @@ function editForm(customId: string, title: string, prompt: string, strength: num
   return new ModalBuilder()
     .setCustomId(customId)
     .setTitle(title)
-    .addComponents(new ActionRowBuilder<TextInputBuilder>().addComponents(promptInput), new ActionRowBuilder<TextInputBuilder>().addComponents(strengthInput));
+    .addComponents(
+      new ActionRowBuilder<TextInputBuilder>().addComponents(promptInput),
+      new ActionRowBuilder<TextInputBuilder>().addComponents(strengthInput),
+    );
 }
 
 // ── buttons ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -167,7 +174,9 @@ async function onButton(interaction: ButtonInteraction, adapter: Adapter): Promi
   if (action.action === 'compare') {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const compared = await compareAttachment(action.jobId, ctx, adapter);
-    await interaction.editReply(compared.ok ? { content: 'Before ↔ after', files: [compared.file] } : { content: compared.text });
+    await interaction.editReply(
+      compared.ok ? { content: 'Before ↔ after', files: [compared.file] } : { content: compared.text },
+    );
     return;
   }
   switch (action.action) {
@@ -211,12 +220,16 @@ async function onModalSubmit(interaction: ModalSubmitInteraction, adapter: Adapt
       // A form opened before a restart: the message fetched now has its photo only where Discord shows the bot
       // content (the Message Content intent, a mention, a DM).
       const input = image ?? (await refetchImage(interaction, messageId, adapter));
-      return adapter.core.dispatch({ kind: 'edit', image: await downloadAttachment(input, adapter.options), prompt, options }, ctx);
+      return adapter.core.dispatch(
+        { kind: 'edit', image: await downloadAttachment(input, adapter.options), prompt, options },
+        ctx,
+      );
     });
     return;
   }
   const action = adapter.core.codec.decode(interaction.customId);
-  if (action?.action !== 'remix' || action.arg !== REMIX_FORM_ARG) return refuse(interaction, 'That form is not valid here (it may belong to another bot).');
+  if (action?.action !== 'remix' || action.arg !== REMIX_FORM_ARG)
+    return refuse(interaction, 'That form is not valid here (it may belong to another bot).');
   await startJob(interaction, adapter, { prompt, options: optional('strength', strength) }, () =>
     adapter.core.dispatch({ kind: 'remix', jobId: action.jobId, prompt, ...optional('strength', strength) }, ctx),
   );
@@ -226,7 +239,11 @@ async function refetchImage(interaction: ModalSubmitInteraction, messageId: stri
   const channel = interaction.channel ?? (await adapter.client.channels.fetch(interaction.channelId ?? ''));
   const message = channel && 'messages' in channel ? await channel.messages.fetch(messageId).catch(() => null) : null;
   const image = message ? firstImageOf(message) : null;
-  if (!image) throw new UserInputError('image_missing', 'I lost track of that photo (the bot restarted while the form was open). Please use “Edit image” on it again.');
+  if (!image)
+    throw new UserInputError(
+      'image_missing',
+      'I lost track of that photo (the bot restarted while the form was open). Please use “Edit image” on it again.',
+    );
   return image;
 }
 
@@ -247,7 +264,12 @@ function parseStrength(text: string): number | null {
  * then defers (public: the reply becomes the job's status message) and does the slow part. A refusal after
  * deferring edits that status message.
  */
-async function startJob(interaction: RepliableInteraction, adapter: Adapter, request: { prompt: string; options?: EditOptions } | null, submit: () => Promise<Reply>): Promise<void> {
+async function startJob(
+  interaction: RepliableInteraction,
+  adapter: Adapter,
+  request: { prompt: string; options?: EditOptions } | null,
+  submit: () => Promise<Reply>,
+): Promise<void> {
   const cannotPost = postingRefusal(interaction);
   if (cannotPost) return refuse(interaction, cannotPost);
   const early = request && adapter.core.precheck(request, commandContext(interaction));
@@ -270,7 +292,8 @@ async function startJob(interaction: RepliableInteraction, adapter: Adapter, req
 
 async function answerError(interaction: RepliableInteraction, error: unknown, adapter: Adapter): Promise<void> {
   const failure = userFailure(error, {
-    report: (err, referenceId) => adapter.logger.error({ err, referenceId, interaction: interaction.id }, 'Discord interaction failed'),
+    report: (err, referenceId) =>
+      adapter.logger.error({ err, referenceId, interaction: interaction.id }, 'Discord interaction failed'),
   });
   try {
     await answer(interaction, failure.userMessage);

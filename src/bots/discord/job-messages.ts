@@ -23,7 +23,14 @@ import { ChatPacer } from '../../jobs/chat-pacer.ts';
 import type { Logger } from '../../log.ts';
 import { fitUnderBytes } from '../shared/fit-upload.ts';
 import { hasPermission } from './permissions.ts';
-import { buttonRows, previewAttachment, quotePrompt, resultButtonsWithCompare, resultText, statusText } from './render.ts';
+import {
+  buttonRows,
+  previewAttachment,
+  quotePrompt,
+  resultButtonsWithCompare,
+  resultText,
+  statusText,
+} from './render.ts';
 import { botUploadLimit } from './upload-limit.ts';
 
 export interface JobMessagesOptions {
@@ -81,8 +88,13 @@ export class JobMessages {
   readonly onEvent = (event: JobEvent): void => {
     if (event.place.platform !== 'discord') return;
     const show = () => this.show(event);
-    const shown = event.type === 'progress' ? this.pacer.scheduleLatest(event.jobId, `${event.jobId}:progress`, show) : this.pacer.schedule(event.jobId, show);
-    shown.catch((error) => this.logger.warn({ err: error, jobId: event.jobId, event: event.type }, 'could not show a job event on Discord'));
+    const shown =
+      event.type === 'progress'
+        ? this.pacer.scheduleLatest(event.jobId, `${event.jobId}:progress`, show)
+        : this.pacer.schedule(event.jobId, show);
+    shown.catch((error) =>
+      this.logger.warn({ err: error, jobId: event.jobId, event: event.type }, 'could not show a job event on Discord'),
+    );
   };
 
   async close(): Promise<void> {
@@ -96,9 +108,17 @@ export class JobMessages {
       case 'queued':
       case 'started':
       case 'progress': {
-        const files = event.type === 'progress' && event.preview ? [await previewAttachment(event.preview, this.options.previewMaxSidePx)] : [];
+        const files =
+          event.type === 'progress' && event.preview
+            ? [await previewAttachment(event.preview, this.options.previewMaxSidePx)]
+            : [];
         const buttons = this.core.render(event).buttons ?? [];
-        await this.updateStatus(event, job, { content: statusText(event, job.prompt, this.options.now()), components: buttonRows(buttons), files, attachments: [] });
+        await this.updateStatus(event, job, {
+          content: statusText(event, job.prompt, this.options.now()),
+          components: buttonRows(buttons),
+          files,
+          attachments: [],
+        });
         return;
       }
       case 'done':
@@ -113,7 +133,10 @@ export class JobMessages {
         break;
       case 'failed':
       case 'cancelled': {
-        const text = event.type === 'failed' ? `⚠️ ${quotePrompt(job.prompt)}: ${event.userMessage}` : `✖️ ${quotePrompt(job.prompt)}: ${this.core.render(event).text}`;
+        const text =
+          event.type === 'failed'
+            ? `⚠️ ${quotePrompt(job.prompt)}: ${event.userMessage}`
+            : `✖️ ${quotePrompt(job.prompt)}: ${this.core.render(event).text}`;
         await this.updateStatus(event, job, { content: text, components: [], files: [], attachments: [] });
         this.core.markDelivered(job.id);
         break;
@@ -126,12 +149,19 @@ export class JobMessages {
     const image = event.images[0];
     if (!image) throw new Error(`job ${job.id} finished without an image`);
     const bytes = await this.core.readImage(image);
-    const buttons = buttonRows(resultButtonsWithCompare(this.core.render(event).buttons ?? [], this.core.codec, job.id));
+    const buttons = buttonRows(
+      resultButtonsWithCompare(this.core.render(event).buttons ?? [], this.core.codec, job.id),
+    );
     const result = async (limitBytes: number) => {
       const fitted = await fitUnderBytes(bytes, limitBytes);
       const note = fitted.reencoded ? '\n(Re-encoded as JPEG to fit this channel’s upload limit.)' : '';
       const file = new AttachmentBuilder(Buffer.from(fitted.bytes), { name: `rfedit-${job.id}.${fitted.extension}` });
-      return { content: resultText(job, event) + note, files: [file], components: buttons, allowedMentions: { users: [job.owner.id] } };
+      return {
+        content: resultText(job, event) + note,
+        files: [file],
+        components: buttons,
+        allowedMentions: { users: [job.owner.id] },
+      };
     };
     let target: Awaited<ReturnType<JobMessages['resultTarget']>>;
     let message: Awaited<ReturnType<typeof target.channel.send>>;
@@ -146,14 +176,42 @@ export class JobMessages {
       // The bot cannot post here (no access, a private thread it is not in): the interaction's own reply still works.
       const session = this.freshSession(event);
       if (!session) throw error;
-      this.logger.warn({ err: error, jobId: job.id }, 'could not post the result in the channel; showing it in the interaction reply');
-      const shown = await session.interaction.editReply({ ...(await result(session.uploadLimitBytes)), attachments: [] });
-      this.core.recordMessage(job.id, { role: 'result', platform: 'discord', channelId: shown.channelId, messageId: shown.id });
+      this.logger.warn(
+        { err: error, jobId: job.id },
+        'could not post the result in the channel; showing it in the interaction reply',
+      );
+      const shown = await session.interaction.editReply({
+        ...(await result(session.uploadLimitBytes)),
+        attachments: [],
+      });
+      this.core.recordMessage(job.id, {
+        role: 'result',
+        platform: 'discord',
+        channelId: shown.channelId,
+        messageId: shown.id,
+      });
       return;
     }
-    this.core.recordMessage(job.id, { role: 'result', platform: 'discord', channelId: message.channelId, messageId: message.id, ...(target.threadId ? { threadId: target.threadId } : {}) });
-    const where = target.threadId && target.threadId !== event.place.channelId ? `in the thread <#${target.threadId}>` : 'below';
-    await this.updateStatus(event, job, { content: `✅ ${quotePrompt(job.prompt)}: done, the result is ${where}.`, components: [], files: [], attachments: [] }, { postIfMissing: false });
+    this.core.recordMessage(job.id, {
+      role: 'result',
+      platform: 'discord',
+      channelId: message.channelId,
+      messageId: message.id,
+      ...(target.threadId ? { threadId: target.threadId } : {}),
+    });
+    const where =
+      target.threadId && target.threadId !== event.place.channelId ? `in the thread <#${target.threadId}>` : 'below';
+    await this.updateStatus(
+      event,
+      job,
+      {
+        content: `✅ ${quotePrompt(job.prompt)}: done, the result is ${where}.`,
+        components: [],
+        files: [],
+        attachments: [],
+      },
+      { postIfMissing: false },
+    );
   }
 
   /**
@@ -161,19 +219,29 @@ export class JobMessages {
    * permissions (the bot's current ones in this channel, overwrites included) it replies in the channel, and
    * without Read Message History it posts there without the reply.
    */
-  private async resultTarget(event: JobEvent, job: JobRecord): Promise<{ channel: SendableChannels; threadId?: string; replyTo?: string }> {
-    if (event.place.threadId !== undefined) return { channel: await this.sendable(event.place.threadId), threadId: event.place.threadId };
+  private async resultTarget(
+    event: JobEvent,
+    job: JobRecord,
+  ): Promise<{ channel: SendableChannels; threadId?: string; replyTo?: string }> {
+    if (event.place.threadId !== undefined)
+      return { channel: await this.sendable(event.place.threadId), threadId: event.place.threadId };
     const status = statusRefOf(job);
     const channel = await this.sendable(event.place.channelId);
     const granted = this.permissionsIn(channel);
-    const canThread = !granted || (hasPermission(granted, PermissionFlagsBits.CreatePublicThreads) && hasPermission(granted, PermissionFlagsBits.SendMessagesInThreads));
+    const canThread =
+      !granted ||
+      (hasPermission(granted, PermissionFlagsBits.CreatePublicThreads) &&
+        hasPermission(granted, PermissionFlagsBits.SendMessagesInThreads));
     if (event.place.guildId !== undefined && status && canThread) {
       try {
         const thread = await this.threadOn(channel, status, job);
         return { channel: thread, threadId: thread.id };
       } catch (error) {
         // A channel type without threads from messages (forum, media), or permissions changed meanwhile.
-        this.logger.warn({ err: error, jobId: job.id }, 'could not start a thread for the result; replying in the channel');
+        this.logger.warn(
+          { err: error, jobId: job.id },
+          'could not start a thread for the result; replying in the channel',
+        );
       }
     }
     const canReply = !granted || hasPermission(granted, PermissionFlagsBits.ReadMessageHistory);
@@ -187,7 +255,11 @@ export class JobMessages {
     if (!('threads' in parent) || parent.isThread()) throw new Error(`channel ${status.channelId} cannot hold threads`);
     const name = `✏️ ${job.prompt.replace(/\s+/g, ' ')}`.slice(0, THREAD_NAME_CHARS);
     // Started by message id: fetching the message first would also need Read Message History.
-    return parent.threads.create({ name, startMessage: status.messageId, autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+    return parent.threads.create({
+      name,
+      startMessage: status.messageId,
+      autoArchiveDuration: ThreadAutoArchiveDuration.OneDay,
+    });
   }
 
   /** The bot's permissions in a server channel from the client's cache (roles and overwrites); null in DMs. */
@@ -200,7 +272,12 @@ export class JobMessages {
    * Edits the job's status message: through the interaction while its token is fresh, through the bot
    * token after that (or after a restart), and posts a new one when there is none yet.
    */
-  private async updateStatus(event: JobEvent, job: JobRecord, payload: StatusPayload, { postIfMissing = true } = {}): Promise<void> {
+  private async updateStatus(
+    event: JobEvent,
+    job: JobRecord,
+    payload: StatusPayload,
+    { postIfMissing = true } = {},
+  ): Promise<void> {
     const session = this.freshSession(event);
     if (session) {
       try {
@@ -229,7 +306,10 @@ export class JobMessages {
     // A reply needs Read Message History ("Create Message").
     const granted = this.permissionsIn(channel);
     const canReply = !granted || hasPermission(granted, PermissionFlagsBits.ReadMessageHistory);
-    const reply = event.place.messageId && canReply ? { reply: { messageReference: event.place.messageId, failIfNotExists: false } } : {};
+    const reply =
+      event.place.messageId && canReply
+        ? { reply: { messageReference: event.place.messageId, failIfNotExists: false } }
+        : {};
     const message = await channel.send({ ...payload, ...reply, allowedMentions: { parse: [] } });
     this.remember(job, message.channelId, message.id);
   }
@@ -247,7 +327,9 @@ export class JobMessages {
   /** The job's interaction while its token still works (with a margin under Discord's 15 minutes). */
   private freshSession(event: JobEvent): Session | undefined {
     const session = this.sessionOf(event);
-    return session && this.options.now() - session.receivedAtMs < this.options.interactionTokenLifetimeMs ? session : undefined;
+    return session && this.options.now() - session.receivedAtMs < this.options.interactionTokenLifetimeMs
+      ? session
+      : undefined;
   }
 
   private async sendable(channelId: string): Promise<SendableChannels> {

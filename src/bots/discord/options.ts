@@ -45,7 +45,8 @@ export interface DiscordBotOptions {
   readonly shardCount?: number;
 }
 
-export type ResolvedDiscordBotOptions = Required<Omit<DiscordBotOptions, 'restApi' | 'shardCount'>> & Pick<DiscordBotOptions, 'restApi' | 'shardCount'>;
+export type ResolvedDiscordBotOptions = Required<Omit<DiscordBotOptions, 'restApi' | 'shardCount'>> &
+  Pick<DiscordBotOptions, 'restApi' | 'shardCount'>;
 
 export const DISCORD_BOT_DEFAULTS = {
   allowedGuilds: [] as readonly string[],

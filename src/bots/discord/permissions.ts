@@ -16,12 +16,37 @@ export interface NeededPermission {
 
 export const DISCORD_PERMISSIONS: readonly NeededPermission[] = [
   { flag: PermissionFlagsBits.ViewChannel, name: 'View Channels', why: 'to see the channel at all', required: true },
-  { flag: PermissionFlagsBits.SendMessages, name: 'Send Messages', why: 'to post results and status messages', required: true },
+  {
+    flag: PermissionFlagsBits.SendMessages,
+    name: 'Send Messages',
+    why: 'to post results and status messages',
+    required: true,
+  },
   { flag: PermissionFlagsBits.AttachFiles, name: 'Attach Files', why: 'to post the edited image', required: true },
-  { flag: PermissionFlagsBits.SendMessagesInThreads, name: 'Send Messages in Threads', why: 'to post results in a thread', required: false },
-  { flag: PermissionFlagsBits.CreatePublicThreads, name: 'Create Public Threads', why: 'to start a thread for each edit', required: false },
-  { flag: PermissionFlagsBits.ReadMessageHistory, name: 'Read Message History', why: 'to reply to the status message and see reactions on older messages', required: false },
-  { flag: PermissionFlagsBits.ManageMessages, name: 'Manage Messages', why: 'to take back refused reactions', required: false },
+  {
+    flag: PermissionFlagsBits.SendMessagesInThreads,
+    name: 'Send Messages in Threads',
+    why: 'to post results in a thread',
+    required: false,
+  },
+  {
+    flag: PermissionFlagsBits.CreatePublicThreads,
+    name: 'Create Public Threads',
+    why: 'to start a thread for each edit',
+    required: false,
+  },
+  {
+    flag: PermissionFlagsBits.ReadMessageHistory,
+    name: 'Read Message History',
+    why: 'to reply to the status message and see reactions on older messages',
+    required: false,
+  },
+  {
+    flag: PermissionFlagsBits.ManageMessages,
+    name: 'Manage Messages',
+    why: 'to take back refused reactions',
+    required: false,
+  },
 ];
 
 /** The `permissions=` of the invite link: every permission above. */
@@ -72,14 +97,27 @@ const MEMBER_OVERWRITE = 1;
 export function channelPermissionsOf(sources: PermissionSources): bigint {
   const { guildId, userId, memberRoleIds, overwrites } = sources;
   if (userId === sources.ownerId) return EVERY_PERMISSION;
-  const base = sources.roles.filter((r) => r.id === guildId || memberRoleIds.includes(r.id)).reduce((bits, r) => bits | BigInt(r.permissions), 0n);
+  const base = sources.roles
+    .filter((r) => r.id === guildId || memberRoleIds.includes(r.id))
+    .reduce((bits, r) => bits | BigInt(r.permissions), 0n);
   if (base & PermissionFlagsBits.Administrator) return EVERY_PERMISSION;
-  const overwrite = (bits: bigint, o: { allow: string | bigint; deny: string | bigint } | undefined) => (o ? (bits & ~BigInt(o.deny)) | BigInt(o.allow) : bits);
-  const roleOverwrites = overwrites.filter((o) => o.type !== MEMBER_OVERWRITE && o.id !== guildId && memberRoleIds.includes(o.id));
-  const roles = { allow: roleOverwrites.reduce((b, o) => b | BigInt(o.allow), 0n), deny: roleOverwrites.reduce((b, o) => b | BigInt(o.deny), 0n) };
-  const steps = [overwrites.find((o) => o.id === guildId), roles, overwrites.find((o) => o.type === MEMBER_OVERWRITE && o.id === userId)];
+  const overwrite = (bits: bigint, o: { allow: string | bigint; deny: string | bigint } | undefined) =>
+    o ? (bits & ~BigInt(o.deny)) | BigInt(o.allow) : bits;
+  const roleOverwrites = overwrites.filter(
+    (o) => o.type !== MEMBER_OVERWRITE && o.id !== guildId && memberRoleIds.includes(o.id),
+  );
+  const roles = {
+    allow: roleOverwrites.reduce((b, o) => b | BigInt(o.allow), 0n),
+    deny: roleOverwrites.reduce((b, o) => b | BigInt(o.deny), 0n),
+  };
+  const steps = [
+    overwrites.find((o) => o.id === guildId),
+    roles,
+    overwrites.find((o) => o.type === MEMBER_OVERWRITE && o.id === userId),
+  ];
   let bits = steps.reduce(overwrite, base);
   if (!(bits & PermissionFlagsBits.ViewChannel)) return 0n;
-  if (!(bits & PermissionFlagsBits.SendMessages)) bits &= ~(PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks);
+  if (!(bits & PermissionFlagsBits.SendMessages))
+    bits &= ~(PermissionFlagsBits.AttachFiles | PermissionFlagsBits.EmbedLinks);
   return bits;
 }

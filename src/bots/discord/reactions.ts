@@ -3,7 +3,14 @@
  * finished one (owner or admin). This file only maps the emoji; `core.react` decides what it does. Works on messages posted before the bot started: partials are
  * fetched, and the job id comes from the message's own signed buttons, not from memory.
  */
-import { PermissionFlagsBits, type Message, type MessageReaction, type PartialMessageReaction, type PartialUser, type User } from 'discord.js';
+import {
+  PermissionFlagsBits,
+  type Message,
+  type MessageReaction,
+  type PartialMessageReaction,
+  type PartialUser,
+  type User,
+} from 'discord.js';
 import type { Action, CommandContext, Reaction } from '../../commands/index.ts';
 import { accessRefusal } from './access.ts';
 import type { Adapter } from './adapter.ts';
@@ -15,7 +22,11 @@ const REACTION_OF = new Map<string | null, Reaction>([
   [REACTIONS.remove, 'remove'],
 ]);
 
-export async function handleReaction(partialReaction: MessageReaction | PartialMessageReaction, user: User | PartialUser, adapter: Adapter): Promise<void> {
+export async function handleReaction(
+  partialReaction: MessageReaction | PartialMessageReaction,
+  user: User | PartialUser,
+  adapter: Adapter,
+): Promise<void> {
   const { client, core } = adapter;
   const reacted = REACTION_OF.get(partialReaction.emoji.name);
   if (reacted === undefined || user.id === client.user?.id) return;
@@ -69,7 +80,14 @@ function actionsOn(message: Message, adapter: Adapter): Action[] {
  * A reaction cannot be answered privately, so a refused one is taken back: the user sees it disappear, and
  * the channel is not filled with refusals. The reason goes to the log.
  */
-async function withdraw(reaction: MessageReaction, user: User | PartialUser, adapter: Adapter, reason: string): Promise<void> {
+async function withdraw(
+  reaction: MessageReaction,
+  user: User | PartialUser,
+  adapter: Adapter,
+  reason: string,
+): Promise<void> {
   adapter.logger.info({ userId: user.id, messageId: reaction.message.id, reason }, 'reaction refused');
-  await reaction.users.remove(user.id).catch((error: unknown) => adapter.logger.warn({ err: error }, 'could not remove a refused reaction'));
+  await reaction.users
+    .remove(user.id)
+    .catch((error: unknown) => adapter.logger.warn({ err: error }, 'could not remove a refused reaction'));
 }

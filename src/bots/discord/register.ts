@@ -16,7 +16,9 @@ export interface RegisterDiscordCommandsOptions {
   commands?: CommandRegistry;
 }
 
-export async function registerDiscordCommands(options: RegisterDiscordCommandsOptions): Promise<APIApplicationCommand[]> {
+export async function registerDiscordCommands(
+  options: RegisterDiscordCommandsOptions,
+): Promise<APIApplicationCommand[]> {
   const rest = new REST(options.restApi === undefined ? {} : { api: options.restApi }).setToken(options.token);
   const route =
     options.guildId === undefined

@@ -5,13 +5,30 @@
  */
 import { ActionRowBuilder, AttachmentBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import sharp from 'sharp';
-import { actionButton, type ActionCodec, type JobEvent, type JobRecord, promptWordsNote, type ReplyButton, scaledNote } from '../../commands/index.ts';
+import {
+  actionButton,
+  type ActionCodec,
+  type JobEvent,
+  type JobRecord,
+  promptWordsNote,
+  type ReplyButton,
+  scaledNote,
+} from '../../commands/index.ts';
 
-const STYLE = { primary: ButtonStyle.Primary, secondary: ButtonStyle.Secondary, success: ButtonStyle.Success, danger: ButtonStyle.Danger } as const;
+const STYLE = {
+  primary: ButtonStyle.Primary,
+  secondary: ButtonStyle.Secondary,
+  success: ButtonStyle.Success,
+  danger: ButtonStyle.Danger,
+} as const;
 const BUTTONS_PER_ROW = 5;
 
 /** Result buttons in the order the issue lists them: build on it first, look at it, then remove it. */
-export function resultButtonsWithCompare(buttons: readonly ReplyButton[], codec: ActionCodec, jobId: string): ReplyButton[] {
+export function resultButtonsWithCompare(
+  buttons: readonly ReplyButton[],
+  codec: ActionCodec,
+  jobId: string,
+): ReplyButton[] {
   const removing = buttons.filter((b) => codec.decode(b.actionId)?.action === 'delete');
   const others = buttons.filter((b) => !removing.includes(b));
   return [...others, actionButton(codec, 'compare', jobId), ...removing];
@@ -41,7 +58,11 @@ export function quotePrompt(prompt: string, maxChars = 80): string {
 }
 
 /** The status message's text for a job that has not finished. */
-export function statusText(event: Extract<JobEvent, { type: 'queued' | 'started' | 'progress' }>, prompt: string, nowMs: number): string {
+export function statusText(
+  event: Extract<JobEvent, { type: 'queued' | 'started' | 'progress' }>,
+  prompt: string,
+  nowMs: number,
+): string {
   const about = quotePrompt(prompt);
   switch (event.type) {
     case 'queued': {
@@ -77,6 +98,9 @@ export function resultText(job: JobRecord, event: Extract<JobEvent, { type: 'don
 
 /** The engine's preview, shrunk so every progress edit stays a small upload. */
 export async function previewAttachment(preview: Uint8Array, maxSidePx: number): Promise<AttachmentBuilder> {
-  const small = await sharp(preview).resize({ width: maxSidePx, height: maxSidePx, fit: 'inside', withoutEnlargement: true }).png().toBuffer();
+  const small = await sharp(preview)
+    .resize({ width: maxSidePx, height: maxSidePx, fit: 'inside', withoutEnlargement: true })
+    .png()
+    .toBuffer();
   return new AttachmentBuilder(small, { name: 'preview.png', description: 'Preview of the edit in progress' });
 }

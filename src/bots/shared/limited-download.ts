@@ -11,7 +11,11 @@ export interface DownloadLimits {
   readonly timeoutMs: number;
 }
 
-export async function downloadLimited(url: URL, limits: DownloadLimits, headers: Record<string, string> = {}): Promise<Uint8Array> {
+export async function downloadLimited(
+  url: URL,
+  limits: DownloadLimits,
+  headers: Record<string, string> = {},
+): Promise<Uint8Array> {
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let response: Response;
   try {
@@ -21,7 +25,10 @@ export async function downloadLimited(url: URL, limits: DownloadLimits, headers:
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw new UserInputError('download_failed', `I could not download that file (HTTP ${response.status}). Please upload it again.`);
+    throw new UserInputError(
+      'download_failed',
+      `I could not download that file (HTTP ${response.status}). Please upload it again.`,
+    );
   }
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(declared)) assertWithinLimit(declared, limits.maxBytes);
@@ -43,14 +50,20 @@ export async function downloadLimited(url: URL, limits: DownloadLimits, headers:
 /** The refusal for a file over the limit, shared by the pre-download check and the streaming check. */
 export function assertWithinLimit(sizeBytes: number, maxBytes: number): void {
   if (sizeBytes > maxBytes) {
-    throw new UserInputError('image_too_large', `That file is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(maxBytes)} MB.`, {
-      details: { sizeBytes, maxBytes },
-    });
+    throw new UserInputError(
+      'image_too_large',
+      `That file is ${megabytes(sizeBytes)} MB; the limit is ${megabytes(maxBytes)} MB.`,
+      {
+        details: { sizeBytes, maxBytes },
+      },
+    );
   }
 }
 
 function downloadFailed(error: unknown, limits: DownloadLimits): UserInputError {
-  const timedOut = error instanceof Error && (error.name === 'TimeoutError' || (error.cause as Error | undefined)?.name === 'TimeoutError');
+  const timedOut =
+    error instanceof Error &&
+    (error.name === 'TimeoutError' || (error.cause as Error | undefined)?.name === 'TimeoutError');
   const message = timedOut
     ? `Downloading that file took longer than ${limits.timeoutMs / 1000} s, so I gave up. Please try a smaller file.`
     : 'I could not download that file. Please upload it again.';

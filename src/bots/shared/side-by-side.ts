@@ -10,13 +10,25 @@ export interface SideBySideOptions {
 
 const MAX_HEIGHT_PX = 1024; // keeps the pair well under chat upload limits
 
-export async function sideBySide(before: Uint8Array, after: Uint8Array, options: SideBySideOptions = {}): Promise<Uint8Array> {
+export async function sideBySide(
+  before: Uint8Array,
+  after: Uint8Array,
+  options: SideBySideOptions = {},
+): Promise<Uint8Array> {
   const afterMeta = await sharp(after).metadata();
-  const heightPx = options.heightPx ?? Math.min(MAX_HEIGHT_PX, afterMeta.autoOrient?.height ?? afterMeta.height ?? MAX_HEIGHT_PX);
+  const heightPx =
+    options.heightPx ?? Math.min(MAX_HEIGHT_PX, afterMeta.autoOrient?.height ?? afterMeta.height ?? MAX_HEIGHT_PX);
   const gapPx = options.gapPx ?? 8;
   // rotate() applies EXIF orientation, so a phone photo is compared the way the user sees it.
   const [left, right] = await Promise.all(
-    [before, after].map((bytes) => sharp(bytes).rotate().resize({ height: heightPx }).flatten({ background: '#ffffff' }).png().toBuffer({ resolveWithObject: true })),
+    [before, after].map((bytes) =>
+      sharp(bytes)
+        .rotate()
+        .resize({ height: heightPx })
+        .flatten({ background: '#ffffff' })
+        .png()
+        .toBuffer({ resolveWithObject: true }),
+    ),
   );
   return sharp({
     create: { width: left.info.width + gapPx + right.info.width, height: heightPx, channels: 3, background: '#ffffff' },

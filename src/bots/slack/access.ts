@@ -16,11 +16,16 @@ export interface Requester {
 
 /** null when allowed; otherwise why not, in words for the user. */
 export function accessRefusal(lists: AccessLists, who: Requester): string | null {
-  const allows = (list: readonly string[], id: string | undefined) => list.length === 0 || (id !== undefined && list.includes(id));
+  const allows = (list: readonly string[], id: string | undefined) =>
+    list.length === 0 || (id !== undefined && list.includes(id));
   if (!allows(lists.allowedWorkspaces, who.teamId)) return 'This bot is not enabled for this workspace.';
-  if (!allows(lists.allowedUsers, who.userId)) return 'You are not on the list of people who may use this bot here. Ask a workspace admin to add you.';
+  if (!allows(lists.allowedUsers, who.userId))
+    return 'You are not on the list of people who may use this bot here. Ask a workspace admin to add you.';
   if (!allows(lists.allowedChannels, who.channelId)) {
-    const channels = lists.allowedChannels.slice(0, 5).map((id) => `<#${id}>`).join(', ');
+    const channels = lists.allowedChannels
+      .slice(0, 5)
+      .map((id) => `<#${id}>`)
+      .join(', ');
     return `I only edit photos in certain channels. Try ${channels}${lists.allowedChannels.length > 5 ? ' or another allowed channel' : ''}.`;
   }
   return null;

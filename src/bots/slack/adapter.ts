@@ -43,7 +43,11 @@ export function whereOf(request: SlackRequest): Where {
 
 /** null when allowed, else the refusal to show. */
 export function refusalFor(adapter: SlackAdapter, request: SlackRequest): string | null {
-  return accessRefusal(adapter.options, { teamId: request.teamId, channelId: request.channelId, userId: request.userId });
+  return accessRefusal(adapter.options, {
+    teamId: request.teamId,
+    channelId: request.channelId,
+    userId: request.userId,
+  });
 }
 
 export function commandContext(request: SlackRequest): CommandContext {
@@ -74,12 +78,18 @@ export async function deliverReply(adapter: SlackAdapter, reply: Reply, request:
 }
 
 /** Runs a listener's work; any error reaches the user as an ephemeral message, unknown ones with a reference id. */
-export async function answeringErrors(adapter: SlackAdapter, request: SlackRequest, work: () => Promise<void>): Promise<void> {
+export async function answeringErrors(
+  adapter: SlackAdapter,
+  request: SlackRequest,
+  work: () => Promise<void>,
+): Promise<void> {
   try {
     await work();
   } catch (error) {
     if (cannotPostHere(error)) return tellPrivately(adapter, request, CANNOT_POST_HERE_MESSAGE);
-    const failure = userFailure(error, { report: (err, referenceId) => adapter.options.logger.error({ err, referenceId }, 'Slack request failed') });
+    const failure = userFailure(error, {
+      report: (err, referenceId) => adapter.options.logger.error({ err, referenceId }, 'Slack request failed'),
+    });
     await tellPrivately(adapter, request, escapeMrkdwn(failure.userMessage));
   }
 }
@@ -92,23 +102,41 @@ export async function admitted(adapter: SlackAdapter, request: SlackRequest): Pr
 }
 
 /** Opens a modal (within 3 s of the trigger); if Slack refuses, the user hears why instead of nothing. */
-export async function openModal(adapter: SlackAdapter, request: SlackRequest, triggerId: string, view: types.ModalView): Promise<void> {
+export async function openModal(
+  adapter: SlackAdapter,
+  request: SlackRequest,
+  triggerId: string,
+  view: types.ModalView,
+): Promise<void> {
   try {
     await adapter.client.views.open({ trigger_id: triggerId, view });
   } catch (error) {
     adapter.options.logger.warn({ err: error, callbackId: view.callback_id }, 'views.open failed');
-    await tellPrivately(adapter, request, 'Slack would not open the form (it may have taken too long). Please try again.');
+    await tellPrivately(
+      adapter,
+      request,
+      'Slack would not open the form (it may have taken too long). Please try again.',
+    );
   }
 }
 
 /** The shared end of all three entry points: photo from Slack, text with inline flags, one edit command. */
-export async function runEdit(adapter: SlackAdapter, request: SlackRequest, edit: { file: SlackFileRef; text: string; strength?: number }): Promise<void> {
+export async function runEdit(
+  adapter: SlackAdapter,
+  request: SlackRequest,
+  edit: { file: SlackFileRef; text: string; strength?: number },
+): Promise<void> {
   const { prompt, options } = parseEditText(edit.text);
   // Message payloads sometimes carry a file without its URLs; files.info has them.
   const file = needsFileInfo(edit.file) ? await withFileInfo(adapter, edit.file) : edit.file;
   const image = await downloadSlackImage(file, adapter.options);
   const reply = await adapter.core.dispatch(
-    { kind: 'edit', image, prompt, options: { ...options, ...(edit.strength === undefined ? {} : { strength: edit.strength }) } },
+    {
+      kind: 'edit',
+      image,
+      prompt,
+      options: { ...options, ...(edit.strength === undefined ? {} : { strength: edit.strength }) },
+    },
     commandContext(request),
   );
   await deliverReply(adapter, reply, request);
@@ -119,13 +147,22 @@ export async function runEdit(adapter: SlackAdapter, request: SlackRequest, edit
  * no mimetype or URLs (docs.slack.dev/reference/events/message/file_share), so those are completed with
  * files.info before anything is filtered on their type.
  */
-export async function imageFilesOf(adapter: SlackAdapter, files: readonly SlackFileRef[] | undefined): Promise<SlackFileRef[]> {
-  const complete = await Promise.all((files ?? []).map((file) => (needsFileInfo(file) ? withFileInfo(adapter, file) : file)));
+export async function imageFilesOf(
+  adapter: SlackAdapter,
+  files: readonly SlackFileRef[] | undefined,
+): Promise<SlackFileRef[]> {
+  const complete = await Promise.all(
+    (files ?? []).map((file) => (needsFileInfo(file) ? withFileInfo(adapter, file) : file)),
+  );
   return imageFiles(complete);
 }
 
 function needsFileInfo(file: SlackFileRef & { file_access?: string }): boolean {
-  return file.file_access === 'check_file_info' || file.mimetype === undefined || !(file.url_private || file.url_private_download);
+  return (
+    file.file_access === 'check_file_info' ||
+    file.mimetype === undefined ||
+    !(file.url_private || file.url_private_download)
+  );
 }
 
 async function withFileInfo(adapter: SlackAdapter, file: SlackFileRef): Promise<SlackFileRef> {

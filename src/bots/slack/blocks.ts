@@ -53,7 +53,13 @@ function toSlackButton(button: ReplyButton): Button {
   // Slack buttons have two accent styles; the others render as the default.
   const style = button.style === 'primary' || button.style === 'danger' ? { style: button.style } : {};
   const label = button.emoji ? `${button.emoji} ${button.label}` : button.label;
-  return { type: 'button', text: { type: 'plain_text', text: label, emoji: true }, action_id: button.actionId, value: button.actionId, ...style };
+  return {
+    type: 'button',
+    text: { type: 'plain_text', text: label, emoji: true },
+    action_id: button.actionId,
+    value: button.actionId,
+    ...style,
+  };
 }
 
 /** The text above a shared image's buttons; when Slack is slow to show the image, a link to it. */
@@ -88,7 +94,9 @@ export function jobIdOfBlocks(blocks: unknown, codec: ActionCodec): { jobId: str
 /** The Slack files shown by a message's image blocks. */
 export function imageFileIds(blocks: unknown): string[] {
   if (!Array.isArray(blocks)) return [];
-  return (blocks as Array<{ type?: string; slack_file?: { id?: string } }>).flatMap((b) => (b.type === 'image' && b.slack_file?.id ? [b.slack_file.id] : []));
+  return (blocks as Array<{ type?: string; slack_file?: { id?: string } }>).flatMap((b) =>
+    b.type === 'image' && b.slack_file?.id ? [b.slack_file.id] : [],
+  );
 }
 
 /**

@@ -10,9 +10,18 @@ import { buttonsLine, mention } from './blocks.ts';
 export async function showComparison(adapter: SlackAdapter, request: SlackRequest, jobId: string): Promise<void> {
   const reply = await adapter.core.dispatch({ kind: 'compare', jobId }, commandContext(request));
   if (!reply.comparison) throw new UserInputError(reply.code ?? 'compare_refused', reply.text);
-  const image = await sideBySide(await adapter.core.readImage(reply.comparison.before), await adapter.core.readImage(reply.comparison.after));
+  const image = await sideBySide(
+    await adapter.core.readImage(reply.comparison.before),
+    await adapter.core.readImage(reply.comparison.after),
+  );
   const where = whereOf(request);
-  const shared = await adapter.messenger.shareImage(where, image, `rfedit-${jobId}-compare.png`, 'before and after', `${mention(request.userId)} Before ↔ after`);
+  const shared = await adapter.messenger.shareImage(
+    where,
+    image,
+    `rfedit-${jobId}-compare.png`,
+    'before and after',
+    `${mention(request.userId)} Before ↔ after`,
+  );
   // When Slack is slow to share it, a note links it.
   if (!shared.messageTs) await adapter.messenger.post(where, { mrkdwn: buttonsLine(shared) });
   // The result's buttons message (the one clicked) now stands for the comparison too: deleting the job deletes it.

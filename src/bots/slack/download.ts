@@ -29,15 +29,27 @@ export interface DownloadPolicy {
 
 export async function downloadSlackImage(file: SlackFileRef, policy: DownloadPolicy): Promise<ImageInput> {
   const url = parseUrl(file.url_private_download ?? file.url_private);
-  if (!url) throw new UserInputError('image_missing', 'Slack did not tell me where that file is. Please upload the photo again.');
+  if (!url)
+    throw new UserInputError(
+      'image_missing',
+      'Slack did not tell me where that file is. Please upload the photo again.',
+    );
   if (!policy.fileHostsAllowed.includes(url.origin)) {
-    throw new UserInputError('slack_file_host', 'That file is not stored on Slack, so I will not download it. Please upload the photo to Slack directly.', {
-      details: { origin: url.origin },
-    });
+    throw new UserInputError(
+      'slack_file_host',
+      'That file is not stored on Slack, so I will not download it. Please upload the photo to Slack directly.',
+      {
+        details: { origin: url.origin },
+      },
+    );
   }
   checkDeclaredFormat({ contentType: file.mimetype, name: file.name });
   if (file.size !== undefined) assertWithinLimit(file.size, policy.maxDownloadBytes);
-  const bytes = await downloadLimited(url, { maxBytes: policy.maxDownloadBytes, timeoutMs: policy.downloadTimeoutMs }, { authorization: `Bearer ${policy.botToken}` });
+  const bytes = await downloadLimited(
+    url,
+    { maxBytes: policy.maxDownloadBytes, timeoutMs: policy.downloadTimeoutMs },
+    { authorization: `Bearer ${policy.botToken}` },
+  );
   if (sniffImageMime(bytes) === null && /^\s*<(!doctype|html)/i.test(new TextDecoder().decode(bytes.subarray(0, 64)))) {
     throw new UserInputError(
       'slack_file_login_page',
@@ -45,7 +57,11 @@ export async function downloadSlackImage(file: SlackFileRef, policy: DownloadPol
     );
   }
   requireAcceptedImage(bytes, file.name); // the policy's answer for an empty file, a named format, or not an image
-  return { bytes, ...(file.name ? { filename: file.name } : {}), ...(file.mimetype ? { contentType: file.mimetype } : {}) };
+  return {
+    bytes,
+    ...(file.name ? { filename: file.name } : {}),
+    ...(file.mimetype ? { contentType: file.mimetype } : {}),
+  };
 }
 
 function parseUrl(text: string | undefined): URL | null {

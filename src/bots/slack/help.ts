@@ -9,6 +9,8 @@ export function asksForHelp(text: string): boolean {
 export function slackHelp(command: string): string {
   return [
     `${command} [prompt] [--strength 0.6] opens a form for your photo; or mention me in a message with a photo: "@rfedit make it snowy --strength 0.7".`,
-    sketchHelp(`post it with "@rfedit a lake under mountains --preset ${SKETCH_PRESET}", or add that flag to ${command}`),
+    sketchHelp(
+      `post it with "@rfedit a lake under mountains --preset ${SKETCH_PRESET}", or add that flag to ${command}`,
+    ),
   ].join('\n');
 }

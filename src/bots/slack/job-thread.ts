@@ -66,14 +66,24 @@ export class JobThreads {
       case 'queued':
       case 'started':
       case 'progress': {
-        const { preview, replaced } = event.type === 'progress' ? await this.previewFor(event.jobId, event.preview) : { preview: this.previews.get(event.jobId) };
-        await this.showStatus(event.jobId, where, { mrkdwn: line, buttons: reply.buttons, imageFileId: preview?.fileId, imageAlt: 'preview' });
+        const { preview, replaced } =
+          event.type === 'progress'
+            ? await this.previewFor(event.jobId, event.preview)
+            : { preview: this.previews.get(event.jobId) };
+        await this.showStatus(event.jobId, where, {
+          mrkdwn: line,
+          buttons: reply.buttons,
+          imageFileId: preview?.fileId,
+          imageAlt: 'preview',
+        });
         if (replaced) await this.messenger.deleteFile(replaced);
         return;
       }
       case 'done':
         await this.showResult(event, where, reply.text);
-        await this.updateStatusIfShown(event.jobId, { mrkdwn: `${escapeMrkdwn(firstLine(reply.text))} The result is below.` });
+        await this.updateStatusIfShown(event.jobId, {
+          mrkdwn: `${escapeMrkdwn(firstLine(reply.text))} The result is below.`,
+        });
         await this.dropPreview(event.jobId);
         return;
       case 'failed':
@@ -96,7 +106,13 @@ export class JobThreads {
     const status = this.statusMessage(jobId);
     if (status) return this.messenger.update(status.channelId, status.messageId, content);
     const ts = await this.messenger.post(where, content);
-    this.core.recordMessage(jobId, { role: 'status', platform: 'slack', channelId: where.channelId, ...threadOf(where), messageId: ts });
+    this.core.recordMessage(jobId, {
+      role: 'status',
+      platform: 'slack',
+      channelId: where.channelId,
+      ...threadOf(where),
+      messageId: ts,
+    });
   }
 
   /** Final outcomes get their own message; the status message, if there is one, just loses its buttons and preview. */
@@ -116,12 +132,28 @@ export class JobThreads {
     const reply = this.core.render(event);
     const prompt = this.core.getJob(event.jobId)?.prompt ?? '';
     const [first, ...more] = text.split('\n');
-    const mrkdwn = [`${mention(event.owner.id)} ${escapeMrkdwn(first)} ${escapeMrkdwn(quote(prompt))}`, ...more.map(escapeMrkdwn)].join('\n');
+    const mrkdwn = [
+      `${mention(event.owner.id)} ${escapeMrkdwn(first)} ${escapeMrkdwn(quote(prompt))}`,
+      ...more.map(escapeMrkdwn),
+    ].join('\n');
     const buttons = withCompareButton(reply.buttons ?? [], this.core.codec, event.jobId);
-    const record = (ts: string) => this.core.recordMessage(event.jobId, { role: 'result', platform: 'slack', channelId: where.channelId, ...threadOf(where), messageId: ts });
+    const record = (ts: string) =>
+      this.core.recordMessage(event.jobId, {
+        role: 'result',
+        platform: 'slack',
+        channelId: where.channelId,
+        ...threadOf(where),
+        messageId: ts,
+      });
     if (!image) return record(await this.messenger.post(where, { mrkdwn, buttons }));
     const bytes = await this.core.readImage(image);
-    const shared = await this.messenger.shareImage(where, bytes, `rfedit-${event.jobId}.${EXTENSION[image.mime]}`, prompt || 'edited photo', mrkdwn);
+    const shared = await this.messenger.shareImage(
+      where,
+      bytes,
+      `rfedit-${event.jobId}.${EXTENSION[image.mime]}`,
+      prompt || 'edited photo',
+      mrkdwn,
+    );
     record(await this.messenger.post(where, { mrkdwn: buttonsLine(shared), buttons, forFileIds: [shared.fileId] }));
   }
 
@@ -131,11 +163,17 @@ export class JobThreads {
 
   /** A fresh preview at most every previewIntervalMs (each is a file upload); in between the last one stays. */
   /** `replaced` is the previous preview's file, to delete once the message shows the new one. */
-  private async previewFor(jobId: string, bytes: Uint8Array | undefined): Promise<{ preview?: Preview; replaced?: string }> {
+  private async previewFor(
+    jobId: string,
+    bytes: Uint8Array | undefined,
+  ): Promise<{ preview?: Preview; replaced?: string }> {
     const current = this.previews.get(jobId);
     if (!bytes || this.previewIntervalMs === 0) return { preview: current };
     if (current && Date.now() - current.uploadedAt < this.previewIntervalMs) return { preview: current };
-    const preview = { fileId: await this.messenger.uploadImage(bytes, `rfedit-${jobId}-preview.png`, 'preview of the edit in progress'), uploadedAt: Date.now() };
+    const preview = {
+      fileId: await this.messenger.uploadImage(bytes, `rfedit-${jobId}-preview.png`, 'preview of the edit in progress'),
+      uploadedAt: Date.now(),
+    };
     this.previews.set(jobId, preview);
     return { preview, replaced: current?.fileId };
   }

@@ -18,5 +18,8 @@ export function readSlackManifest(url: URL = SLACK_MANIFEST_URL): SlackManifestS
     oauth_config?: { scopes?: { bot?: string[] } };
     settings?: { event_subscriptions?: { bot_events?: string[] } };
   };
-  return { botScopes: manifest.oauth_config?.scopes?.bot ?? [], botEvents: manifest.settings?.event_subscriptions?.bot_events ?? [] };
+  return {
+    botScopes: manifest.oauth_config?.scopes?.bot ?? [],
+    botEvents: manifest.settings?.event_subscriptions?.bot_events ?? [],
+  };
 }

@@ -20,7 +20,13 @@ export interface SharedImage {
 }
 
 /** Errors that mean the bot cannot post where it was asked to (not a member, or a conversation it cannot see). */
-const CANNOT_POST_HERE = new Set(['not_in_channel', 'channel_not_found', 'user_not_in_channel', 'no_permission', 'is_archived']);
+const CANNOT_POST_HERE = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'user_not_in_channel',
+  'no_permission',
+  'is_archived',
+]);
 
 export interface Where {
   readonly channelId: string;
@@ -41,23 +47,35 @@ export class SlackMessenger {
    * it is still processing) is left out rather than losing the message.
    */
   async post(where: Where, content: MessageContent): Promise<string> {
-    const send = (c: MessageContent) => this.pacer.schedule(where.channelId, () => this.client.chat.postMessage({ channel: where.channelId, ...threadArg(where), ...messageBlocks(c) }));
+    const send = (c: MessageContent) =>
+      this.pacer.schedule(where.channelId, () =>
+        this.client.chat.postMessage({ channel: where.channelId, ...threadArg(where), ...messageBlocks(c) }),
+      );
     return (await this.withoutRefusedImage(content, send)).ts!;
   }
 
   /** Replaces a message's content; when edits pile up only the newest is sent. */
   async update(channelId: string, ts: string, content: MessageContent): Promise<void> {
-    const send = (c: MessageContent) => this.pacer.scheduleLatest(channelId, `${channelId}/${ts}`, () => this.client.chat.update({ channel: channelId, ts, ...messageBlocks(c) }));
+    const send = (c: MessageContent) =>
+      this.pacer.scheduleLatest(channelId, `${channelId}/${ts}`, () =>
+        this.client.chat.update({ channel: channelId, ts, ...messageBlocks(c) }),
+      );
     await this.withoutRefusedImage(content, send);
   }
 
   /** Slack refuses an image block for a file it has not finished processing ("invalid slack file"); the text still goes. */
-  private async withoutRefusedImage<T>(content: MessageContent, send: (content: MessageContent) => Promise<T>): Promise<T> {
+  private async withoutRefusedImage<T>(
+    content: MessageContent,
+    send: (content: MessageContent) => Promise<T>,
+  ): Promise<T> {
     try {
       return await send(content);
     } catch (error) {
       if (!content.imageFileId || slackErrorCode(error) !== 'invalid_blocks') throw error;
-      this.logger.debug({ fileId: content.imageFileId }, 'Slack refused the image block (file still processing); sending without it');
+      this.logger.debug(
+        { fileId: content.imageFileId },
+        'Slack refused the image block (file still processing); sending without it',
+      );
       return send({ ...content, imageFileId: undefined });
     }
   }
@@ -94,12 +112,21 @@ export class SlackMessenger {
     const message = await this.read(channelId, ts);
     const blocks = withLinkedFiles(message?.blocks, fileIds);
     if (!message || !blocks) return;
-    await this.pacer.schedule(channelId, () => this.client.chat.update({ channel: channelId, ts, text: message.text ?? '', blocks }));
+    await this.pacer.schedule(channelId, () =>
+      this.client.chat.update({ channel: channelId, ts, text: message.text ?? '', blocks }),
+    );
   }
 
   /** One message by channel and ts. The bot's job messages are thread replies, which conversations.replies finds by their own ts. */
   async read(channelId: string, ts: string): Promise<SlackMessageSeen | undefined> {
-    const response = await this.client.conversations.replies({ channel: channelId, ts, latest: ts, oldest: ts, inclusive: true, limit: 2 });
+    const response = await this.client.conversations.replies({
+      channel: channelId,
+      ts,
+      latest: ts,
+      oldest: ts,
+      inclusive: true,
+      limit: 2,
+    });
     return response.messages?.find((m) => m.ts === ts) as SlackMessageSeen | undefined;
   }
 
@@ -117,11 +144,23 @@ export class SlackMessenger {
    */
   async ephemeral(where: Where, userId: string, mrkdwn: string, responseUrl?: string): Promise<void> {
     try {
-      await this.client.chat.postEphemeral({ channel: where.channelId, user: userId, text: mrkdwn, ...threadArg(where) });
+      await this.client.chat.postEphemeral({
+        channel: where.channelId,
+        user: userId,
+        text: mrkdwn,
+        ...threadArg(where),
+      });
       return;
     } catch (error) {
-      if (!CANNOT_POST_HERE.has(slackErrorCode(error) ?? '')) return this.logger.warn({ err: error, channel: where.channelId, user: userId }, 'could not send an ephemeral message');
-      this.logger.debug({ channel: where.channelId, error: slackErrorCode(error) }, 'ephemeral message refused here; answering another way');
+      if (!CANNOT_POST_HERE.has(slackErrorCode(error) ?? ''))
+        return this.logger.warn(
+          { err: error, channel: where.channelId, user: userId },
+          'could not send an ephemeral message',
+        );
+      this.logger.debug(
+        { channel: where.channelId, error: slackErrorCode(error) },
+        'ephemeral message refused here; answering another way',
+      );
     }
     try {
       if (responseUrl) return await respondPrivately(responseUrl, mrkdwn);
@@ -142,16 +181,33 @@ export class SlackMessenger {
    * can see it; a file uploaded without a channel stays private to the bot. Slack shares it once it has processed
    * the file, so this waits (bounded, with backoff) for files.info to show the share and its message.
    */
-  async shareImage(where: Where, bytes: Uint8Array, filename: string, altText: string, comment: string): Promise<SharedImage> {
-    const destination = where.threadTs ? { channel_id: where.channelId, thread_ts: where.threadTs } : { channel_id: where.channelId };
-    const upload = () => this.client.filesUploadV2({ file: Buffer.from(bytes), filename, alt_text: altText, ...destination, initial_comment: comment });
-    const fileId = fileIdOf(await this.pacer.schedule(where.channelId, upload).catch(async (error: unknown) => {
-      // /edit in a public channel the bot has not joined: chat:write.public posted the status, but sharing a file
-      // needs membership. The user asked for the bot there, so it joins and shares again.
-      if (slackErrorCode(error) !== 'not_in_channel') throw error;
-      await this.client.conversations.join({ channel: where.channelId });
-      return this.pacer.schedule(where.channelId, upload);
-    }));
+  async shareImage(
+    where: Where,
+    bytes: Uint8Array,
+    filename: string,
+    altText: string,
+    comment: string,
+  ): Promise<SharedImage> {
+    const destination = where.threadTs
+      ? { channel_id: where.channelId, thread_ts: where.threadTs }
+      : { channel_id: where.channelId };
+    const upload = () =>
+      this.client.filesUploadV2({
+        file: Buffer.from(bytes),
+        filename,
+        alt_text: altText,
+        ...destination,
+        initial_comment: comment,
+      });
+    const fileId = fileIdOf(
+      await this.pacer.schedule(where.channelId, upload).catch(async (error: unknown) => {
+        // /edit in a public channel the bot has not joined: chat:write.public posted the status, but sharing a file
+        // needs membership. The user asked for the bot there, so it joins and shares again.
+        if (slackErrorCode(error) !== 'not_in_channel') throw error;
+        await this.client.conversations.join({ channel: where.channelId });
+        return this.pacer.schedule(where.channelId, upload);
+      }),
+    );
     let permalink: string | undefined;
     for (const waitMs of [0, ...this.shareWaitsMs]) {
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -205,13 +261,22 @@ export interface SlackMessageSeen {
 export interface SlackFileInfo {
   readonly id?: string;
   readonly permalink?: string;
-  readonly shares?: { public?: Record<string, Array<{ ts?: string; thread_ts?: string }>>; private?: Record<string, Array<{ ts?: string; thread_ts?: string }>> };
+  readonly shares?: {
+    public?: Record<string, Array<{ ts?: string; thread_ts?: string }>>;
+    private?: Record<string, Array<{ ts?: string; thread_ts?: string }>>;
+  };
 }
 
 /** The ts of the message that shares the file in `where` (the right thread), once Slack reports it. */
 function shareOf(file: SlackFileInfo | undefined, where: Where): string | undefined {
-  const shares = [...(file?.shares?.public?.[where.channelId] ?? []), ...(file?.shares?.private?.[where.channelId] ?? [])];
-  return shares.find((s) => (s.thread_ts ?? undefined) === where.threadTs)?.ts ?? (where.threadTs ? undefined : shares[0]?.ts);
+  const shares = [
+    ...(file?.shares?.public?.[where.channelId] ?? []),
+    ...(file?.shares?.private?.[where.channelId] ?? []),
+  ];
+  return (
+    shares.find((s) => (s.thread_ts ?? undefined) === where.threadTs)?.ts ??
+    (where.threadTs ? undefined : shares[0]?.ts)
+  );
 }
 
 /** Posts to a response_url: ephemeral, a new message (not replacing the one whose button was clicked). */

@@ -46,7 +46,11 @@ export interface RemixModalMetadata {
 }
 
 /** `commands`: the core's (`core.commands`), so the modal shows the configured bounds. */
-export function editModal(meta: EditModalMetadata, initial: { prompt: string; strength?: number }, commands: CommandRegistry = COMMANDS): ModalView {
+export function editModal(
+  meta: EditModalMetadata,
+  initial: { prompt: string; strength?: number },
+  commands: CommandRegistry = COMMANDS,
+): ModalView {
   const photo: KnownBlock = {
     type: 'input',
     block_id: 'image',
@@ -56,13 +60,30 @@ export function editModal(meta: EditModalMetadata, initial: { prompt: string; st
   return modal(CALLBACK.editModal, 'Edit a photo', 'Edit', meta, [photo, ...promptAndStrength(initial, commands)]);
 }
 
-export function shortcutModal(meta: ShortcutModalMetadata, fileName: string, commands: CommandRegistry = COMMANDS): ModalView {
+export function shortcutModal(
+  meta: ShortcutModalMetadata,
+  fileName: string,
+  commands: CommandRegistry = COMMANDS,
+): ModalView {
   const about: KnownBlock = { type: 'context', elements: [{ type: 'plain_text', text: `Editing ${fileName}` }] };
-  return modal(CALLBACK.shortcutModal, 'Edit this image', 'Edit', meta, [about, ...promptAndStrength({ prompt: '' }, commands)]);
+  return modal(CALLBACK.shortcutModal, 'Edit this image', 'Edit', meta, [
+    about,
+    ...promptAndStrength({ prompt: '' }, commands),
+  ]);
 }
 
-export function remixModal(meta: RemixModalMetadata, initial: { prompt: string; strength: number | null }, commands: CommandRegistry = COMMANDS): ModalView {
-  return modal(CALLBACK.remixModal, 'Remix', 'Remix', meta, promptAndStrength({ prompt: initial.prompt, strength: initial.strength ?? undefined }, commands));
+export function remixModal(
+  meta: RemixModalMetadata,
+  initial: { prompt: string; strength: number | null },
+  commands: CommandRegistry = COMMANDS,
+): ModalView {
+  return modal(
+    CALLBACK.remixModal,
+    'Remix',
+    'Remix',
+    meta,
+    promptAndStrength({ prompt: initial.prompt, strength: initial.strength ?? undefined }, commands),
+  );
 }
 
 function modal(callbackId: string, title: string, submit: string, meta: object, blocks: KnownBlock[]): ModalView {
@@ -110,7 +131,10 @@ function promptAndStrength(initial: { prompt: string; strength?: number }, comma
 }
 
 /** Slack's view state: `{ blockId: { actionId: { type, value?, files? } } }`. */
-export type ViewValues = Record<string, Record<string, { type?: string; value?: string | null; files?: SlackFileRef[] }>>;
+export type ViewValues = Record<
+  string,
+  Record<string, { type?: string; value?: string | null; files?: SlackFileRef[] }>
+>;
 
 export interface SubmittedEdit {
   prompt: string;
@@ -121,7 +145,8 @@ export interface SubmittedEdit {
 export function readSubmission(values: ViewValues): SubmittedEdit {
   const prompt = values.prompt?.prompt?.value ?? '';
   const strengthText = values.strength?.strength?.value;
-  const strength = strengthText === undefined || strengthText === null || strengthText === '' ? undefined : Number(strengthText);
+  const strength =
+    strengthText === undefined || strengthText === null || strengthText === '' ? undefined : Number(strengthText);
   return { prompt, ...(strength === undefined ? {} : { strength }), files: values.image?.file?.files ?? [] };
 }
 

@@ -49,12 +49,29 @@ export interface SlackBotOptions {
   /** Pacing of status posts and edits per channel (Slack allows about one message per second per channel). */
   readonly pacing?: ChatPacerOptions;
   /** web-api retry policy for failed calls; tests shorten it. @default web-api's ten retries in about thirty minutes */
-  readonly retryConfig?: { retries: number; factor?: number; minTimeout?: number; maxTimeout?: number; randomize?: boolean };
+  readonly retryConfig?: {
+    retries: number;
+    factor?: number;
+    minTimeout?: number;
+    maxTimeout?: number;
+    randomize?: boolean;
+  };
   readonly logger?: SlackBotLogger;
 }
 
 export type ResolvedSlackBotOptions = SlackBotOptions &
-  Required<Pick<SlackBotOptions, 'port' | 'fileHostsAllowed' | 'maxDownloadBytes' | 'downloadTimeoutMs' | 'previewIntervalMs' | 'shareWaitsMs' | 'logger'>>;
+  Required<
+    Pick<
+      SlackBotOptions,
+      | 'port'
+      | 'fileHostsAllowed'
+      | 'maxDownloadBytes'
+      | 'downloadTimeoutMs'
+      | 'previewIntervalMs'
+      | 'shareWaitsMs'
+      | 'logger'
+    >
+  >;
 
 export const SLACK_BOT_DEFAULTS = {
   port: 3_000,
@@ -70,13 +87,21 @@ const SILENT_LOGGER: SlackBotLogger = { debug() {}, info() {}, warn() {}, error(
 /** Merges the defaults and refuses a configuration that cannot work, naming the option. */
 export function resolveSlackBotOptions(options: SlackBotOptions): ResolvedSlackBotOptions {
   if (!options.botToken) throw new TypeError('Slack bot: botToken (SLACK_BOT_TOKEN) is required');
-  if (options.mode === 'socket' && !options.appToken) throw new TypeError('Slack bot: Socket Mode needs appToken (SLACK_APP_TOKEN, xapp-…)');
-  if (options.mode === 'http' && !options.signingSecret) throw new TypeError('Slack bot: HTTP mode needs signingSecret (SLACK_SIGNING_SECRET)');
-  if (options.mode !== 'socket' && options.mode !== 'http') throw new TypeError(`Slack bot: mode must be 'socket' or 'http', got ${String(options.mode)}`);
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as SlackBotOptions;
+  if (options.mode === 'socket' && !options.appToken)
+    throw new TypeError('Slack bot: Socket Mode needs appToken (SLACK_APP_TOKEN, xapp-…)');
+  if (options.mode === 'http' && !options.signingSecret)
+    throw new TypeError('Slack bot: HTTP mode needs signingSecret (SLACK_SIGNING_SECRET)');
+  if (options.mode !== 'socket' && options.mode !== 'http')
+    throw new TypeError(`Slack bot: mode must be 'socket' or 'http', got ${String(options.mode)}`);
+  const defined = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined),
+  ) as SlackBotOptions;
   const resolved = { ...SLACK_BOT_DEFAULTS, logger: SILENT_LOGGER, ...defined };
   for (const origin of resolved.fileHostsAllowed) {
-    if (new URL(origin).origin !== origin) throw new TypeError(`Slack bot: fileHostsAllowed entries are origins like https://files.slack.com, got ${origin}`);
+    if (new URL(origin).origin !== origin)
+      throw new TypeError(
+        `Slack bot: fileHostsAllowed entries are origins like https://files.slack.com, got ${origin}`,
+      );
   }
   return resolved;
 }

@@ -15,7 +15,12 @@ import { registerEditShortcut } from './listeners/edit-shortcut.ts';
 import { registerMention } from './listeners/mention.ts';
 import { registerReactions } from './listeners/reactions.ts';
 import { SlackMessenger } from './messenger.ts';
-import { resolveSlackBotOptions, type ResolvedSlackBotOptions, type SlackBotLogger, type SlackBotOptions } from './options.ts';
+import {
+  resolveSlackBotOptions,
+  type ResolvedSlackBotOptions,
+  type SlackBotLogger,
+  type SlackBotOptions,
+} from './options.ts';
 
 export interface SlackBot {
   /** Connects (Socket Mode) or starts listening (HTTP). Job events are shown from creation on. */
@@ -99,7 +104,10 @@ function requestUrlOf(server: Server): string {
 /** Bolt logs with string arguments; this forwards them to the structured logger. */
 function toBoltLogger(logger: SlackBotLogger): Logger {
   let level = LogLevel.INFO;
-  const forward = (method: keyof SlackBotLogger) => (...messages: unknown[]) => logger[method]({ source: 'bolt' }, messages.map(String).join(' '));
+  const forward =
+    (method: keyof SlackBotLogger) =>
+    (...messages: unknown[]) =>
+      logger[method]({ source: 'bolt' }, messages.map(String).join(' '));
   return {
     debug: forward('debug'),
     info: forward('info'),

@@ -74,8 +74,21 @@ export function cardFromEvent(event: JobEvent, job: JobRecord, core: Pick<BotCor
  * A job as it stands in the store, for a page that (re)loads: the same rendering as a live event
  * would give, from the recorded state. `position` is the queue's answer for waiting or running jobs.
  */
-export function cardFromRecord(job: JobRecord, position: { position: number; etaMs: number } | null, core: Pick<BotCore, 'render'>, seq: number): JobCard {
-  return withViewButtons(baseCard(job, job.status, core.render(eventOfRecord(job, position)), seq, job.result ? [imageOf(job, 'result', job.result)] : []));
+export function cardFromRecord(
+  job: JobRecord,
+  position: { position: number; etaMs: number } | null,
+  core: Pick<BotCore, 'render'>,
+  seq: number,
+): JobCard {
+  return withViewButtons(
+    baseCard(
+      job,
+      job.status,
+      core.render(eventOfRecord(job, position)),
+      seq,
+      job.result ? [imageOf(job, 'result', job.result)] : [],
+    ),
+  );
 }
 
 function eventOfRecord(job: JobRecord, position: { position: number; etaMs: number } | null): JobEvent {
@@ -84,12 +97,25 @@ function eventOfRecord(job: JobRecord, position: { position: number; etaMs: numb
     case 'queued':
     case 'running':
       // A job the queue no longer knows (between a crash and start()) is shown as waiting.
-      if (position && position.position === 0) return { ...base, type: 'started', attempt: job.attempts, etaMs: position.etaMs };
-      return { ...base, type: 'queued', position: position?.position ?? 1, etaMs: position?.etaMs ?? 0, resumed: false };
+      if (position && position.position === 0)
+        return { ...base, type: 'started', attempt: job.attempts, etaMs: position.etaMs };
+      return {
+        ...base,
+        type: 'queued',
+        position: position?.position ?? 1,
+        etaMs: position?.etaMs ?? 0,
+        resumed: false,
+      };
     case 'done':
       return { ...base, type: 'done', images: job.result ? [job.result] : [], params: job.params, redelivery: false };
     case 'failed':
-      return { ...base, type: 'failed', code: job.error?.code ?? 'internal', userMessage: job.error?.userMessage ?? 'The edit failed.', redelivery: false };
+      return {
+        ...base,
+        type: 'failed',
+        code: job.error?.code ?? 'internal',
+        userMessage: job.error?.userMessage ?? 'The edit failed.',
+        redelivery: false,
+      };
     case 'cancelled':
       // The store does not say who cancelled; on the page only the owner can (nobody is an admin there).
       return { ...base, type: 'cancelled', byOwner: true, redelivery: false };
@@ -124,12 +150,25 @@ function withViewButtons(card: JobCard): JobCard {
   return card;
 }
 
-function imageOf(job: JobRecord, which: 'result' | 'source', ref: { hash: string; width: number; height: number }): CardImage {
-  return { url: imageUrl(job, which, ref.hash), width: ref.width, height: ref.height, alt: `Edited photo: “${job.prompt}” (${job.kind}, seed ${job.params.seed})` };
+function imageOf(
+  job: JobRecord,
+  which: 'result' | 'source',
+  ref: { hash: string; width: number; height: number },
+): CardImage {
+  return {
+    url: imageUrl(job, which, ref.hash),
+    width: ref.width,
+    height: ref.height,
+    alt: `Edited photo: “${job.prompt}” (${job.kind}, seed ${job.params.seed})`,
+  };
 }
 
 /** Images are served per job, so the server can check the asker may see that job. */
-export function imageUrl(job: Pick<JobRecord, 'id' | 'owner' | 'sourceHash'>, which: 'result' | 'source', hash = job.sourceHash): string {
+export function imageUrl(
+  job: Pick<JobRecord, 'id' | 'owner' | 'sourceHash'>,
+  which: 'result' | 'source',
+  hash = job.sourceHash,
+): string {
   // The hash makes the URL change when the content does, so the browser may cache it for good.
   return `/api/jobs/${encodeURIComponent(job.id)}/${which}?v=${hash.slice(0, 16)}`;
 }

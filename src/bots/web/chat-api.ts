@@ -75,30 +75,55 @@ export function createChatApi(deps: ChatApiDeps) {
    * Runs one command for the client and records what it started. `threadId` undefined = a new thread.
    * `produce` calls `holdPlace` before a command that starts an edit: it refuses when the client is at its limits.
    */
-  async function run(client: WebClient, text: string, threadId: string | undefined, produce: (ctx: CommandContext, holdPlace: () => void) => Promise<Reply>): Promise<ApiResult> {
+  async function run(
+    client: WebClient,
+    text: string,
+    threadId: string | undefined,
+    produce: (ctx: CommandContext, holdPlace: () => void) => Promise<Reply>,
+  ): Promise<ApiResult> {
     const { user } = client;
     const messageId = newMessageId();
     const thread = threadId === undefined ? messageId : checkThreadId(threadId);
     let release: (() => void) | undefined;
     try {
-      const reply = await userMistakesAsReplies(() => produce(webContext(user, thread), () => (release = quota.reserve(client.key))));
+      const reply = await userMistakesAsReplies(() =>
+        produce(webContext(user, thread), () => (release = quota.reserve(client.key))),
+      );
       return record(client, text, messageId, thread, reply, release !== undefined);
     } finally {
       release?.();
     }
   }
 
-  function record(client: WebClient, text: string, messageId: string, thread: string, reply: Reply, held: boolean): ApiResult {
+  function record(
+    client: WebClient,
+    text: string,
+    messageId: string,
+    thread: string,
+    reply: Reply,
+    held: boolean,
+  ): ApiResult {
     const { user } = client;
     const removed = (reply.deleteMessages ?? []).filter((ref) => ref.platform === 'web').map((ref) => ref.messageId);
     if (removed.length > 0) hub.sendTo(user.id, { type: 'remove', messageIds: removed });
-    const wire: WireReply = { text: reply.text, ephemeral: reply.ephemeral, threadId: thread, ...pick(reply, 'code', 'jobId', 'requestInput') };
+    const wire: WireReply = {
+      text: reply.text,
+      ephemeral: reply.ephemeral,
+      threadId: thread,
+      ...pick(reply, 'code', 'jobId', 'requestInput'),
+    };
     if (removed.length > 0) wire.removeMessageIds = removed;
     const job = reply.jobId === undefined || reply.ephemeral ? null : core.getJob(reply.jobId);
     if (!job) return { reply: wire };
     if (held && !FINISHED.has(job.status)) quota.started(client.key, job.id);
     // A new job: the card's id is the job id, so a later delete names it and the page removes it.
-    core.recordMessage(job.id, { role: 'status', platform: 'web', channelId: WEB_CHANNEL_ID, threadId: thread, messageId: job.id });
+    core.recordMessage(job.id, {
+      role: 'status',
+      platform: 'web',
+      channelId: WEB_CHANNEL_ID,
+      threadId: thread,
+      messageId: job.id,
+    });
     const message: TranscriptEntry = { messageId, threadId: thread, userId: user.id, text, jobId: job.id, at: now() };
     transcript.add(message);
     return { reply: wire, message, card: cardFromRecord(job, core.queue.position(job.id), core, nextSeq()) };
@@ -130,7 +155,11 @@ export function createChatApi(deps: ChatApiDeps) {
       const reacted = REACTION_OF.get(emoji);
       const status = core.getJob(jobId)?.status;
       const result = await run(client, emoji, threadId, async (ctx, holdPlace) => {
-        if (reacted === undefined) throw new UserInputError('reaction_unknown', `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`);
+        if (reacted === undefined)
+          throw new UserInputError(
+            'reaction_unknown',
+            `${emoji} does nothing here; react with ${REACTIONS.variation} or ${REACTIONS.remove}.`,
+          );
         if (reacted === 'repeat') holdPlace();
         return core.react(jobId, reacted, ctx);
       });
@@ -139,11 +168,30 @@ export function createChatApi(deps: ChatApiDeps) {
     },
 
     /** The remix form's submit (opened by a Remix button's `requestInput`). */
-    remix(client: WebClient, jobId: string, prompt: string | undefined, strength: number | undefined, threadId: string): Promise<ApiResult> {
-      return run(client, `Remix: ${prompt ?? ''}${strength === undefined ? '' : ` --strength ${strength}`}`.trim(), threadId, (ctx, holdPlace) => {
-        holdPlace();
-        return core.dispatch({ kind: 'remix', jobId, ...(prompt === undefined ? {} : { prompt }), ...(strength === undefined ? {} : { strength }) }, ctx);
-      });
+    remix(
+      client: WebClient,
+      jobId: string,
+      prompt: string | undefined,
+      strength: number | undefined,
+      threadId: string,
+    ): Promise<ApiResult> {
+      return run(
+        client,
+        `Remix: ${prompt ?? ''}${strength === undefined ? '' : ` --strength ${strength}`}`.trim(),
+        threadId,
+        (ctx, holdPlace) => {
+          holdPlace();
+          return core.dispatch(
+            {
+              kind: 'remix',
+              jobId,
+              ...(prompt === undefined ? {} : { prompt }),
+              ...(strength === undefined ? {} : { strength }),
+            },
+            ctx,
+          );
+        },
+      );
     },
 
     /**
@@ -164,7 +212,11 @@ export function createChatApi(deps: ChatApiDeps) {
     },
 
     /** A job's source or result, for a user who may see the job (the rule `info` applies; no audit row per fetch). */
-    async image(user: UserRef, jobId: string, which: 'source' | 'result'): Promise<{ mime: string; bytes: Uint8Array }> {
+    async image(
+      user: UserRef,
+      jobId: string,
+      which: 'source' | 'result',
+    ): Promise<{ mime: string; bytes: Uint8Array }> {
       const job = core.canSee(jobId, webContext(user, jobId)) ? core.getJob(jobId) : null;
       if (!job) {
         const notFound = jobNotFound(jobId);
@@ -189,7 +241,8 @@ async function userMistakesAsReplies(produce: () => Promise<Reply>): Promise<Rep
   try {
     return await produce();
   } catch (error) {
-    if (error instanceof UserInputError || error instanceof QuotaError) return { text: error.userMessage, ephemeral: true, code: error.code };
+    if (error instanceof UserInputError || error instanceof QuotaError)
+      return { text: error.userMessage, ephemeral: true, code: error.code };
     throw error;
   }
 }
@@ -204,7 +257,8 @@ async function userMistakesAsHttp<T>(produce: () => Promise<T>): Promise<T> {
 }
 
 function checkThreadId(threadId: string): string {
-  if (!MESSAGE_ID.test(threadId)) throw new HttpError(400, 'bad_request', 'That thread does not exist here. Please reload the page.');
+  if (!MESSAGE_ID.test(threadId))
+    throw new HttpError(400, 'bad_request', 'That thread does not exist here. Please reload the page.');
   return threadId;
 }
 
@@ -213,5 +267,7 @@ function newMessageId(): string {
 }
 
 function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Partial<Pick<T, K>> {
-  return Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<Pick<T, K>>;
+  return Object.fromEntries(keys.filter((key) => value[key] !== undefined).map((key) => [key, value[key]])) as Partial<
+    Pick<T, K>
+  >;
 }

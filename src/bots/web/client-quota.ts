@@ -39,9 +39,13 @@ export class ClientQuota {
     const quota = this.limits.dailyPerClient;
     if (quota > 0 && this.usedToday(client) + (this.pendingOf.get(client) ?? 0) >= quota) {
       const hours = Math.ceil((DAY_MS - (this.now() % DAY_MS)) / 3_600_000);
-      throw new QuotaError('daily_quota', `This chat has started all ${quota} edits allowed from your connection today. The count resets at midnight UTC (in about ${hours} h).`, {
-        details: { quota },
-      });
+      throw new QuotaError(
+        'daily_quota',
+        `This chat has started all ${quota} edits allowed from your connection today. The count resets at midnight UTC (in about ${hours} h).`,
+        {
+          details: { quota },
+        },
+      );
     }
     this.pendingOf.set(client, (this.pendingOf.get(client) ?? 0) + 1);
     let done = false;
@@ -89,6 +93,11 @@ export function addressKey(remoteAddress: string | undefined): string {
   const [head = '', tail = ''] = address.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `ip:${groups.slice(0, 4).map((group) => group.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
+    : left;
+  return `ip:${groups
+    .slice(0, 4)
+    .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

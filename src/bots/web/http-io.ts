@@ -60,17 +60,26 @@ export function readBody(request: IncomingMessage, rules: BodyRules): Promise<Bu
       clearTimeout(idle);
       request.off('data', onData).off('end', onEnd).off('error', finish).off('close', onClose);
       if (error === null) {
-        sink.finish().then(resolve, (failure: unknown) => reject(storageFailure(failure))).finally(() => ticket.release());
+        sink
+          .finish()
+          .then(resolve, (failure: unknown) => reject(storageFailure(failure)))
+          .finally(() => ticket.release());
         return;
       }
       sink.discard();
       ticket.release();
       reject(storageFailure(error));
     };
-    const total = setTimeout(() => finish(uploadTimedOut(`did not arrive within ${Math.round(bodyTimeoutMs / 1000)} s`)), bodyTimeoutMs);
+    const total = setTimeout(
+      () => finish(uploadTimedOut(`did not arrive within ${Math.round(bodyTimeoutMs / 1000)} s`)),
+      bodyTimeoutMs,
+    );
     const restartIdle = () => {
       clearTimeout(idle);
-      idle = setTimeout(() => finish(uploadTimedOut(`stalled (nothing arrived for ${Math.round(idleTimeoutMs / 1000)} s)`)), idleTimeoutMs);
+      idle = setTimeout(
+        () => finish(uploadTimedOut(`stalled (nothing arrived for ${Math.round(idleTimeoutMs / 1000)} s)`)),
+        idleTimeoutMs,
+      );
     };
     const onData = (chunk: Buffer) => {
       received += chunk.length;
@@ -93,7 +102,10 @@ export function readBody(request: IncomingMessage, rules: BodyRules): Promise<Bu
       restartIdle();
     };
     const onEnd = () => finish(null);
-    const onClose = () => finish(new HttpError(400, 'upload_aborted', 'The upload was cut off before it was complete. Please send it again.'));
+    const onClose = () =>
+      finish(
+        new HttpError(400, 'upload_aborted', 'The upload was cut off before it was complete. Please send it again.'),
+      );
     request.on('data', onData).on('end', onEnd).on('error', finish).on('close', onClose);
     restartIdle();
   });
@@ -103,7 +115,11 @@ export function readBody(request: IncomingMessage, rules: BodyRules): Promise<Bu
 function storageFailure(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT') return error;
-  return new HttpError(507, 'server_storage_full', 'The server has no room to receive photos right now. Please try again later.');
+  return new HttpError(
+    507,
+    'server_storage_full',
+    'The server has no room to receive photos right now. Please try again later.',
+  );
 }
 
 function uploadTimedOut(how: string): HttpError {
@@ -113,12 +129,21 @@ function uploadTimedOut(how: string): HttpError {
 /** The 413 for a photo upload: names the photo's limit (`shownLimit`, without the room left for the text). */
 export function uploadTooLarge(shownLimit: number): BodyRules['tooLarge'] {
   return (bytes, atLeast) =>
-    new HttpError(413, 'upload_too_large', `That upload is ${atLeast ? 'at least ' : ''}${formatSize(bytes)}; the limit here is ${formatSize(shownLimit)}. Please send a smaller photo.`);
+    new HttpError(
+      413,
+      'upload_too_large',
+      `That upload is ${atLeast ? 'at least ' : ''}${formatSize(bytes)}; the limit here is ${formatSize(shownLimit)}. Please send a smaller photo.`,
+    );
 }
 
 /** The 413 for a button press, reaction or form: no page sends one this large. */
 export function requestTooLarge(limit: number): BodyRules['tooLarge'] {
-  return () => new HttpError(413, 'request_too_large', `That request is larger than the ${formatSize(limit)} this chat accepts for a button or form. Please reload the page and try again.`);
+  return () =>
+    new HttpError(
+      413,
+      'request_too_large',
+      `That request is larger than the ${formatSize(limit)} this chat accepts for a button or form. Please reload the page and try again.`,
+    );
 }
 
 /** "254 KB", "20.0 MB". */
@@ -128,7 +153,11 @@ export function formatSize(bytes: number): string {
 }
 
 /** A small JSON request (a button press, reaction or form), read within `maxBytes` before it is parsed. */
-export async function readJson(request: IncomingMessage, maxBytes: number, gate: UploadGate): Promise<Record<string, unknown>> {
+export async function readJson(
+  request: IncomingMessage,
+  maxBytes: number,
+  gate: UploadGate,
+): Promise<Record<string, unknown>> {
   const body = await readBody(request, { maxBytes, tooLarge: requestTooLarge(maxBytes), gate });
   return parseJsonObject(body.toString('utf8'));
 }
@@ -138,33 +167,60 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new HttpError(400, 'bad_request', 'The page sent a request the server could not read. Please reload the page.');
+    throw new HttpError(
+      400,
+      'bad_request',
+      'The page sent a request the server could not read. Please reload the page.',
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError(400, 'bad_request', 'The page sent a request the server could not read. Please reload the page.');
+    throw new HttpError(
+      400,
+      'bad_request',
+      'The page sent a request the server could not read. Please reload the page.',
+    );
   }
   return value as Record<string, unknown>;
 }
 
 /** A string field of a parsed request, or a clear error naming the field. */
-export function stringField(body: Record<string, unknown>, name: string, options: { optional?: boolean } = {}): string | undefined {
+export function stringField(
+  body: Record<string, unknown>,
+  name: string,
+  options: { optional?: boolean } = {},
+): string | undefined {
   const value = body[name];
   if (value === undefined || value === null) {
     if (options.optional) return undefined;
     throw new UserInputError('request_invalid', `The request is missing "${name}". Please reload the page.`);
   }
-  if (typeof value !== 'string') throw new UserInputError('request_invalid', `"${name}" must be text. Please reload the page.`);
+  if (typeof value !== 'string')
+    throw new UserInputError('request_invalid', `"${name}" must be text. Please reload the page.`);
   return value;
 }
 
 export function sendJson(response: ServerResponse, status: number, value: unknown): void {
   const body = Buffer.from(JSON.stringify(value));
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store' });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': body.length,
+    'cache-control': 'no-store',
+  });
   response.end(body);
 }
 
-export function sendBytes(response: ServerResponse, contentType: string, bytes: Uint8Array, cacheControl: string, status = 200): void {
-  response.writeHead(status, { 'content-type': contentType, 'content-length': bytes.byteLength, 'cache-control': cacheControl });
+export function sendBytes(
+  response: ServerResponse,
+  contentType: string,
+  bytes: Uint8Array,
+  cacheControl: string,
+  status = 200,
+): void {
+  response.writeHead(status, {
+    'content-type': contentType,
+    'content-length': bytes.byteLength,
+    'cache-control': cacheControl,
+  });
   response.end(bytes);
 }
 

@@ -17,7 +17,10 @@ export function webUser(id: string, name: string | undefined): UserRef {
   const trimmed = name?.trim();
   if (trimmed === undefined || trimmed === '') return { platform: 'web', id };
   if (!DISPLAY_NAME.test(trimmed)) {
-    throw new UserInputError('user_name_invalid', 'Pick a name of 1 to 32 letters, digits, dots, dashes or underscores (top of the page).');
+    throw new UserInputError(
+      'user_name_invalid',
+      'Pick a name of 1 to 32 letters, digits, dots, dashes or underscores (top of the page).',
+    );
   }
   return { platform: 'web', id, name: trimmed };
 }

@@ -31,7 +31,8 @@ export function loginPage(problem?: string): Buffer {
 
 export const LOGIN_PROBLEMS = {
   wrong: 'That password is not right. Please try again.',
-  tooMany: (minutes: number) => `Too many wrong passwords from your connection. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`,
+  tooMany: (minutes: number) =>
+    `Too many wrong passwords from your connection. Please wait ${minutes} minute${minutes === 1 ? '' : 's'} and try again.`,
 } as const;
 
 /** Wrong guesses per address within a window; a guess beyond the limit is refused without being checked. */

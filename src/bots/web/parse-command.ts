@@ -11,14 +11,19 @@ export type ChatInput = Command | { kind: 'help' };
 
 const EXAMPLE = '/edit make it snowy --strength 0.7';
 // The page shows a comparison with the Compare toggle under a result; a typed reply could only say so.
-const PAGE_ONLY: ReadonlyMap<string, string> = new Map([['compare', 'Press Compare under a result to see your photo beside it.']]);
+const PAGE_ONLY: ReadonlyMap<string, string> = new Map([
+  ['compare', 'Press Compare under a result to see your photo beside it.'],
+]);
 
 /** Picks the command by its name; the words after it are read by the core's shared flag parser. */
 export function parseChatInput(text: string, attachment: ImageInput | null): ChatInput {
   const trimmed = text.trim();
   const [head = ''] = trimmed.split(/\s/u, 1);
   if (!head.startsWith('/')) {
-    throw new UserInputError('command_missing', `Commands start with a slash, e.g. ${EXAMPLE} (with a photo attached). Type /help to see them all.`);
+    throw new UserInputError(
+      'command_missing',
+      `Commands start with a slash, e.g. ${EXAMPLE} (with a photo attached). Type /help to see them all.`,
+    );
   }
   const name = head.slice(1).toLowerCase();
   if (name === 'help') return { kind: 'help' };
@@ -50,7 +55,9 @@ function isCommandKind(name: string): name is CommandKind {
 export function helpText(vocabulary: string | null = null): string {
   const typed = Object.values(COMMANDS).filter((command) => !PAGE_ONLY.has(command.name));
   const lines = typed.map((command) => {
-    const args = command.options.map((o) => (o.type === 'image' ? '' : o.type === 'job' ? '<job id>' : o.name === 'prompt' ? '<prompt>' : `[--${o.name}]`));
+    const args = command.options.map((o) =>
+      o.type === 'image' ? '' : o.type === 'job' ? '<job id>' : o.name === 'prompt' ? '<prompt>' : `[--${o.name}]`,
+    );
     return `/${command.name} ${args.filter(Boolean).join(' ')} — ${command.description}`;
   });
   const sketch = sketchHelp(`attach it and add --preset ${SKETCH_PRESET}, or press Draw next to Attach to draw here`);

@@ -21,13 +21,19 @@ export interface Sessions {
 }
 
 export function createSessions(secret: string, password?: string): Sessions {
-  const key = createHmac('sha256', secret).update('rfedit web chat session\0').update(password ?? '').digest();
+  const key = createHmac('sha256', secret)
+    .update('rfedit web chat session\0')
+    .update(password ?? '')
+    .digest();
   const sign = (id: string) => createHmac('sha256', key).update(id).digest('base64url');
   const passwordDigest = password === undefined ? null : sha256(password);
   return {
     issue() {
       const id = randomBytes(ID_BYTES).toString('base64url');
-      return { id, setCookie: `${SESSION_COOKIE}=${id}.${sign(id)}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Strict` };
+      return {
+        id,
+        setCookie: `${SESSION_COOKIE}=${id}.${sign(id)}; Path=/; Max-Age=${MAX_AGE_S}; HttpOnly; SameSite=Strict`,
+      };
     },
     identify(request) {
       const value = cookieValue(request.headers.cookie, SESSION_COOKIE);

@@ -48,7 +48,11 @@ export class UploadGate {
   admit(reserveBytes: number, client?: string): UploadTicket {
     if (client !== undefined && (this.uploadsOf.get(client) ?? 0) >= this.limits.perClient) {
       const n = this.limits.perClient;
-      throw new HttpError(429, 'uploads_in_progress', `You already have ${n} upload${n === 1 ? '' : 's'} in progress. Wait for ${n === 1 ? 'it' : 'one'} to finish, then send again.`);
+      throw new HttpError(
+        429,
+        'uploads_in_progress',
+        `You already have ${n} upload${n === 1 ? '' : 's'} in progress. Wait for ${n === 1 ? 'it' : 'one'} to finish, then send again.`,
+      );
     }
     if (this.bytesInFlight + reserveBytes > this.limits.maxBytesInFlight) throw serverBusy();
     this.bytesInFlight += reserveBytes;
@@ -76,5 +80,9 @@ export class UploadGate {
 }
 
 function serverBusy(): HttpError {
-  return new HttpError(503, 'server_busy', 'The server is busy receiving other photos right now. Please try again in a minute.');
+  return new HttpError(
+    503,
+    'server_busy',
+    'The server is busy receiving other photos right now. Please try again in a minute.',
+  );
 }

@@ -21,7 +21,18 @@ import { createChatApi } from './chat-api.ts';
 import type { ChatApi, WebClient } from './chat-api.ts';
 import { addressKey, ClientQuota } from './client-quota.ts';
 import type { ClientLimits } from './client-quota.ts';
-import { HttpError, parseJsonObject, readBody, readJson, requestTooLarge, sendAndClose, sendBytes, sendJson, stringField, uploadTooLarge } from './http-io.ts';
+import {
+  HttpError,
+  parseJsonObject,
+  readBody,
+  readJson,
+  requestTooLarge,
+  sendAndClose,
+  sendBytes,
+  sendJson,
+  stringField,
+  uploadTooLarge,
+} from './http-io.ts';
 import { NAME_HEADER, WEB_CHANNEL_ID, webUser } from './identity.ts';
 import { LiveHub } from './live-hub.ts';
 import { LOGIN_PATH, LOGIN_PROBLEMS, LoginThrottle, loginPage } from './login.ts';
@@ -95,7 +106,11 @@ export function createWebChat(options: WebChatOptions): WebChat {
   const gate = new UploadGate({ ...UPLOAD_LIMIT_DEFAULTS, ...options.uploads });
   // Uploads in progress wait on disk, not in memory: in the data folder, or a folder of this chat's own (start()).
   let spoolDir = '';
-  const quota = new ClientQuota({ perClientQueued: QUEUE_DEFAULTS.perUserQueued, dailyPerClient: 0, ...options.clientLimits });
+  const quota = new ClientQuota({
+    perClientQueued: QUEUE_DEFAULTS.perUserQueued,
+    dailyPerClient: 0,
+    ...options.clientLimits,
+  });
   const logins = new LoginThrottle();
   const hub = new LiveHub();
   const nextSeq = createSequence();
@@ -126,17 +141,22 @@ export function createWebChat(options: WebChatOptions): WebChat {
     setSecurityHeaders(request, response);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const method = request.method ?? 'GET';
-    if (!isAllowedOrigin(request, host)) throw new HttpError(403, 'foreign_origin', 'This chat only answers its own page.');
+    if (!isAllowedOrigin(request, host))
+      throw new HttpError(403, 'foreign_origin', 'This chat only answers its own page.');
     const asset = method === 'GET' ? assets.get(url.pathname) : undefined;
     if (asset) return sendBytes(response, asset.contentType, asset.bytes, 'no-cache');
     if (method === 'GET' && url.pathname === '/healthz') return sendJson(response, 200, { ok: true });
     if (method === 'GET' && url.pathname === '/favicon.ico') return void response.writeHead(204).end(); // no icon; spares a 404 in the console
     if (url.pathname === LOGIN_PATH) return signIn(request, response, method);
     if (method === 'POST' && url.pathname === '/api/session') return startSession(request, response);
-    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) throw new HttpError(404, 'not_found', 'There is nothing here.');
+    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/'))
+      throw new HttpError(404, 'not_found', 'There is nothing here.');
     const userId = sessions.identify(request);
     if (userId === null) throw new HttpError(401, 'not_signed_in', 'Your session has ended. Please reload the page.');
-    const client: WebClient = { user: webUser(userId, headerValue(request, NAME_HEADER)), key: password ? `id:${userId}` : addressKey(request.socket.remoteAddress) };
+    const client: WebClient = {
+      user: webUser(userId, headerValue(request, NAME_HEADER)),
+      key: password ? `id:${userId}` : addressKey(request.socket.remoteAddress),
+    };
     const image = /^\/api\/jobs\/([A-Za-z0-9_-]{1,40})\/(source|result)$/.exec(url.pathname);
     if (method === 'GET' && image) {
       const { mime, bytes } = await api.image(client.user, image[1], image[2] as 'source' | 'result');
@@ -150,16 +170,42 @@ export function createWebChat(options: WebChatOptions): WebChat {
         return sendJson(response, 200, await handleSend(request, client, api, { gate, spoolDir }, maxUploadBytes));
       case 'POST /api/action': {
         const body = await readJson(request, FORM_BYTES, gate);
-        return sendJson(response, 200, await api.action(client, stringField(body, 'actionId')!, stringField(body, 'threadId')!));
+        return sendJson(
+          response,
+          200,
+          await api.action(client, stringField(body, 'actionId')!, stringField(body, 'threadId')!),
+        );
       }
       case 'POST /api/react': {
         const body = await readJson(request, FORM_BYTES, gate);
-        return sendJson(response, 200, await api.react(client, stringField(body, 'jobId')!, stringField(body, 'emoji')!, stringField(body, 'threadId')!));
+        return sendJson(
+          response,
+          200,
+          await api.react(
+            client,
+            stringField(body, 'jobId')!,
+            stringField(body, 'emoji')!,
+            stringField(body, 'threadId')!,
+          ),
+        );
       }
       case 'POST /api/remix': {
         const body = await readJson(request, FORM_BYTES, gate);
-        const strength = body.strength === undefined || body.strength === null || body.strength === '' ? undefined : Number(body.strength);
-        return sendJson(response, 200, await api.remix(client, stringField(body, 'jobId')!, stringField(body, 'prompt', { optional: true }), strength, stringField(body, 'threadId')!));
+        const strength =
+          body.strength === undefined || body.strength === null || body.strength === ''
+            ? undefined
+            : Number(body.strength);
+        return sendJson(
+          response,
+          200,
+          await api.remix(
+            client,
+            stringField(body, 'jobId')!,
+            stringField(body, 'prompt', { optional: true }),
+            strength,
+            stringField(body, 'threadId')!,
+          ),
+        );
       }
       default:
         throw new HttpError(404, 'not_found', 'There is nothing here.');
@@ -184,8 +230,13 @@ export function createWebChat(options: WebChatOptions): WebChat {
     if (method !== 'POST') return sendBytes(response, 'text/html; charset=utf-8', loginPage(), 'no-store');
     const address = addressKey(request.socket.remoteAddress);
     const wait = logins.waitMinutes(address);
-    if (wait > 0) return sendBytes(response, 'text/html; charset=utf-8', loginPage(LOGIN_PROBLEMS.tooMany(wait)), 'no-store', 429);
-    const form = await readBody(request, { maxBytes: LOGIN_FORM_BYTES, tooLarge: requestTooLarge(LOGIN_FORM_BYTES), gate });
+    if (wait > 0)
+      return sendBytes(response, 'text/html; charset=utf-8', loginPage(LOGIN_PROBLEMS.tooMany(wait)), 'no-store', 429);
+    const form = await readBody(request, {
+      maxBytes: LOGIN_FORM_BYTES,
+      tooLarge: requestTooLarge(LOGIN_FORM_BYTES),
+      gate,
+    });
     if (!sessions.checkPassword(new URLSearchParams(form.toString('utf8')).get('password') ?? '')) {
       logins.failed(address);
       logger.warn({ address }, 'web chat: a wrong password');
@@ -206,9 +257,12 @@ export function createWebChat(options: WebChatOptions): WebChat {
       if (!request.complete) return sendAndClose(request, response, error.status, body);
       return sendJson(response, error.status, body);
     }
-    if (error instanceof RfeditError) return sendJson(response, 400, { error: { code: error.code, text: error.userMessage } });
+    if (error instanceof RfeditError)
+      return sendJson(response, 400, { error: { code: error.code, text: error.userMessage } });
     logger.error({ err: error, url: request.url }, 'web chat request failed');
-    sendJson(response, 500, { error: { code: 'internal', text: 'Something went wrong on our side. Please try again.' } });
+    sendJson(response, 500, {
+      error: { code: 'internal', text: 'Something went wrong on our side. Please try again.' },
+    });
   }
 
   function forward(event: JobEvent): void {
@@ -219,7 +273,14 @@ export function createWebChat(options: WebChatOptions): WebChat {
     const delivered = hub.sendTo(event.owner.id, { type: 'card', card: cardFromEvent(event, job, core, nextSeq()) });
     // Only an outcome someone saw counts as delivered; otherwise the next page load shows it (and confirms it).
     if (delivered === 0 || !FINAL_EVENTS.has(event.type)) return;
-    if (event.type === 'done') core.recordMessage(job.id, { role: 'result', platform: 'web', channelId: WEB_CHANNEL_ID, threadId: job.place.threadId, messageId: job.id });
+    if (event.type === 'done')
+      core.recordMessage(job.id, {
+        role: 'result',
+        platform: 'web',
+        channelId: WEB_CHANNEL_ID,
+        threadId: job.place.threadId,
+        messageId: job.id,
+      });
     else core.markDelivered(job.id);
   }
 
@@ -233,10 +294,16 @@ export function createWebChat(options: WebChatOptions): WebChat {
         );
       }
       if (password && password.length < MIN_PASSWORD_LENGTH) {
-        throw new RfeditError('web_password_short', `RFEDIT_WEB_PASSWORD is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`);
+        throw new RfeditError(
+          'web_password_short',
+          `RFEDIT_WEB_PASSWORD is too short: use at least ${MIN_PASSWORD_LENGTH} characters.`,
+        );
       }
       assets = await loadStaticAssets();
-      spoolDir = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'rfedit-uploads-')) : prepareSpoolDir(join(options.dataDir, 'web-chat', 'uploads'));
+      spoolDir =
+        options.dataDir === undefined
+          ? mkdtempSync(join(tmpdir(), 'rfedit-uploads-'))
+          : prepareSpoolDir(join(options.dataDir, 'web-chat', 'uploads'));
       unsubscribe = core.events.onEvent((event) => {
         try {
           forward(event);
@@ -271,22 +338,40 @@ export function createWebChat(options: WebChatOptions): WebChat {
  * The upload: a JSON line ({text, filename, contentType}), a newline, then the photo's bytes (none when nothing is
  * attached). The line must end within 64 KB, checked as it arrives, so it is never parsed at the size of a photo.
  */
-async function handleSend(request: IncomingMessage, client: WebClient, api: ChatApi, where: { gate: UploadGate; spoolDir: string }, maxUploadBytes: number) {
+async function handleSend(
+  request: IncomingMessage,
+  client: WebClient,
+  api: ChatApi,
+  where: { gate: UploadGate; spoolDir: string },
+  maxUploadBytes: number,
+) {
   const body = await readBody(request, {
     maxBytes: maxUploadBytes + FORM_BYTES,
     tooLarge: uploadTooLarge(maxUploadBytes),
     ...where,
     client: client.key,
-    firstLine: { maxBytes: FORM_BYTES, tooLong: new HttpError(413, 'message_too_large', 'That message is too long: the text and the file name may take up to 64 KB together. Please shorten it.') },
+    firstLine: {
+      maxBytes: FORM_BYTES,
+      tooLong: new HttpError(
+        413,
+        'message_too_large',
+        'That message is too long: the text and the file name may take up to 64 KB together. Please shorten it.',
+      ),
+    },
   });
   const newline = body.indexOf(0x0a);
   const header = parseJsonObject(body.subarray(0, newline === -1 ? body.length : newline).toString('utf8'));
-  const bytes = newline === -1 ? new Uint8Array(0) : new Uint8Array(body.buffer, body.byteOffset + newline + 1, body.length - newline - 1);
+  const bytes =
+    newline === -1
+      ? new Uint8Array(0)
+      : new Uint8Array(body.buffer, body.byteOffset + newline + 1, body.length - newline - 1);
   const text = stringField(header, 'text')!;
   const filename = stringField(header, 'filename', { optional: true });
   // A named file with no bytes is an empty file (answered as such), not a missing photo.
   const attachment =
-    bytes.byteLength === 0 && !filename ? null : { bytes, filename, contentType: stringField(header, 'contentType', { optional: true }) };
+    bytes.byteLength === 0 && !filename
+      ? null
+      : { bytes, filename, contentType: stringField(header, 'contentType', { optional: true }) };
   return api.send(client, text, attachment);
 }
 

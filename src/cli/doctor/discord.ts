@@ -3,9 +3,24 @@
  * works and belongs to DISCORD_APP_ID, where the commands are registered, and for each server (or the configured
  * ones) and each channel the bot may answer in, whether it holds the permissions it needs there.
  */
-import { DiscordAPIError, REST, Routes, type APIChannel, type APIGuild, type APIGuildMember, type APIUser, type RESTGetAPICurrentUserGuildsResult } from 'discord.js';
+import {
+  DiscordAPIError,
+  REST,
+  Routes,
+  type APIChannel,
+  type APIGuild,
+  type APIGuildMember,
+  type APIUser,
+  type RESTGetAPICurrentUserGuildsResult,
+} from 'discord.js';
 import type { LoadedConfig } from '../../config/load.ts';
-import { channelPermissionsOf, DISCORD_COMMANDS, DISCORD_PERMISSIONS, grantAdvice, INVITE_PERMISSIONS } from '../../bots/discord/index.ts';
+import {
+  channelPermissionsOf,
+  DISCORD_COMMANDS,
+  DISCORD_PERMISSIONS,
+  grantAdvice,
+  INVITE_PERMISSIONS,
+} from '../../bots/discord/index.ts';
 import type { DoctorCheck, DoctorSection } from './check.ts';
 
 export interface DiscordDoctorSettings {
@@ -21,7 +36,10 @@ const TITLE = 'Discord';
 /** Text and announcement channels: where slash commands and results live (threads follow their parent). */
 const MESSAGE_CHANNEL_TYPES = new Set([0, 5]);
 
-export function discordDoctorSettings({ config, secrets }: Pick<LoadedConfig, 'config' | 'secrets'>): DiscordDoctorSettings {
+export function discordDoctorSettings({
+  config,
+  secrets,
+}: Pick<LoadedConfig, 'config' | 'secrets'>): DiscordDoctorSettings {
   return {
     ...(secrets.discordToken ? { token: secrets.discordToken } : {}),
     ...(secrets.discordAppId ? { applicationId: secrets.discordAppId } : {}),
@@ -34,11 +52,25 @@ export function discordDoctorSettings({ config, secrets }: Pick<LoadedConfig, 'c
 export async function discordDoctor(settings: DiscordDoctorSettings): Promise<DoctorSection> {
   const { token, applicationId } = settings;
   if (!token && !applicationId) {
-    return { title: TITLE, checks: [], skipped: 'set DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token) and DISCORD_APP_ID (General Information → Application ID) to check Discord' };
+    return {
+      title: TITLE,
+      checks: [],
+      skipped:
+        'set DISCORD_TOKEN (Developer Portal → your app → Bot → Reset Token) and DISCORD_APP_ID (General Information → Application ID) to check Discord',
+    };
   }
   if (!token || !applicationId) {
     const unset = token ? 'DISCORD_APP_ID' : 'DISCORD_TOKEN';
-    return { title: TITLE, checks: [{ label: `${unset} is set`, ok: false, fix: `set ${unset}; the bot needs both DISCORD_TOKEN and DISCORD_APP_ID` }] };
+    return {
+      title: TITLE,
+      checks: [
+        {
+          label: `${unset} is set`,
+          ok: false,
+          fix: `set ${unset}; the bot needs both DISCORD_TOKEN and DISCORD_APP_ID`,
+        },
+      ],
+    };
   }
   const rest = new REST({ ...(settings.restApi ? { api: settings.restApi } : {}), retries: 1 }).setToken(token);
   const checks: DoctorCheck[] = [];
@@ -49,7 +81,9 @@ export async function discordDoctor(settings: DiscordDoctorSettings): Promise<Do
     checks.push({ label: `Discord token is valid (bot ${bot.username})`, ok: true });
     const matches = app.id === applicationId;
     checks.push({
-      label: matches ? `DISCORD_APP_ID matches the token's application (${app.name})` : `DISCORD_APP_ID ${applicationId} is not the token's application (${app.id})`,
+      label: matches
+        ? `DISCORD_APP_ID matches the token's application (${app.name})`
+        : `DISCORD_APP_ID ${applicationId} is not the token's application (${app.id})`,
       ok: matches,
       ...(matches ? {} : { fix: `set DISCORD_APP_ID=${app.id}, or use the token of application ${applicationId}` }),
     });
@@ -65,7 +99,11 @@ export async function discordDoctor(settings: DiscordDoctorSettings): Promise<Do
 }
 
 /** The servers the bot is in, narrowed to the configured ones; a configured server it is not in is a failure. */
-async function guildsToCheck(rest: REST, settings: DiscordDoctorSettings, checks: DoctorCheck[]): Promise<Array<{ id: string; name: string }>> {
+async function guildsToCheck(
+  rest: REST,
+  settings: DiscordDoctorSettings,
+  checks: DoctorCheck[],
+): Promise<Array<{ id: string; name: string }>> {
   const joined = (await rest.get(Routes.userGuilds())) as RESTGetAPICurrentUserGuildsResult;
   const invite = `https://discord.com/oauth2/authorize?client_id=${settings.applicationId}&scope=bot+applications.commands&permissions=${INVITE_PERMISSIONS}`;
   if (joined.length === 0) {
@@ -73,34 +111,60 @@ async function guildsToCheck(rest: REST, settings: DiscordDoctorSettings, checks
     return [];
   }
   for (const id of settings.allowedGuilds.filter((id) => !joined.some((g) => g.id === id))) {
-    checks.push({ label: `The bot is in configured server ${id}`, ok: false, fix: `invite it with ${invite}, or remove ${id} from discord.allowedGuilds` });
+    checks.push({
+      label: `The bot is in configured server ${id}`,
+      ok: false,
+      fix: `invite it with ${invite}, or remove ${id} from discord.allowedGuilds`,
+    });
   }
   return settings.allowedGuilds.length > 0 ? joined.filter((g) => settings.allowedGuilds.includes(g.id)) : joined;
 }
 
-async function commandCheck(rest: REST, applicationId: string, guilds: ReadonlyArray<{ id: string; name: string }>): Promise<DoctorCheck> {
+async function commandCheck(
+  rest: REST,
+  applicationId: string,
+  guilds: ReadonlyArray<{ id: string; name: string }>,
+): Promise<DoctorCheck> {
   const wanted = DISCORD_COMMANDS.map((c) => c.name);
   const missingFrom = (names: string[]) => wanted.filter((n) => !names.includes(n));
-  const global = ((await rest.get(Routes.applicationCommands(applicationId))) as Array<{ name: string }>).map((c) => c.name);
-  if (missingFrom(global).length === 0) return { label: `Commands registered globally (${wanted.join(', ')})`, ok: true };
+  const global = ((await rest.get(Routes.applicationCommands(applicationId))) as Array<{ name: string }>).map(
+    (c) => c.name,
+  );
+  if (missingFrom(global).length === 0)
+    return { label: `Commands registered globally (${wanted.join(', ')})`, ok: true };
   const inGuilds: string[] = [];
   for (const guild of guilds) {
-    const names = ((await rest.get(Routes.applicationGuildCommands(applicationId, guild.id))) as Array<{ name: string }>).map((c) => c.name);
+    const names = (
+      (await rest.get(Routes.applicationGuildCommands(applicationId, guild.id))) as Array<{ name: string }>
+    ).map((c) => c.name);
     if (missingFrom(names).length === 0) inGuilds.push(guild.name);
   }
   if (inGuilds.length > 0) {
-    const elsewhere = guilds.length > inGuilds.length ? '; other servers do not have them (npx rfedit discord register for all)' : '';
+    const elsewhere =
+      guilds.length > inGuilds.length ? '; other servers do not have them (npx rfedit discord register for all)' : '';
     return { label: `Commands registered in ${inGuilds.join(', ')}${elsewhere}`, ok: true };
   }
-  const partly = global.length > 0 ? ` (globally only ${global.join(', ')}: missing ${missingFrom(global).join(', ')})` : '';
-  return { label: `Commands are not registered${partly}`, ok: false, fix: 'run npx rfedit discord register (global, can take a while to appear) or npx rfedit discord register --guild <server id>' };
+  const partly =
+    global.length > 0 ? ` (globally only ${global.join(', ')}: missing ${missingFrom(global).join(', ')})` : '';
+  return {
+    label: `Commands are not registered${partly}`,
+    ok: false,
+    fix: 'run npx rfedit discord register (global, can take a while to appear) or npx rfedit discord register --guild <server id>',
+  };
 }
 
 /** One line per channel the bot may answer in: the permissions it lacks there and how to grant them. */
-async function channelChecks(rest: REST, summary: { id: string; name: string }, botId: string, allowedChannels: readonly string[]): Promise<DoctorCheck[]> {
+async function channelChecks(
+  rest: REST,
+  summary: { id: string; name: string },
+  botId: string,
+  allowedChannels: readonly string[],
+): Promise<DoctorCheck[]> {
   const guild = (await rest.get(Routes.guild(summary.id))) as APIGuild;
   const member = (await rest.get(Routes.guildMember(summary.id, botId))) as APIGuildMember;
-  const channels = ((await rest.get(Routes.guildChannels(summary.id))) as APIChannel[]).filter((c) => MESSAGE_CHANNEL_TYPES.has(c.type));
+  const channels = ((await rest.get(Routes.guildChannels(summary.id))) as APIChannel[]).filter((c) =>
+    MESSAGE_CHANNEL_TYPES.has(c.type),
+  );
   const inScope = allowedChannels.length > 0 ? channels.filter((c) => allowedChannels.includes(c.id)) : channels;
   return inScope.map((channel) => {
     const granted = channelPermissionsOf({
@@ -128,7 +192,15 @@ async function channelChecks(rest: REST, summary: { id: string; name: string }, 
 
 function unreachable(error: unknown): DoctorCheck {
   if (error instanceof DiscordAPIError && error.status === 401) {
-    return { label: 'Discord token is valid', ok: false, fix: 'Discord refused the token: reset it (Developer Portal → Bot → Reset Token) and set DISCORD_TOKEN to the new one' };
+    return {
+      label: 'Discord token is valid',
+      ok: false,
+      fix: 'Discord refused the token: reset it (Developer Portal → Bot → Reset Token) and set DISCORD_TOKEN to the new one',
+    };
   }
-  return { label: 'Discord is reachable', ok: false, fix: `could not ask Discord (${error instanceof Error ? error.message : String(error)}); check the network and try again` };
+  return {
+    label: 'Discord is reachable',
+    ok: false,
+    fix: `could not ask Discord (${error instanceof Error ? error.message : String(error)}); check the network and try again`,
+  };
 }

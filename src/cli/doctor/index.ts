@@ -15,7 +15,11 @@ export type DoctorSectionProvider = (loaded: LoadedConfig) => Promise<DoctorSect
 
 export const DOCTOR_SECTIONS: readonly DoctorSectionProvider[] = [
   (loaded) => discordDoctor(discordDoctorSettings(loaded)),
-  (loaded) => slackSection(secretsAsEnv(loaded), { mode: loaded.config.slack.mode, allowedChannels: loaded.config.slack.allowedChannels }),
+  (loaded) =>
+    slackSection(secretsAsEnv(loaded), {
+      mode: loaded.config.slack.mode,
+      allowedChannels: loaded.config.slack.allowedChannels,
+    }),
 ];
 
 /** The loaded secrets under their environment names (the Slack section reads them as the bot does). */
@@ -28,7 +32,11 @@ function secretsAsEnv(loaded: LoadedConfig): NodeJS.ProcessEnv {
   return env;
 }
 
-export async function runDoctor(io: CliIo, loaded: LoadedConfig = loadConfig(), providers: readonly DoctorSectionProvider[] = DOCTOR_SECTIONS): Promise<number> {
+export async function runDoctor(
+  io: CliIo,
+  loaded: LoadedConfig = loadConfig(),
+  providers: readonly DoctorSectionProvider[] = DOCTOR_SECTIONS,
+): Promise<number> {
   const sections: DoctorSection[] = [];
   for (const provide of providers) {
     const section = await provide(loaded);
@@ -37,10 +45,16 @@ export async function runDoctor(io: CliIo, loaded: LoadedConfig = loadConfig(), 
   }
   const checked = sections.filter((s) => !s.skipped);
   if (checked.length === 0) {
-    io.out('Nothing to check yet: set the tokens above (see the README, "First run on a real server/workspace"), then run npx rfedit doctor again.');
+    io.out(
+      'Nothing to check yet: set the tokens above (see the README, "First run on a real server/workspace"), then run npx rfedit doctor again.',
+    );
     return 1;
   }
   const code = doctorExitCode(checked);
-  io.out(code === 0 ? 'Everything the bot needs is in place.' : 'Fix the ✗ lines above (each says how), then run npx rfedit doctor again.');
+  io.out(
+    code === 0
+      ? 'Everything the bot needs is in place.'
+      : 'Fix the ✗ lines above (each says how), then run npx rfedit doctor again.',
+  );
   return code;
 }

@@ -23,7 +23,8 @@ export interface SlackDoctorOptions {
 }
 
 const TITLE = 'Slack';
-const REINSTALL = 'then reinstall the app to the workspace (OAuth & Permissions → Reinstall) and copy the new Bot User OAuth Token';
+const REINSTALL =
+  'then reinstall the app to the workspace (OAuth & Permissions → Reinstall) and copy the new Bot User OAuth Token';
 
 export async function slackSection(env: NodeJS.ProcessEnv, options: SlackDoctorOptions = {}): Promise<DoctorSection> {
   const botToken = env[SECRET_ENV.slackBotToken];
@@ -34,13 +35,24 @@ export async function slackSection(env: NodeJS.ProcessEnv, options: SlackDoctorO
       skipped: `set ${SECRET_ENV.slackBotToken} (xoxb-…, from OAuth & Permissions → Bot User OAuth Token) and ${SECRET_ENV.slackAppToken} (Socket Mode) or ${SECRET_ENV.slackSigningSecret} (HTTP mode) to check Slack`,
     };
   }
-  const settings = options.mode && options.allowedChannels ? { mode: options.mode, allowedChannels: options.allowedChannels } : slackSettings(env, options);
-  const client = (token: string) => new webApi.WebClient(token, { retryConfig: { retries: 0 }, ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}) });
+  const settings =
+    options.mode && options.allowedChannels
+      ? { mode: options.mode, allowedChannels: options.allowedChannels }
+      : slackSettings(env, options);
+  const client = (token: string) =>
+    new webApi.WebClient(token, {
+      retryConfig: { retries: 0 },
+      ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    });
   const web = client(botToken);
 
   const checks: DoctorCheck[] = [];
   if (!botToken.startsWith('xoxb-')) {
-    checks.push({ label: `${SECRET_ENV.slackBotToken} is a bot token (xoxb-…)`, ok: false, fix: `Use the Bot User OAuth Token (xoxb-…) from OAuth & Permissions, not a user token (xoxp-) or an app-level token (xapp-).` });
+    checks.push({
+      label: `${SECRET_ENV.slackBotToken} is a bot token (xoxb-…)`,
+      ok: false,
+      fix: `Use the Bot User OAuth Token (xoxb-…) from OAuth & Permissions, not a user token (xoxp-) or an app-level token (xapp-).`,
+    });
     return { title: TITLE, checks };
   }
   const auth = await web.auth.test().catch((error: unknown) => error);
@@ -49,29 +61,40 @@ export async function slackSection(env: NodeJS.ProcessEnv, options: SlackDoctorO
     return { title: TITLE, checks };
   }
   const who = auth as { user?: string; team?: string; response_metadata?: { scopes?: string[] } };
-  checks.push({ label: `Slack accepts the bot token (bot @${who.user ?? '?'} in ${who.team ?? 'the workspace'})`, ok: true });
-  checks.push(scopesCheck(who.response_metadata?.scopes ?? [], options.manifestScopes ?? readSlackManifest().botScopes));
+  checks.push({
+    label: `Slack accepts the bot token (bot @${who.user ?? '?'} in ${who.team ?? 'the workspace'})`,
+    ok: true,
+  });
+  checks.push(
+    scopesCheck(who.response_metadata?.scopes ?? [], options.manifestScopes ?? readSlackManifest().botScopes),
+  );
   checks.push(await transportCheck(settings.mode, env, client));
   checks.push(...(await membershipChecks(web, settings.allowedChannels)));
   return { title: TITLE, checks };
 }
 
-function slackSettings(env: NodeJS.ProcessEnv, options: SlackDoctorOptions): { mode: 'socket' | 'http'; allowedChannels: readonly string[] } {
+function slackSettings(
+  env: NodeJS.ProcessEnv,
+  options: SlackDoctorOptions,
+): { mode: 'socket' | 'http'; allowedChannels: readonly string[] } {
   const slack = loadConfig(env).config.slack;
   return { mode: options.mode ?? slack.mode, allowedChannels: options.allowedChannels ?? slack.allowedChannels };
 }
 
 function authFix(error: Error): string {
   const code = slackErrorCode(error);
-  if (code === 'invalid_auth' || code === 'not_authed') return `Slack does not know this token. Copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions into ${SECRET_ENV.slackBotToken}.`;
-  if (code === 'token_revoked' || code === 'account_inactive' || code === 'token_expired') return `The token was revoked or the app was uninstalled (${code}). Reinstall the app to the workspace and copy the new Bot User OAuth Token.`;
+  if (code === 'invalid_auth' || code === 'not_authed')
+    return `Slack does not know this token. Copy the Bot User OAuth Token (xoxb-…) again from OAuth & Permissions into ${SECRET_ENV.slackBotToken}.`;
+  if (code === 'token_revoked' || code === 'account_inactive' || code === 'token_expired')
+    return `The token was revoked or the app was uninstalled (${code}). Reinstall the app to the workspace and copy the new Bot User OAuth Token.`;
   return `Could not ask Slack (${code ?? error.message}). Check that this machine can reach https://slack.com, then run doctor again.`;
 }
 
 /** Slack names the granted scopes in every response's X-OAuth-Scopes header (web-api: response_metadata.scopes). */
 function scopesCheck(granted: readonly string[], wanted: readonly string[]): DoctorCheck {
   const missing = wanted.filter((scope) => !granted.includes(scope));
-  if (missing.length === 0) return { label: `The token has every scope slack-manifest.yaml asks for (${wanted.length})`, ok: true };
+  if (missing.length === 0)
+    return { label: `The token has every scope slack-manifest.yaml asks for (${wanted.length})`, ok: true };
   return {
     label: `The token lacks ${missing.length} scope(s) slack-manifest.yaml asks for: ${missing.join(', ')}`,
     ok: false,
@@ -79,21 +102,38 @@ function scopesCheck(granted: readonly string[], wanted: readonly string[]): Doc
   };
 }
 
-async function transportCheck(mode: 'socket' | 'http', env: NodeJS.ProcessEnv, client: (token: string) => webApi.WebClient): Promise<DoctorCheck> {
+async function transportCheck(
+  mode: 'socket' | 'http',
+  env: NodeJS.ProcessEnv,
+  client: (token: string) => webApi.WebClient,
+): Promise<DoctorCheck> {
   if (mode === 'http') {
     const secret = env[SECRET_ENV.slackSigningSecret];
-    if (secret) return { label: `HTTP mode: ${SECRET_ENV.slackSigningSecret} is set (Slack's requests are verified with it)`, ok: true };
-    return { label: `HTTP mode: ${SECRET_ENV.slackSigningSecret} is set`, ok: false, fix: `Copy Basic Information → App Credentials → Signing Secret into ${SECRET_ENV.slackSigningSecret}, or use Socket Mode (slack.mode: socket).` };
+    if (secret)
+      return {
+        label: `HTTP mode: ${SECRET_ENV.slackSigningSecret} is set (Slack's requests are verified with it)`,
+        ok: true,
+      };
+    return {
+      label: `HTTP mode: ${SECRET_ENV.slackSigningSecret} is set`,
+      ok: false,
+      fix: `Copy Basic Information → App Credentials → Signing Secret into ${SECRET_ENV.slackSigningSecret}, or use Socket Mode (slack.mode: socket).`,
+    };
   }
   const appToken = env[SECRET_ENV.slackAppToken];
   const fix = `Under Basic Information → App-Level Tokens, generate a token with the connections:write scope and put it (xapp-…) in ${SECRET_ENV.slackAppToken}; Socket Mode must be on (it is in slack-manifest.yaml).`;
   if (!appToken) return { label: `Socket Mode: ${SECRET_ENV.slackAppToken} is set`, ok: false, fix };
-  if (!appToken.startsWith('xapp-')) return { label: `Socket Mode: ${SECRET_ENV.slackAppToken} is an app-level token (xapp-…)`, ok: false, fix };
+  if (!appToken.startsWith('xapp-'))
+    return { label: `Socket Mode: ${SECRET_ENV.slackAppToken} is an app-level token (xapp-…)`, ok: false, fix };
   try {
     await client(appToken).apps.connections.open();
     return { label: 'Socket Mode: the app-level token opens a connection (apps.connections.open)', ok: true };
   } catch (error) {
-    return { label: `Socket Mode: the app-level token opens a connection (Slack said ${slackErrorCode(error) ?? (error as Error).message})`, ok: false, fix };
+    return {
+      label: `Socket Mode: the app-level token opens a connection (Slack said ${slackErrorCode(error) ?? (error as Error).message})`,
+      ok: false,
+      fix,
+    };
   }
 }
 
@@ -104,7 +144,14 @@ async function transportCheck(mode: 'socket' | 'http', env: NodeJS.ProcessEnv, c
  */
 async function membershipChecks(web: webApi.WebClient, channels: readonly string[]): Promise<DoctorCheck[]> {
   if (channels.length === 0) {
-    return [{ label: 'No channels configured (slack.allowedChannels is empty): the bot works in every conversation it is invited to', ok: true, required: false }];
+    return [
+      {
+        label:
+          'No channels configured (slack.allowedChannels is empty): the bot works in every conversation it is invited to',
+        ok: true,
+        required: false,
+      },
+    ];
   }
   const checks: DoctorCheck[] = [];
   for (const channel of channels) {

@@ -109,7 +109,9 @@ export class InversionCache {
       if (bytes.subarray(0, MAGIC.length).toString('latin1') !== MAGIC) throw new Error('bad magic');
       const headerLength = bytes.readUInt32LE(MAGIC.length);
       const headerStart = MAGIC.length + 4;
-      const header = JSON.parse(bytes.subarray(headerStart, headerStart + headerLength).toString('utf8')) as { length: number };
+      const header = JSON.parse(bytes.subarray(headerStart, headerStart + headerLength).toString('utf8')) as {
+        length: number;
+      };
       const dataStart = headerStart + headerLength;
       if (bytes.length !== dataStart + header.length * 8) throw new Error('truncated');
       // Copy out of the file buffer: Float32Array needs 4-byte alignment.
@@ -139,13 +141,16 @@ export class InversionCache {
         this.options.logger.warn({ path, bytes }, 'disk space low: inversion not cached on disk');
         return;
       }
-      writeFileSync(tmp, Buffer.concat([
-        Buffer.from(MAGIC, 'latin1'),
-        size,
-        header,
-        Buffer.from(entry.y0.buffer, entry.y0.byteOffset, entry.y0.byteLength),
-        Buffer.from(entry.inverted.buffer, entry.inverted.byteOffset, entry.inverted.byteLength),
-      ]));
+      writeFileSync(
+        tmp,
+        Buffer.concat([
+          Buffer.from(MAGIC, 'latin1'),
+          size,
+          header,
+          Buffer.from(entry.y0.buffer, entry.y0.byteOffset, entry.y0.byteLength),
+          Buffer.from(entry.inverted.buffer, entry.inverted.byteOffset, entry.inverted.byteLength),
+        ]),
+      );
       renameSync(tmp, path);
       this.evictDisk();
     } catch (error) {

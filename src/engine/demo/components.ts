@@ -12,7 +12,15 @@
 import type { ElemType } from '../flux/declared-io.ts';
 import { ELEM_TYPES } from '../flux/declared-io.ts';
 import { GraphBuilder } from './onnx-graph.ts';
-import { GAIN_KNOTS, KNOT_STEP, MEAN_COLOUR_VARIANCE, OPPONENT, SPECTRUM_AMPLITUDE, SPECTRUM_POWER, packedChannelLayout } from './spectrum.ts';
+import {
+  GAIN_KNOTS,
+  KNOT_STEP,
+  MEAN_COLOUR_VARIANCE,
+  OPPONENT,
+  SPECTRUM_AMPLITUDE,
+  SPECTRUM_POWER,
+  packedChannelLayout,
+} from './spectrum.ts';
 import { DEMO_EMBEDDING_DIM, ROW } from './vocabulary.ts';
 
 export interface GraphVariant {
@@ -58,7 +66,10 @@ function average(g: GraphBuilder, sums: string, from: number, to: number, weight
 
 /** A [64] constant over the packed channels. */
 function perChannel(g: GraphBuilder, value: (j: number) => number): string {
-  return g.floats([64], Array.from({ length: 64 }, (_, j) => value(j)));
+  return g.floats(
+    [64],
+    Array.from({ length: 64 }, (_, j) => value(j)),
+  );
 }
 
 export function transformerGraph(t5Dim: number, v: GraphVariant): Uint8Array {
@@ -69,10 +80,15 @@ export function transformerGraph(t5Dim: number, v: GraphVariant): Uint8Array {
   const pooled = g.toFloat32(g.input('pooled_projections', f, ['batch_size', DEMO_EMBEDDING_DIM]), f);
   const timestep = g.toFloat32(g.input('timestep', f, ['batch_size']), f);
   g.input('txt_ids', v.positionIdsType, ['sequence_length', 3]);
-  const ids = g.op('Cast', [g.input('img_ids', v.positionIdsType, ['packed_height_width', 3])], { to: ELEM_TYPES.float32 });
+  const ids = g.op('Cast', [g.input('img_ids', v.positionIdsType, ['packed_height_width', 3])], {
+    to: ELEM_TYPES.float32,
+  });
 
   // The prompt: averaged shift (colour + tone), luma log-gains at the knots, chroma log-gain; [B, 3 + K + 1].
-  let shift = g.op('Add', [average(g, pooled, ROW.colour, ROW.colour + 3, ROW.colourWeight), average(g, pooled, ROW.tone, ROW.tone + 3, ROW.toneWeight)]);
+  let shift = g.op('Add', [
+    average(g, pooled, ROW.colour, ROW.colour + 3, ROW.colourWeight),
+    average(g, pooled, ROW.tone, ROW.tone + 3, ROW.toneWeight),
+  ]);
   let gains = average(g, pooled, ROW.luma, ROW.chroma + 1, ROW.gainWeight);
   if (v.guidance) {
     const guidance = g.toFloat32(g.input('guidance', f, ['batch_size']), f);
@@ -88,14 +104,23 @@ export function transformerGraph(t5Dim: number, v: GraphVariant): Uint8Array {
   const width = g.op('Mul', [g.op('Add', [g.op('ReduceMax', [cols], { keepdims: 1 }), g.scalar(1)]), g.scalar(4)]);
   const layout = Array.from({ length: 64 }, (_, j) => packedChannelLayout(j));
   const frequency = (pos: string, offset: 'offsetY' | 'offsetX', size: string) =>
-    g.op('Div', [g.op('Mul', [g.op('Add', [g.op('Mul', [pos, g.scalar(4)]), perChannel(g, (j) => layout[j][offset])]), g.scalar(128)]), size]);
+    g.op('Div', [
+      g.op('Mul', [
+        g.op('Add', [g.op('Mul', [pos, g.scalar(4)]), perChannel(g, (j) => layout[j][offset])]),
+        g.scalar(128),
+      ]),
+      size,
+    ]);
   const fy = frequency(rows, 'offsetY', height); // [L, 64]
   const fx = frequency(cols, 'offsetX', width);
   const f2 = g.op('Add', [g.op('Mul', [fy, fy]), g.op('Mul', [fx, fx])]);
   const isDc = g.op('Cast', [g.op('Equal', [f2, g.scalar(0)])], { to: ELEM_TYPES.float32 });
 
   // Luma log-gain: linear interpolation between knots in u = ln(1 + f)/step, clamped to the last knot.
-  const u = g.op('Min', [g.op('Div', [g.op('Log', [g.op('Add', [g.op('Sqrt', [f2]), g.scalar(1)])]), g.scalar(KNOT_STEP)]), g.scalar(GAIN_KNOTS - 1)]);
+  const u = g.op('Min', [
+    g.op('Div', [g.op('Log', [g.op('Add', [g.op('Sqrt', [f2]), g.scalar(1)])]), g.scalar(KNOT_STEP)]),
+    g.scalar(GAIN_KNOTS - 1),
+  ]);
   const low = g.op('Min', [g.op('Floor', [u]), g.scalar(GAIN_KNOTS - 2)]);
   const t = g.op('Sub', [u, low]);
   const lowIndex = g.op('Cast', [low], { to: ELEM_TYPES.int64 });
@@ -135,7 +160,12 @@ export function transformerGraph(t5Dim: number, v: GraphVariant): Uint8Array {
 
 /** Size of `axis` of `tensor` as a float scalar. */
 function sizeOf(g: GraphBuilder, tensor: string, axis: number): string {
-  return g.op('Squeeze', [g.op('Cast', [g.op('Gather', [g.op('Shape', [tensor]), g.int64s([axis])], { axis: 0 })], { to: ELEM_TYPES.float32 }), g.int64s([0])]);
+  return g.op('Squeeze', [
+    g.op('Cast', [g.op('Gather', [g.op('Shape', [tensor]), g.int64s([axis])], { axis: 0 })], {
+      to: ELEM_TYPES.float32,
+    }),
+    g.int64s([0]),
+  ]);
 }
 
 /** The prior's variance of every DCT coefficient of a [B, 3, H, W] tensor: [3, H, W] (spectrum.ts priorVariance). */
@@ -143,11 +173,17 @@ function priorVarianceGrid(g: GraphBuilder, tensor: string): string {
   const height = sizeOf(g, tensor, 2);
   const width = sizeOf(g, tensor, 3);
   const freq = (size: string, axes: number[]) =>
-    g.op('Unsqueeze', [g.op('Div', [g.op('Mul', [g.op('Range', [g.scalar(0), size, g.scalar(1)]), g.scalar(128)]), size]), g.int64s(axes)]);
+    g.op('Unsqueeze', [
+      g.op('Div', [g.op('Mul', [g.op('Range', [g.scalar(0), size, g.scalar(1)]), g.scalar(128)]), size]),
+      g.int64s(axes),
+    ]);
   const fy = freq(height, [1]); // [H, 1]
   const fx = freq(width, [0]); // [1, W]
   const f2 = g.op('Add', [g.op('Mul', [fy, fy]), g.op('Mul', [fx, fx])]); // [H, W]
-  const spectrum = g.op('Mul', [g.floats([3, 1, 1], SPECTRUM_AMPLITUDE), g.op('Pow', [g.op('Add', [f2, g.scalar(1)]), g.scalar(-SPECTRUM_POWER)])]);
+  const spectrum = g.op('Mul', [
+    g.floats([3, 1, 1], SPECTRUM_AMPLITUDE),
+    g.op('Pow', [g.op('Add', [f2, g.scalar(1)]), g.scalar(-SPECTRUM_POWER)]),
+  ]);
   const dc = g.op('Mul', [g.floats([3, 1, 1], MEAN_COLOUR_VARIANCE), g.op('Mul', [height, width])]);
   return g.op('Where', [g.op('Equal', [f2, g.scalar(0)]), dc, spectrum]);
 }
@@ -159,7 +195,11 @@ function dctMatrix(g: GraphBuilder, tensor: string, axis: number): string {
   const k = g.op('Unsqueeze', [index, g.int64s([1])]); // [N, 1]
   const n = g.op('Unsqueeze', [g.op('Add', [index, g.scalar(0.5)]), g.int64s([0])]); // [1, N]
   const angle = g.op('Div', [g.op('Mul', [g.op('Mul', [k, n]), g.scalar(Math.PI)]), size]);
-  const scale = g.op('Where', [g.op('Equal', [k, g.scalar(0)]), g.op('Sqrt', [g.op('Div', [g.scalar(1), size])]), g.op('Sqrt', [g.op('Div', [g.scalar(2), size])])]);
+  const scale = g.op('Where', [
+    g.op('Equal', [k, g.scalar(0)]),
+    g.op('Sqrt', [g.op('Div', [g.scalar(1), size])]),
+    g.op('Sqrt', [g.op('Div', [g.scalar(2), size])]),
+  ]);
   return g.op('Mul', [g.op('Cos', [angle]), scale]);
 }
 
@@ -186,8 +226,16 @@ export function vaeEncoderGraph(v: GraphVariant): Uint8Array {
   const rowsDct = g.op('MatMul', [dctMatrix(g, image, 2), opponent]);
   const coefficients = g.op('MatMul', [rowsDct, g.op('Transpose', [dctMatrix(g, image, 3)], { perm: [1, 0] })]);
   const whitened = g.op('Div', [coefficients, g.op('Sqrt', [priorVarianceGrid(g, image)])]);
-  const mean = g.op('Conv', [whitened, g.floats([DEMO_LATENT_CHANNELS, 3, 2, 2], patchWeights())], { kernel_shape: [2, 2], strides: [2, 2] });
-  const dims = ['batch_size', v.vaeEncoderOutput === 'latent_parameters' ? 2 * DEMO_LATENT_CHANNELS : DEMO_LATENT_CHANNELS, 'latent_height', 'latent_width'];
+  const mean = g.op('Conv', [whitened, g.floats([DEMO_LATENT_CHANNELS, 3, 2, 2], patchWeights())], {
+    kernel_shape: [2, 2],
+    strides: [2, 2],
+  });
+  const dims = [
+    'batch_size',
+    v.vaeEncoderOutput === 'latent_parameters' ? 2 * DEMO_LATENT_CHANNELS : DEMO_LATENT_CHANNELS,
+    'latent_height',
+    'latent_width',
+  ];
   if (v.vaeEncoderOutput === 'latent_sample') {
     g.emit(mean, 'latent_sample', f, dims);
   } else {
@@ -201,7 +249,10 @@ export function vaeEncoderGraph(v: GraphVariant): Uint8Array {
 export function vaeDecoderGraph(v: GraphVariant): Uint8Array {
   const g = new GraphBuilder('demo_vae_decoder');
   const f = v.floatType;
-  const latent = g.toFloat32(g.input('latent_sample', f, ['batch_size', DEMO_LATENT_CHANNELS, 'latent_height', 'latent_width']), f);
+  const latent = g.toFloat32(
+    g.input('latent_sample', f, ['batch_size', DEMO_LATENT_CHANNELS, 'latent_height', 'latent_width']),
+    f,
+  );
   // ConvTranspose weight is [in, out, kh, kw]: the same numbers as the encoder's [out, in, kh, kw].
   const whitened = g.op('ConvTranspose', [latent, g.floats([DEMO_LATENT_CHANNELS, 3, 2, 2], patchWeights())], {
     kernel_shape: [2, 2],

@@ -54,30 +54,41 @@ export function demoModelFiles(variant: Partial<DemoModelVariant> = {}): Map<str
   const clip = buildClipVocabulary(DEMO_WORDS);
   const t5 = buildT5Vocabulary(DEMO_WORDS);
 
-  files.set('model_index.json', json({
-    _class_name: 'FluxPipeline',
-    _diffusers_version: '0.32.0',
-    _rfedit: { name: 'demo', version: DEMO_MODEL_VERSION, variant: v, about: 'rfedit demo model: closed-form Gaussian flow, not a generator of real edits' },
-    scheduler: ['diffusers', 'FlowMatchEulerDiscreteScheduler'],
-    text_encoder: ['transformers', 'CLIPTextModel'],
-    text_encoder_2: ['transformers', 'T5EncoderModel'],
-    tokenizer: ['transformers', 'CLIPTokenizer'],
-    tokenizer_2: ['transformers', 'T5TokenizerFast'],
-    transformer: ['diffusers', 'FluxTransformer2DModel'],
-    vae: ['diffusers', 'AutoencoderKL'],
-  }));
+  files.set(
+    'model_index.json',
+    json({
+      _class_name: 'FluxPipeline',
+      _diffusers_version: '0.32.0',
+      _rfedit: {
+        name: 'demo',
+        version: DEMO_MODEL_VERSION,
+        variant: v,
+        about: 'rfedit demo model: closed-form Gaussian flow, not a generator of real edits',
+      },
+      scheduler: ['diffusers', 'FlowMatchEulerDiscreteScheduler'],
+      text_encoder: ['transformers', 'CLIPTextModel'],
+      text_encoder_2: ['transformers', 'T5EncoderModel'],
+      tokenizer: ['transformers', 'CLIPTokenizer'],
+      tokenizer_2: ['transformers', 'T5TokenizerFast'],
+      transformer: ['diffusers', 'FluxTransformer2DModel'],
+      vae: ['diffusers', 'AutoencoderKL'],
+    }),
+  );
   // The demo's latent grid is 4 px a token (FLUX.1: 16), so FLUX's 256…4096-token range becomes 16× longer:
   // the schedule's shift then matches FLUX.1's at the same pixel count.
-  files.set('scheduler/scheduler_config.json', json({
-    _class_name: 'FlowMatchEulerDiscreteScheduler',
-    base_image_seq_len: 4096,
-    base_shift: 0.5,
-    max_image_seq_len: 65536,
-    max_shift: 1.15,
-    num_train_timesteps: 1000,
-    shift: 3.0,
-    use_dynamic_shifting: true,
-  }));
+  files.set(
+    'scheduler/scheduler_config.json',
+    json({
+      _class_name: 'FlowMatchEulerDiscreteScheduler',
+      base_image_seq_len: 4096,
+      base_shift: 0.5,
+      max_image_seq_len: 65536,
+      max_shift: 1.15,
+      num_train_timesteps: 1000,
+      shift: 3.0,
+      use_dynamic_shifting: true,
+    }),
+  );
   const vaeConfig = json({
     _class_name: 'AutoencoderKL',
     in_channels: 3,
@@ -90,13 +101,16 @@ export function demoModelFiles(variant: Partial<DemoModelVariant> = {}): Map<str
   });
   files.set('vae_encoder/config.json', vaeConfig);
   files.set('vae_decoder/config.json', vaeConfig);
-  files.set('transformer/config.json', json({
-    _class_name: 'FluxTransformer2DModel',
-    in_channels: DEMO_LATENT_CHANNELS * 4,
-    guidance_embeds: v.guidance,
-    joint_attention_dim: DEMO_EMBEDDING_DIM,
-    pooled_projection_dim: DEMO_EMBEDDING_DIM,
-  }));
+  files.set(
+    'transformer/config.json',
+    json({
+      _class_name: 'FluxTransformer2DModel',
+      in_channels: DEMO_LATENT_CHANNELS * 4,
+      guidance_embeds: v.guidance,
+      joint_attention_dim: DEMO_EMBEDDING_DIM,
+      pooled_projection_dim: DEMO_EMBEDDING_DIM,
+    }),
+  );
 
   if (v.clipTokenizer === 'vocab-merges') {
     files.set('tokenizer/vocab.json', json(clip.vocab));
@@ -104,21 +118,26 @@ export function demoModelFiles(variant: Partial<DemoModelVariant> = {}): Map<str
   } else {
     files.set('tokenizer/tokenizer.json', json(clipTokenizerJson(clip.vocab, clip.merges)));
   }
-  files.set('tokenizer/tokenizer_config.json', json({
-    model_max_length: 77,
-    bos_token: '<|startoftext|>',
-    eos_token: '<|endoftext|>',
-    pad_token: '<|endoftext|>',
-    unk_token: '<|endoftext|>',
-    do_lower_case: true,
-  }));
+  files.set(
+    'tokenizer/tokenizer_config.json',
+    json({
+      model_max_length: 77,
+      bos_token: '<|startoftext|>',
+      eos_token: '<|endoftext|>',
+      pad_token: '<|endoftext|>',
+      unk_token: '<|endoftext|>',
+      do_lower_case: true,
+    }),
+  );
   files.set('tokenizer_2/tokenizer.json', json(t5.tokenizerJson));
-  files.set('tokenizer_2/tokenizer_config.json', json({ model_max_length: v.t5Length, eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>' }));
+  files.set(
+    'tokenizer_2/tokenizer_config.json',
+    json({ model_max_length: v.t5Length, eos_token: '</s>', pad_token: '<pad>', unk_token: '<unk>' }),
+  );
 
   const clipTable = Array.from({ length: Object.keys(clip.vocab).length }, () => clipRow(null));
   for (const [word, id] of clip.wordIds) clipTable[id] = clipRow(word);
   const t5Table = Array.from({ length: t5.size }, () => t5Row());
-  
 
   files.set('text_encoder/model.onnx', textEncoderGraph('clip', clipTable, v));
   files.set('text_encoder_2/model.onnx', textEncoderGraph('t5', t5Table, v));

@@ -47,7 +47,12 @@ export class GraphBuilder {
   }
 
   /** Adds a node and returns its (first) output name. */
-  op(opType: string, inputs: readonly string[], attributes: Record<string, Attribute> = {}, output = this.fresh(opType)): string {
+  op(
+    opType: string,
+    inputs: readonly string[],
+    attributes: Record<string, Attribute> = {},
+    output = this.fresh(opType),
+  ): string {
     const attribute = Object.entries(attributes).map(([name, value]) => {
       if (typeof value === 'number') return { name, type: AttributeType.INT, i: value };
       if (Array.isArray(value)) return { name, type: AttributeType.INTS, ints: value };

@@ -57,7 +57,9 @@ export function frequencyOf(ky: number, kx: number, height: number, width: numbe
 
 /** Variance of one DCT coefficient under the prior (what the VAE divides by the square root of). */
 export function priorVariance(channel: number, f: number, height: number, width: number): number {
-  return f === 0 ? height * width * MEAN_COLOUR_VARIANCE[channel] : SPECTRUM_AMPLITUDE[channel] / (f * f + 1) ** SPECTRUM_POWER;
+  return f === 0
+    ? height * width * MEAN_COLOUR_VARIANCE[channel]
+    : SPECTRUM_AMPLITUDE[channel] / (f * f + 1) ** SPECTRUM_POWER;
 }
 
 /** Mean and spread in the latent of one coefficient: opponent channel c at frequency f. */
@@ -85,7 +87,11 @@ export function packedChannelLayout(j: number): { channel: number; offsetY: numb
 }
 
 /** Per packed element of an H×W image (H, W multiples of 4): the prompt's mean and spread. Unused channels: N(0, 1). */
-export function packedTargets(effect: DemoPromptEffect, height: number, width: number): { mean: Float64Array; std: Float64Array } {
+export function packedTargets(
+  effect: DemoPromptEffect,
+  height: number,
+  width: number,
+): { mean: Float64Array; std: Float64Array } {
   const rows = height / 4;
   const cols = width / 4;
   const mean = new Float64Array(rows * cols * 64);

@@ -43,7 +43,8 @@ export function buildClipVocabulary(words: readonly string[]): ClipVocabulary {
   const merges: string[] = [];
   const wordIds = new Map<string, number>();
   const piecesOf = (word: string) =>
-    new Tokenizer(clipTokenizerJson(vocab, merges) as never, {} as never).encode(word, { add_special_tokens: false }).tokens;
+    new Tokenizer(clipTokenizerJson(vocab, merges) as never, {} as never).encode(word, { add_special_tokens: false })
+      .tokens;
   for (const word of words) {
     // A repeated pair ("vi" in "vivid") is merged everywhere at once, which can break a left-to-right
     // chain; joining whatever pieces remain again converges in a few rounds.
@@ -105,7 +106,12 @@ export function buildT5Vocabulary(words: readonly string[]): T5Vocabulary {
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
-      pair: [{ Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }, { Sequence: { id: 'B', type_id: 0 } }, { SpecialToken: { id: '</s>', type_id: 0 } }],
+      pair: [
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '</s>', type_id: 0 } },
+        { Sequence: { id: 'B', type_id: 0 } },
+        { SpecialToken: { id: '</s>', type_id: 0 } },
+      ],
       special_tokens: { '</s>': { id: '</s>', ids: [1], tokens: ['</s>'] } },
     },
     decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },

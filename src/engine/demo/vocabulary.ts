@@ -32,11 +32,20 @@ export interface DemoWord {
 
 const grey = (v: number): Rgb => [v, v, v];
 /** Contrast at every frequency but the DC (the overall brightness stays). */
-const contrast = (k: number): GainCurve => (f) => (f === 0 ? 1 : k);
+const contrast =
+  (k: number): GainCurve =>
+  (f) =>
+    f === 0 ? 1 : k;
 /** Low-pass: gain 1/√(1 + (f/f0)^2). */
-const lowPass = (f0: number, floor = 0): GainCurve => (f) => floor + (1 - floor) / Math.sqrt(1 + (f / f0) ** 2);
+const lowPass =
+  (f0: number, floor = 0): GainCurve =>
+  (f) =>
+    floor + (1 - floor) / Math.sqrt(1 + (f / f0) ** 2);
 /** lo + (hi − lo)·f²/(f² + k²): lo at the coarse scale, hi at the fine. */
-const ramp = (lo: number, hi: number, k: number): GainCurve => (f) => lo + ((hi - lo) * f * f) / (f * f + k * k);
+const ramp =
+  (lo: number, hi: number, k: number): GainCurve =>
+  (f) =>
+    lo + ((hi - lo) * f * f) / (f * f + k * k);
 
 export const DEMO_WORD_GROUPS = {
   colour: 'Colours (shift the colours toward it)',
@@ -69,32 +78,124 @@ export const DEMO_VOCABULARY: Readonly<Record<string, DemoWord>> = {
   bright: { tone: grey(0.35), does: 'brighter', group: 'light' },
   sunny: { tone: [0.35, 0.3, 0.1], chroma: 1.2, does: 'brighter, warmer, a little more colourful', group: 'light' },
   daylight: { tone: grey(0.25), does: 'brighter', group: 'light' },
-  glowing: { tone: [0.35, 0.28, 0.15], luma: lowPass(40, 0.6), does: 'brighter and warm with a soft glow', group: 'light' },
+  glowing: {
+    tone: [0.35, 0.28, 0.15],
+    luma: lowPass(40, 0.6),
+    does: 'brighter and warm with a soft glow',
+    group: 'light',
+  },
   dim: { tone: grey(-0.25), does: 'darker', group: 'light' },
   dark: { tone: grey(-0.45), does: 'much darker', group: 'light' },
-  dusk: { tone: [-0.15, -0.3, -0.05], luma: contrast(0.8), chroma: 0.75, does: 'darker and violet, lower contrast', group: 'light' },
-  night: { tone: [-0.5, -0.45, -0.25], luma: contrast(0.6), chroma: 0.45, does: 'dark and blue, low contrast, little colour', group: 'light' },
-  golden: { tone: [0.3, 0.12, -0.3], luma: contrast(1.1), chroma: 1.3, does: '(golden hour) warm low sun: golden light, richer colour', group: 'light' },
+  dusk: {
+    tone: [-0.15, -0.3, -0.05],
+    luma: contrast(0.8),
+    chroma: 0.75,
+    does: 'darker and violet, lower contrast',
+    group: 'light',
+  },
+  night: {
+    tone: [-0.5, -0.45, -0.25],
+    luma: contrast(0.6),
+    chroma: 0.45,
+    does: 'dark and blue, low contrast, little colour',
+    group: 'light',
+  },
+  golden: {
+    tone: [0.3, 0.12, -0.3],
+    luma: contrast(1.1),
+    chroma: 1.3,
+    does: '(golden hour) warm low sun: golden light, richer colour',
+    group: 'light',
+  },
 
   vivid: { luma: contrast(1.2), chroma: 1.6, does: 'more colourful, a little more contrast', group: 'look' },
   vibrant: { luma: contrast(1.15), chroma: 1.8, does: 'more colourful', group: 'look' },
-  dramatic: { tone: grey(-0.1), luma: contrast(1.6), chroma: 1.2, does: 'much more contrast, a little darker', group: 'look' },
-  soft: { softens: true, tone: grey(0.08), luma: lowPass(7), chroma: 0.9, does: 'softer: fine detail blurred', group: 'look' },
-  dreamy: { softens: true, tone: [0.2, 0.12, 0.2], luma: lowPass(5, 0.1), chroma: 0.8, does: 'hazy and bright: strongly blurred, pastel', group: 'look' },
-  watercolor: { softens: true, tone: grey(0.2), luma: ramp(1, 0.25, 12), chroma: 1.25, does: 'washes of colour: fine detail faded, brighter', group: 'look' },
+  dramatic: {
+    tone: grey(-0.1),
+    luma: contrast(1.6),
+    chroma: 1.2,
+    does: 'much more contrast, a little darker',
+    group: 'look',
+  },
+  soft: {
+    softens: true,
+    tone: grey(0.08),
+    luma: lowPass(7),
+    chroma: 0.9,
+    does: 'softer: fine detail blurred',
+    group: 'look',
+  },
+  dreamy: {
+    softens: true,
+    tone: [0.2, 0.12, 0.2],
+    luma: lowPass(5, 0.1),
+    chroma: 0.8,
+    does: 'hazy and bright: strongly blurred, pastel',
+    group: 'look',
+  },
+  watercolor: {
+    softens: true,
+    tone: grey(0.2),
+    luma: ramp(1, 0.25, 12),
+    chroma: 1.25,
+    does: 'washes of colour: fine detail faded, brighter',
+    group: 'look',
+  },
   pastel: { tone: grey(0.25), luma: contrast(0.75), chroma: 0.5, does: 'pale, soft colours', group: 'look' },
   faded: { tone: grey(0.1), luma: contrast(0.7), chroma: 0.55, does: 'washed out', group: 'look' },
   muted: { luma: contrast(0.85), chroma: 0.25, does: 'much less colour, a little less contrast', group: 'look' },
   flat: { luma: contrast(0.4), chroma: 0.6, does: 'very little contrast', group: 'look' },
-  poster: { luma: ramp(1.5, 0.4, 16), chroma: 1.6, does: 'bold flat colour areas: coarse contrast up, fine detail down', group: 'look' },
+  poster: {
+    luma: ramp(1.5, 0.4, 16),
+    chroma: 1.6,
+    does: 'bold flat colour areas: coarse contrast up, fine detail down',
+    group: 'look',
+  },
   sharp: { luma: ramp(1, 3.5, 30), does: 'crisper: fine detail boosted', group: 'look' },
   detailed: { luma: ramp(1, 2.8, 20), chroma: 1.1, does: 'more fine detail', group: 'look' },
-  sketch: { tone: grey(0.55), luma: ramp(0.05, 2.55, 8), chroma: 0.03, does: 'a pencil sketch: light paper, only the lines, no colour', group: 'look' },
-  pencil: { tone: grey(0.45), luma: ramp(0.05, 2, 12), chroma: 0.02, does: 'a pencil drawing: grey lines on light paper', group: 'look' },
-  charcoal: { tone: grey(0.2), luma: ramp(0.15, 3, 5), chroma: 0.02, does: 'a charcoal drawing: bold dark strokes, no colour', group: 'look' },
-  snowy: { tone: [0.35, 0.38, 0.45], luma: contrast(0.75), chroma: 0.5, does: 'winter light: bright, cold and pale', group: 'season' },
-  autumn: { tone: [0.15, 0, -0.25], luma: contrast(1.1), chroma: 1.4, does: 'autumn colours: orange and richer', group: 'season' },
-  foggy: { softens: true, tone: [0.3, 0.3, 0.32], luma: ramp(0.45, 0.2, 10), chroma: 0.35, does: 'fog: pale grey veil, far less contrast and detail', group: 'season' },
+  sketch: {
+    tone: grey(0.55),
+    luma: ramp(0.05, 2.55, 8),
+    chroma: 0.03,
+    does: 'a pencil sketch: light paper, only the lines, no colour',
+    group: 'look',
+  },
+  pencil: {
+    tone: grey(0.45),
+    luma: ramp(0.05, 2, 12),
+    chroma: 0.02,
+    does: 'a pencil drawing: grey lines on light paper',
+    group: 'look',
+  },
+  charcoal: {
+    tone: grey(0.2),
+    luma: ramp(0.15, 3, 5),
+    chroma: 0.02,
+    does: 'a charcoal drawing: bold dark strokes, no colour',
+    group: 'look',
+  },
+  snowy: {
+    tone: [0.35, 0.38, 0.45],
+    luma: contrast(0.75),
+    chroma: 0.5,
+    does: 'winter light: bright, cold and pale',
+    group: 'season',
+  },
+  autumn: {
+    tone: [0.15, 0, -0.25],
+    luma: contrast(1.1),
+    chroma: 1.4,
+    does: 'autumn colours: orange and richer',
+    group: 'season',
+  },
+  foggy: {
+    softens: true,
+    tone: [0.3, 0.3, 0.32],
+    luma: ramp(0.45, 0.2, 10),
+    chroma: 0.35,
+    does: 'fog: pale grey veil, far less contrast and detail',
+    group: 'season',
+  },
 };
 
 export const DEMO_WORDS: readonly string[] = Object.keys(DEMO_VOCABULARY);
@@ -102,7 +203,15 @@ export const DEMO_WORDS: readonly string[] = Object.keys(DEMO_VOCABULARY);
 /** Width of both encoders' embeddings (FLUX.1: 4096 for T5, 768 for CLIP). */
 export const DEMO_EMBEDDING_DIM = 17;
 /** Columns of a CLIP-like row: colour rgb + weight, tone rgb + weight, luma log-gains at the knots, chroma log-gain, gain weight. */
-export const ROW = { colour: 0, colourWeight: 3, tone: 4, toneWeight: 7, luma: 8, chroma: 8 + GAIN_KNOTS, gainWeight: 9 + GAIN_KNOTS } as const;
+export const ROW = {
+  colour: 0,
+  colourWeight: 3,
+  tone: 4,
+  toneWeight: 7,
+  luma: 8,
+  chroma: 8 + GAIN_KNOTS,
+  gainWeight: 9 + GAIN_KNOTS,
+} as const;
 
 /** CLIP-like row of one word; pooled = sum over the prompt's tokens. Unknown tokens are zero rows. */
 export function clipRow(word: string | null): number[] {
@@ -135,7 +244,8 @@ export function t5Row(): number[] {
 export function demoEffect(words: readonly string[], guidanceScale = 1): DemoPromptEffect {
   const sum = new Array<number>(DEMO_EMBEDDING_DIM).fill(0);
   for (const word of words) clipRow(word).forEach((v, i) => (sum[i] += v));
-  const avg = (from: number, to: number, weight: number) => sum.slice(from, to).map((v) => (v / Math.max(sum[weight], 1)) * guidanceScale);
+  const avg = (from: number, to: number, weight: number) =>
+    sum.slice(from, to).map((v) => (v / Math.max(sum[weight], 1)) * guidanceScale);
   const colour = avg(ROW.colour, ROW.colour + 3, ROW.colourWeight);
   const tone = avg(ROW.tone, ROW.tone + 3, ROW.toneWeight);
   return {
@@ -147,7 +257,9 @@ export function demoEffect(words: readonly string[], guidanceScale = 1): DemoPro
 
 /** Filler words a prompt needs but that carry no look; not worth reporting as ignored. */
 const FILLER = new Set(
-  'a an the it its this that these those my our your his her their make makes made turn into in at on of with and or to as like more very so some please photo picture image style look looking version hour add give'.split(' '),
+  'a an the it its this that these those my our your his her their make makes made turn into in at on of with and or to as like more very so some please photo picture image style look looking version hour add give'.split(
+    ' ',
+  ),
 );
 
 /** Which of a prompt's words the demo used and which it ignored (whole words, case-insensitive, as its CLIP tokenizer sees them). */
@@ -161,6 +273,9 @@ export function demoPromptWords(prompt: string): { used: string[]; ignored: stri
 /** The demo's vocabulary as the engine reports it: /help lists it, results say which words were used. */
 export const DEMO_MODEL_VOCABULARY: ModelVocabulary = {
   modelName: 'the demo model',
-  groups: Object.entries(DEMO_WORD_GROUPS).map(([group, title]) => ({ title, words: DEMO_WORDS.filter((w) => DEMO_VOCABULARY[w].group === group) })),
+  groups: Object.entries(DEMO_WORD_GROUPS).map(([group, title]) => ({
+    title,
+    words: DEMO_WORDS.filter((w) => DEMO_VOCABULARY[w].group === group),
+  })),
   read: demoPromptWords,
 };

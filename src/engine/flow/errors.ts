@@ -24,7 +24,9 @@ export class NonFiniteError extends RangeError {
     readonly step: number,
     readonly sigma: number,
   ) {
-    super(`The ${phase} pass produced NaN or Infinity at step ${step} (σ = ${sigma.toFixed(4)}); the model output is not usable.`);
+    super(
+      `The ${phase} pass produced NaN or Infinity at step ${step} (σ = ${sigma.toFixed(4)}); the model output is not usable.`,
+    );
     this.name = 'NonFiniteError';
   }
 }

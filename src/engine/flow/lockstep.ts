@@ -7,7 +7,11 @@
 import type { Velocity } from './types.ts';
 
 /** The model over a batch: one output per input, all at the same σ. */
-export type BatchVelocity<C> = (xs: readonly Float32Array[], sigma: number, conds: readonly C[]) => Promise<Float32Array[]>;
+export type BatchVelocity<C> = (
+  xs: readonly Float32Array[],
+  sigma: number,
+  conds: readonly C[],
+) => Promise<Float32Array[]>;
 
 interface PendingCall<C> {
   x: Float32Array;
@@ -47,13 +51,17 @@ export function lockstep<C>(batch: BatchVelocity<C>, lanes: number): Lockstep<C>
     }
   }
 
-  const velocities = Array.from({ length: lanes }, (_, lane): Velocity<C> => (x, sigma, cond) => {
-    if (!active.has(lane)) return Promise.reject(new Error(`lockstep lane ${lane} called after it ended`));
-    return new Promise<Float32Array>((resolve, reject) => {
-      waiting.set(lane, { x, sigma, cond, resolve, reject });
-      flushWhenAllWait();
-    });
-  });
+  const velocities = Array.from(
+    { length: lanes },
+    (_, lane): Velocity<C> =>
+      (x, sigma, cond) => {
+        if (!active.has(lane)) return Promise.reject(new Error(`lockstep lane ${lane} called after it ended`));
+        return new Promise<Float32Array>((resolve, reject) => {
+          waiting.set(lane, { x, sigma, cond, resolve, reject });
+          flushWhenAllWait();
+        });
+      },
+  );
 
   return {
     velocities,

@@ -80,7 +80,9 @@ export function closedFormVelocity(): CountingVelocity {
     const out = new Float32Array(x.length);
     for (let i = 0; i < x.length; i++) {
       out[i] =
-        cond.kind === 'gaussian' ? gaussianVelocityAt(cond.target, x[i], sigma) : mixtureVelocityAt(cond.target, x[i], sigma);
+        cond.kind === 'gaussian'
+          ? gaussianVelocityAt(cond.target, x[i], sigma)
+          : mixtureVelocityAt(cond.target, x[i], sigma);
     }
     return out;
   }) as CountingVelocity;

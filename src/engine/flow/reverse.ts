@@ -103,7 +103,10 @@ function renoiseStep(sigma: number, next: number, eta: number, noiseScale: numbe
   return { p: alphaNext + next * keep, a: q * (1 - eta), b: (q * eta) / sigma, c: next * Math.sqrt(rho2) };
 }
 
-const STEP_RULES: Record<SamplerKind, (sigma: number, next: number, eta: number, noiseScale: number) => StepCoefficients> = {
+const STEP_RULES: Record<
+  SamplerKind,
+  (sigma: number, next: number, eta: number, noiseScale: number) => StepCoefficients
+> = {
   ode: odeStep,
   sde: renoiseStep,
   'sde-paper': paperSdeStep,

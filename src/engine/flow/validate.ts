@@ -27,7 +27,8 @@ export function checkLatent(name: string, value: Float32Array, length?: number):
   if (length !== undefined && value.length !== length) {
     throw new InvalidParameterError(name, `a Float32Array of length ${length} (the size of the other latents)`, value);
   }
-  if (!allFinite(value)) throw new InvalidParameterError(name, 'free of NaN and Infinity', `${name} with non-finite values`);
+  if (!allFinite(value))
+    throw new InvalidParameterError(name, 'free of NaN and Infinity', `${name} with non-finite values`);
 }
 
 /** True when every element is finite. One multiply-add per element: a NaN or ±Infinity poisons the sum. */

@@ -100,7 +100,10 @@ export function vaeConfigPaths(dir: string): string[] {
 export function readVaeConfig(dir: string): VaeConfig {
   const where = vaeConfigPaths(dir).find((path) => existsSync(path));
   if (!where) {
-    throw new ModelError('vae_config_missing', `No VAE config.json found in ${dir} (looked in vae_decoder/, vae_encoder/, vae/).`);
+    throw new ModelError(
+      'vae_config_missing',
+      `No VAE config.json found in ${dir} (looked in vae_decoder/, vae_encoder/, vae/).`,
+    );
   }
   const json = readJson(where);
   const blocks = json.block_out_channels;

@@ -6,7 +6,15 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelError } from '../../errors.ts';
-import { COMPONENTS, type ComponentName, type ModelFiles, type ScheduleConfig, type VaeConfig, componentPath, readModelFiles } from './model-files.ts';
+import {
+  COMPONENTS,
+  type ComponentName,
+  type ModelFiles,
+  type ScheduleConfig,
+  type VaeConfig,
+  componentPath,
+  readModelFiles,
+} from './model-files.ts';
 import { type EngineLogger, type ExecutionProviderName, LazySession, silentLogger } from './onnx-session.ts';
 import { type PromptEmbedding, TextEncoders } from './text-encoders.ts';
 import { type FluxCondition, Transformer } from './transformer.ts';
@@ -52,7 +60,12 @@ export interface FluxModelOptions {
 /** Hash of the small files plus the first 64 KiB and size of each model.onnx: cheap, and changes when the export does. */
 function modelId(files: ModelFiles): string {
   const hash = createHash('sha256');
-  for (const rel of ['model_index.json', 'scheduler/scheduler_config.json', 'vae_decoder/config.json', 'vae_encoder/config.json']) {
+  for (const rel of [
+    'model_index.json',
+    'scheduler/scheduler_config.json',
+    'vae_decoder/config.json',
+    'vae_encoder/config.json',
+  ]) {
     try {
       hash.update(rel).update(statSync(join(files.dir, rel)).size.toString());
     } catch {

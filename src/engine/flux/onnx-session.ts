@@ -72,7 +72,10 @@ export class LazySession {
 
   private async open(): Promise<LoadedSession> {
     const failed = this.settings.shared?.failedProviders;
-    const providers = [...this.settings.executionProviders.filter((p) => p !== 'cpu' && !failed?.has(p)), 'cpu' as const];
+    const providers = [
+      ...this.settings.executionProviders.filter((p) => p !== 'cpu' && !failed?.has(p)),
+      'cpu' as const,
+    ];
     let lastError: unknown;
     for (const provider of providers) {
       try {
@@ -102,7 +105,9 @@ export class LazySession {
       }
     }
     this.loading = null;
-    throw new ModelError('model_load_failed', `Could not load ${this.path}: ${errorText(lastError)}`, { cause: lastError });
+    throw new ModelError('model_load_failed', `Could not load ${this.path}: ${errorText(lastError)}`, {
+      cause: lastError,
+    });
   }
 
   async close(): Promise<void> {
@@ -148,7 +153,10 @@ export function numberTensor(info: TensorInfo, values: ArrayLike<number>, dims: 
 export function readFloats(tensor: ort.Tensor, name: string): Float32Array {
   if (tensor.type === 'float32') return tensor.data as Float32Array;
   if (tensor.type === 'float16') return halvesToFloat32(tensor.data as Uint16Array);
-  throw new ModelError('model_output_dtype', `Output ${name} is ${tensor.type}; rfedit reads float32 or float16 outputs.`);
+  throw new ModelError(
+    'model_output_dtype',
+    `Output ${name} is ${tensor.type}; rfedit reads float32 or float16 outputs.`,
+  );
 }
 
 function unsupportedType(info: TensorInfo, expected: string): ModelError {

@@ -89,11 +89,19 @@ export class TextEncoders {
   private async runT5(ids: number[]): Promise<{ values: Float32Array }> {
     const loaded = await this.t5.get();
     const input = idsInput(loaded, 'text_encoder_2');
-    const output = pickName(loaded.outputs, IO_NAMES.text_encoder_2.outputs[0].accepted, 'hidden states', 'text_encoder_2');
+    const output = pickName(
+      loaded.outputs,
+      IO_NAMES.text_encoder_2.outputs[0].accepted,
+      'hidden states',
+      'text_encoder_2',
+    );
     const result = await loaded.session.run({ [input.name]: numberTensor(input, ids, [1, ids.length]) }, [output.name]);
     const tensor = result[output.name];
     if (tensor.dims.length !== 3 || tensor.dims[1] !== ids.length) {
-      throw new ModelError('model_output_shape', `text_encoder_2 returned shape [${tensor.dims.join(', ')}]; expected [1, ${ids.length}, dim].`);
+      throw new ModelError(
+        'model_output_shape',
+        `text_encoder_2 returned shape [${tensor.dims.join(', ')}]; expected [1, ${ids.length}, dim].`,
+      );
     }
     return { values: readFloats(tensor, output.name) };
   }

@@ -36,7 +36,8 @@ class FixedLengthTokenizer implements PromptTokenizer {
     readonly length: number,
   ) {
     const needed = (specials.bos === null ? 1 : 2) + 1;
-    if (length < needed) throw new ModelError('tokenizer_invalid', `A token length of ${length} leaves no room for the prompt.`);
+    if (length < needed)
+      throw new ModelError('tokenizer_invalid', `A token length of ${length} leaves no room for the prompt.`);
   }
 
   encode(text: string): TokenIds {
@@ -62,21 +63,29 @@ export function clipTokenizerJson(vocab: Record<string, number>, merges: string[
     special: true,
   });
   for (const token of ['<|startoftext|>', '<|endoftext|>']) {
-    if (vocab[token] === undefined) throw new ModelError('tokenizer_invalid', `The CLIP vocab.json has no ${token} token.`);
+    if (vocab[token] === undefined)
+      throw new ModelError('tokenizer_invalid', `The CLIP vocab.json has no ${token} token.`);
   }
   return {
     version: '1.0',
     added_tokens: [special('<|startoftext|>'), special('<|endoftext|>')],
     normalizer: {
       type: 'Sequence',
-      normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' }, { type: 'Lowercase' }],
+      normalizers: [
+        { type: 'NFC' },
+        { type: 'Replace', pattern: { Regex: '\\s+' }, content: ' ' },
+        { type: 'Lowercase' },
+      ],
     },
     pre_tokenizer: {
       type: 'Sequence',
       pretokenizers: [
         {
           type: 'Split',
-          pattern: { Regex: "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+" },
+          pattern: {
+            Regex:
+              "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+",
+          },
           behavior: 'Removed',
           invert: true,
         },
@@ -108,7 +117,9 @@ export function clipTokenizerJson(vocab: Record<string, number>, merges: string[
 function tokenId(tokenizer: Tokenizer, token: string, folder: string): number {
   const id = tokenizer.token_to_id(token);
   if (id === undefined || id === null) {
-    throw new ModelError('tokenizer_invalid', `The tokenizer in ${folder} has no "${token}" token.`, { details: { folder, token } });
+    throw new ModelError('tokenizer_invalid', `The tokenizer in ${folder} has no "${token}" token.`, {
+      details: { folder, token },
+    });
   }
   return id;
 }

@@ -5,7 +5,16 @@
 import type * as ort from 'onnxruntime-node';
 import { ModelError } from '../../errors.ts';
 import { IO_NAMES } from './io-names.ts';
-import { type LazySession, type LoadedSession, type TensorInfo, findName, floatTensor, numberTensor, pickName, readFloats } from './onnx-session.ts';
+import {
+  type LazySession,
+  type LoadedSession,
+  type TensorInfo,
+  findName,
+  floatTensor,
+  numberTensor,
+  pickName,
+  readFloats,
+} from './onnx-session.ts';
 import { imageIds, textIds } from './packing.ts';
 import type { PromptEmbedding } from './text-encoders.ts';
 
@@ -68,7 +77,11 @@ export class Transformer {
    * vθ for several latents at one σ in a single call (batch axis first). All share the token grid and the text
    * length; a batch of one is the plain call, with the per-prompt tensors cached.
    */
-  async velocityBatch(xs: readonly Float32Array[], sigma: number, conds: readonly FluxCondition[]): Promise<Float32Array[]> {
+  async velocityBatch(
+    xs: readonly Float32Array[],
+    sigma: number,
+    conds: readonly FluxCondition[],
+  ): Promise<Float32Array[]> {
     const b = await this.bind();
     const [cond] = conds;
     const tokens = cond.rows * cond.cols;
@@ -89,12 +102,20 @@ export class Transformer {
       [b.names.imgIds.name]: this.ids(b.names.imgIds, 'img', cond.rows, cond.cols),
       [b.names.txtIds.name]: this.ids(b.names.txtIds, 'txt', cond.text.t5Length, 1),
     };
-    if (b.guidance) feeds[b.guidance.name] = floatTensor(b.guidance, Float32Array.from(conds, (c) => c.guidance), [n]);
+    if (b.guidance)
+      feeds[b.guidance.name] = floatTensor(
+        b.guidance,
+        Float32Array.from(conds, (c) => c.guidance),
+        [n],
+      );
     const result = await b.loaded.session.run(feeds, [b.output.name]);
     const out = readFloats(result[b.output.name], b.output.name);
     const size = xs[0].length;
     if (out.length !== n * size) {
-      throw new ModelError('model_output_shape', `transformer returned ${out.length} values for ${n} latent(s) of ${size}.`);
+      throw new ModelError(
+        'model_output_shape',
+        `transformer returned ${out.length} values for ${n} latent(s) of ${size}.`,
+      );
     }
     return n === 1 ? [out] : Array.from({ length: n }, (_, i) => out.subarray(i * size, (i + 1) * size));
   }
@@ -102,8 +123,15 @@ export class Transformer {
   private batchedConditionTensors(b: Bound, conds: readonly FluxCondition[]): Record<string, ort.Tensor> {
     const { t5Length, t5Dim, pooled } = conds[0].text;
     return {
-      [b.names.text.name]: floatTensor(b.names.text, concat(conds.map((c) => c.text.t5)), [conds.length, t5Length, t5Dim]),
-      [b.names.pooled.name]: floatTensor(b.names.pooled, concat(conds.map((c) => c.text.pooled)), [conds.length, pooled.length]),
+      [b.names.text.name]: floatTensor(b.names.text, concat(conds.map((c) => c.text.t5)), [
+        conds.length,
+        t5Length,
+        t5Dim,
+      ]),
+      [b.names.pooled.name]: floatTensor(b.names.pooled, concat(conds.map((c) => c.text.pooled)), [
+        conds.length,
+        pooled.length,
+      ]),
     };
   }
 

@@ -36,12 +36,19 @@ export class Vae {
     const input = pickName(loaded.inputs, IO_NAMES.vae_encoder.inputs[0].accepted, 'image input', 'vae_encoder');
     const output = pickName(loaded.outputs, IO_NAMES.vae_encoder.outputs[0].accepted, 'latent output', 'vae_encoder');
     const pixels = rgbToPlanar(rgb, width, height);
-    const result = await loaded.session.run({ [input.name]: floatTensor(input, pixels, [1, 3, height, width]) }, [output.name]);
+    const result = await loaded.session.run({ [input.name]: floatTensor(input, pixels, [1, 3, height, width]) }, [
+      output.name,
+    ]);
     const tensor = result[output.name];
     const { latentChannels: c, scalingFactor, shiftFactor } = this.config;
     const channels = tensor.dims[1];
     // latent_parameters carries mean ‖ logvar (2C channels); the mean is the first C.
-    if (tensor.dims.length !== 4 || (channels !== c && channels !== 2 * c) || tensor.dims[2] !== h || tensor.dims[3] !== w) {
+    if (
+      tensor.dims.length !== 4 ||
+      (channels !== c && channels !== 2 * c) ||
+      tensor.dims[2] !== h ||
+      tensor.dims[3] !== w
+    ) {
       throw new ModelError(
         'model_output_shape',
         `vae_encoder returned [${tensor.dims.join(', ')}]; expected [1, ${c} or ${2 * c}, ${h}, ${w}] (latent_channels ${c}, scale ${this.config.spatialFactor}).`,
@@ -65,7 +72,10 @@ export class Vae {
     const result = await loaded.session.run({ [input.name]: floatTensor(input, latent, [1, c, h, w]) }, [output.name]);
     const tensor = result[output.name];
     if (tensor.dims.length !== 4 || tensor.dims[1] !== 3 || tensor.dims[2] !== height || tensor.dims[3] !== width) {
-      throw new ModelError('model_output_shape', `vae_decoder returned [${tensor.dims.join(', ')}]; expected [1, 3, ${height}, ${width}].`);
+      throw new ModelError(
+        'model_output_shape',
+        `vae_decoder returned [${tensor.dims.join(', ')}]; expected [1, 3, ${height}, ${width}].`,
+      );
     }
     return planarToRgb(readFloats(tensor, output.name), width, height);
   }

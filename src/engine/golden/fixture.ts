@@ -75,7 +75,11 @@ export function openFixture(dir: string, modelDir?: string): Fixture {
  * shared/ beside the checkout), else /work/shared/fixtures/tiny-flux. Null when none exists.
  */
 export function findTinyFlux(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string | null {
-  const candidates = [env.RFEDIT_TINY_FLUX, join(repoRoot, '..', 'shared', 'fixtures', 'tiny-flux'), '/work/shared/fixtures/tiny-flux'];
+  const candidates = [
+    env.RFEDIT_TINY_FLUX,
+    join(repoRoot, '..', 'shared', 'fixtures', 'tiny-flux'),
+    '/work/shared/fixtures/tiny-flux',
+  ];
   for (const candidate of candidates) {
     if (candidate && existsSync(join(candidate, 'golden'))) return resolve(candidate);
   }

@@ -21,8 +21,20 @@ export async function checkOnnxDyn(model: FluxModel, raw: RawSessions, g: Golden
   }
   log.exact(`onnx-dyn: img_ids of a ${rows}×${cols} grid`, imageIds(rows, cols), ids, '(0, row, col) positions');
   const [, t5Length, t5Dim] = g.shape('t_encoder_hidden_states.f32');
-  const text = { text: 'onnx-dyn', t5: g.f32('t_encoder_hidden_states.f32'), t5Length, t5Dim, pooled: g.f32('t_pooled_projections.f32'), truncated: false };
-  const v = await model.velocity(g.f32('t_hidden_states.f32'), g.f32('t_timestep.f32')[0], { text, guidance: g.f32('t_guidance.f32')[0], rows, cols });
+  const text = {
+    text: 'onnx-dyn',
+    t5: g.f32('t_encoder_hidden_states.f32'),
+    t5Length,
+    t5Dim,
+    pooled: g.f32('t_pooled_projections.f32'),
+    truncated: false,
+  };
+  const v = await model.velocity(g.f32('t_hidden_states.f32'), g.f32('t_timestep.f32')[0], {
+    text,
+    guidance: g.f32('t_guidance.f32')[0],
+    rows,
+    cols,
+  });
   log.floats(`onnx-dyn: transformer at ${rows * cols} image / ${t5Length} text tokens`, v, g.f32('t_out.f32'));
 
   // VAE encoder at another size.
@@ -35,5 +47,9 @@ export async function checkOnnxDyn(model: FluxModel, raw: RawSessions, g: Golden
   const { scalingFactor, shiftFactor, spatialFactor } = model.info.vae;
   const normalized = Float32Array.from(g.f32('d_in.f32'), (x) => (x - shiftFactor) * scalingFactor);
   const rgb = await model.decode(packLatents(normalized, c, h, w), w * spatialFactor, h * spatialFactor);
-  log.image(`onnx-dyn: vae_decoder from a ${w}×${h} latent`, rgb, planarToRgb(g.f32('d_out.f32'), w * spatialFactor, h * spatialFactor));
+  log.image(
+    `onnx-dyn: vae_decoder from a ${w}×${h} latent`,
+    rgb,
+    planarToRgb(g.f32('d_out.f32'), w * spatialFactor, h * spatialFactor),
+  );
 }

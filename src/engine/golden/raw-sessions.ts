@@ -3,7 +3,14 @@
  * directly, for goldens whose inputs are not what the engine feeds (float pixels, random token ids, batches).
  */
 import { componentPath, type ComponentName } from '../flux/model-files.ts';
-import { type LazySession, type SessionSettings, LazySession as Session, floatTensor, numberTensor, readFloats } from '../flux/onnx-session.ts';
+import {
+  type LazySession,
+  type SessionSettings,
+  LazySession as Session,
+  floatTensor,
+  numberTensor,
+  readFloats,
+} from '../flux/onnx-session.ts';
 
 export class RawSessions {
   private readonly sessions = new Map<ComponentName, LazySession>();
@@ -23,10 +30,16 @@ export class RawSessions {
   }
 
   /** Feeds the graph's first input (floats, or ids when it declares an integer type); returns its outputs by name. */
-  async runAll(component: ComponentName, values: ArrayLike<number>, dims: number[]): Promise<Record<string, Float32Array>> {
+  async runAll(
+    component: ComponentName,
+    values: ArrayLike<number>,
+    dims: number[],
+  ): Promise<Record<string, Float32Array>> {
     const loaded = await this.session(component).get();
     const input = loaded.inputs[0];
-    const tensor = input.type.startsWith('float') ? floatTensor(input, Float32Array.from(values), dims) : numberTensor(input, values, dims);
+    const tensor = input.type.startsWith('float')
+      ? floatTensor(input, Float32Array.from(values), dims)
+      : numberTensor(input, values, dims);
     const result = await loaded.session.run({ [input.name]: tensor });
     return Object.fromEntries(loaded.outputs.map((o) => [o.name, readFloats(result[o.name], o.name)]));
   }

@@ -16,7 +16,14 @@ import { type StageLog, drift, relative } from './stages.ts';
 function embedding(g: GoldenFolder, which: 'null' | 'target'): PromptEmbedding {
   const t5 = g.f32(`${which}_t5.f32`);
   const t5Length: number = g.manifest.t5_length;
-  return { text: which, t5, t5Length, t5Dim: t5.length / t5Length, pooled: g.f32(`${which}_pooled.f32`), truncated: false };
+  return {
+    text: which,
+    t5,
+    t5Length,
+    t5Dim: t5.length / t5Length,
+    pooled: g.f32(`${which}_pooled.f32`),
+    truncated: false,
+  };
 }
 
 /**
@@ -51,11 +58,16 @@ class CallTrace {
       const state = relative(drift(x, this.states.subarray(i * n, (i + 1) * n)));
       const velocity = relative(drift(v, this.velocities.subarray(i * n, (i + 1) * n)));
       const time = Math.abs(sigma - this.times[i]);
-      this.worst = { state: Math.max(this.worst.state, state), velocity: Math.max(this.worst.velocity, velocity), time: Math.max(this.worst.time, time) };
+      this.worst = {
+        state: Math.max(this.worst.state, state),
+        velocity: Math.max(this.worst.velocity, velocity),
+        time: Math.max(this.worst.time, time),
+      };
       if (this.firstBad === null) {
         if (time > timeTol) this.firstBad = `call ${i}: time fed ${sigma} vs ${this.times[i]}`;
         else if (state > tol) this.firstBad = `call ${i}: state fed drifts (relative ${state.toExponential(2)})`;
-        else if (velocity > tol) this.firstBad = `call ${i}: velocity drifts (relative ${velocity.toExponential(2)}) from a matching state`;
+        else if (velocity > tol)
+          this.firstBad = `call ${i}: velocity drifts (relative ${velocity.toExponential(2)}) from a matching state`;
       }
     }
     return v;
@@ -65,7 +77,11 @@ class CallTrace {
     const countOk = this.calls === this.times.length;
     const ok = countOk && this.firstBad === null;
     const worst = `worst relative: state ${this.worst.state.toExponential(2)}, velocity ${this.worst.velocity.toExponential(2)}; time ${this.worst.time.toExponential(2)}`;
-    const problem = !countOk ? `${this.calls} transformer calls, the golden made ${this.times.length}; ` : this.firstBad ? `first drift at ${this.firstBad}; ` : '';
+    const problem = !countOk
+      ? `${this.calls} transformer calls, the golden made ${this.times.length}; `
+      : this.firstBad
+        ? `first drift at ${this.firstBad}; `
+        : '';
     return this.log.add(stage, ok, `${problem}${this.calls} calls; ${worst}`);
   }
 }
@@ -79,19 +95,36 @@ export async function checkRfInversion(model: FluxModel, g: GoldenFolder, log: S
   // Packing and ids: the golden's own VAE output, normalized and packed, must give its y0; positions its img_ids.
   const mean = g.f32('latent_parameters.f32').subarray(0, channels * lh * lw);
   const normalized = Float32Array.from(mean, (v) => (v - shift) * scale);
-  log.floats('packing: latent [C, h, w] → tokens [(h/2)(w/2), 4C]', packLatents(normalized, channels, lh, lw), g.f32('y0.f32'));
+  log.floats(
+    'packing: latent [C, h, w] → tokens [(h/2)(w/2), 4C]',
+    packLatents(normalized, channels, lh, lw),
+    g.f32('y0.f32'),
+  );
   const cond0 = model.condition(embedding(g, 'null'), 0, width, height);
   const gridOk = cond0.rows === m.rows && cond0.cols === m.cols;
-  log.add('token grid', gridOk, `${cond0.rows} rows × ${cond0.cols} cols for ${width}×${height} pixels (golden ${m.rows} × ${m.cols})`);
+  log.add(
+    'token grid',
+    gridOk,
+    `${cond0.rows} rows × ${cond0.cols} cols for ${width}×${height} pixels (golden ${m.rows} × ${m.cols})`,
+  );
   log.exact('img_ids', imageIds(cond0.rows, cond0.cols), g.f32('img_ids.f32'), '(0, row, col) positions');
 
   // VAE encode: diffusers samples the posterior (latent_dist.sample()); the golden was made with its mean
   // (manifest vae_encode), which is what rfedit uses, so the same photo always inverts to the same latent.
   if (m.vae_encode !== 'mean') {
-    log.add('vae encode', false, `the golden sampled the VAE posterior (vae_encode ${m.vae_encode}); rfedit uses its mean: regenerate with ENCODE=mean`);
+    log.add(
+      'vae encode',
+      false,
+      `the golden sampled the VAE posterior (vae_encode ${m.vae_encode}); rfedit uses its mean: regenerate with ENCODE=mean`,
+    );
   }
   const y0 = await model.encodeImage(g.u8('image.rgb'), width, height);
-  log.floats('vae encode: pixels → mean → normalized, packed y0', y0, g.f32('y0.f32'), 'the posterior mean (diffusers would sample it)');
+  log.floats(
+    'vae encode: pixels → mean → normalized, packed y0',
+    y0,
+    g.f32('y0.f32'),
+    'the posterior mean (diffusers would sample it)',
+  );
 
   // Schedule: mu from the token count (dynamic shifting only), the shifted sigmas.
   const tokens = cond0.rows * cond0.cols;
@@ -102,7 +135,11 @@ export async function checkRfInversion(model: FluxModel, g: GoldenFolder, log: S
   }
   const sigmas = fluxSigmas(m.steps, { imageSeqLen: tokens, ...schedule });
   const sigmaDrift = drift(sigmas, m.sigmas_edit as number[]);
-  log.add('schedule: sigmas', sigmaDrift.maxAbs <= log.tolerance.time && sigmaDrift.at >= 0, `${sigmas.length} sigmas, max|Δ| ${sigmaDrift.maxAbs.toExponential(2)} (the golden's are float32)`);
+  log.add(
+    'schedule: sigmas',
+    sigmaDrift.maxAbs <= log.tolerance.time && sigmaDrift.at >= 0,
+    `${sigmas.length} sigmas, max|Δ| ${sigmaDrift.maxAbs.toExponential(2)} (the golden's are float32)`,
+  );
 
   // Inversion in the diffusers convention, every call traced; from our own y0 and the golden's y1.
   const inversion = new CallTrace(model, log, g, 'invert');

@@ -68,7 +68,11 @@ function shortReason(reason: string): string {
   return sentences.at(-1) ?? line;
 }
 
-async function runProvider(fixture: Fixture, provider: ExecutionProviderName, options: GoldenCheckOptions): Promise<ProviderRun> {
+async function runProvider(
+  fixture: Fixture,
+  provider: ExecutionProviderName,
+  options: GoldenCheckOptions,
+): Promise<ProviderRun> {
   const tolerance = toleranceFor(fixture.modelDir, provider);
   const logger = fallbackLogger();
   const model = loadFluxModel(fixture.modelDir, { executionProviders: [provider], logger });
@@ -86,7 +90,8 @@ async function runProvider(fixture: Fixture, provider: ExecutionProviderName, op
     if (golden['rf-inversion']) await checkRfInversion(model, golden['rf-inversion'], log);
     if (golden['onnx-dyn']) await checkOnnxDyn(model, raw, golden['onnx-dyn'], log);
     if (golden.text) await checkText(model, raw, golden.text, fixture.modelDir, log);
-    if (logger.reasons.length > 0) log.add('execution provider', false, `a session fell back from ${provider}: ${logger.reasons[0]}`);
+    if (logger.reasons.length > 0)
+      log.add('execution provider', false, `a session fell back from ${provider}: ${logger.reasons[0]}`);
     return { provider, tolerance, results: log.results, firstFailure: log.firstFailure };
   } finally {
     await Promise.all([model.close(), raw.close()]);

@@ -87,7 +87,11 @@ export class StageLog {
   exact(stage: string, got: ArrayLike<number>, want: ArrayLike<number>, what: string): boolean {
     const d = drift(got, want);
     const ok = d.maxAbs === 0;
-    return this.add(stage, ok, ok ? `${what} equal (${want.length})` : `${what} differ first at index ${firstDifference(got, want)}`);
+    return this.add(
+      stage,
+      ok,
+      ok ? `${what} equal (${want.length})` : `${what} differ first at index ${firstDifference(got, want)}`,
+    );
   }
 
   /** 8-bit images, in levels per channel. */
@@ -96,7 +100,13 @@ export class StageLog {
     let differing = 0;
     for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) differing++;
     const ok = d.maxAbs <= this.tolerance.levels;
-    return this.add(stage, ok, d.at < 0 ? `length ${got.length} vs ${want.length}` : `max ${d.maxAbs} level(s) per channel; ${differing} of ${want.length} bytes differ`);
+    return this.add(
+      stage,
+      ok,
+      d.at < 0
+        ? `length ${got.length} vs ${want.length}`
+        : `max ${d.maxAbs} level(s) per channel; ${differing} of ${want.length} bytes differ`,
+    );
   }
 
   get firstFailure(): StageResult | null {

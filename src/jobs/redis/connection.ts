@@ -85,12 +85,24 @@ export function redisUnreachable(redisUrl: string, error: unknown): RfeditError 
 
 type ErrorReport = (error: unknown, context: { jobId?: string; where: string }) => void;
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 
 function isConnectionError(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) return true;
-  return typeof message === 'string' && /Connection is closed|Stream isn't writeable|connect E[A-Z]+|getaddrinfo/.test(message);
+  return (
+    typeof message === 'string' &&
+    /Connection is closed|Stream isn't writeable|connect E[A-Z]+|getaddrinfo/.test(message)
+  );
 }
 
 /**
@@ -99,7 +111,8 @@ function isConnectionError(error: unknown): boolean {
  * one summary at most every `summaryEveryMs`, and once more when the connection is back. Other errors pass as they are.
  */
 export class ConnectionErrorLog {
-  private outage: { startedAt: number; summarisedAt: number; held: number; latest: string; where: string } | null = null;
+  private outage: { startedAt: number; summarisedAt: number; held: number; latest: string; where: string } | null =
+    null;
   private readonly summaryEveryMs: number;
   private readonly now: () => number;
 
@@ -136,7 +149,9 @@ export class ConnectionErrorLog {
     const outage = this.outage!;
     const seconds = Math.round((this.now() - outage.startedAt) / 1000);
     this.report(
-      new Error(`Redis ${state}: ${outage.held} more connection error(s) since the last report, ${seconds} s into the outage (latest: ${outage.latest})`),
+      new Error(
+        `Redis ${state}: ${outage.held} more connection error(s) since the last report, ${seconds} s into the outage (latest: ${outage.latest})`,
+      ),
       { where: outage.where },
     );
     outage.held = 0;

@@ -54,7 +54,8 @@ export class LineView {
   applySnapshot(snapshot: LineSnapshot, now: number, stepsOf: (jobId: string) => number): void {
     this.waiting = snapshot.waiting.filter((id) => !this.running.has(id) && !this.ended.has(id));
     for (const id of snapshot.active) {
-      if (!this.running.has(id) && !this.ended.has(id)) this.running.set(id, { startedAt: now, fraction: 0, steps: stepsOf(id) });
+      if (!this.running.has(id) && !this.ended.has(id))
+        this.running.set(id, { startedAt: now, fraction: 0, steps: stepsOf(id) });
     }
   }
 

@@ -21,7 +21,14 @@ import { queueFullError, shuttingDownError, userQueueFullError } from '../refusa
 import type { JobQueue, QueueOptions, QueuePosition, QueueStats, SubmittedJob } from '../queue.ts';
 import type { JobStore } from '../store.ts';
 import type { JobEvent, JobRecord, JobSpec } from '../types.ts';
-import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
+import {
+  BULL_PREFIX,
+  ConnectionErrorLog,
+  DEFAULT_QUEUE_NAME,
+  redisOptionsFromUrl,
+  redisUnreachable,
+  rfeditKeys,
+} from './connection.ts';
 import { LineView } from './line-view.ts';
 import { QueueScripts } from './scripts.ts';
 import { isWorkerSignal, parseOutcome, wireJobData } from './wire.ts';
@@ -123,7 +130,8 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
     await this.redis.connect();
     // Every later 'ready' is a reconnect: Redis may have come back without its data.
     this.redis.on('ready', () => {
-      if (this.started && !this.closed) this.recoverLostJobs().catch((error) => this.onError(error, { where: 'recover after reconnect' }));
+      if (this.started && !this.closed)
+        this.recoverLostJobs().catch((error) => this.onError(error, { where: 'recover after reconnect' }));
     });
     await this.bullQueue.waitUntilReady();
     void this.events.run().catch((error) => this.onError(error, { where: 'bullmq events' }));
@@ -201,7 +209,12 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
   }
 
   stats(): QueueStats {
-    return { queued: this.line.waitingCount, running: this.line.runningCount, msPerStep: this.eta.msPerStep, paused: this.paused };
+    return {
+      queued: this.line.waitingCount,
+      running: this.line.runningCount,
+      msPerStep: this.eta.msPerStep,
+      paused: this.paused,
+    };
   }
 
   /** BullMQ's global pause: every worker finishes its running edit and takes no new one until resume(). */
@@ -221,7 +234,8 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
   private announceWaiting(): void {
     for (const job of this.pending.values()) {
       const place = this.position(job.id);
-      if (place && place.position > 0) this.emit({ ...base(job), type: 'queued', ...place, resumed: false, paused: this.paused });
+      if (place && place.position > 0)
+        this.emit({ ...base(job), type: 'queued', ...place, resumed: false, paused: this.paused });
     }
   }
 
@@ -305,7 +319,8 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
   }
 
   private async collectOutcome(job: JobRecord, state: 'completed' | 'failed'): Promise<void> {
-    if (state === 'failed') return this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
+    if (state === 'failed')
+      return this.finish(job, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE });
     const outcome = parseOutcome((await this.bullQueue.getJob(job.id))?.returnvalue);
     this.finish(job, outcome ?? { status: 'failed', code: 'internal', userMessage: internalMessage(job.id) });
   }
@@ -313,7 +328,13 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
   /** Redis lost the job (restarted without persistence, or expired it): put it back from the store. */
   private async restoreToBull(job: JobRecord): Promise<void> {
     const owner = userKey(job.owner);
-    const admission = await this.scripts.admit({ jobId: job.id, userKey: owner, maxQueued: 0, perUserQueued: 0, force: true });
+    const admission = await this.scripts.admit({
+      jobId: job.id,
+      userKey: owner,
+      maxQueued: 0,
+      perUserQueued: 0,
+      force: true,
+    });
     await this.addToBull(job, owner, admission.admitted ? admission.tag : 1);
   }
 
@@ -334,12 +355,18 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
       if (isWorkerSignal(data)) this.afterAnnounced(jobId, () => this.onSignal(jobId, data));
     });
     this.events.on('completed', ({ jobId, returnvalue }) => {
-      const outcome = parseOutcome(returnvalue) ?? { status: 'failed', code: 'internal', userMessage: internalMessage(jobId) };
+      const outcome = parseOutcome(returnvalue) ?? {
+        status: 'failed',
+        code: 'internal',
+        userMessage: internalMessage(jobId),
+      };
       this.afterAnnounced(jobId, () => this.onOutcome(jobId, outcome));
     });
     // Only crashes reach here (a worker died, or was stopped, on every attempt): outcomes of edits are return values.
     this.events.on('failed', ({ jobId }) => {
-      this.afterAnnounced(jobId, () => this.onOutcome(jobId, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE }));
+      this.afterAnnounced(jobId, () =>
+        this.onOutcome(jobId, { status: 'failed', code: 'interrupted', userMessage: INTERRUPTED_MESSAGE }),
+      );
     });
     // Back in line after a stopped or dead worker: not running any more; the snapshot places it.
     const backInLine = ({ jobId }: { jobId: string }) => {
@@ -358,7 +385,12 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
   private onSignal(jobId: string, signal: WorkerSignal): void {
     const job = this.pending.get(jobId);
     if (signal.kind === 'started') {
-      this.line.markStarted(jobId, { startedAt: this.options.now(), fraction: 0, steps: job?.params.steps ?? this.typicalSteps(), ...(job ? { sourceHash: job.sourceHash } : {}) });
+      this.line.markStarted(jobId, {
+        startedAt: this.options.now(),
+        fraction: 0,
+        steps: job?.params.steps ?? this.typicalSteps(),
+        ...(job ? { sourceHash: job.sourceHash } : {}),
+      });
       if (!job) return;
       try {
         if (this.deps.store.get(jobId)?.status === 'running') this.deps.store.requeue(jobId);
@@ -374,7 +406,14 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
     }
     this.line.setFraction(jobId, signal.fraction);
     if (!job) return;
-    const event: JobEvent = { ...base(job), type: 'progress', phase: signal.phase, step: signal.step, total: signal.total, fraction: signal.fraction };
+    const event: JobEvent = {
+      ...base(job),
+      type: 'progress',
+      phase: signal.phase,
+      step: signal.step,
+      total: signal.total,
+      fraction: signal.fraction,
+    };
     if (signal.previewBase64) event.preview = new Uint8Array(Buffer.from(signal.previewBase64, 'base64'));
     this.emit(event);
   }
@@ -390,10 +429,17 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
   private finish(job: JobRecord, outcome: JobOutcome): void {
     this.line.markEnded(job.id);
     this.pending.delete(job.id);
-    void this.scripts.release(job.id, userKey(job.owner)).catch((error) => this.onError(error, { jobId: job.id, where: 'release' }));
+    void this.scripts
+      .release(job.id, userKey(job.owner))
+      .catch((error) => this.onError(error, { jobId: job.id, where: 'release' }));
     if (outcome.status === 'done') {
       const { width, height } = outcome.result;
-      this.eta.record({ ...etaJob(job), durationMs: outcome.finishedAt - outcome.startedAt, pixels: width * height, calls: outcome.calls });
+      this.eta.record({
+        ...etaJob(job),
+        durationMs: outcome.finishedAt - outcome.startedAt,
+        pixels: width * height,
+        calls: outcome.calls,
+      });
     }
     const event = recordOutcome(this.deps.store, job, outcome, this.options.now(), this.onError);
     if (event) this.emit(event);
@@ -452,11 +498,17 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
     // BullMQ's wait list is LPUSHed, so its oldest entry is last; un-prioritized jobs go before prioritized
     // ones; deferred jobs (owner at the running limit) come back soon and are shown at the end.
     const waiting = [...[...wait].reverse(), ...prioritized, ...delayed];
-    this.line.applySnapshot({ waiting, active }, this.options.now(), (id) => this.pending.get(id)?.params.steps ?? this.typicalSteps());
+    this.line.applySnapshot(
+      { waiting, active },
+      this.options.now(),
+      (id) => this.pending.get(id)?.params.steps ?? this.typicalSteps(),
+    );
   }
 
   private refusal(reason: 'queue_full' | 'user_queue_full', count: number): QuotaError {
-    return reason === 'queue_full' ? queueFullError(count, this.options.maxQueued) : userQueueFullError(count, this.options.perUserQueued);
+    return reason === 'queue_full'
+      ? queueFullError(count, this.options.maxQueued)
+      : userQueueFullError(count, this.options.perUserQueued);
   }
 
   /** Steps of a job this bot does not own (another replica's), for its ETA share. */
@@ -474,4 +526,3 @@ const UNAVAILABLE = 'The edit queue cannot be reached right now. Please try agai
 function internalMessage(jobId: string): string {
   return internalFailure(jobId).userMessage;
 }
-

@@ -73,14 +73,25 @@ return {1, ''}
 /** `busy`: the owner is at the running limit. `cancelled`: the bot flagged the job; `by` is 'owner' or 'other'. */
 export type Claim = { result: 'claimed' } | { result: 'busy' } | { result: 'cancelled'; by: string };
 
-export type Admission = { admitted: true; tag: number } | { admitted: false; reason: 'queue_full' | 'user_queue_full'; count: number };
+export type Admission =
+  | { admitted: true; tag: number }
+  | { admitted: false; reason: 'queue_full' | 'user_queue_full'; count: number };
 
 /** The scripts bound to one queue's keys. */
 export class QueueScripts {
-  constructor(private readonly redis: Redis, private readonly keys: RfeditKeys) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RfeditKeys,
+  ) {}
 
   /** `force`: count and tag without checking limits (a job restored from the bot's store). */
-  async admit(input: { jobId: string; userKey: string; maxQueued: number; perUserQueued: number; force?: boolean }): Promise<Admission> {
+  async admit(input: {
+    jobId: string;
+    userKey: string;
+    maxQueued: number;
+    perUserQueued: number;
+    force?: boolean;
+  }): Promise<Admission> {
     const { keys } = this;
     const [ok, reason, value] = (await this.redis.eval(
       ADMIT,
@@ -104,7 +115,13 @@ export class QueueScripts {
     await this.redis.eval(RELEASE, 3, keys.counts, keys.counted, keys.claimed, jobId, userKey);
   }
 
-  async claim(input: { activeKey: string; jobId: string; userKey: string; perUserRunning: number; tag: number }): Promise<Claim> {
+  async claim(input: {
+    activeKey: string;
+    jobId: string;
+    userKey: string;
+    perUserRunning: number;
+    tag: number;
+  }): Promise<Claim> {
     const { keys } = this;
     const [code, by] = (await this.redis.eval(
       CLAIM,

@@ -29,12 +29,26 @@ export type WorkerSignal =
   | { kind: 'progress'; phase: EditPhase; step: number; total: number; fraction: number; previewBase64?: string };
 
 export function wireJobData(job: JobRecord, userKey: string, tag: number): WireJobData {
-  return { jobId: job.id, userKey, tag, prompt: job.prompt, sourceHash: job.sourceHash, params: job.params, ...(job.grid ? { grid: job.grid } : {}) };
+  return {
+    jobId: job.id,
+    userKey,
+    tag,
+    prompt: job.prompt,
+    sourceHash: job.sourceHash,
+    params: job.params,
+    ...(job.grid ? { grid: job.grid } : {}),
+  };
 }
 
 /** What the runner needs, from what came over the wire. */
 export function jobFromWire(data: WireJobData): RunnableJob {
-  return { id: data.jobId, prompt: data.prompt, sourceHash: data.sourceHash, params: data.params, ...(data.grid ? { grid: data.grid } : {}) };
+  return {
+    id: data.jobId,
+    prompt: data.prompt,
+    sourceHash: data.sourceHash,
+    params: data.params,
+    ...(data.grid ? { grid: data.grid } : {}),
+  };
 }
 
 export function isWorkerSignal(value: unknown): value is WorkerSignal {

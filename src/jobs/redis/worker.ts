@@ -18,7 +18,14 @@ import { ProgressThrottle } from '../progress-throttle.ts';
 import { progressIntervals, resolveQueueOptions } from '../queue.ts';
 import type { QueueOptions } from '../queue.ts';
 import { EditRun } from '../run-edit.ts';
-import { BULL_PREFIX, ConnectionErrorLog, DEFAULT_QUEUE_NAME, redisOptionsFromUrl, redisUnreachable, rfeditKeys } from './connection.ts';
+import {
+  BULL_PREFIX,
+  ConnectionErrorLog,
+  DEFAULT_QUEUE_NAME,
+  redisOptionsFromUrl,
+  redisUnreachable,
+  rfeditKeys,
+} from './connection.ts';
 import { QueueScripts } from './scripts.ts';
 import { jobFromWire } from './wire.ts';
 import type { JobOutcome, WireJobData, WorkerSignal } from './wire.ts';
@@ -85,7 +92,8 @@ class WorkerRuntime implements RunningWorker {
     this.name = deps.name ?? `${hostname()}:${process.pid}`;
     const queueName = deps.queueName ?? DEFAULT_QUEUE_NAME;
     this.keys = rfeditKeys(queueName);
-    if (!deps.images && !deps.imageDir) throw new TypeError('runWorker needs imageDir (the shared image directory) or images');
+    if (!deps.images && !deps.imageDir)
+      throw new TypeError('runWorker needs imageDir (the shared image directory) or images');
     this.images = deps.images ?? new ImageStore(deps.imageDir!);
     const connection = redisOptionsFromUrl(deps.redisUrl);
     this.redis = new Redis({ ...connection, lazyConnect: true });
@@ -149,7 +157,8 @@ class WorkerRuntime implements RunningWorker {
         perUserRunning: this.options.perUserRunning,
         tag: data.tag,
       });
-      if (claim.result === 'cancelled') return await this.finish(data, { status: 'cancelled', byOwner: claim.by === 'owner' });
+      if (claim.result === 'cancelled')
+        return await this.finish(data, { status: 'cancelled', byOwner: claim.by === 'owner' });
       if (claim.result === 'busy') {
         // The owner already has their share running elsewhere: step aside, keep the place (priority) in line.
         await job.moveToDelayed(Date.now() + (this.deps.deferMs ?? 500), token);
@@ -166,9 +175,16 @@ class WorkerRuntime implements RunningWorker {
     const data = job.data;
     // Signals go out in order on one connection; the outcome waits for the last of them.
     let signals = Promise.resolve();
-    if (!run.stopReason) signals = this.signal(job, signals, { kind: 'started', worker: this.name, startedAt: this.options.now() });
+    if (!run.stopReason)
+      signals = this.signal(job, signals, { kind: 'started', worker: this.name, startedAt: this.options.now() });
     const outcome = await run.run(jobFromWire(data), (progress) => {
-      if (this.throttle.pass(data.jobId, progress.fraction, { platform: platformOf(data.userKey), preview: progress.preview !== undefined })) signals = this.signal(job, signals, progressSignal(progress));
+      if (
+        this.throttle.pass(data.jobId, progress.fraction, {
+          platform: platformOf(data.userKey),
+          preview: progress.preview !== undefined,
+        })
+      )
+        signals = this.signal(job, signals, progressSignal(progress));
     });
     await signals;
     if (outcome.status === 'interrupted') {
@@ -176,7 +192,8 @@ class WorkerRuntime implements RunningWorker {
       await this.scripts.unclaim(data.jobId);
       throw new Error(`worker ${this.name} stopped while running job ${data.jobId}`);
     }
-    if (outcome.status === 'cancelled') outcome.byOwner = (await this.redis.get(this.keys.cancelFlag(data.jobId))) !== 'other';
+    if (outcome.status === 'cancelled')
+      outcome.byOwner = (await this.redis.get(this.keys.cancelFlag(data.jobId))) !== 'other';
     return this.finish(data, outcome);
   }
 
@@ -202,7 +219,13 @@ class WorkerRuntime implements RunningWorker {
 }
 
 function progressSignal(progress: EditProgress): WorkerSignal {
-  const signal: WorkerSignal = { kind: 'progress', phase: progress.phase, step: progress.step, total: progress.total, fraction: progress.fraction };
+  const signal: WorkerSignal = {
+    kind: 'progress',
+    phase: progress.phase,
+    step: progress.step,
+    total: progress.total,
+    fraction: progress.fraction,
+  };
   if (progress.preview) signal.previewBase64 = Buffer.from(progress.preview).toString('base64');
   return signal;
 }

@@ -51,8 +51,13 @@ describe('result buttons', () => {
     const remixId = buttonId(first, 'Remix');
     const click = world.discord.clickButton(remixId, first);
     await world.discord.waitFor((r) => r.path.includes(click.token) && r.path.endsWith('/callback'));
-    const modal = world.discord.interaction(click.id)?.modal as { custom_id: string; components: Array<{ components: Array<{ custom_id: string; value?: string }> }> };
-    const values = Object.fromEntries(modal.components.map((row) => [row.components[0]!.custom_id, row.components[0]!.value]));
+    const modal = world.discord.interaction(click.id)?.modal as {
+      custom_id: string;
+      components: Array<{ components: Array<{ custom_id: string; value?: string }> }>;
+    };
+    const values = Object.fromEntries(
+      modal.components.map((row) => [row.components[0]!.custom_id, row.components[0]!.value]),
+    );
     expect(values).toEqual({ prompt: 'make it snowy', strength: '0.6' });
 
     world.discord.submitModal(modal.custom_id, { prompt: 'make it sunny', strength: '0.8' }, { message: first });
@@ -66,10 +71,15 @@ describe('result buttons', () => {
   it.each([
     ['the Compare button', () => buttonId(first, 'Compare')],
     // Before compare was a core action, its button was a signed `info` id with the argument `compare`.
-    ['a Compare button posted before compare was a core action', () => world.core.codec.encode({ action: 'info', jobId: jobIdOf(first), arg: 'compare' })],
+    [
+      'a Compare button posted before compare was a core action',
+      () => world.core.codec.encode({ action: 'info', jobId: jobIdOf(first), arg: 'compare' }),
+    ],
   ])('%s shows the photo and the result side by side, only to whoever clicked', async (_name, compareId) => {
     const click = world.discord.clickButton(compareId(), first);
-    const answer = await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(click.token) && r.files.length > 0);
+    const answer = await world.discord.waitFor(
+      (r) => r.method === 'PATCH' && r.path.includes(click.token) && r.files.length > 0,
+    );
 
     const pair = await sharp(answer.files[0]!.data).metadata();
     expect(pair.height).toBe(32); // both halves at the result's height
@@ -97,7 +107,10 @@ describe('result buttons', () => {
 
   it('a forged button (altered job id) is refused privately', async () => {
     const genuine = buttonId(first, 'Variation');
-    const forged = genuine.replace(/^(rf1\.v\.)([^.]+)/, (_, head: string, id: string) => head + (id[0] === 'A' ? 'B' : 'A') + id.slice(1));
+    const forged = genuine.replace(
+      /^(rf1\.v\.)([^.]+)/,
+      (_, head: string, id: string) => head + (id[0] === 'A' ? 'B' : 'A') + id.slice(1),
+    );
     const click = world.discord.clickButton(forged, first);
 
     expect(await world.ephemeralText(click.id)).toMatch(/not valid here/);
@@ -128,14 +141,22 @@ describe('Cancel', () => {
     world = await Harness.start({ engine });
     const sent = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'slow' });
     await gate.reached();
-    const status = await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && (r.responseBody as APIMessage).components?.length === 1);
+    const status = await world.discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' && r.path.includes(sent.token) && (r.responseBody as APIMessage).components?.length === 1,
+    );
     const statusMessage = status.responseBody as APIMessage;
 
     const click = world.discord.clickButton(buttonId(statusMessage, 'Cancel'), statusMessage);
     expect(await world.ephemeralText(click.id)).toMatch(/Stopping your edit/);
     gate.open();
 
-    await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /Cancelled/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+    await world.discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.path.includes(sent.token) &&
+        /Cancelled/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')),
+    );
     expect(world.original(sent.id).components).toEqual([]);
     const jobId = world.core.codec.decode(buttonId(statusMessage, 'Cancel'))!.jobId;
     expect(world.core.getJob(jobId)?.status).toBe('cancelled');

@@ -100,8 +100,17 @@ describe('registerDiscordCommands', () => {
 
   it('puts /edit, the “Edit image” menu and /rfedit in a guild, or globally without one', async () => {
     discord = await FakeDiscord.start();
-    await registerDiscordCommands({ token: discord.token, applicationId: discord.applicationId, guildId: discord.guild.id, restApi: `${discord.origin}/api` });
-    await registerDiscordCommands({ token: discord.token, applicationId: discord.applicationId, restApi: `${discord.origin}/api` });
+    await registerDiscordCommands({
+      token: discord.token,
+      applicationId: discord.applicationId,
+      guildId: discord.guild.id,
+      restApi: `${discord.origin}/api`,
+    });
+    await registerDiscordCommands({
+      token: discord.token,
+      applicationId: discord.applicationId,
+      restApi: `${discord.origin}/api`,
+    });
 
     const names = (list: Array<{ name: string }>) => list.map((c) => c.name);
     expect(names(discord.commands.byGuild.get(discord.guild.id)!)).toEqual(['edit', 'Edit image', 'rfedit']);
@@ -109,12 +118,25 @@ describe('registerDiscordCommands', () => {
   });
 
   it('defines /edit with an image attachment first and the ranges and choices of its options', () => {
-    const edit = DISCORD_COMMANDS.find((c) => c.name === 'edit') as { options: Array<{ name: string; type: number; required?: boolean; min_value?: number; max_value?: number; choices?: unknown[] }> };
+    const edit = DISCORD_COMMANDS.find((c) => c.name === 'edit') as {
+      options: Array<{
+        name: string;
+        type: number;
+        required?: boolean;
+        min_value?: number;
+        max_value?: number;
+        choices?: unknown[];
+      }>;
+    };
     expect(edit.options.slice(0, 2).map((o) => [o.name, o.type, o.required])).toEqual([
       ['image', ApplicationCommandOptionType.Attachment, true],
       ['prompt', ApplicationCommandOptionType.String, true],
     ]);
-    expect(edit.options.find((o) => o.name === 'strength')).toMatchObject({ type: ApplicationCommandOptionType.Number, min_value: 0, max_value: 1 });
+    expect(edit.options.find((o) => o.name === 'strength')).toMatchObject({
+      type: ApplicationCommandOptionType.Number,
+      min_value: 0,
+      max_value: 1,
+    });
     expect(edit.options.find((o) => o.name === 'preset')?.choices?.length).toBeGreaterThan(0);
     expect(DISCORD_COMMANDS.find((c) => c.name === 'Edit image')?.type).toBe(ApplicationCommandType.Message);
   });

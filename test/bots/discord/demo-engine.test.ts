@@ -28,7 +28,9 @@ describe('the Discord bot on the demo engine', () => {
     const photo = discord.attachment({
       filename: 'photo.png',
       contentType: 'image/png',
-      data: await sharp({ create: { width: 64, height: 48, channels: 3, background: '#4a7' } }).png().toBuffer(),
+      data: await sharp({ create: { width: 64, height: 48, channels: 3, background: '#4a7' } })
+        .png()
+        .toBuffer(),
     });
     // The demo edits a 64×64 photo in a few milliseconds, so the adapter may merge its progress edits away; that
     // previews reach Discord is asserted in edit-flow.test.ts with an engine the test paces. Here: the real engine
@@ -37,7 +39,12 @@ describe('the Discord bot on the demo engine', () => {
     world.core.events.onEvent((event) => {
       if (event.type === 'progress' && event.preview) previews.push(event.preview.byteLength);
     });
-    discord.slashCommand('edit', { image: photo, prompt: 'make it snowy', strength: 0.6, steps: { type: ApplicationCommandOptionType.Integer, value: 4 } });
+    discord.slashCommand('edit', {
+      image: photo,
+      prompt: 'make it snowy',
+      strength: 0.6,
+      steps: { type: ApplicationCommandOptionType.Integer, value: 4 },
+    });
     const result = await world.result();
 
     expect(previews.length).toBeGreaterThan(0);
@@ -46,7 +53,9 @@ describe('the Discord bot on the demo engine', () => {
     expect(world.core.getJob(jobIdOf(result))?.status).toBe('done');
 
     const click = discord.clickButton(buttonId(result, 'Compare'), result);
-    const compared = await discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(click.token) && r.files.length > 0);
+    const compared = await discord.waitFor(
+      (r) => r.method === 'PATCH' && r.path.includes(click.token) && r.files.length > 0,
+    );
     expect((await sharp(compared.files[0]!.data).metadata()).width).toBeGreaterThan(image.width!);
     expect(discord.violations).toEqual([]);
   }, 120_000);

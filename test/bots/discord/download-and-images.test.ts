@@ -95,7 +95,9 @@ describe('fitUnderBytes', () => {
   });
 
   it('re-encodes an image over the limit as a JPEG under it', async () => {
-    const noisy = await sharp(Buffer.from(Array.from({ length: 128 * 128 * 3 }, (_, i) => (i * 7919) % 251)), { raw: { width: 128, height: 128, channels: 3 } })
+    const noisy = await sharp(Buffer.from(Array.from({ length: 128 * 128 * 3 }, (_, i) => (i * 7919) % 251)), {
+      raw: { width: 128, height: 128, channels: 3 },
+    })
       .png({ compressionLevel: 0 })
       .toBuffer();
     const fitted = await fitUnderBytes(noisy, 8_000);
@@ -107,7 +109,9 @@ describe('fitUnderBytes', () => {
 
 describe('sideBySide', () => {
   it('puts both images at the result’s height with a gap between them', async () => {
-    const before = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#ff0000' } }).png().toBuffer();
+    const before = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
     const after = await solidPng(30, 'after');
     const pair = await sharp(await sideBySide(before, after)).metadata();
     expect(pair.height).toBe(30);

@@ -30,13 +30,28 @@ describe('the /edit command', () => {
     expect(result.content).toContain('“make it snowy”');
     expect(result.content).toMatch(/strength 0\.6 · seed \d+/);
     expect(result.attachments).toHaveLength(1);
-    expect(buttonLabels(result)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Sweep', 'Info', 'Compare', 'Delete']);
+    expect(buttonLabels(result)).toEqual([
+      'Variation',
+      'Subtler',
+      'Stronger',
+      'Remix',
+      'Sweep',
+      'Info',
+      'Compare',
+      'Delete',
+    ]);
     expect(discord.violations).toEqual([]);
   });
 
   it('passes the options to the edit', async () => {
     world = await Harness.start();
-    world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'a castle', strength: 0.3, seed: integer(42), steps: integer(3) });
+    world.discord.slashCommand('edit', {
+      image: await world.photo(),
+      prompt: 'a castle',
+      strength: 0.3,
+      seed: integer(42),
+      steps: integer(3),
+    });
     const result = await world.result();
     const job = world.core.getJob(jobIdOf(result));
     expect(job?.params).toMatchObject({ strength: 0.3, seed: 42, steps: 3 });
@@ -51,7 +66,12 @@ describe('the /edit command', () => {
 
     const second = discord.slashCommand('edit', { image: await world.photo(), prompt: 'second' });
     await discord.waitFor((r) => r.path === `/api/v10/interactions/${second.id}/${second.token}/callback`);
-    const queued = await discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(second.token) && /in line/.test(String((r.json as { content?: string } | undefined)?.content ?? r.fields.payload_json ?? '')));
+    const queued = await discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.path.includes(second.token) &&
+        /in line/.test(String((r.json as { content?: string } | undefined)?.content ?? r.fields.payload_json ?? '')),
+    );
 
     expect(discord.interaction(second.id)?.response?.type).toBe(5);
     expect(String(queued.fields.payload_json ?? JSON.stringify(queued.json))).toMatch(/next in line, starts <t:\d+:R>/);
@@ -68,7 +88,9 @@ describe('the /edit command', () => {
     await gate.reached();
     gate.release(); // step 1 reports progress
 
-    const progress = await discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && r.files.some((f) => f.filename === 'preview.png'));
+    const progress = await discord.waitFor(
+      (r) => r.method === 'PATCH' && r.path.includes(sent.token) && r.files.some((f) => f.filename === 'preview.png'),
+    );
 
     const preview = await sharp(progress.files[0]!.data).metadata();
     expect(Math.max(preview.width!, preview.height!)).toBeLessThanOrEqual(256);
@@ -85,7 +107,9 @@ describe('the /edit command', () => {
     try {
       const sent = discord.slashCommand('edit', { image: await world.photo(), prompt: 'steps' });
       await world.result();
-      const progressEdits = discord.requests.filter((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /\d+% \(edit\)/.test(r.fields.payload_json ?? ''));
+      const progressEdits = discord.requests.filter(
+        (r) => r.method === 'PATCH' && r.path.includes(sent.token) && /\d+% \(edit\)/.test(r.fields.payload_json ?? ''),
+      );
       const percents = progressEdits.map((r) => /(\d+)%/.exec(r.fields.payload_json!)![1]);
       // Steps 2 and 3 are throttled; step 1 may also be replaced by step 4 if it had not gone out yet.
       expect(percents.filter((p) => p !== '25')).toEqual(['100']);
@@ -113,7 +137,12 @@ describe('the /edit command', () => {
     world = await Harness.start();
     const sent = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'rain' });
     const result = await world.result();
-    await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /done, the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+    await world.discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.path.includes(sent.token) &&
+        /done, the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')),
+    );
     expect(world.original(sent.id).content).toContain(`in the thread <#${result.channel_id}>`);
     expect(world.original(sent.id).components).toEqual([]);
   });
@@ -128,7 +157,11 @@ describe('the upload limit', () => {
       bot: { defaultUploadLimitBytes: 60_000 },
     });
     const { discord } = world;
-    discord.slashCommand('edit', { image: await world.photo(), prompt: 'noise' }, { attachmentSizeLimit: 25 * 1024 * 1024 });
+    discord.slashCommand(
+      'edit',
+      { image: await world.photo(), prompt: 'noise' },
+      { attachmentSizeLimit: 25 * 1024 * 1024 },
+    );
     const post = await discord.waitFor((r) => r.status === 200 && isResultPost(r));
     expect(post.files[0]!.filename).toMatch(/\.jpg$/);
     expect(post.files[0]!.data.length).toBeLessThanOrEqual(60_000);

@@ -49,7 +49,10 @@ describe('permissions checked when the command comes in', () => {
     world = await Harness.start();
     const { discord } = world;
     discord.denyBot(discord.channel, PermissionFlagsBits.AttachFiles);
-    const menu = discord.messageCommand('Edit image', discord.seedMessage({ content: 'cat', attachments: [await world.photo()] }));
+    const menu = discord.messageCommand(
+      'Edit image',
+      discord.seedMessage({ content: 'cat', attachments: [await world.photo()] }),
+    );
     expect(await world.ephemeralText(menu.id)).toContain('**Attach Files**');
     expect(discord.interaction(menu.id)?.modal).toBeUndefined();
   });
@@ -81,7 +84,10 @@ describe('fallbacks when a permission is missing', () => {
   it('without threads and history, posts a plain message in the channel', async () => {
     world = await Harness.start();
     const { discord } = world;
-    discord.denyBot(discord.channel, PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.SendMessagesInThreads);
+    discord.denyBot(
+      discord.channel,
+      PermissionFlagsBits.ReadMessageHistory | PermissionFlagsBits.SendMessagesInThreads,
+    );
     discord.slashCommand('edit', { image: await world.photo(), prompt: 'plain' });
     const result = await world.result();
     expect(result.channel_id).toBe(discord.channel.id);
@@ -93,7 +99,11 @@ describe('fallbacks when a permission is missing', () => {
     world = await Harness.start();
     const { discord } = world;
     const secret = discord.addThread(discord.channel, { private: true });
-    const sent = discord.slashCommand('edit', { image: await world.photo(), prompt: 'secret garden' }, { channel: secret });
+    const sent = discord.slashCommand(
+      'edit',
+      { image: await world.photo(), prompt: 'secret garden' },
+      { channel: secret },
+    );
     const status = await world.statusMatching(sent.id, /secret garden.*seed/);
     expect(status.attachments[0]?.filename).toMatch(/^rfedit-/);
     expect(customIds(status).length).toBe(8);
@@ -143,7 +153,9 @@ describe('“Edit image” without the Message Content intent', () => {
   it('after a restart while the form was open, says to use the menu again instead of “no image”', async () => {
     world = await Harness.start();
     const { discord } = world;
-    const form = await world.editImageForm(discord.seedMessage({ content: 'my dog', attachments: [await world.photo('dog.png')] }));
+    const form = await world.editImageForm(
+      discord.seedMessage({ content: 'my dog', attachments: [await world.photo('dog.png')] }),
+    );
     await world.stopBot();
     keptFake = discord;
     world = await Harness.start({ discord, dataDir: world.dataDir });

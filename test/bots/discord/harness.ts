@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { PermissionFlagsBits, type APIAttachment, type APIMessage } from 'discord-api-types/v10';
 import { assembleCore } from '../../../src/app.ts';
 import type { BotCore } from '../../../src/commands/index.ts';
-import { createDiscordBot, INVITE_PERMISSIONS, type DiscordBot, type DiscordBotOptions } from '../../../src/bots/discord/index.ts';
+import {
+  createDiscordBot,
+  INVITE_PERMISSIONS,
+  type DiscordBot,
+  type DiscordBotOptions,
+} from '../../../src/bots/discord/index.ts';
 import type { EditEngine } from '../../../src/engine/types.ts';
 import type { QueueOptions } from '../../../src/jobs/queue.ts';
 import { FakeDiscord, type FakeDiscordOptions, type RecordedRequest } from '../../fakes/discord.ts';
@@ -68,7 +73,11 @@ export class Harness {
    * lets members see the channel and use commands); tests withhold permissions from there with channel overwrites.
    */
   static startFake(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
-    return FakeDiscord.start({ everyonePermissions: String(MEMBER_BASICS), botPermissions: String(INVITE_PERMISSIONS), ...options });
+    return FakeDiscord.start({
+      everyonePermissions: String(MEMBER_BASICS),
+      botPermissions: String(INVITE_PERMISSIONS),
+      ...options,
+    });
   }
 
   /** Stops bot and core; keeps the data directory and the fake for a restart. */
@@ -84,7 +93,13 @@ export class Harness {
   }
 
   async photo(name = 'photo.png', label = 'source'): Promise<APIAttachment> {
-    return this.discord.attachment({ filename: name, contentType: 'image/png', data: await solidPng(24, label), width: 24, height: 24 });
+    return this.discord.attachment({
+      filename: name,
+      contentType: 'image/png',
+      data: await solidPng(24, label),
+      width: 24,
+      height: 24,
+    });
   }
 
   /** The nth result the bot posted (a channel message carrying an rfedit-… file), once Discord accepted it. */
@@ -121,7 +136,13 @@ export class Harness {
   async statusMatching(interactionId: string, pattern: RegExp): Promise<APIMessage> {
     const interaction = this.discord.interaction(interactionId);
     if (!interaction) throw new Error(`no interaction ${interactionId}`);
-    await this.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(interaction.token) && r.status === 200 && pattern.test((r.responseBody as APIMessage).content));
+    await this.discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.path.includes(interaction.token) &&
+        r.status === 200 &&
+        pattern.test((r.responseBody as APIMessage).content),
+    );
     return this.original(interactionId);
   }
 
@@ -129,7 +150,12 @@ export class Harness {
   async ephemeralText(interactionId: string): Promise<string> {
     const interaction = this.discord.interaction(interactionId);
     if (!interaction) throw new Error(`no interaction ${interactionId}`);
-    const request = await this.discord.waitFor((r) => r.path.includes(interaction.token) && r.status < 300 && ephemeralContent(r, interaction.response?.type) !== undefined);
+    const request = await this.discord.waitFor(
+      (r) =>
+        r.path.includes(interaction.token) &&
+        r.status < 300 &&
+        ephemeralContent(r, interaction.response?.type) !== undefined,
+    );
     return ephemeralContent(request, interaction.response?.type)!;
   }
 }
@@ -142,22 +168,31 @@ export function jobIdOf(result: APIMessage): string {
 }
 
 export function isResultPost(r: RecordedRequest): boolean {
-  return r.method === 'POST' && /^\/api\/v10\/channels\/\d+\/messages$/.test(r.path) && r.files.some((f) => f.filename.startsWith('rfedit-'));
+  return (
+    r.method === 'POST' &&
+    /^\/api\/v10\/channels\/\d+\/messages$/.test(r.path) &&
+    r.files.some((f) => f.filename.startsWith('rfedit-'))
+  );
 }
 
 export function customIds(message: APIMessage): string[] {
-  return (message.components ?? []).flatMap((row) => ('components' in row ? row.components : []).flatMap((c) => ('custom_id' in c ? [c.custom_id] : [])));
+  return (message.components ?? []).flatMap((row) =>
+    ('components' in row ? row.components : []).flatMap((c) => ('custom_id' in c ? [c.custom_id] : [])),
+  );
 }
 
 export function buttonLabels(message: APIMessage): string[] {
-  return (message.components ?? []).flatMap((row) => ('components' in row ? row.components : []).flatMap((c) => ('label' in c && c.label ? [c.label] : [])));
+  return (message.components ?? []).flatMap((row) =>
+    ('components' in row ? row.components : []).flatMap((c) => ('label' in c && c.label ? [c.label] : [])),
+  );
 }
 
 /** The custom id of the button with this label. */
 export function buttonId(message: APIMessage, label: string): string {
   const rows = message.components ?? [];
   for (const row of rows) {
-    for (const c of 'components' in row ? row.components : []) if ('label' in c && c.label === label && 'custom_id' in c) return c.custom_id;
+    for (const c of 'components' in row ? row.components : [])
+      if ('label' in c && c.label === label && 'custom_id' in c) return c.custom_id;
   }
   throw new Error(`no button "${label}" on message ${message.id}: ${buttonLabels(message).join(', ')}`);
 }
@@ -170,7 +205,8 @@ function ephemeralContent(r: RecordedRequest, responseType: number | undefined):
     | { type?: number; data?: { content?: string; flags?: number }; content?: string; flags?: number }
     | undefined;
   if (!body) return undefined;
-  if (r.path.endsWith('/callback')) return body.type === 4 && (body.data?.flags ?? 0) & EPHEMERAL ? body.data?.content : undefined;
+  if (r.path.endsWith('/callback'))
+    return body.type === 4 && (body.data?.flags ?? 0) & EPHEMERAL ? body.data?.content : undefined;
   // A follow-up flagged ephemeral, or an edit of a reply deferred as ephemeral.
   if (r.method === 'POST' && (body.flags ?? 0) & EPHEMERAL) return body.content;
   if (r.method === 'PATCH' && responseType === 5 && body.content !== undefined) {

@@ -8,7 +8,11 @@ import { channelPermissionsOf, DISCORD_PERMISSIONS, missingToPost } from '../../
 import { channelPermissions } from '../../fakes/discord-permissions.ts';
 
 const NEEDED = DISCORD_PERMISSIONS.reduce((bits, p) => bits | p.flag, 0n);
-const BITS = [...DISCORD_PERMISSIONS.map((p) => p.flag), PermissionFlagsBits.Administrator, PermissionFlagsBits.ManageGuild];
+const BITS = [
+  ...DISCORD_PERMISSIONS.map((p) => p.flag),
+  PermissionFlagsBits.Administrator,
+  PermissionFlagsBits.ManageGuild,
+];
 
 function randomBits(random: () => number): bigint {
   return BITS.reduce((bits, bit) => (random() < 0.3 ? bits | bit : bits), 0n);
@@ -17,7 +21,7 @@ function randomBits(random: () => number): bigint {
 /** A small deterministic generator, so a failure repeats. */
 function lcg(seed: number): () => number {
   let state = seed;
-  return () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 }
 
 describe('channel permissions', () => {
@@ -25,19 +29,41 @@ describe('channel permissions', () => {
     const random = lcg(12);
     for (let n = 0; n < 500; n++) {
       const guildId = '100';
-      const roles = [{ id: guildId, permissions: String(randomBits(random) & ~PermissionFlagsBits.Administrator) }, ...['1', '2', '3'].map((id) => ({ id, permissions: String(random() < 0.1 ? PermissionFlagsBits.Administrator : randomBits(random) & ~PermissionFlagsBits.Administrator) }))];
+      const roles = [
+        { id: guildId, permissions: String(randomBits(random) & ~PermissionFlagsBits.Administrator) },
+        ...['1', '2', '3'].map((id) => ({
+          id,
+          permissions: String(
+            random() < 0.1
+              ? PermissionFlagsBits.Administrator
+              : randomBits(random) & ~PermissionFlagsBits.Administrator,
+          ),
+        })),
+      ];
       const memberRoleIds = ['1', '2', '3'].filter(() => random() < 0.5);
-      const targets = [{ id: guildId, type: 0 }, { id: '1', type: 0 }, { id: '2', type: 0 }, { id: 'bot', type: 1 }];
-      const overwrites = targets.filter(() => random() < 0.6).map((t) => ({ ...t, allow: String(randomBits(random)), deny: String(randomBits(random)) }));
+      const targets = [
+        { id: guildId, type: 0 },
+        { id: '1', type: 0 },
+        { id: '2', type: 0 },
+        { id: 'bot', type: 1 },
+      ];
+      const overwrites = targets
+        .filter(() => random() < 0.6)
+        .map((t) => ({ ...t, allow: String(randomBits(random)), deny: String(randomBits(random)) }));
       const ownerId = random() < 0.05 ? 'bot' : 'someone';
       const ours = channelPermissionsOf({ guildId, ownerId, roles, userId: 'bot', memberRoleIds, overwrites });
-      const theirs = channelPermissions({ id: guildId, ownerId, roles }, { userId: 'bot', roleIds: memberRoleIds }, overwrites as never);
+      const theirs = channelPermissions(
+        { id: guildId, ownerId, roles },
+        { userId: 'bot', roleIds: memberRoleIds },
+        overwrites as never,
+      );
       expect(ours & NEEDED, `case ${n}`).toBe(theirs & NEEDED);
     }
   });
 
   it('in a thread, asks for Send Messages in Threads instead of Send Messages', () => {
-    const granted = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.AttachFiles;
+    const granted =
+      PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessages | PermissionFlagsBits.AttachFiles;
     expect(missingToPost(granted, false)).toEqual([]);
     expect(missingToPost(granted, true).map((p) => p.name)).toEqual(['Send Messages in Threads']);
   });

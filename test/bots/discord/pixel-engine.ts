@@ -29,7 +29,9 @@ export class PixelEngine implements EditEngine {
 
   async edit(request: EditRequest, onProgress?: (progress: EditProgress) => void): Promise<EditResult> {
     const preview = this.options.previews === false ? undefined : await solidPng(8, 'preview');
-    const result = await this.inner.edit(request, (progress) => onProgress?.(preview ? { ...progress, preview } : progress));
+    const result = await this.inner.edit(request, (progress) =>
+      onProgress?.(preview ? { ...progress, preview } : progress),
+    );
     const sizePx = this.options.sizePx ?? 32;
     const label = `${request.prompt}|${result.params.seed}|${result.params.strength}`;
     const image = this.options.noise ? await noisePng(sizePx, label) : await solidPng(sizePx, label);
@@ -48,7 +50,9 @@ export function gatedPixelEngine(): { engine: PixelEngine; gate: StepGate } {
 
 export async function solidPng(sizePx: number, label: string): Promise<Buffer> {
   const [r, g, b] = createHash('sha256').update(label).digest();
-  return sharp({ create: { width: sizePx, height: sizePx, channels: 3, background: { r: r!, g: g!, b: b! } } }).png().toBuffer();
+  return sharp({ create: { width: sizePx, height: sizePx, channels: 3, background: { r: r!, g: g!, b: b! } } })
+    .png()
+    .toBuffer();
 }
 
 async function noisePng(sizePx: number, label: string): Promise<Buffer> {
@@ -60,5 +64,7 @@ async function noisePng(sizePx: number, label: string): Promise<Buffer> {
     state ^= state << 5;
     pixels[i] = state & 0xff;
   }
-  return sharp(pixels, { raw: { width: sizePx, height: sizePx, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  return sharp(pixels, { raw: { width: sizePx, height: sizePx, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
 }

@@ -39,7 +39,9 @@ describe('reactions on a result', () => {
   it('❌ by someone else is taken back and deletes nothing', async () => {
     const bob = world.discord.addUser('bob');
     world.discord.addReaction(first, '❌', bob);
-    await world.discord.waitFor((r) => r.method === 'DELETE' && r.path.includes('/reactions/') && r.path.endsWith(`/${bob.id}`));
+    await world.discord.waitFor(
+      (r) => r.method === 'DELETE' && r.path.includes('/reactions/') && r.path.endsWith(`/${bob.id}`),
+    );
     expect(world.discord.message(first.id)).toBeDefined();
     expect(world.core.getJob(jobIdOf(first))?.deleted).toBe(false);
   });
@@ -51,7 +53,9 @@ describe('reactions on a result', () => {
     world.discord.addReaction(first, '🔁'); // a marker: once this variation is done, the two above were handled
     await world.result(2);
     expect(world.core.queue.stats()).toMatchObject({ queued: 0, running: 0 });
-    expect(world.discord.requests.filter((r) => r.status === 200 && r.path.endsWith('/messages') && r.method === 'POST')).toHaveLength(3); // status + result of the variation, and the first result
+    expect(
+      world.discord.requests.filter((r) => r.status === 200 && r.path.endsWith('/messages') && r.method === 'POST'),
+    ).toHaveLength(3); // status + result of the variation, and the first result
   });
 });
 
@@ -93,7 +97,12 @@ describe('❌ on the status message of a running edit', () => {
     const jobId = world.core.codec.decode(buttonId(status, 'Cancel'))!.jobId;
 
     world.discord.addReaction(status, '❌');
-    await world.discord.waitFor((r) => r.method === 'PATCH' && r.path.includes(sent.token) && /Cancelled/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+    await world.discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.path.includes(sent.token) &&
+        /Cancelled/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')),
+    );
     gate.open();
 
     expect(world.core.getJob(jobId)?.status).toBe('cancelled');

@@ -19,16 +19,26 @@ async function refusalFor(send: (w: Harness) => Promise<{ id: string }> | { id: 
 describe('attachments', () => {
   it('refuses a file that is not an image, before deferring', async () => {
     world = await Harness.start();
-    const text = world.discord.attachment({ filename: 'notes.txt', contentType: 'text/plain', data: Buffer.from('hello') });
+    const text = world.discord.attachment({
+      filename: 'notes.txt',
+      contentType: 'text/plain',
+      data: Buffer.from('hello'),
+    });
     const sent = world.discord.slashCommand('edit', { image: text, prompt: 'x' });
-    expect(await world.ephemeralText(sent.id)).toBe('“notes.txt” is not an image. Please attach a PNG, JPEG, WebP or GIF photo.');
+    expect(await world.ephemeralText(sent.id)).toBe(
+      '“notes.txt” is not an image. Please attach a PNG, JPEG, WebP or GIF photo.',
+    );
     expect(world.discord.interaction(sent.id)?.response?.type).toBe(4);
     expect(world.core.queue.stats().queued + world.core.queue.stats().running).toBe(0);
   });
 
   it('refuses an image larger than the limit without downloading it', async () => {
     world = await Harness.start({ bot: { maxDownloadBytes: 1024 * 1024 } });
-    const big = world.discord.attachment({ filename: 'big.png', contentType: 'image/png', data: Buffer.alloc(2 * 1024 * 1024) });
+    const big = world.discord.attachment({
+      filename: 'big.png',
+      contentType: 'image/png',
+      data: Buffer.alloc(2 * 1024 * 1024),
+    });
     const text = await refusalFor((w) => w.discord.slashCommand('edit', { image: big, prompt: 'x' }));
     expect(text).toBe('That file is 2.0 MB; the limit is 1.0 MB.');
     expect(world.discord.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/files/'))).toEqual([]);
@@ -36,7 +46,11 @@ describe('attachments', () => {
 
   it('refuses a file whose bytes are not an image even though it claims to be one', async () => {
     world = await Harness.start();
-    const fake = world.discord.attachment({ filename: 'fake.png', contentType: 'image/png', data: Buffer.from('not really a png') });
+    const fake = world.discord.attachment({
+      filename: 'fake.png',
+      contentType: 'image/png',
+      data: Buffer.from('not really a png'),
+    });
     const sent = world.discord.slashCommand('edit', { image: fake, prompt: 'x' });
     // Only the download shows it, after the public defer: the status message says so (it is not deleted, which
     // would make Discord refuse the follow-up).
@@ -57,13 +71,19 @@ describe('attachments', () => {
 describe('allowed guilds, channels and roles', () => {
   it('refuses a guild that is not allowed', async () => {
     world = await Harness.start({ bot: { allowedGuilds: ['123'] } });
-    expect(await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' }))).toBe('I am not enabled on this server.');
+    expect(await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' }))).toBe(
+      'I am not enabled on this server.',
+    );
   });
 
   it('refuses direct messages when the bot is limited to some servers', async () => {
     world = await Harness.start({ bot: { allowedGuilds: ['123'] } });
     const dm = world.discord.dmChannel();
-    expect(await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' }, { channel: dm }))).toMatch(/not in direct messages/);
+    expect(
+      await refusalFor(async (w) =>
+        w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' }, { channel: dm }),
+      ),
+    ).toMatch(/not in direct messages/);
   });
 
   it('refuses a channel that is not allowed and serves an allowed one, including its threads', async () => {
@@ -71,7 +91,9 @@ describe('allowed guilds, channels and roles', () => {
     const botChannel = discord.addTextChannel('bot-edits');
     world = await Harness.start({ discord, bot: { allowedChannels: [botChannel.id] } });
     try {
-      expect(await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' }))).toMatch(/not enabled in this channel/);
+      expect(
+        await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' })),
+      ).toMatch(/not enabled in this channel/);
       world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'x' }, { channel: botChannel });
       const result = await world.result();
       // The result's thread belongs to the allowed channel, so its buttons work there too.
@@ -87,7 +109,9 @@ describe('allowed guilds, channels and roles', () => {
     const artists = discord.addRole('artists');
     world = await Harness.start({ discord, bot: { allowedRoles: [artists.id] } });
     try {
-      expect(await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' }))).toMatch(/need one of the roles/);
+      expect(
+        await refusalFor(async (w) => w.discord.slashCommand('edit', { image: await w.photo(), prompt: 'x' })),
+      ).toMatch(/need one of the roles/);
       world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'x' }, { roleIds: [artists.id] });
       await world.result();
     } finally {

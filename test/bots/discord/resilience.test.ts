@@ -69,7 +69,10 @@ describe('a result Discord refuses to take', () => {
     discord.slashCommand('edit', { image: await world.photo(), prompt: 'forbidden' });
 
     // Without the token the status message is the bot's own channel message, edited with the bot token.
-    const edit = await discord.waitFor((r) => r.method === 'PATCH' && /could not post the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')));
+    const edit = await discord.waitFor(
+      (r) =>
+        r.method === 'PATCH' && /could not post the result/.test(r.fields.payload_json ?? JSON.stringify(r.json ?? '')),
+    );
 
     expect(edit.status).toBe(200);
     const jobId = /job:(\S+)/.exec((edit.responseBody as { content: string }).content)![1]!.replace(/\.$/, '');
@@ -93,7 +96,12 @@ describe('a job that outlives the 15-minute interaction token', () => {
     const result = await world.result();
     const statusId = world.original(sent.id).id;
     const botEdit = `/api/v10/channels/${ownFake.channel.id}/messages/${statusId}`;
-    await ownFake.waitFor((r) => r.method === 'PATCH' && r.path === botEdit && /done, the result is in the thread/.test(JSON.stringify(r.json ?? r.fields)));
+    await ownFake.waitFor(
+      (r) =>
+        r.method === 'PATCH' &&
+        r.path === botEdit &&
+        /done, the result is in the thread/.test(JSON.stringify(r.json ?? r.fields)),
+    );
 
     const status = world.original(sent.id);
     expect(status.content).toContain('done, the result is in the thread');
@@ -117,7 +125,10 @@ describe('a restart in the middle of edits', () => {
     world = await Harness.start({ discord, dataDir: world.dataDir });
     const results = [await world.result(1), await world.result(2)];
 
-    for (const [sent, prompt] of [[running, 'running'], [waiting, 'waiting']] as const) {
+    for (const [sent, prompt] of [
+      [running, 'running'],
+      [waiting, 'waiting'],
+    ] as const) {
       const statusId = world.original(sent.id).id;
       const result = results.find((r) => r.content.includes(`“${prompt}”`))!;
       expect(result.channel_id).toBe(statusId);

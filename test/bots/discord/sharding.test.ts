@@ -22,7 +22,10 @@ describe('gateway shards', () => {
     discord = await Harness.startFake({ rules: { maxGuildsPerShard: 1, guildsPerRecommendedShard: 1 } });
     const second = discord.addGuild('Second', { shard: [1 - shardOf(discord.guild.id, 2), 2] });
     replicas.push(await Harness.start({ discord }));
-    expect(discord.gateway.shards.sort()).toEqual([[0, 2], [1, 2]]);
+    expect(discord.gateway.shards.sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
     expect(discord.gateway.closeCodes).toEqual([]);
 
     const photo = await replicas[0]!.photo();
@@ -38,7 +41,10 @@ describe('gateway shards', () => {
     const second = discord.addGuild('Second', { shard: [1 - shardOf(discord.guild.id, 2), 2] });
     replicas.push(await Harness.start({ discord, bot: { shards: [0], shardCount: 2 } }));
     replicas.push(await Harness.start({ discord, bot: { shards: [1], shardCount: 2 } }));
-    expect(discord.gateway.shards.sort()).toEqual([[0, 2], [1, 2]]);
+    expect(discord.gateway.shards.sort()).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
 
     const photo = await replicas[0]!.photo();
     for (let round = 0; round < 2; round++) {

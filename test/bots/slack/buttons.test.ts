@@ -1,10 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, finishedEdit, imageFileIdOf, imageFileIdsOf, jobIdOf, messageWithButton, runningEdit, sharingMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import {
+  buttonsOf,
+  finishedEdit,
+  imageFileIdOf,
+  imageFileIdsOf,
+  jobIdOf,
+  messageWithButton,
+  runningEdit,
+  sharingMessage,
+  startHarness,
+  textOf,
+  waitForResult,
+  type Harness,
+} from './harness.ts';
 import sharp from 'sharp';
 
 let h: Harness;
 afterEach(async () => h?.close());
-
 
 type Message = Parameters<Harness['events']['blockActions']>[0]['message'];
 
@@ -43,26 +55,47 @@ describe('result buttons', () => {
     const clicked = await click(h, result, 'Remix');
     const open = await h.slack.waitForCall('views.open');
     expect(open.args.trigger_id).toBe(clicked.triggerId);
-    const blocks = (open.args.view as { blocks: Array<{ block_id: string; element: { initial_value?: string } }> }).blocks;
+    const blocks = (open.args.view as { blocks: Array<{ block_id: string; element: { initial_value?: string } }> })
+      .blocks;
     expect(blocks.find((b) => b.block_id === 'prompt')?.element.initial_value).toBe('make it snowy');
     expect(blocks.find((b) => b.block_id === 'strength')?.element.initial_value).toBe('0.5');
 
-    await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it rainy' } }, strength: { strength: { type: 'number_input', value: '0.8' } } } });
+    await h.events.viewSubmission({
+      view: h.slack.views[0],
+      values: {
+        prompt: { prompt: { type: 'plain_text_input', value: 'make it rainy' } },
+        strength: { strength: { type: 'number_input', value: '0.8' } },
+      },
+    });
     const remix = await waitForResult(h.slack, 2);
     expect(remix.thread_ts).toBe(result.thread_ts);
-    expect(h.core.getJob(jobIdOf(h, remix))).toMatchObject({ kind: 'remix', parentId: jobId, prompt: 'make it rainy', strength: 0.8 });
+    expect(h.core.getJob(jobIdOf(h, remix))).toMatchObject({
+      kind: 'remix',
+      parentId: jobId,
+      prompt: 'make it rainy',
+      strength: 0.8,
+    });
   });
 
   it.each([
-    ['the Compare button', (_h: Harness, message: Message) => buttonsOf(message).find((b) => b.label === 'Compare')!.actionId],
+    [
+      'the Compare button',
+      (_h: Harness, message: Message) => buttonsOf(message).find((b) => b.label === 'Compare')!.actionId,
+    ],
     // Before compare was a core action, its button was a signed `info` id with the argument `compare`.
-    ['a Compare button posted before compare was a core action', (harness: Harness, message: Message) => harness.core.codec.encode({ action: 'info', jobId: jobIdOf(harness, message), arg: 'compare' })],
+    [
+      'a Compare button posted before compare was a core action',
+      (harness: Harness, message: Message) =>
+        harness.core.codec.encode({ action: 'info', jobId: jobIdOf(harness, message), arg: 'compare' }),
+    ],
   ])('%s posts the photo and the result side by side in the thread', async (_name, compareId) => {
     h = await startHarness();
     const { result } = await finishedEdit(h, 'make it snowy --strength 0.5');
     await h.events.blockActions({ actionId: compareId(h, result), message: result, user: h.slack.user });
     // Shared into the thread by the upload itself, so everyone in the channel sees it.
-    const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) => String(c.args.initial_comment).includes('Before'));
+    const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) =>
+      String(c.args.initial_comment).includes('Before'),
+    );
     expect(upload.args).toMatchObject({ channel_id: h.slack.channel.id, thread_ts: result.thread_ts });
     const fileId = (upload.args.files as Array<{ id: string }>)[0]!.id;
     expect(sharingMessage(h.slack, fileId)?.thread_ts).toBe(result.thread_ts);
@@ -75,7 +108,9 @@ describe('result buttons', () => {
     h = await startHarness();
     const { result, jobId } = await finishedEdit(h);
     await click(h, result, 'Compare');
-    const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) => String(c.args.initial_comment).includes('Before'));
+    const upload = await h.slack.waitForCall('files.completeUploadExternal', (c) =>
+      String(c.args.initial_comment).includes('Before'),
+    );
     const fileId = (upload.args.files as Array<{ id: string }>)[0]!.id;
     const comparisonTs = sharingMessage(h.slack, fileId)!.ts;
     // The result's buttons now stand for the comparison too.
@@ -98,7 +133,10 @@ describe('result buttons', () => {
   it('Delete by the owner removes the status message, the shared result and its buttons', async () => {
     h = await startHarness();
     const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
-    const jobMessages = [...h.core.getJob(jobId)!.messages.map((m) => m.messageId), sharingMessage(h.slack, imageFileIdOf(result)!)!.ts];
+    const jobMessages = [
+      ...h.core.getJob(jobId)!.messages.map((m) => m.messageId),
+      sharingMessage(h.slack, imageFileIdOf(result)!)!.ts,
+    ];
     await click(h, result, 'Delete');
     await h.slack.waitForCall('chat.delete', () => true, { nth: 3 });
     expect(jobMessages.map((ts) => h.slack.message(h.slack.channel.id, ts))).toEqual([undefined, undefined, undefined]);
@@ -111,7 +149,9 @@ describe('result buttons', () => {
     const { result, jobId } = await finishedEdit(h, 'make it snowy --strength 0.5');
     const bob = h.slack.addUser('bob');
     await click(h, result, 'Delete', bob);
-    await expect.poll(() => h.slack.ephemerals.find((e) => e.user === bob.id)?.text).toMatch(/Only the person who started this edit/);
+    await expect
+      .poll(() => h.slack.ephemerals.find((e) => e.user === bob.id)?.text)
+      .toMatch(/Only the person who started this edit/);
     expect(h.slack.calls('chat.delete')).toHaveLength(0);
     expect(h.core.getJob(jobId)?.deleted).toBe(false);
   });

@@ -1,5 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { buttonsOf, imageFileIdOf, jobIdOf, photo, photoMessage, sharingMessage, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import {
+  buttonsOf,
+  imageFileIdOf,
+  jobIdOf,
+  photo,
+  photoMessage,
+  sharingMessage,
+  startHarness,
+  textOf,
+  waitForResult,
+  type Harness,
+} from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -10,7 +21,10 @@ describe('/edit', () => {
     const delivery = await h.events.slashCommand({ text: 'make it snowy --strength 0.7' });
     expect(delivery.status).toBe(200);
     const open = await h.slack.waitForCall('views.open');
-    const view = open.args.view as { callback_id: string; blocks: Array<{ block_id: string; element: Record<string, unknown> }> };
+    const view = open.args.view as {
+      callback_id: string;
+      blocks: Array<{ block_id: string; element: Record<string, unknown> }>;
+    };
     expect(open.args.trigger_id).toBe(delivery.triggerId);
     expect(view.blocks.find((b) => b.block_id === 'image')?.element.type).toBe('file_input');
     expect(view.blocks.find((b) => b.block_id === 'prompt')?.element.initial_value).toBe('make it snowy');
@@ -24,7 +38,11 @@ describe('/edit', () => {
     const file = h.slack.addFile(await photo(1), { name: 'cat.png', mimetype: 'image/png' });
     const submitted = await h.events.viewSubmission({
       view: h.slack.views[0],
-      values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } }, strength: { strength: { type: 'number_input', value: '0.6' } } },
+      values: {
+        image: { file: { type: 'file_input', files: [file] } },
+        prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } },
+        strength: { strength: { type: 'number_input', value: '0.6' } },
+      },
     });
     expect(submitted.status).toBe(200);
 
@@ -34,7 +52,16 @@ describe('/edit', () => {
     expect(textOf(starter)).toContain('make it snowy');
     const status = replies.find((m) => m.ts !== result.ts)!;
     expect(textOf(status)).toMatch(/Done/);
-    expect(buttonsOf(result).map((b) => b.label)).toEqual(['Variation', 'Subtler', 'Stronger', 'Remix', 'Compare', 'Sweep', 'Info', 'Delete']);
+    expect(buttonsOf(result).map((b) => b.label)).toEqual([
+      'Variation',
+      'Subtler',
+      'Stronger',
+      'Remix',
+      'Compare',
+      'Sweep',
+      'Info',
+      'Delete',
+    ]);
     expect(h.slack.fileData(imageFileIdOf(result)!)).toEqual(await photo(9));
     expect(h.slack.calls('files.getUploadURLExternal')).toHaveLength(1);
     expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(1);
@@ -47,12 +74,17 @@ describe('/edit', () => {
     await h.events.slashCommand({ text: 'a lake under mountains --preset stroke-to-image --strength 0.7' });
     const open = await h.slack.waitForCall('views.open');
     const view = open.args.view as { blocks: Array<{ block_id: string; element: Record<string, unknown> }> };
-    expect(view.blocks.find((b) => b.block_id === 'prompt')?.element.initial_value).toBe('a lake under mountains --preset stroke-to-image');
+    expect(view.blocks.find((b) => b.block_id === 'prompt')?.element.initial_value).toBe(
+      'a lake under mountains --preset stroke-to-image',
+    );
     expect(view.blocks.find((b) => b.block_id === 'strength')?.element.initial_value).toBe('0.7');
     const file = h.slack.addFile(await photo(1), { name: 'sketch.png', mimetype: 'image/png' });
     await h.events.viewSubmission({
       view: h.slack.views[0],
-      values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'a lake under mountains --preset stroke-to-image' } } },
+      values: {
+        image: { file: { type: 'file_input', files: [file] } },
+        prompt: { prompt: { type: 'plain_text_input', value: 'a lake under mountains --preset stroke-to-image' } },
+      },
     });
     const result = await waitForResult(h.slack);
     const [starter] = h.slack.thread(h.slack.channel.id, result.thread_ts!);
@@ -86,7 +118,13 @@ describe('the "Edit this image" shortcut', () => {
     const open = await h.slack.waitForCall('views.open');
     expect((open.args.view as { callback_id: string }).callback_id).toBe('rfedit_shortcut_edit');
 
-    await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it night --strength 0.4' } }, strength: { strength: { type: 'number_input', value: null } } } });
+    await h.events.viewSubmission({
+      view: h.slack.views[0],
+      values: {
+        prompt: { prompt: { type: 'plain_text_input', value: 'make it night --strength 0.4' } },
+        strength: { strength: { type: 'number_input', value: null } },
+      },
+    });
 
     const result = await waitForResult(h.slack);
     expect(result.thread_ts).toBe(message.ts);
@@ -101,7 +139,10 @@ describe('the "Edit this image" shortcut', () => {
     const message = h.slack.seedMessage({ text: 'look', files: [withoutUrls as typeof file] });
     await h.events.messageShortcut({ callbackId: 'rfedit_edit_image', message });
     await h.slack.waitForCall('views.open');
-    await h.events.viewSubmission({ view: h.slack.views[0], values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it night' } } } });
+    await h.events.viewSubmission({
+      view: h.slack.views[0],
+      values: { prompt: { prompt: { type: 'plain_text_input', value: 'make it night' } } },
+    });
     await waitForResult(h.slack);
     expect(h.slack.calls('files.info').filter((c) => c.args.file === file.id)).toHaveLength(1);
   });

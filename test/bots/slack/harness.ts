@@ -18,7 +18,11 @@ export const SECRET = 'slack-adapter-test-secret-0123456789';
 
 /** A real PNG (the commands layer reads uploads with sharp), different for each seed. */
 export async function photo(seed = 0, size = 32): Promise<Buffer> {
-  return sharp({ create: { width: size, height: size, channels: 3, background: { r: (seed * 40) % 256, g: 120, b: 200 } } }).png().toBuffer();
+  return sharp({
+    create: { width: size, height: size, channels: 3, background: { r: (seed * 40) % 256, g: 120, b: 200 } },
+  })
+    .png()
+    .toBuffer();
 }
 
 /** The test engine, returning a real PNG so Compare can decode the result. */
@@ -78,7 +82,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await bot.start();
     await core.start();
     const events = mode === 'http' ? slack.httpEvents(bot.requestUrl()!) : slack.socketEvents();
-    if (mode === 'socket') await slack.socketMode.connections.waitFor(() => true, { nth: slack.socketMode.connections.entries.length || 1 });
+    if (mode === 'socket')
+      await slack.socketMode.connections.waitFor(() => true, { nth: slack.socketMode.connections.entries.length || 1 });
     return { core, bot, events };
   };
   const engine = options.engine ?? new PngResultEngine(await photo(9));
@@ -103,14 +108,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 }
 
 /** A user's photo post in the channel, as the target of a shortcut. */
-export async function photoMessage(slack: FakeSlack, options: { user?: SlackUser; text?: string } = {}): Promise<{ file: SlackFile; message: SlackMessage }> {
-  const file = slack.addFile(await photo(1), { name: 'beach.png', mimetype: 'image/png', ...(options.user ? { user: options.user } : {}) });
-  const message = slack.seedMessage({ text: options.text ?? 'look at this', files: [file], ...(options.user ? { user: options.user } : {}) });
+export async function photoMessage(
+  slack: FakeSlack,
+  options: { user?: SlackUser; text?: string } = {},
+): Promise<{ file: SlackFile; message: SlackMessage }> {
+  const file = slack.addFile(await photo(1), {
+    name: 'beach.png',
+    mimetype: 'image/png',
+    ...(options.user ? { user: options.user } : {}),
+  });
+  const message = slack.seedMessage({
+    text: options.text ?? 'look at this',
+    files: [file],
+    ...(options.user ? { user: options.user } : {}),
+  });
   return { file, message };
 }
 
 /** The bot's message in `channel` whose blocks have a button with this label (newest first). */
-export function messageWithButton(slack: FakeSlack, label: string, channel = slack.channel.id): SlackMessage | undefined {
+export function messageWithButton(
+  slack: FakeSlack,
+  label: string,
+  channel = slack.channel.id,
+): SlackMessage | undefined {
   return slack
     .messages(channel)
     .filter((m) => buttonsOf(m).some((b) => b.label === label))
@@ -118,7 +138,10 @@ export function messageWithButton(slack: FakeSlack, label: string, channel = sla
 }
 
 export function buttonsOf(message: SlackMessage | undefined): Array<{ label: string; actionId: string }> {
-  const blocks = (message?.blocks ?? []) as Array<{ type: string; elements?: Array<{ type: string; action_id: string; text: { text: string } }> }>;
+  const blocks = (message?.blocks ?? []) as Array<{
+    type: string;
+    elements?: Array<{ type: string; action_id: string; text: { text: string } }>;
+  }>;
   return blocks
     .filter((b) => b.type === 'actions')
     .flatMap((b) => b.elements ?? [])
@@ -134,7 +157,11 @@ export function imageFileIdOf(message: SlackMessage | undefined): string | undef
 export function imageFileIdsOf(message: SlackMessage | undefined): string[] {
   const blocks = (message?.blocks ?? []) as Array<{ type: string; block_id?: string; slack_file?: { id: string } }>;
   const images = blocks.flatMap((b) => (b.type === 'image' && b.slack_file ? [b.slack_file.id] : []));
-  const linked = blocks.find((b) => b.block_id?.startsWith('rfedit-files:'))?.block_id?.slice('rfedit-files:'.length).split(',') ?? [];
+  const linked =
+    blocks
+      .find((b) => b.block_id?.startsWith('rfedit-files:'))
+      ?.block_id?.slice('rfedit-files:'.length)
+      .split(',') ?? [];
   return [...images, ...linked];
 }
 
@@ -144,13 +171,19 @@ export function sharingMessage(slack: FakeSlack, fileId: string, channel = slack
 }
 
 export function textOf(message: SlackMessage | undefined): string {
-  const section = ((message?.blocks ?? []) as Array<{ type: string; text?: { text: string } }>).find((b) => b.type === 'section');
+  const section = ((message?.blocks ?? []) as Array<{ type: string; text?: { text: string } }>).find(
+    (b) => b.type === 'section',
+  );
   return section?.text?.text ?? message?.text ?? '';
 }
 
 /** The result message of a job (image and a Variation button), once it is posted. */
 export async function waitForResult(slack: FakeSlack, nth = 1): Promise<SlackMessage> {
-  const call = await slack.waitForCall('chat.postMessage', (c) => JSON.stringify(c.args.blocks ?? '').includes('Variation'), { nth });
+  const call = await slack.waitForCall(
+    'chat.postMessage',
+    (c) => JSON.stringify(c.args.blocks ?? '').includes('Variation'),
+    { nth },
+  );
   const ts = (call.request.responseBody as { ts: string }).ts;
   return slack.message(String(call.args.channel), ts)!;
 }

@@ -6,7 +6,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoEngine } from '../../../src/engine/index.ts';
 import { ModelError } from '../../../src/errors.ts';
 import { TestEngine } from '../../jobs/fixtures/test-engines.ts';
-import { buttonsOf, imageFileIdOf, sharingMessage, mentionWithPhoto, messageWithButton, photo, PngResultEngine, runningEdit, startHarness, textOf, waitForResult, type Harness } from './harness.ts';
+import {
+  buttonsOf,
+  imageFileIdOf,
+  sharingMessage,
+  mentionWithPhoto,
+  messageWithButton,
+  photo,
+  PngResultEngine,
+  runningEdit,
+  startHarness,
+  textOf,
+  waitForResult,
+  type Harness,
+} from './harness.ts';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -39,7 +52,9 @@ describe('the status message', () => {
     const result = await waitForResult(h.slack);
     await h.bot.idle();
     expect(result.thread_ts).toBe(status.thread_ts);
-    const statusPosts = h.slack.calls('chat.postMessage').filter((c) => !JSON.stringify(c.args.blocks).includes('Variation'));
+    const statusPosts = h.slack
+      .calls('chat.postMessage')
+      .filter((c) => !JSON.stringify(c.args.blocks).includes('Variation'));
     expect(statusPosts).toHaveLength(1);
     expect(textOf(h.slack.message(status.channel, status.ts))).toMatch(/Done/);
     expect(buttonsOf(h.slack.message(status.channel, status.ts))).toEqual([]);
@@ -48,11 +63,16 @@ describe('the status message', () => {
 
 describe('a failed edit', () => {
   it('is announced to the owner in the thread and the status message loses its Cancel button', async () => {
-    h = await startHarness({ engine: new TestEngine({ failWith: new ModelError('model_load_failed', 'The model could not run this edit.') }) });
+    h = await startHarness({
+      engine: new TestEngine({ failWith: new ModelError('model_load_failed', 'The model could not run this edit.') }),
+    });
     const mention = await mentionWithPhoto(h);
     const failure = await h.slack.waitForCall('chat.postMessage', (c) => String(c.args.text).includes('could not run'));
     await h.bot.idle();
-    expect(failure.args).toMatchObject({ thread_ts: mention.ts, text: expect.stringContaining(`<@${h.slack.user.id}>`) });
+    expect(failure.args).toMatchObject({
+      thread_ts: mention.ts,
+      text: expect.stringContaining(`<@${h.slack.user.id}>`),
+    });
     const status = h.slack.thread(h.slack.channel.id, mention.ts).find((m) => m.edited)!;
     expect(textOf(status)).toMatch(/could not run/);
     expect(buttonsOf(status)).toEqual([]);
@@ -74,10 +94,14 @@ describe('with the real demo engine', () => {
     const result = await waitForResult(h.slack);
     await h.bot.idle();
 
-    const previewUpdates = h.slack.calls('chat.update').filter((c) => JSON.stringify(c.args.blocks).includes('"image"'));
+    const previewUpdates = h.slack
+      .calls('chat.update')
+      .filter((c) => JSON.stringify(c.args.blocks).includes('"image"'));
     expect(previewUpdates.length).toBeGreaterThan(0);
     // Every preview file is deleted once replaced or once the job is done; only the result stays.
-    const previewUploads = h.slack.calls('files.getUploadURLExternal').filter((c) => String(c.args.filename).includes('preview'));
+    const previewUploads = h.slack
+      .calls('files.getUploadURLExternal')
+      .filter((c) => String(c.args.filename).includes('preview'));
     expect(h.slack.calls('files.delete')).toHaveLength(previewUploads.length);
     const metadata = await sharp(h.slack.fileData(imageFileIdOf(result)!)).metadata();
     expect(metadata.width).toBeGreaterThan(0);

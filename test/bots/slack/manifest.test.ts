@@ -8,7 +8,11 @@ import { readSlackManifest } from '../../../src/bots/slack/manifest.ts';
 import { SLACK_METHOD_SCOPES, type ConversationKind } from '../../fakes/slack-scopes.ts';
 
 interface Manifest {
-  features: { slash_commands: Array<{ command: string }>; shortcuts: Array<{ type: string; callback_id: string }>; app_home?: { messages_tab_enabled?: boolean } };
+  features: {
+    slash_commands: Array<{ command: string }>;
+    shortcuts: Array<{ type: string; callback_id: string }>;
+    app_home?: { messages_tab_enabled?: boolean };
+  };
   settings: { interactivity: { is_enabled: boolean } };
 }
 
@@ -23,7 +27,8 @@ function webApiMethodsCalled(): string[] {
   for (const file of sources) {
     const text = readFileSync(join(SLACK_SOURCES, file), 'utf8');
     for (const [, family, method] of text.matchAll(/client\.(\w+)\.(\w+)\(/g)) methods.add(`${family}.${method}`);
-    if (/client\.filesUploadV2\(/.test(text)) ['files.getUploadURLExternal', 'files.completeUploadExternal'].forEach((m) => methods.add(m));
+    if (/client\.filesUploadV2\(/.test(text))
+      ['files.getUploadURLExternal', 'files.completeUploadExternal'].forEach((m) => methods.add(m));
   }
   return [...methods].sort();
 }
@@ -47,18 +52,34 @@ const KINDS: ConversationKind[] = ['public', 'private', 'im', 'mpim'];
 describe('slack-manifest.yaml', () => {
   it('declares the command and the message shortcut the adapter listens for', () => {
     expect(manifest.features.slash_commands.map((c) => c.command)).toEqual([SLACK_EDIT_COMMAND]);
-    expect(manifest.features.shortcuts).toEqual([expect.objectContaining({ type: 'message', callback_id: SLACK_CALLBACK_IDS.messageShortcut })]);
+    expect(manifest.features.shortcuts).toEqual([
+      expect.objectContaining({ type: 'message', callback_id: SLACK_CALLBACK_IDS.messageShortcut }),
+    ]);
   });
 
   it('subscribes to the events the adapter handles (photos may arrive as message/file_share) and enables interactivity and DMs', () => {
-    expect([...botEvents].sort()).toEqual(['app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim', 'reaction_added']);
+    expect([...botEvents].sort()).toEqual([
+      'app_mention',
+      'message.channels',
+      'message.groups',
+      'message.im',
+      'message.mpim',
+      'reaction_added',
+    ]);
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.features.app_home?.messages_tab_enabled).toBe(true);
   });
 
   it('grants the scope of every Web API method the adapter calls, in every kind of conversation', () => {
     const called = webApiMethodsCalled();
-    expect(called).toEqual(expect.arrayContaining(['chat.postMessage', 'conversations.replies', 'files.completeUploadExternal', 'files.info']));
+    expect(called).toEqual(
+      expect.arrayContaining([
+        'chat.postMessage',
+        'conversations.replies',
+        'files.completeUploadExternal',
+        'files.info',
+      ]),
+    );
     const missing: string[] = [];
     for (const method of called) {
       const rule = SLACK_METHOD_SCOPES[method];
@@ -67,13 +88,18 @@ describe('slack-manifest.yaml', () => {
         continue;
       }
       const needed = rule.scope === null ? [] : typeof rule.scope === 'string' ? [rule.scope] : KINDS.map(rule.scope);
-      for (const scope of needed) if (!botScopes.includes(scope)) missing.push(`${method} needs ${scope} (${rule.doc})`);
+      for (const scope of needed)
+        if (!botScopes.includes(scope)) missing.push(`${method} needs ${scope} (${rule.doc})`);
     }
     expect(missing).toEqual([]);
   });
 
   it('grants the scope of every event it subscribes to, and the slash command and shortcut scope', () => {
-    expect(botEvents.map((event) => EVENT_SCOPES[event] ?? `${event}: unknown`).filter((scope) => !botScopes.includes(scope))).toEqual([]);
+    expect(
+      botEvents
+        .map((event) => EVENT_SCOPES[event] ?? `${event}: unknown`)
+        .filter((scope) => !botScopes.includes(scope)),
+    ).toEqual([]);
     expect(botScopes).toContain('commands');
   });
 

@@ -19,7 +19,15 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-const base = (): SlackBotOptions => ({ core, botToken: 'xoxb-1', mode: 'socket', appToken: 'xapp-1', allowedWorkspaces: [], allowedChannels: [], allowedUsers: [] });
+const base = (): SlackBotOptions => ({
+  core,
+  botToken: 'xoxb-1',
+  mode: 'socket',
+  appToken: 'xapp-1',
+  allowedWorkspaces: [],
+  allowedChannels: [],
+  allowedUsers: [],
+});
 
 describe('createSlackBot options', () => {
   it('refuses Socket Mode without an app token, naming the variable', () => {
@@ -31,7 +39,9 @@ describe('createSlackBot options', () => {
   });
 
   it('refuses a file host that is not an origin', () => {
-    expect(() => createSlackBot({ ...base(), fileHostsAllowed: ['https://files.slack.com/files-pri/'] })).toThrow(/origins/);
+    expect(() => createSlackBot({ ...base(), fileHostsAllowed: ['https://files.slack.com/files-pri/'] })).toThrow(
+      /origins/,
+    );
   });
 
   it('a bot that was never started stops cleanly', async () => {

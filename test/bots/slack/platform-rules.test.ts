@@ -42,7 +42,11 @@ describe('when Slack is slow to process an upload', () => {
   it('previews Slack refuses as still processing are left out of the status message, and the edit goes on', async () => {
     const slack = await slowSlack();
     const modelDir = await mkdtemp(join(tmpdir(), 'rfedit-slack-slow-'));
-    h = await startHarness({ slack, engine: createDemoEngine(modelDir, { pixelBudget: 64 * 64, previewEverySteps: 1 }), bot: { previewIntervalMs: 1 } });
+    h = await startHarness({
+      slack,
+      engine: createDemoEngine(modelDir, { pixelBudget: 64 * 64, previewEverySteps: 1 }),
+      bot: { previewIntervalMs: 1 },
+    });
     const file = slack.addFile(await photo(7, 64), { name: 'p.png', mimetype: 'image/png' });
     await h.events.appMention({ text: 'make it snowy --steps 4', files: [file] });
 
@@ -74,7 +78,17 @@ describe('photos sent with a mention', () => {
     h = await startHarness();
     const file = h.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
     const { message } = await h.events.appMention({ text: 'make it snowy', files: [file], delivery: 'app_mention' });
-    await h.events.event({ type: 'message', subtype: 'file_share', channel_type: 'channel', user: message.user, text: message.text, ts: message.ts, channel: message.channel, files: [file], event_ts: message.ts });
+    await h.events.event({
+      type: 'message',
+      subtype: 'file_share',
+      channel_type: 'channel',
+      user: message.user,
+      text: message.text,
+      ts: message.ts,
+      channel: message.channel,
+      files: [file],
+      event_ts: message.ts,
+    });
 
     await waitForResult(h.slack);
     await h.bot.idle();
@@ -96,7 +110,17 @@ describe('photos sent with a mention', () => {
     h = await startHarness();
     const dm = h.slack.dmWith(h.slack.user);
     const file = h.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
-    await h.events.event({ type: 'message', subtype: 'file_share', channel_type: 'im', user: h.slack.user.id, text: 'make it snowy', ts: '1.000001', channel: dm.id, files: [file], event_ts: '1.000001' });
+    await h.events.event({
+      type: 'message',
+      subtype: 'file_share',
+      channel_type: 'im',
+      user: h.slack.user.id,
+      text: 'make it snowy',
+      ts: '1.000001',
+      channel: dm.id,
+      files: [file],
+      event_ts: '1.000001',
+    });
 
     const result = await waitForResult(h.slack);
     await h.bot.idle();
@@ -113,10 +137,18 @@ describe('conversations the bot is not a member of', () => {
     const file = h.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
     await h.events.slashCommand({ text: 'make it snowy', channel: secret });
     await h.slack.waitForCall('views.open');
-    await h.events.viewSubmission({ view: h.slack.views[0]!, values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } } } });
+    await h.events.viewSubmission({
+      view: h.slack.views[0]!,
+      values: {
+        image: { file: { type: 'file_input', files: [file] } },
+        prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } },
+      },
+    });
 
     await h.slack.requests.waitFor((r) => r.path.startsWith('/response/'));
-    expect(h.slack.ephemerals).toMatchObject([{ channel: secret.id, user: h.slack.user.id, text: expect.stringContaining('/invite @rfedit') }]);
+    expect(h.slack.ephemerals).toMatchObject([
+      { channel: secret.id, user: h.slack.user.id, text: expect.stringContaining('/invite @rfedit') },
+    ]);
     expect(h.slack.calls('files.completeUploadExternal')).toHaveLength(0);
   });
 
@@ -126,7 +158,13 @@ describe('conversations the bot is not a member of', () => {
     const file = h.slack.addFile(await photo(3), { name: 'p.png', mimetype: 'image/png' });
     await h.events.slashCommand({ text: 'make it snowy', channel: lobby });
     await h.slack.waitForCall('views.open');
-    await h.events.viewSubmission({ view: h.slack.views[0]!, values: { image: { file: { type: 'file_input', files: [file] } }, prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } } } });
+    await h.events.viewSubmission({
+      view: h.slack.views[0]!,
+      values: {
+        image: { file: { type: 'file_input', files: [file] } },
+        prompt: { prompt: { type: 'plain_text_input', value: 'make it snowy' } },
+      },
+    });
 
     const buttons = await waitForResult(h.slack);
     await h.bot.idle();
@@ -142,7 +180,11 @@ describe('conversations the bot is not a member of', () => {
     await h.events.messageShortcut({ callbackId: 'rfedit_edit_image', message });
 
     await h.slack.requests.waitFor((r) => r.path.startsWith('/response/'));
-    expect(h.slack.calls('chat.postEphemeral').map((c) => (c.request.responseBody as { error?: string }).error)).toEqual(['not_in_channel']);
-    expect(h.slack.ephemerals).toMatchObject([{ channel: lobby.id, user: h.slack.user.id, text: expect.stringContaining('no image') }]);
+    expect(
+      h.slack.calls('chat.postEphemeral').map((c) => (c.request.responseBody as { error?: string }).error),
+    ).toEqual(['not_in_channel']);
+    expect(h.slack.ephemerals).toMatchObject([
+      { channel: lobby.id, user: h.slack.user.id, text: expect.stringContaining('no image') },
+    ]);
   });
 });

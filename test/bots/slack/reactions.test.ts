@@ -28,7 +28,9 @@ describe('reactions on a result', () => {
     const { result, jobId } = await finishedEdit(h);
     const bob = h.slack.addUser('bob');
     await h.events.reactionAdded({ reaction: 'x', message: result, user: bob });
-    await expect.poll(() => h.slack.ephemerals.find((e) => e.user === bob.id)?.text).toMatch(/Only the person who started this edit/);
+    await expect
+      .poll(() => h.slack.ephemerals.find((e) => e.user === bob.id)?.text)
+      .toMatch(/Only the person who started this edit/);
     expect(h.core.getJob(jobId)?.deleted).toBe(false);
   });
 
@@ -42,6 +44,8 @@ describe('reactions on a result', () => {
     await h.events.reactionAdded({ reaction: 'repeat', message: result });
     await waitForResult(h.slack, 2);
     expect(h.slack.calls('conversations.replies')).toHaveLength(1);
-    expect(h.slack.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks ?? '').includes('Variation'))).toHaveLength(2);
+    expect(
+      h.slack.calls('chat.postMessage').filter((c) => JSON.stringify(c.args.blocks ?? '').includes('Variation')),
+    ).toHaveLength(2);
   });
 });

@@ -14,7 +14,10 @@ describe('requests from Slack', () => {
 
   it('a request with a timestamp older than five minutes is rejected', async () => {
     h = await startHarness();
-    const delivery = await h.events.slashCommand({ text: 'make it snowy' }, { timestampS: Math.floor(Date.now() / 1000) - 6 * 60 });
+    const delivery = await h.events.slashCommand(
+      { text: 'make it snowy' },
+      { timestampS: Math.floor(Date.now() / 1000) - 6 * 60 },
+    );
     expect(delivery.status).toBe(401);
     expect(h.slack.calls('views.open')).toHaveLength(0);
   });

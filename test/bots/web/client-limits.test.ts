@@ -24,7 +24,9 @@ describe('ClientQuota', () => {
     quota.started('ip:1', 'a');
     quota.finished('a');
     const pending = quota.reserve('ip:1'); // asked for, not yet answered
-    expect(() => quota.reserve('ip:1')).toThrow('This chat has started all 2 edits allowed from your connection today. The count resets at midnight UTC (in about 12 h).');
+    expect(() => quota.reserve('ip:1')).toThrow(
+      'This chat has started all 2 edits allowed from your connection today. The count resets at midnight UTC (in about 12 h).',
+    );
     pending();
     expect(() => quota.reserve('ip:2')).not.toThrow(); // another client is counted apart
   });
@@ -46,7 +48,9 @@ describe('UploadGate', () => {
     first.grow(700);
     expect(gate.inFlight).toBe(700);
     const second = gate.admit(200);
-    expect(() => second.grow(301)).toThrow('The server is busy receiving other photos right now. Please try again in a minute.');
+    expect(() => second.grow(301)).toThrow(
+      'The server is busy receiving other photos right now. Please try again in a minute.',
+    );
     first.release();
     first.release();
     expect(gate.inFlight).toBe(200);

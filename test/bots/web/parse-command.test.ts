@@ -18,7 +18,12 @@ function refusal(text: string, attachment: typeof photo | null = photo): UserInp
 
 describe('parseChatInput', () => {
   it('reads /edit with a prompt and every Discord option', () => {
-    expect(parseChatInput('/edit make it snowy --strength 0.7 --preset soft --seed 42 --steps 20 --guidance 3.5 --sampler sde', photo)).toEqual({
+    expect(
+      parseChatInput(
+        '/edit make it snowy --strength 0.7 --preset soft --seed 42 --steps 20 --guidance 3.5 --sampler sde',
+        photo,
+      ),
+    ).toEqual({
       kind: 'edit',
       image: photo,
       prompt: 'make it snowy',
@@ -40,22 +45,36 @@ describe('parseChatInput', () => {
   });
 
   it('leaves range checks to the command, so out-of-range values pass through unchanged', () => {
-    expect(parseChatInput('/edit x --strength 7 --steps 1.5', photo)).toMatchObject({ options: { strength: 7, steps: 1.5 } });
+    expect(parseChatInput('/edit x --strength 7 --steps 1.5', photo)).toMatchObject({
+      options: { strength: 7, steps: 1.5 },
+    });
   });
 
   it('hands /edit without a photo or prompt to the command, which asks for them in its own words', () => {
-    expect(parseChatInput('/edit', null)).toEqual({ kind: 'edit', image: { bytes: new Uint8Array(0) }, prompt: '', options: {} });
+    expect(parseChatInput('/edit', null)).toEqual({
+      kind: 'edit',
+      image: { bytes: new Uint8Array(0) },
+      prompt: '',
+      options: {},
+    });
   });
 
   it('reads job commands with the job id first', () => {
     expect(parseChatInput('/variation Ab3dE5fG7hJ9', null)).toEqual({ kind: 'variation', jobId: 'Ab3dE5fG7hJ9' });
-    expect(parseChatInput('/remix Ab3dE5fG7hJ9 at night --strength 0.4', null)).toEqual({ kind: 'remix', jobId: 'Ab3dE5fG7hJ9', prompt: 'at night', strength: 0.4 });
+    expect(parseChatInput('/remix Ab3dE5fG7hJ9 at night --strength 0.4', null)).toEqual({
+      kind: 'remix',
+      jobId: 'Ab3dE5fG7hJ9',
+      prompt: 'at night',
+      strength: 0.4,
+    });
     expect(parseChatInput('/history --limit 3', null)).toEqual({ kind: 'history', limit: 3 });
   });
 
   it('answers /help with every command from the registry', () => {
     expect(parseChatInput('/help', null)).toEqual({ kind: 'help' });
-    expect(helpText()).toMatch(/^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] \[--count\] \[--sweep\] — /m);
+    expect(helpText()).toMatch(
+      /^\/edit <prompt> \[--strength\] \[--preset\] \[--seed\] \[--steps\] \[--guidance\] \[--sampler\] \[--count\] \[--sweep\] — /m,
+    );
     expect(helpText()).toMatch(/^\/variation <job id> — /m);
     expect(helpText()).not.toMatch(/^\/compare/m);
     expect(helpText()).toMatch(/^Sketch → picture: .*--preset stroke-to-image, or press Draw next to Attach/m);
@@ -71,13 +90,21 @@ describe('parseChatInput', () => {
 
   it('refuses text that is not a command, unknown commands and unknown options, naming what is allowed', () => {
     expect(refusal('make it snowy').code).toBe('command_missing');
-    expect(refusal('/imagine a cat').message).toBe('There is no /imagine command. Try /edit make it snowy --strength 0.7, or /help for the list.');
-    expect(refusal('/edit x --ar 16:9').message).toBe('Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler, --count, --sweep.');
-    expect(refusal('/variation abc --seed 3', null).message).toBe('Unknown option --seed. /variation takes no options.');
+    expect(refusal('/imagine a cat').message).toBe(
+      'There is no /imagine command. Try /edit make it snowy --strength 0.7, or /help for the list.',
+    );
+    expect(refusal('/edit x --ar 16:9').message).toBe(
+      'Unknown option --ar. /edit takes --strength, --preset, --seed, --steps, --guidance, --sampler, --count, --sweep.',
+    );
+    expect(refusal('/variation abc --seed 3', null).message).toBe(
+      'Unknown option --seed. /variation takes no options.',
+    );
   });
 
   it('points /compare to the Compare toggle under a result, where the page shows the pair', () => {
-    expect(refusal('/compare Ab3dE5fG7hJ9', null).message).toBe('Press Compare under a result to see your photo beside it.');
+    expect(refusal('/compare Ab3dE5fG7hJ9', null).message).toBe(
+      'Press Compare under a result to see your photo beside it.',
+    );
   });
 
   it('refuses an option without a value or a number that is not one', () => {

@@ -73,10 +73,36 @@ const GREEN = [0x2f, 0x9e, 0x44];
 
 /** Three thick lines, then a purple one the test undoes; points in the canvas's own pixels. */
 const STROKES: ReadonlyArray<{ colour: string; points: ReadonlyArray<readonly [number, number]> }> = [
-  { colour: 'Red', points: [[40, 80], [260, 70], [470, 90]] },
-  { colour: 'Blue', points: [[40, 190], [470, 210]] },
-  { colour: 'Green', points: [[60, 320], [250, 300], [450, 280]] },
-  { colour: 'Purple', points: [[256, 20], [256, 360]] },
+  {
+    colour: 'Red',
+    points: [
+      [40, 80],
+      [260, 70],
+      [470, 90],
+    ],
+  },
+  {
+    colour: 'Blue',
+    points: [
+      [40, 190],
+      [470, 210],
+    ],
+  },
+  {
+    colour: 'Green',
+    points: [
+      [60, 320],
+      [250, 300],
+      [450, 280],
+    ],
+  },
+  {
+    colour: 'Purple',
+    points: [
+      [256, 20],
+      [256, 360],
+    ],
+  },
 ];
 
 /** Drags the mouse through `points`, given in the canvas's own pixels (512×384), whatever size the canvas is shown at. */
@@ -206,7 +232,15 @@ describe.skipIf(!HAS_CHROMIUM)('the drawing pad', () => {
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
     const pen = (type: 'mouseMoved' | 'mousePressed' | 'mouseReleased', x: number, buttons: number) =>
-      cdp.send('Input.dispatchMouseEvent', { type, ...at(x, 100), button: 'left', buttons, clickCount: 1, pointerType: 'pen', force: 0.5 });
+      cdp.send('Input.dispatchMouseEvent', {
+        type,
+        ...at(x, 100),
+        button: 'left',
+        buttons,
+        clickCount: 1,
+        pointerType: 'pen',
+        force: 0.5,
+      });
     await pen('mouseMoved', 50, 0);
     await pen('mousePressed', 50, 1);
     for (let x = 60; x <= 450; x += 30) await pen('mouseMoved', x, 1);

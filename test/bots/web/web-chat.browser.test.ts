@@ -16,7 +16,15 @@ import type { ChatServerOptions } from './fixtures/chat-server.ts';
 import { PacedEngine } from '../../jobs/fixtures/paced-engine.ts';
 import { HeldEngine } from './fixtures/held-engine.ts';
 import { decodedSize, meanDifference } from './fixtures/images.ts';
-import { card, lastNotice, openChat, recordCards, screenshot, sendCommand, waitForDoneCards } from './fixtures/page-driver.ts';
+import {
+  card,
+  lastNotice,
+  openChat,
+  recordCards,
+  screenshot,
+  sendCommand,
+  waitForDoneCards,
+} from './fixtures/page-driver.ts';
 
 const FULL_PHOTO_PATH = join(process.cwd(), 'test', 'fixtures', 'stm32f3-discovery.jpg');
 const FULL_PHOTO = readFileSync(FULL_PHOTO_PATH);
@@ -33,7 +41,11 @@ let sharedEngine: EditEngine;
 beforeAll(async () => {
   engineDir = temporaryDataDir();
   PHOTO_PATH = join(engineDir.path, 'board.jpg');
-  PHOTO = await sharp(FULL_PHOTO).resize(PHOTO_SIZE.width, PHOTO_SIZE.height).jpeg({ quality: 90 }).toFile(PHOTO_PATH).then(() => readFileSync(PHOTO_PATH));
+  PHOTO = await sharp(FULL_PHOTO)
+    .resize(PHOTO_SIZE.width, PHOTO_SIZE.height)
+    .jpeg({ quality: 90 })
+    .toFile(PHOTO_PATH)
+    .then(() => readFileSync(PHOTO_PATH));
   // Frequent previews, so even a four-step edit shows one.
   sharedEngine = createDemoEngine(engineDir.path, { previewEverySteps: 2 });
   browser = await openBrowser();
@@ -68,7 +80,14 @@ async function newPage(): Promise<Page> {
 /** Every result image on the page: what the browser decoded and what the server sends. */
 async function resultImages(page: Page) {
   const images = await page.locator('.card[data-state="done"] img.result').evaluateAll((nodes) =>
-    (nodes as HTMLImageElement[]).map((img) => ({ src: img.src, alt: img.alt, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight, width: img.width ? Number(img.getAttribute('width')) : 0, height: Number(img.getAttribute('height')) })),
+    (nodes as HTMLImageElement[]).map((img) => ({
+      src: img.src,
+      alt: img.alt,
+      naturalWidth: img.naturalWidth,
+      naturalHeight: img.naturalHeight,
+      width: img.width ? Number(img.getAttribute('width')) : 0,
+      height: Number(img.getAttribute('height')),
+    })),
   );
   // Images are the owner's only: ask for them with the page's own (HttpOnly) identity cookie.
   const cookie = (await page.context().cookies(images[0]?.src ?? [])).map((c) => `${c.name}=${c.value}`).join('; ');
@@ -102,16 +121,25 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
 
     // One thread under the user's message holds all four results, in order.
     const thread = page.locator('.message .thread');
-    await expect.poll(() => thread.locator('.card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.state))).toEqual(['done', 'done', 'done', 'done']);
+    await expect
+      .poll(() => thread.locator('.card').evaluateAll((cards) => cards.map((c) => (c as HTMLElement).dataset.state)))
+      .toEqual(['done', 'done', 'done', 'done']);
     expect(await thread.locator('.card .kind').allTextContents()).toEqual(['edit', 'variation', 'subtle', 'variation']);
-    expect(await thread.locator('.used').allTextContents()).toEqual(['ada used Variation', 'ada used Subtler', 'ada used 🔁']);
+    expect(await thread.locator('.used').allTextContents()).toEqual([
+      'ada used Variation',
+      'ada used Subtler',
+      'ada used 🔁',
+    ]);
 
     const images = await resultImages(page);
     expect(images).toHaveLength(4);
     for (const image of images) {
       expect(image.alt).toContain('make it snowy');
       expect(image.naturalWidth).toBeGreaterThan(0);
-      expect({ width: image.naturalWidth, height: image.naturalHeight }).toEqual({ width: image.width, height: image.height });
+      expect({ width: image.naturalWidth, height: image.naturalHeight }).toEqual({
+        width: image.width,
+        height: image.height,
+      });
       expect(image.decoded).toEqual({ width: image.width, height: image.height });
       // The demo model keeps the photo's shape (within a pixel of rounding) and changes its pixels.
       expect(Math.abs(image.width / image.height - PHOTO_SIZE.width / PHOTO_SIZE.height)).toBeLessThan(0.02);
@@ -137,7 +165,9 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
     await engine.reached();
     await sendCommand(page, '/edit make it blue --steps 4', PHOTO_PATH);
     const waiting = page.locator('.card').nth(1);
-    await expect.poll(() => waiting.locator('.status').textContent()).toMatch(/next in line \(starts in about \d+ (s|min)\)/);
+    await expect
+      .poll(() => waiting.locator('.status').textContent())
+      .toMatch(/next in line \(starts in about \d+ (s|min)\)/);
     await expect.poll(() => card(page, 0).getAttribute('data-state')).toBe('running');
     await screenshot(page, '3-queue-position');
 
@@ -168,7 +198,9 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
     expect(await remix.locator('img.result').getAttribute('alt')).toContain('cold blue light');
     const remixJob = server.core.getJob((await remix.getAttribute('data-job-id'))!)!;
     expect(remixJob.params.strength).toBe(0.4);
-    expect(remixJob.sourceHash).toBe(server.core.getJob((await card(page, 0).getAttribute('data-job-id'))!)!.sourceHash);
+    expect(remixJob.sourceHash).toBe(
+      server.core.getJob((await card(page, 0).getAttribute('data-job-id'))!)!.sourceHash,
+    );
 
     await remix.getByRole('button', { name: 'React with ❌' }).click();
     await expect.poll(() => page.locator('.card').count()).toBe(1);
@@ -181,13 +213,23 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
     await sendCommand(page, '/edit snowy --steps 4', PHOTO_PATH);
     await waitForDoneCards(page, 1);
 
-    await card(page, 0).getByRole('button', { name: /Compare/ }).focus();
+    await card(page, 0)
+      .getByRole('button', { name: /Compare/ })
+      .focus();
     await page.keyboard.press('Enter');
     const before = card(page, 0).locator('img.source');
     await before.waitFor();
     expect(await before.getAttribute('alt')).toContain('snowy');
-    expect(await before.evaluate((img) => (img as HTMLImageElement).decode().then(() => (img as HTMLImageElement).naturalWidth))).toBe(PHOTO_SIZE.width);
-    expect(await card(page, 0).getByRole('button', { name: /Compare/ }).getAttribute('aria-pressed')).toBe('true');
+    expect(
+      await before.evaluate((img) =>
+        (img as HTMLImageElement).decode().then(() => (img as HTMLImageElement).naturalWidth),
+      ),
+    ).toBe(PHOTO_SIZE.width);
+    expect(
+      await card(page, 0)
+        .getByRole('button', { name: /Compare/ })
+        .getAttribute('aria-pressed'),
+    ).toBe('true');
     await screenshot(page, '4-compare');
 
     await card(page, 0).getByRole('button', { name: 'Variation' }).focus();
@@ -207,8 +249,14 @@ describe.skipIf(!HAS_CHROMIUM)('the web chat page', () => {
           const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
           const transfer = new DataTransfer();
           transfer.items.add(new File([bytes], name, { type: 'image/jpeg' }));
-          if (how === 'drop') document.querySelector('#channel')!.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-          else document.querySelector('#input')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+          if (how === 'drop')
+            document
+              .querySelector('#channel')!
+              .dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+          else
+            document
+              .querySelector('#input')!
+              .dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
         },
         { how, name, base64 },
       );
@@ -262,17 +310,26 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const parent = node.parentElement!;
         if (parent.closest('.visually-hidden, [hidden], script, style')) continue;
-        if (/\p{Extended_Pictographic}/u.test(node.textContent ?? '')) found.push(`${parent.className || parent.tagName}: ${node.textContent}`);
+        if (/\p{Extended_Pictographic}/u.test(node.textContent ?? ''))
+          found.push(`${parent.className || parent.tagName}: ${node.textContent}`);
       }
       // Tooltips are drawn by the system with its fonts too.
-      for (const titled of document.querySelectorAll('[title]')) if (/\p{Extended_Pictographic}/u.test(titled.getAttribute('title')!)) found.push(`title: ${titled.getAttribute('title')}`);
+      for (const titled of document.querySelectorAll('[title]'))
+        if (/\p{Extended_Pictographic}/u.test(titled.getAttribute('title')!))
+          found.push(`title: ${titled.getAttribute('title')}`);
       return found;
     });
     expect(emojiShown).toEqual([]);
     // Each button says what it does in words or carries a drawn icon (reactions, the attachment's remove button).
-    const unlabelled = await page.locator('button, label.button').evaluateAll((nodes) =>
-      nodes.filter((n) => (n as HTMLElement).offsetParent !== null && !(n.textContent ?? '').trim() && !n.querySelector('svg')).map((n) => n.outerHTML),
-    );
+    const unlabelled = await page
+      .locator('button, label.button')
+      .evaluateAll((nodes) =>
+        nodes
+          .filter(
+            (n) => (n as HTMLElement).offsetParent !== null && !(n.textContent ?? '').trim() && !n.querySelector('svg'),
+          )
+          .map((n) => n.outerHTML),
+      );
     expect(unlabelled).toEqual([]);
     expect(await page.locator('label.attach > span:not(.visually-hidden)').textContent()).toBe('Attach');
     expect(await page.getByLabel('Attach a photo').count()).toBe(1);
@@ -291,15 +348,27 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
     // The page sits at the bottom (the newest thread); Variation in the first thread is pressed without scrolling up
     // (as by a keyboard shortcut or a second tab), so its result appears far above what is on screen.
     await page.locator('#channel').evaluate((channel) => (channel.scrollTop = channel.scrollHeight));
-    expect(await firstThread.locator('.card').first().evaluate((node) => node.getBoundingClientRect().bottom < document.querySelector('#channel')!.getBoundingClientRect().top)).toBe(true);
+    expect(
+      await firstThread
+        .locator('.card')
+        .first()
+        .evaluate(
+          (node) =>
+            node.getBoundingClientRect().bottom < document.querySelector('#channel')!.getBoundingClientRect().top,
+        ),
+    ).toBe(true);
     await firstThread.getByRole('button', { name: 'Variation' }).evaluate((button) => (button as HTMLElement).click());
     const result = firstThread.locator('.card').nth(1);
     await result.locator('img.result').waitFor();
-    await expect.poll(() => result.evaluate((node) => {
-      const box = node.getBoundingClientRect();
-      const view = document.querySelector('#channel')!.getBoundingClientRect();
-      return box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
-    })).toBe(true);
+    await expect
+      .poll(() =>
+        result.evaluate((node) => {
+          const box = node.getBoundingClientRect();
+          const view = document.querySelector('#channel')!.getBoundingClientRect();
+          return box.top >= view.top - 1 && box.bottom <= view.bottom + 1;
+        }),
+      )
+      .toBe(true);
   });
 
   it('a cancel reads in order: "Stopping your edit…" while it stops, then only "Cancelled."', async () => {
@@ -332,7 +401,9 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
     await waitForDoneCards(page, 1);
     const [image] = await resultImages(page);
     expect(await card(page, 0).locator('.status').textContent()).toMatch(
-      new RegExp(`^Done \\(seed \\d+\\)\\.\\nEdited at ${image.width}×${image.height}; your photo is 720×477 and this model works on at most 0\\.26 MP\\.(\\n[^\\n]*)?$`),
+      new RegExp(
+        `^Done \\(seed \\d+\\)\\.\\nEdited at ${image.width}×${image.height}; your photo is 720×477 and this model works on at most 0\\.26 MP\\.(\\n[^\\n]*)?$`,
+      ),
     );
   });
 
@@ -340,7 +411,9 @@ describe.skipIf(!HAS_CHROMIUM)('what a person sees', () => {
     const { server, page } = await setUp();
     await openChat(page, server.url, 'lou');
     await sendCommand(page, `/edit ${'snow '.repeat(1_200)}`, PHOTO_PATH);
-    await expect.poll(() => lastNotice(page).locator('.text').textContent()).toBe('The prompt is 5999 characters; the limit is 1000.');
+    await expect
+      .poll(() => lastNotice(page).locator('.text').textContent())
+      .toBe('The prompt is 5999 characters; the limit is 1000.');
     const echo = (await lastNotice(page).locator('.echo').textContent())!;
     expect(echo.length).toBeLessThan(120);
     expect(echo).toContain('…');
@@ -351,12 +424,17 @@ describe.skipIf(!HAS_CHROMIUM)('bad input through the page', () => {
   it('answers a text file renamed .jpg, an image over the size limit and a missing photo with the same messages the commands give everywhere', async () => {
     const { server, page } = await setUp({ server: { core: { limits: { maxImageBytes: 100_000 } } } });
     await openChat(page, server.url, 'eve');
-    const ctx = { user: { platform: 'web' as const, id: 'eve' }, place: { platform: 'web' as const, channelId: 'direct' }, isAdmin: false };
+    const ctx = {
+      user: { platform: 'web' as const, id: 'eve' },
+      place: { platform: 'web' as const, channelId: 'direct' },
+      isAdmin: false,
+    };
     const textFile = Buffer.from('this is not a photo\n');
     const expected = {
       text: (await server.core.dispatch({ kind: 'edit', image: { bytes: textFile }, prompt: 'x' }, ctx)).text,
       large: (await server.core.dispatch({ kind: 'edit', image: { bytes: FULL_PHOTO }, prompt: 'x' }, ctx)).text,
-      missing: (await server.core.dispatch({ kind: 'edit', image: { bytes: new Uint8Array(0) }, prompt: 'x' }, ctx)).text,
+      missing: (await server.core.dispatch({ kind: 'edit', image: { bytes: new Uint8Array(0) }, prompt: 'x' }, ctx))
+        .text,
     };
     expect(expected.text).toMatch(/not an image/);
     expect(expected.large).toMatch(/limit is 0\.1 MB/);
@@ -376,7 +454,9 @@ describe.skipIf(!HAS_CHROMIUM)('bad input through the page', () => {
     await expect.poll(() => lastNotice(page).locator('.text').textContent()).toBe(expected.missing);
 
     await sendCommand(page, '/edit make it snowy --strength high', PHOTO_PATH);
-    await expect.poll(() => lastNotice(page).locator('.text').textContent()).toBe('--strength needs a number, e.g. --strength 0.5; got "high".');
+    await expect
+      .poll(() => lastNotice(page).locator('.text').textContent())
+      .toBe('--strength needs a number, e.g. --strength 0.5; got "high".');
     await screenshot(page, '5-bad-input');
     expect(await page.locator('.card').count()).toBe(0);
   });
@@ -385,7 +465,9 @@ describe.skipIf(!HAS_CHROMIUM)('bad input through the page', () => {
     const { server, page } = await setUp({ server: { chat: { maxUploadBytes: 50_000 } } });
     await openChat(page, server.url, 'big');
     await sendCommand(page, '/edit too big', FULL_PHOTO_PATH);
-    await expect.poll(() => lastNotice(page).locator('.text').textContent()).toMatch(/^That upload is 254 KB; the limit here is 49 KB\./);
+    await expect
+      .poll(() => lastNotice(page).locator('.text').textContent())
+      .toMatch(/^That upload is 254 KB; the limit here is 49 KB\./);
   });
 });
 
@@ -445,13 +527,19 @@ describe.skipIf(!HAS_CHROMIUM || !process.env.UPDATE_SCREENSHOTS)('README screen
     await openChat(page, server.url, 'ada');
     await sendCommand(page, '/edit as a pencil sketch', FULL_PHOTO_PATH);
     await waitForDoneCards(page, 1);
-    await card(page, 0).getByRole('button', { name: /Compare/ }).click();
+    await card(page, 0)
+      .getByRole('button', { name: /Compare/ })
+      .click();
     await saveForReadme(page, page.locator('.message').first(), 'web-chat-edit.png');
 
-    await card(page, 0).getByRole('button', { name: /Compare/ }).click();
+    await card(page, 0)
+      .getByRole('button', { name: /Compare/ })
+      .click();
     await card(page, 0).getByRole('button', { name: 'Variation' }).click();
     await waitForDoneCards(page, 2);
-    await card(page, 1).getByRole('button', { name: /Compare/ }).click();
+    await card(page, 1)
+      .getByRole('button', { name: /Compare/ })
+      .click();
     await saveForReadme(page, card(page, 1), 'web-chat-variation.png');
   });
 });
@@ -460,8 +548,17 @@ describe.skipIf(!HAS_CHROMIUM || !process.env.UPDATE_SCREENSHOTS)('README screen
 async function saveForReadme(page: Page, part: Locator, name: string): Promise<void> {
   const box = (await part.boundingBox())!;
   const margin = 12;
-  const png = await page.screenshot({ clip: { x: Math.max(0, box.x - margin), y: Math.max(0, box.y - margin), width: box.width + 2 * margin, height: box.height + 2 * margin } });
-  await sharp(png).png({ palette: true, quality: 90, effort: 10 }).toFile(join(process.cwd(), 'docs', name));
+  const png = await page.screenshot({
+    clip: {
+      x: Math.max(0, box.x - margin),
+      y: Math.max(0, box.y - margin),
+      width: box.width + 2 * margin,
+      height: box.height + 2 * margin,
+    },
+  });
+  await sharp(png)
+    .png({ palette: true, quality: 90, effort: 10 })
+    .toFile(join(process.cwd(), 'docs', name));
 }
 
 describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
@@ -470,7 +567,11 @@ describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
     const { createServer } = await import('node:http');
     // Another origin (another port) whose page frames the chat, as a clickjacking page would.
     const framer = createServer((_request, response) => {
-      response.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>elsewhere</title><iframe id="chat" src="${server.url}" width="800" height="600"></iframe>`);
+      response
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(
+          `<!doctype html><title>elsewhere</title><iframe id="chat" src="${server.url}" width="800" height="600"></iframe>`,
+        );
     });
     await new Promise<void>((resolve) => framer.listen(0, '127.0.0.1', resolve));
     cleanups.push(
@@ -485,7 +586,10 @@ describe.skipIf(!HAS_CHROMIUM)('other web sites', () => {
     const chatRequests: string[] = [];
     const sockets: string[] = [];
     const console: string[] = [];
-    page.on('request', (request) => request.url().startsWith(server.url) && chatRequests.push(new URL(request.url()).pathname));
+    page.on(
+      'request',
+      (request) => request.url().startsWith(server.url) && chatRequests.push(new URL(request.url()).pathname),
+    );
     page.on('websocket', (socket) => sockets.push(socket.url()));
     page.on('console', (message) => console.push(message.text()));
     await page.goto(framerUrl);
@@ -520,7 +624,9 @@ describe.skipIf(!HAS_CHROMIUM)('a chat with a password', () => {
     await page.waitForURL(/\/login$/);
     await page.locator('#password').fill('not it');
     await page.locator('#password').press('Enter');
-    await expect.poll(() => page.locator('.notice.error .text').textContent()).toBe('That password is not right. Please try again.');
+    await expect
+      .poll(() => page.locator('.notice.error .text').textContent())
+      .toBe('That password is not right. Please try again.');
     await page.locator('#password').fill('correct horse battery');
     await page.locator('#password').press('Enter');
     await page.locator('#connection[data-state="online"]').waitFor();

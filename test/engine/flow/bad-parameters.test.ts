@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  edit, fluxSigmas, gaussianNoise, invert, InvalidParameterError, NonFiniteError, sample, sdedit, type Velocity,
+  edit,
+  fluxSigmas,
+  gaussianNoise,
+  invert,
+  InvalidParameterError,
+  NonFiniteError,
+  sample,
+  sdedit,
+  type Velocity,
 } from '../../../src/engine/flow/index.ts';
 import { closedFormVelocity, type Target } from '../../../src/engine/flow/reference-flows.ts';
 
@@ -44,17 +52,27 @@ describe('bad parameters get a typed error that names the parameter and its rang
   });
 
   it('steps outside 1..200 and broken schedules', async () => {
-    await expect(editWith({ sigmas: new Float64Array([1]) })).rejects.toThrow(/steps must be a whole number from 1 to 200; got 0/);
-    await expect(editWith({ sigmas: fluxSigmas(200, { imageSeqLen: 256 }).map((s) => s) })).resolves.toBeInstanceOf(Float32Array);
-    await expect(editWith({ sigmas: new Float64Array(202).fill(0.5) })).rejects.toThrow(/steps must be a whole number from 1 to 200; got 201/);
-    await expect(editWith({ sigmas: new Float64Array([1, 0.5, 0.7, 0]) })).rejects.toThrow(/sigmas must be strictly decreasing/);
+    await expect(editWith({ sigmas: new Float64Array([1]) })).rejects.toThrow(
+      /steps must be a whole number from 1 to 200; got 0/,
+    );
+    await expect(editWith({ sigmas: fluxSigmas(200, { imageSeqLen: 256 }).map((s) => s) })).resolves.toBeInstanceOf(
+      Float32Array,
+    );
+    await expect(editWith({ sigmas: new Float64Array(202).fill(0.5) })).rejects.toThrow(
+      /steps must be a whole number from 1 to 200; got 201/,
+    );
+    await expect(editWith({ sigmas: new Float64Array([1, 0.5, 0.7, 0]) })).rejects.toThrow(
+      /sigmas must be strictly decreasing/,
+    );
   });
 
   it('mismatched tensor sizes', async () => {
     await expect(editWith({ y0: new Float32Array(63) })).rejects.toThrow(/y0 must be a Float32Array of length 64/);
     await expect(invertWith({ y1: new Float32Array(65) })).rejects.toThrow(/y1 must be a Float32Array of length 64/);
     const wrongSize: Velocity<Target> = async () => new Float32Array(10);
-    await expect(editWith({ velocity: wrongSize })).rejects.toThrow(/velocity output must be a Float32Array of length 64/);
+    await expect(editWith({ velocity: wrongSize })).rejects.toThrow(
+      /velocity output must be a Float32Array of length 64/,
+    );
   });
 
   it('NaN or Infinity in an input latent', async () => {
@@ -63,7 +81,9 @@ describe('bad parameters get a typed error that names the parameter and its rang
     await expect(editWith({ x: poisoned })).rejects.toThrow(/x must be free of NaN and Infinity/);
     poisoned[17] = Number.NEGATIVE_INFINITY;
     await expect(invertWith({ y0: poisoned, y1: y0 })).rejects.toThrow(/y0 must be free of NaN and Infinity/);
-    await expect(sdedit({ y0, velocity, cond, sigmas, strength: 2, seed: 0 })).rejects.toThrow(/strength must be a finite number from 0 to 1/);
+    await expect(sdedit({ y0, velocity, cond, sigmas, strength: 2, seed: 0 })).rejects.toThrow(
+      /strength must be a finite number from 0 to 1/,
+    );
   });
 });
 
@@ -77,11 +97,18 @@ describe('no NaN ever leaves the sampler', () => {
     };
   };
 
-  it.each([Number.NaN, Number.POSITIVE_INFINITY])('a model answering %s stops the pass with NonFiniteError', async (bad) => {
-    await expect(editWith({ velocity: failingAt(bad) })).rejects.toThrow(NonFiniteError);
-    await expect(invertWith({ velocity: failingAt(bad) })).rejects.toThrow(/invert pass produced NaN or Infinity at step 2/);
-    await expect(sample({ x: y0, velocity: failingAt(bad), cond, sigmas, sampler: 'sde', seed: 1 })).rejects.toThrow(NonFiniteError);
-  });
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])(
+    'a model answering %s stops the pass with NonFiniteError',
+    async (bad) => {
+      await expect(editWith({ velocity: failingAt(bad) })).rejects.toThrow(NonFiniteError);
+      await expect(invertWith({ velocity: failingAt(bad) })).rejects.toThrow(
+        /invert pass produced NaN or Infinity at step 2/,
+      );
+      await expect(sample({ x: y0, velocity: failingAt(bad), cond, sigmas, sampler: 'sde', seed: 1 })).rejects.toThrow(
+        NonFiniteError,
+      );
+    },
+  );
 });
 
 describe('cancellation', () => {
@@ -90,7 +117,12 @@ describe('cancellation', () => {
     const counting = closedFormVelocity();
     const pass = edit(
       { x: y0, y0, velocity: counting, cond, sigmas, eta: 0, start: 0, stop: 0 },
-      { onStep: (e) => { if (e.step === 3) controller.abort(new Error('user cancelled')); }, signal: controller.signal },
+      {
+        onStep: (e) => {
+          if (e.step === 3) controller.abort(new Error('user cancelled'));
+        },
+        signal: controller.signal,
+      },
     );
     await expect(pass).rejects.toThrow('user cancelled');
     expect(counting.calls).toBe(3);
@@ -100,7 +132,11 @@ describe('cancellation', () => {
     const seen: Array<[string, number, number, number]> = [];
     await invert(
       { y0, y1: y0, velocity, cond, sigmas, gamma: 0.5 },
-      { onStep: (e) => { seen.push([e.phase, e.step, e.total, e.sigma]); } },
+      {
+        onStep: (e) => {
+          seen.push([e.phase, e.step, e.total, e.sigma]);
+        },
+      },
     );
     expect(seen.map((s) => s[1])).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(seen.at(-1)).toEqual(['invert', 8, 8, 1]);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
-  edit, etaSchedule, fluxSigmas, gaussianNoise, invert, sample, sdedit, type SamplerKind,
+  edit,
+  etaSchedule,
+  fluxSigmas,
+  gaussianNoise,
+  invert,
+  sample,
+  sdedit,
+  type SamplerKind,
 } from '../../../src/engine/flow/index.ts';
 import { closedFormVelocity, meanAndVariance, rms, type Target } from '../../../src/engine/flow/reference-flows.ts';
 
@@ -20,17 +27,38 @@ async function inverted(y0: Float32Array): Promise<Float32Array> {
 }
 
 describe('edit (Algorithm 2, controlled reverse ODE)', () => {
-  it.each<SamplerKind>(['ode', 'sde'])('with η = 1 over the whole window gives the source back exactly (%s)', async (sampler) => {
-    const y0 = photo();
-    const out = await edit({
-      x: await inverted(y0), y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 1, start: 0, stop: 28, sampler, seed: 3,
-    });
-    expect(rms(out, y0)).toBeLessThan(1e-5);
-  });
+  it.each<SamplerKind>(['ode', 'sde'])(
+    'with η = 1 over the whole window gives the source back exactly (%s)',
+    async (sampler) => {
+      const y0 = photo();
+      const out = await edit({
+        x: await inverted(y0),
+        y0,
+        velocity: closedFormVelocity(),
+        cond: prompt,
+        sigmas,
+        eta: 1,
+        start: 0,
+        stop: 28,
+        sampler,
+        seed: 3,
+      });
+      expect(rms(out, y0)).toBeLessThan(1e-5);
+    },
+  );
 
   it('moves toward the prompt: with η = 0 the result has the prompt’s statistics', async () => {
     const y0 = photo();
-    const out = await edit({ x: await inverted(y0), y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0, start: 0, stop: 0 });
+    const out = await edit({
+      x: await inverted(y0),
+      y0,
+      velocity: closedFormVelocity(),
+      cond: prompt,
+      sigmas,
+      eta: 0,
+      start: 0,
+      stop: 0,
+    });
     const { mean } = meanAndVariance(out);
     expect(mean).toBeCloseTo(1.5, 1);
   });
@@ -79,7 +107,18 @@ describe('stochastic samplers', () => {
     const y0 = photo();
     const x = await inverted(y0);
     const run = (seed: number) =>
-      edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0.9, start: 0, stop: 7, sampler: 'sde', seed });
+      edit({
+        x,
+        y0,
+        velocity: closedFormVelocity(),
+        cond: prompt,
+        sigmas,
+        eta: 0.9,
+        start: 0,
+        stop: 7,
+        sampler: 'sde',
+        seed,
+      });
     const [a, b, c] = [await run(1), await run(1), await run(2)];
     expect(Buffer.from(a.buffer)).toEqual(Buffer.from(b.buffer));
     expect(rms(a, c)).toBeGreaterThan(0.05);
@@ -89,7 +128,19 @@ describe('stochastic samplers', () => {
     const y0 = photo();
     const x = await inverted(y0);
     const run = (sampler: SamplerKind, noiseScale?: number) =>
-      edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0.9, start: 0, stop: 7, sampler, seed: 5, noiseScale });
+      edit({
+        x,
+        y0,
+        velocity: closedFormVelocity(),
+        cond: prompt,
+        sigmas,
+        eta: 0.9,
+        start: 0,
+        stop: 7,
+        sampler,
+        seed: 5,
+        noiseScale,
+      });
     const ode = await run('ode');
     for (const sampler of ['sde', 'sde-paper'] as const) {
       expect(rms(await run(sampler, 0), ode)).toBeLessThan(1e-6);
@@ -104,14 +155,32 @@ describe('stochastic samplers', () => {
     const y0 = photo();
     const x = await inverted(y0);
     const run = (reseed: number, seed = 4) =>
-      edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0, start: 0, stop: 0, sampler: 'sde', noiseScale: 0, seed, reseed });
+      edit({
+        x,
+        y0,
+        velocity: closedFormVelocity(),
+        cond: prompt,
+        sigmas,
+        eta: 0,
+        start: 0,
+        stop: 0,
+        sampler: 'sde',
+        noiseScale: 0,
+        seed,
+        reseed,
+      });
     const ode = await edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0, start: 0, stop: 0 });
     expect(rms(await run(0), ode)).toBeLessThan(1e-6);
     const mixed = await run(0.5);
     // The flow is affine per element, so the output keeps the input's correlation √(1 − r) and the target's spread.
-    const centred = (a: Float32Array) => { const { mean } = meanAndVariance(a); return a.map((v) => v - mean); };
+    const centred = (a: Float32Array) => {
+      const { mean } = meanAndVariance(a);
+      return a.map((v) => v - mean);
+    };
     const [a, b] = [centred(mixed), centred(ode)];
-    const corr = a.reduce((acc, v, i) => acc + v * b[i], 0) / Math.sqrt(a.reduce((acc, v) => acc + v * v, 0) * b.reduce((acc, v) => acc + v * v, 0));
+    const corr =
+      a.reduce((acc, v, i) => acc + v * b[i], 0) /
+      Math.sqrt(a.reduce((acc, v) => acc + v * v, 0) * b.reduce((acc, v) => acc + v * v, 0));
     expect(corr).toBeGreaterThan(Math.sqrt(0.5) - 0.06);
     expect(corr).toBeLessThan(Math.sqrt(0.5) + 0.06);
     expect(Math.sqrt(meanAndVariance(mixed).variance) / Math.sqrt(meanAndVariance(ode).variance)).toBeCloseTo(1, 1);
@@ -122,25 +191,43 @@ describe('stochastic samplers', () => {
     const y0 = photo();
     const x = await inverted(y0);
     const run = (seed: number) =>
-      edit({ x, y0, velocity: closedFormVelocity(), cond: prompt, sigmas, eta: 0.9, start: 0, stop: 7, sampler: 'ode', seed });
+      edit({
+        x,
+        y0,
+        velocity: closedFormVelocity(),
+        cond: prompt,
+        sigmas,
+        eta: 0.9,
+        start: 0,
+        stop: 7,
+        sampler: 'ode',
+        seed,
+      });
     expect(await run(1)).toEqual(await run(2));
   });
 
   const target = { mean: 0.8, std: 0.5 };
   const stats = async (sampler: SamplerKind, steps: number, std = target.std) => {
     const out = await sample({
-      x: gaussianNoise(100_000, 5), velocity: closedFormVelocity(), cond: { kind: 'gaussian', target: { mean: target.mean, std } },
-      sigmas: fluxSigmas(steps, { imageSeqLen: 4096 }), sampler, seed: 9,
+      x: gaussianNoise(100_000, 5),
+      velocity: closedFormVelocity(),
+      cond: { kind: 'gaussian', target: { mean: target.mean, std } },
+      sigmas: fluxSigmas(steps, { imageSeqLen: 4096 }),
+      sampler,
+      seed: 9,
     });
     const { mean, variance } = meanAndVariance(out);
     return { meanError: Math.abs(mean - target.mean), stdRatio: Math.sqrt(variance) / std };
   };
 
-  it.each<SamplerKind>(['sde', 'sde-paper', 'ode'])('keep a Gaussian target’s mean (%s, 28 steps, 100k draws)', async (sampler) => {
-    // The mean obeys a linear recursion that every scheme integrates exactly for a Gaussian target;
-    // what is left is sampling noise, std 0.5/√100000 ≈ 0.0016.
-    expect((await stats(sampler, 28)).meanError).toBeLessThan(0.006);
-  });
+  it.each<SamplerKind>(['sde', 'sde-paper', 'ode'])(
+    'keep a Gaussian target’s mean (%s, 28 steps, 100k draws)',
+    async (sampler) => {
+      // The mean obeys a linear recursion that every scheme integrates exactly for a Gaussian target;
+      // what is left is sampling noise, std 0.5/√100000 ≈ 0.0016.
+      expect((await stats(sampler, 28)).meanError).toBeLessThan(0.006);
+    },
+  );
 
   it('match a Gaussian target’s spread within 4% at 200 steps (sde)', async () => {
     expect(Math.abs((await stats('sde', 200)).stdRatio - 1)).toBeLessThan(0.04);

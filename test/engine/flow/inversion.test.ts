@@ -28,7 +28,14 @@ describe('invert (Algorithm 1, controlled forward ODE)', () => {
   it('with γ = 1 lands exactly on the noise target y1 (consistent convention)', async () => {
     const y1 = gaussianNoise(LENGTH, 3);
     const sigmas = fluxSigmas(28, { imageSeqLen: 4096 });
-    const out = await invert({ y0: sourceFrom(gaussian, 1), y1, velocity: closedFormVelocity(), cond: gaussian, sigmas, gamma: 1 });
+    const out = await invert({
+      y0: sourceFrom(gaussian, 1),
+      y1,
+      velocity: closedFormVelocity(),
+      cond: gaussian,
+      sigmas,
+      gamma: 1,
+    });
     expect(rms(out, y1)).toBeLessThan(1e-6);
   });
 
@@ -36,7 +43,13 @@ describe('invert (Algorithm 1, controlled forward ODE)', () => {
     const y1 = gaussianNoise(LENGTH, 3);
     const sigmas = fluxSigmas(28, { imageSeqLen: 4096 });
     const out = await invert({
-      y0: sourceFrom(gaussian, 1), y1, velocity: closedFormVelocity(), cond: gaussian, sigmas, gamma: 1, convention: 'diffusers',
+      y0: sourceFrom(gaussian, 1),
+      y1,
+      velocity: closedFormVelocity(),
+      cond: gaussian,
+      sigmas,
+      gamma: 1,
+      convention: 'diffusers',
     });
     // Measured: rms 3.6e-3 at N = 28. The last step multiplies (Y − y1) by 1 − 0.1047/(1 − 27/29) ≈ −0.51.
     expect(rms(out, y1)).toBeGreaterThan(1e-3);

@@ -3,7 +3,15 @@
  * property that lets four grid cells or four strengths share each transformer call.
  */
 import { describe, expect, it } from 'vitest';
-import { edit, fluxSigmas, gaussianNoise, lockstep, oneByOne, type BatchVelocity, type Velocity } from '../../../src/engine/flow/index.ts';
+import {
+  edit,
+  fluxSigmas,
+  gaussianNoise,
+  lockstep,
+  oneByOne,
+  type BatchVelocity,
+  type Velocity,
+} from '../../../src/engine/flow/index.ts';
 import { closedFormVelocity, type Target } from '../../../src/engine/flow/reference-flows.ts';
 
 const prompt: Target = { kind: 'gaussian', target: { mean: 1.5, std: 0.3 } };
@@ -21,17 +29,31 @@ const cells = [
 ];
 
 function pass(cell: (typeof cells)[number], velocity: Velocity<Target>) {
-  return edit({ x, y0, velocity, cond: prompt, sigmas, eta: cell.eta, start: 0, stop: cell.stop, sampler: cell.sampler, seed: cell.seed });
+  return edit({
+    x,
+    y0,
+    velocity,
+    cond: prompt,
+    sigmas,
+    eta: cell.eta,
+    start: 0,
+    stop: cell.stop,
+    sampler: cell.sampler,
+    seed: cell.seed,
+  });
 }
 
 /** A batch model that records each call's batch size. */
 function countingBatch(): BatchVelocity<Target> & { sizes: number[] } {
   const single = oneByOne(closedFormVelocity());
   const sizes: number[] = [];
-  return Object.assign((xs: readonly Float32Array[], sigma: number, conds: readonly Target[]) => {
-    sizes.push(xs.length);
-    return single(xs, sigma, conds);
-  }, { sizes });
+  return Object.assign(
+    (xs: readonly Float32Array[], sigma: number, conds: readonly Target[]) => {
+      sizes.push(xs.length);
+      return single(xs, sigma, conds);
+    },
+    { sizes },
+  );
 }
 
 describe('lockstep passes', () => {
@@ -53,7 +75,10 @@ describe('lockstep passes', () => {
     const results = await Promise.allSettled([
       group.run(0, (velocity) => pass(cells[0], velocity)),
       group.run(1, (velocity) =>
-        edit({ x, y0, velocity, cond: prompt, sigmas, eta: 0, start: 0, stop: 0 }, { signal: stop.signal, onStep: () => void (++steps === 5 && stop.abort()) }),
+        edit(
+          { x, y0, velocity, cond: prompt, sigmas, eta: 0, start: 0, stop: 0 },
+          { signal: stop.signal, onStep: () => void (++steps === 5 && stop.abort()) },
+        ),
       ),
       group.run(2, (velocity) => pass(cells[3], velocity)),
     ]);
@@ -67,7 +92,12 @@ describe('lockstep passes', () => {
       throw new Error('device lost');
     };
     const group = lockstep(failing, 2);
-    const results = await Promise.allSettled(cells.slice(0, 2).map((cell, lane) => group.run(lane, (velocity) => pass(cell, velocity))));
-    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual(['Error: device lost', 'Error: device lost']);
+    const results = await Promise.allSettled(
+      cells.slice(0, 2).map((cell, lane) => group.run(lane, (velocity) => pass(cell, velocity))),
+    );
+    expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'ok'))).toEqual([
+      'Error: device lost',
+      'Error: device lost',
+    ]);
   });
 });

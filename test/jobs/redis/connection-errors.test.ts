@@ -13,7 +13,10 @@ const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:63
 function recorder(summaryEveryMs = 10_000) {
   let clock = 0;
   const reports: string[] = [];
-  const log = new ConnectionErrorLog((error) => reports.push((error as Error).message), { summaryEveryMs, now: () => clock });
+  const log = new ConnectionErrorLog((error) => reports.push((error as Error).message), {
+    summaryEveryMs,
+    now: () => clock,
+  });
   return { log, reports, advance: (ms: number) => void (clock += ms) };
 }
 
@@ -27,9 +30,13 @@ describe('Redis connection errors while Redis is down', () => {
     log.reconnected();
     expect(reports).toEqual([
       'connect ECONNREFUSED 127.0.0.1:6379',
-      expect.stringMatching(/^Redis still unreachable, retrying: 160 more connection error\(s\) since the last report, 10 s into the outage \(latest: connect ECONNREFUSED/),
+      expect.stringMatching(
+        /^Redis still unreachable, retrying: 160 more connection error\(s\) since the last report, 10 s into the outage \(latest: connect ECONNREFUSED/,
+      ),
       expect.stringMatching(/^Redis still unreachable, retrying: 160 more .* 20 s into the outage/),
-      expect.stringMatching(/^Redis reachable again: 79 more connection error\(s\) since the last report, 25 s into the outage/),
+      expect.stringMatching(
+        /^Redis reachable again: 79 more connection error\(s\) since the last report, 25 s into the outage/,
+      ),
     ]);
   });
 
@@ -45,7 +52,12 @@ describe('Redis connection errors while Redis is down', () => {
     const { log, reports } = recorder();
     log.error(refused(), { where: 'redis connection' });
     for (let i = 0; i < 3; i++) log.error(new Error('engine exploded'), { jobId: 'j1', where: 'job' });
-    expect(reports).toEqual(['connect ECONNREFUSED 127.0.0.1:6379', 'engine exploded', 'engine exploded', 'engine exploded']);
+    expect(reports).toEqual([
+      'connect ECONNREFUSED 127.0.0.1:6379',
+      'engine exploded',
+      'engine exploded',
+      'engine exploded',
+    ]);
   });
 });
 

@@ -48,7 +48,10 @@ describe('a Redis that cannot be reached at start-up', () => {
     const store = new JobStore(':memory:');
     const queue = new RedisJobQueue({ redisUrl, store, images: new ImageStore(dir), connectTimeoutMs: 300 });
     try {
-      return await queue.connect().then(() => null, (error: unknown) => error as { code: string; userMessage: string });
+      return await queue.connect().then(
+        () => null,
+        (error: unknown) => error as { code: string; userMessage: string },
+      );
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -58,7 +61,9 @@ describe('a Redis that cannot be reached at start-up', () => {
   it('makes the bot’s queue give up with a message naming Redis when nothing listens there', async () => {
     const refusal = await refusalOf('redis://:s3cret@127.0.0.1:1');
     expect(refusal?.code).toBe('redis_unreachable');
-    expect(refusal?.userMessage).toMatch(/^Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(.+\)\. Check REDIS_URL and that Redis is running/);
+    expect(refusal?.userMessage).toMatch(
+      /^Could not connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(.+\)\. Check REDIS_URL and that Redis is running/,
+    );
   });
 
   it('makes it give up after its start-up time limit when something listens but never answers', async () => {

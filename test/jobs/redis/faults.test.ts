@@ -36,7 +36,13 @@ describe.skipIf(!hasRedisServer())('Redis deployment faults', () => {
 
     async function openBot() {
       const store = new JobStore(join(dataDir, 'jobs.sqlite'));
-      const queue = await createRedisQueue({ redisUrl: server.url, store, images, queueName, options: { progressIntervalMs: 0 } });
+      const queue = await createRedisQueue({
+        redisUrl: server.url,
+        store,
+        images,
+        queueName,
+        options: { progressIntervalMs: 0 },
+      });
       const log = new EventLog(queue);
       let closed = false;
       const close = async () => {
@@ -51,7 +57,14 @@ describe.skipIf(!hasRedisServer())('Redis deployment faults', () => {
     }
 
     async function startWorker(name: string): Promise<WorkerProcess> {
-      const worker = await spawnWorker({ name, redisUrl: server.url, queueName, imageDir, stepMs: STEP_MS, lockMs: options.lockMs ?? 1_000 });
+      const worker = await spawnWorker({
+        name,
+        redisUrl: server.url,
+        queueName,
+        imageDir,
+        stepMs: STEP_MS,
+        lockMs: options.lockMs ?? 1_000,
+      });
       cleanups.push(() => worker.kill('SIGKILL'));
       return worker;
     }
@@ -73,7 +86,9 @@ describe.skipIf(!hasRedisServer())('Redis deployment faults', () => {
     const workers = await Promise.all([startWorker('w1'), startWorker('w2')]);
     const job = await submit(bot.queue, 'ann', 'paint it blue');
 
-    const victim = await Promise.race(workers.map((worker) => worker.waitFor((line) => line === 'started paint it blue').then(() => worker)));
+    const victim = await Promise.race(
+      workers.map((worker) => worker.waitFor((line) => line === 'started paint it blue').then(() => worker)),
+    );
     await victim.kill('SIGKILL');
     const survivor = workers.find((worker) => worker !== victim)!;
     await survivor.waitFor((line) => line === 'started paint it blue');

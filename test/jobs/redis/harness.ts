@@ -18,15 +18,25 @@ export function queueNameFor(dataDir: string): string {
   return `test-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
 }
 
-export async function openRedisHarness(input: { redisUrl: string; engine: EditEngine; options: QueueOptions; dataDir: string; disk?: TestDisk }) {
+export async function openRedisHarness(input: {
+  redisUrl: string;
+  engine: EditEngine;
+  options: QueueOptions;
+  dataDir: string;
+  disk?: TestDisk;
+}) {
   const { store, images } = input.disk
     ? input.disk.open(input.dataDir)
-    : { store: new JobStore(join(input.dataDir, 'jobs.sqlite')), images: new ImageStore(join(input.dataDir, 'images')) };
+    : {
+        store: new JobStore(join(input.dataDir, 'jobs.sqlite')),
+        images: new ImageStore(join(input.dataDir, 'images')),
+      };
   const queueName = queueNameFor(input.dataDir);
   const bot = await createRedisQueue({ redisUrl: input.redisUrl, store, images, queueName, options: input.options });
   const queue = new QueueWithLocalWorkers(bot, {
     count: input.options.engineSlots ?? 1,
-    start: (engine) => runWorker({ redisUrl: input.redisUrl, engine, images, queueName, options: input.options, deferMs: 20 }),
+    start: (engine) =>
+      runWorker({ redisUrl: input.redisUrl, engine, images, queueName, options: input.options, deferMs: 20 }),
     engine: input.engine,
   });
   return { queue, store, images };
@@ -43,7 +53,10 @@ class BotAwareEngine implements EditEngine {
   private calls = 0;
   private waiters: Array<{ count: number; resolve: () => void }> = [];
 
-  constructor(private readonly inner: EditEngine, bot: JobQueue) {
+  constructor(
+    private readonly inner: EditEngine,
+    bot: JobQueue,
+  ) {
     bot.onEvent((event) => {
       if (event.type !== 'started') return;
       this.startedSeen++;
@@ -70,7 +83,11 @@ class QueueWithLocalWorkers implements JobQueue {
 
   constructor(
     private readonly bot: RedisJobQueue,
-    private readonly local: { count: number; start: (engine: EditEngine) => Promise<RunningWorker>; engine: EditEngine },
+    private readonly local: {
+      count: number;
+      start: (engine: EditEngine) => Promise<RunningWorker>;
+      engine: EditEngine;
+    },
   ) {
     this.engine = new BotAwareEngine(local.engine, bot);
   }

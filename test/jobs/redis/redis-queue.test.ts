@@ -13,5 +13,7 @@ if (!hasRedisServer()) {
   afterAll(async () => {
     await server?.stop();
   });
-  runQueueContract('RedisJobQueue (BullMQ) with in-process workers', (input) => openRedisHarness({ ...input, redisUrl: server.url }));
+  runQueueContract('RedisJobQueue (BullMQ) with in-process workers', (input) =>
+    openRedisHarness({ ...input, redisUrl: server.url }),
+  );
 }

@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const REDIS_MISSING = 'redis-server is not installed (apt-get install -y redis-server); skipping the Redis tests';
+export const REDIS_MISSING =
+  'redis-server is not installed (apt-get install -y redis-server); skipping the Redis tests';
 
 export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;

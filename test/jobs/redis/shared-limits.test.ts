@@ -39,7 +39,13 @@ describe.skipIf(!hasRedisServer())('limits and fairness across processes', () =>
 
   async function replica(queueName: string, images: ImageStore) {
     const store = new JobStore(join(tempDir(), 'jobs.sqlite'));
-    const queue = await createRedisQueue({ redisUrl: server.url, store, images, queueName, options: { perUserQueued: 2 } });
+    const queue = await createRedisQueue({
+      redisUrl: server.url,
+      store,
+      images,
+      queueName,
+      options: { perUserQueued: 2 },
+    });
     cleanups.push(async () => {
       await queue.close();
       store.close();
@@ -66,18 +72,28 @@ describe.skipIf(!hasRedisServer())('limits and fairness across processes', () =>
   it('with two workers, a user’s second job waits for the first while another user’s job takes the free worker', async () => {
     const dataDir = tempDir();
     const { engine, gate } = gatedEngine();
-    const harness = await openRedisHarness({ redisUrl: server.url, engine, options: { engineSlots: 2, perUserQueued: 5 }, dataDir });
+    const harness = await openRedisHarness({
+      redisUrl: server.url,
+      engine,
+      options: { engineSlots: 2, perUserQueued: 5 },
+      dataDir,
+    });
     cleanups.push(async () => {
       await harness.queue.close();
       harness.store.close();
     });
-    const deferrals = new QueueEvents(queueNameFor(dataDir), { connection: redisOptionsFromUrl(server.url), prefix: BULL_PREFIX });
+    const deferrals = new QueueEvents(queueNameFor(dataDir), {
+      connection: redisOptionsFromUrl(server.url),
+      prefix: BULL_PREFIX,
+    });
     cleanups.push(() => deferrals.close());
     await deferrals.waitUntilReady();
     const log = new EventLog(harness.queue);
     const first = await harness.queue.submit(await jobSpec(harness.images, 'ann'));
     const second = await harness.queue.submit(await jobSpec(harness.images, 'ann'));
-    const secondDeferred = new Promise<void>((resolve) => deferrals.on('delayed', ({ jobId }) => jobId === second.job.id && resolve()));
+    const secondDeferred = new Promise<void>((resolve) =>
+      deferrals.on('delayed', ({ jobId }) => jobId === second.job.id && resolve()),
+    );
 
     await harness.queue.start();
     await secondDeferred;
@@ -86,7 +102,9 @@ describe.skipIf(!hasRedisServer())('limits and fairness across processes', () =>
     gate.open();
     await harness.queue.onIdle();
 
-    const order = log.events.filter((event) => event.type === 'started' || event.type === 'done').map((e) => `${e.type} ${e.jobId}`);
+    const order = log.events
+      .filter((event) => event.type === 'started' || event.type === 'done')
+      .map((e) => `${e.type} ${e.jobId}`);
     expect(order.indexOf(`done ${first.job.id}`)).toBeLessThan(order.indexOf(`started ${second.job.id}`));
     expect(order.indexOf(`started ${bob.job.id}`)).toBeLessThan(order.indexOf(`started ${second.job.id}`));
   });

@@ -13,7 +13,14 @@ export interface WorkerProcess {
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnWorker(env: { name: string; redisUrl: string; queueName: string; imageDir: string; stepMs: number; lockMs: number }) {
+export async function spawnWorker(env: {
+  name: string;
+  redisUrl: string;
+  queueName: string;
+  imageDir: string;
+  stepMs: number;
+  lockMs: number;
+}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/jobs/redis/fixtures/worker-process.ts'], {
     env: {
       ...process.env,
@@ -36,7 +43,10 @@ class LineWatcher implements WorkerProcess {
   private waiters: Array<{ matches: (line: string) => boolean; resolve: (line: string) => void }> = [];
   private readonly exited: Promise<void>;
 
-  constructor(readonly name: string, private readonly child: ChildProcess) {
+  constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+  ) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       this.lines.push(line);
       this.waiters = this.waiters.filter((waiter) => !(waiter.matches(line) && (waiter.resolve(line), true)));

@@ -7,16 +7,38 @@ import type { App } from '@slack/bolt';
 import { quote } from '../../../commands/format.ts';
 import { parseEditText } from '../../../commands/index.ts';
 import { RfeditError } from '../../../errors.ts';
-import { answeringErrors, admitted, openModal, refusalFor, runEdit, tellPrivately, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import {
+  answeringErrors,
+  admitted,
+  openModal,
+  refusalFor,
+  runEdit,
+  tellPrivately,
+  type SlackAdapter,
+  type SlackRequest,
+} from '../adapter.ts';
 import { escapeMrkdwn, mention, unescapeSlackText } from '../blocks.ts';
 import { asksForHelp, slackHelp } from '../help.ts';
-import { CALLBACK, editModal, readMetadata, readSubmission, type EditModalMetadata, type ViewValues } from '../modals.ts';
+import {
+  CALLBACK,
+  editModal,
+  readMetadata,
+  readSubmission,
+  type EditModalMetadata,
+  type ViewValues,
+} from '../modals.ts';
 
 export const EDIT_COMMAND = '/edit';
 
 export function registerEditCommand(app: App, adapter: SlackAdapter): void {
   app.command(EDIT_COMMAND, async ({ command, ack }) => {
-    const request: SlackRequest = { teamId: command.team_id, channelId: command.channel_id, userId: command.user_id, userName: command.user_name, responseUrl: command.response_url };
+    const request: SlackRequest = {
+      teamId: command.team_id,
+      channelId: command.channel_id,
+      userId: command.user_id,
+      userName: command.user_name,
+      responseUrl: command.response_url,
+    };
     const refusal = refusalFor(adapter, request);
     if (refusal !== null) return ack({ response_type: 'ephemeral', text: refusal });
     if (asksForHelp(command.text)) return ack({ response_type: 'ephemeral', text: slackHelp(EDIT_COMMAND) });
@@ -33,24 +55,39 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     }
     await ack();
     // The trigger id is valid for 3 s, so the modal opens before anything slow.
-    await openModal(adapter, request, command.trigger_id, editModal({ channelId: command.channel_id, responseUrl: command.response_url }, initial, adapter.core.commands));
+    await openModal(
+      adapter,
+      request,
+      command.trigger_id,
+      editModal({ channelId: command.channel_id, responseUrl: command.response_url }, initial, adapter.core.commands),
+    );
   });
 
   app.view(CALLBACK.editModal, async ({ ack, view, body }) => {
     await ack();
     const meta = readMetadata<EditModalMetadata>(view.private_metadata);
     const submitted = readSubmission(view.state.values as ViewValues);
-    const request: SlackRequest = { teamId: body.team?.id ?? view.team_id, channelId: meta.channelId, userId: body.user.id, userName: body.user.name, responseUrl: meta.responseUrl };
+    const request: SlackRequest = {
+      teamId: body.team?.id ?? view.team_id,
+      channelId: meta.channelId,
+      userId: body.user.id,
+      userName: body.user.name,
+      responseUrl: meta.responseUrl,
+    };
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const file = submitted.files[0];
       if (!file) return tellPrivately(adapter, request, 'Please attach a photo to edit.');
       const threadTs = await adapter.messenger.post(
         { channelId: meta.channelId },
-        { mrkdwn: `${mention(body.user.id)} asked me to edit a photo: ${escapeMrkdwn(quote(parseEditText(submitted.prompt).prompt))}` },
+        {
+          mrkdwn: `${mention(body.user.id)} asked me to edit a photo: ${escapeMrkdwn(quote(parseEditText(submitted.prompt).prompt))}`,
+        },
       );
       const inThread = { ...request, threadTs, messageTs: threadTs };
-      await answeringErrors(adapter, inThread, () => runEdit(adapter, inThread, { file, text: submitted.prompt, strength: submitted.strength }));
+      await answeringErrors(adapter, inThread, () =>
+        runEdit(adapter, inThread, { file, text: submitted.prompt, strength: submitted.strength }),
+      );
     });
   });
 }

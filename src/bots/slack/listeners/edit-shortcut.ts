@@ -3,31 +3,66 @@
  * and strength; the job's messages go in that message's thread.
  */
 import type { App, MessageShortcut } from '@slack/bolt';
-import { answeringErrors, admitted, imageFilesOf, openModal, runEdit, tellPrivately, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import {
+  answeringErrors,
+  admitted,
+  imageFilesOf,
+  openModal,
+  runEdit,
+  tellPrivately,
+  type SlackAdapter,
+  type SlackRequest,
+} from '../adapter.ts';
 import type { SlackFileRef } from '../download.ts';
-import { CALLBACK, readMetadata, readSubmission, shortcutModal, type ShortcutModalMetadata, type ViewValues } from '../modals.ts';
+import {
+  CALLBACK,
+  readMetadata,
+  readSubmission,
+  shortcutModal,
+  type ShortcutModalMetadata,
+  type ViewValues,
+} from '../modals.ts';
 
 export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
-  app.shortcut<MessageShortcut>({ callback_id: CALLBACK.messageShortcut, type: 'message_action' }, async ({ shortcut, ack }) => {
-    await ack();
-    const message = shortcut.message;
-    const threadTs = (message.thread_ts as string | undefined) ?? message.ts;
-    const request: SlackRequest = {
-      teamId: shortcut.team?.id,
-      channelId: shortcut.channel.id,
-      userId: shortcut.user.id,
-      userName: shortcut.user.name,
-      threadTs,
-      messageTs: message.ts,
-      responseUrl: shortcut.response_url,
-    };
-    if (!(await admitted(adapter, request))) return;
-    // Slack Connect files need files.info first (a quick call: the trigger id lives 3 s).
-    const file = (await imageFilesOf(adapter, message.files as SlackFileRef[] | undefined))[0];
-    if (!file) return tellPrivately(adapter, request, 'That message has no image I can edit. Use "Edit this image" on a message with a photo.');
-    const meta: ShortcutModalMetadata = { channelId: request.channelId, threadTs, messageTs: message.ts, file: pick(file), responseUrl: shortcut.response_url };
-    await openModal(adapter, request, shortcut.trigger_id, shortcutModal(meta, file.name ?? 'the photo', adapter.core.commands));
-  });
+  app.shortcut<MessageShortcut>(
+    { callback_id: CALLBACK.messageShortcut, type: 'message_action' },
+    async ({ shortcut, ack }) => {
+      await ack();
+      const message = shortcut.message;
+      const threadTs = (message.thread_ts as string | undefined) ?? message.ts;
+      const request: SlackRequest = {
+        teamId: shortcut.team?.id,
+        channelId: shortcut.channel.id,
+        userId: shortcut.user.id,
+        userName: shortcut.user.name,
+        threadTs,
+        messageTs: message.ts,
+        responseUrl: shortcut.response_url,
+      };
+      if (!(await admitted(adapter, request))) return;
+      // Slack Connect files need files.info first (a quick call: the trigger id lives 3 s).
+      const file = (await imageFilesOf(adapter, message.files as SlackFileRef[] | undefined))[0];
+      if (!file)
+        return tellPrivately(
+          adapter,
+          request,
+          'That message has no image I can edit. Use "Edit this image" on a message with a photo.',
+        );
+      const meta: ShortcutModalMetadata = {
+        channelId: request.channelId,
+        threadTs,
+        messageTs: message.ts,
+        file: pick(file),
+        responseUrl: shortcut.response_url,
+      };
+      await openModal(
+        adapter,
+        request,
+        shortcut.trigger_id,
+        shortcutModal(meta, file.name ?? 'the photo', adapter.core.commands),
+      );
+    },
+  );
 
   app.view(CALLBACK.shortcutModal, async ({ ack, view, body }) => {
     await ack();
@@ -43,7 +78,9 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
       responseUrl: meta.responseUrl,
     };
     if (!(await admitted(adapter, request))) return;
-    await answeringErrors(adapter, request, () => runEdit(adapter, request, { file: meta.file, text: submitted.prompt, strength: submitted.strength }));
+    await answeringErrors(adapter, request, () =>
+      runEdit(adapter, request, { file: meta.file, text: submitted.prompt, strength: submitted.strength }),
+    );
   });
 }
 

@@ -7,7 +7,15 @@
  * enough.
  */
 import type { App } from '@slack/bolt';
-import { answeringErrors, admitted, imageFilesOf, runEdit, tellPrivately, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import {
+  answeringErrors,
+  admitted,
+  imageFilesOf,
+  runEdit,
+  tellPrivately,
+  type SlackAdapter,
+  type SlackRequest,
+} from '../adapter.ts';
 import { unescapeSlackText } from '../blocks.ts';
 import type { SlackFileRef } from '../download.ts';
 
@@ -45,11 +53,22 @@ export function registerMention(app: App, adapter: SlackAdapter): void {
   const handle = async (event: MentionEvent, teamId: string | undefined) => {
     if (!event.user || !seen.claim(event.channel, event.ts)) return;
     const threadTs = event.thread_ts ?? event.ts;
-    const request: SlackRequest = { teamId: teamId ?? event.team, channelId: event.channel, userId: event.user, threadTs, messageTs: event.ts };
+    const request: SlackRequest = {
+      teamId: teamId ?? event.team,
+      channelId: event.channel,
+      userId: event.user,
+      threadTs,
+      messageTs: event.ts,
+    };
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const file = (await imageFilesOf(adapter, event.files))[0];
-      if (!file) return tellPrivately(adapter, request, 'Attach a photo to your message and tell me what to change, e.g. "@rfedit make it snowy --strength 0.7". /edit help shows more.');
+      if (!file)
+        return tellPrivately(
+          adapter,
+          request,
+          'Attach a photo to your message and tell me what to change, e.g. "@rfedit make it snowy --strength 0.7". /edit help shows more.',
+        );
       const text = unescapeSlackText((event.text ?? '').replace(MENTION, ' ')).trim();
       await runEdit(adapter, request, { file, text });
     });

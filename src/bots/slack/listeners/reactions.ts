@@ -5,7 +5,14 @@
  */
 import type { App } from '@slack/bolt';
 import type { Reaction } from '../../../commands/index.ts';
-import { answeringErrors, admitted, commandContext, deliverReply, type SlackAdapter, type SlackRequest } from '../adapter.ts';
+import {
+  answeringErrors,
+  admitted,
+  commandContext,
+  deliverReply,
+  type SlackAdapter,
+  type SlackRequest,
+} from '../adapter.ts';
 import { jobIdOfBlocks, linkedFileIds } from '../blocks.ts';
 import type { SlackMessageSeen } from '../messenger.ts';
 
@@ -25,21 +32,34 @@ export function registerReactions(app: App, adapter: SlackAdapter): void {
     const job = message && (await jobOfMessage(adapter, channel, message));
     if (!message || !job) return;
     const threadTs = message.thread_ts ?? ts;
-    const request: SlackRequest = { teamId: body.team_id, channelId: channel, userId: event.user, threadTs, messageTs: ts };
+    const request: SlackRequest = {
+      teamId: body.team_id,
+      channelId: channel,
+      userId: event.user,
+      threadTs,
+      messageTs: ts,
+    };
     if (!(await admitted(adapter, request))) return;
-    await answeringErrors(adapter, request, async () => deliverReply(adapter, await adapter.core.react(job.jobId, reacted, commandContext(request)), request));
+    await answeringErrors(adapter, request, async () =>
+      deliverReply(adapter, await adapter.core.react(job.jobId, reacted, commandContext(request)), request),
+    );
   });
 }
-
 
 /**
  * The job behind a reacted message: its own buttons, or for a result image shared by its upload (which carries no
  * buttons), the buttons message in the thread that names that image's file.
  */
-async function jobOfMessage(adapter: SlackAdapter, channel: string, message: SlackMessageSeen): Promise<{ jobId: string } | null> {
+async function jobOfMessage(
+  adapter: SlackAdapter,
+  channel: string,
+  message: SlackMessageSeen,
+): Promise<{ jobId: string } | null> {
   const own = jobIdOfBlocks(message.blocks, adapter.core.codec);
   const fileIds = (message.files ?? []).flatMap((f) => (f.id ? [f.id] : []));
   if (own || fileIds.length === 0 || !message.thread_ts) return own;
-  const buttons = (await adapter.messenger.thread(channel, message.thread_ts)).find((m) => linkedFileIds(m.blocks).some((id) => fileIds.includes(id)));
+  const buttons = (await adapter.messenger.thread(channel, message.thread_ts)).find((m) =>
+    linkedFileIds(m.blocks).some((id) => fileIds.includes(id)),
+  );
   return buttons ? jobIdOfBlocks(buttons.blocks, adapter.core.codec) : null;
 }

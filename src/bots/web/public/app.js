@@ -29,12 +29,29 @@ async function post(path, body, contentType = 'application/json') {
   let response;
   try {
     // Who we are travels in the server's HttpOnly cookie; the name is only what our messages show.
-    response = await fetch(path, { method: 'POST', headers: { 'content-type': contentType, 'x-rfedit-name': user }, body });
+    response = await fetch(path, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-rfedit-name': user },
+      body,
+    });
   } catch {
-    return { reply: { text: 'I could not reach the bot (it may be restarting). Please try again in a moment.', ephemeral: true, code: 'offline' } };
+    return {
+      reply: {
+        text: 'I could not reach the bot (it may be restarting). Please try again in a moment.',
+        ephemeral: true,
+        code: 'offline',
+      },
+    };
   }
   const result = await response.json().catch(() => ({}));
-  if (!response.ok) return { reply: { text: result.error?.text ?? `The server answered ${response.status}.`, ephemeral: true, code: result.error?.code ?? 'http' } };
+  if (!response.ok)
+    return {
+      reply: {
+        text: result.error?.text ?? `The server answered ${response.status}.`,
+        ephemeral: true,
+        code: result.error?.code ?? 'http',
+      },
+    };
   return result;
 }
 
@@ -207,7 +224,8 @@ function element(tag, attributes = {}, ...children) {
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined || value === null || value === false) continue;
     if (key === 'dataset') {
-      for (const [name, data] of Object.entries(value)) if (data !== undefined && data !== null) node.dataset[name] = data;
+      for (const [name, data] of Object.entries(value))
+        if (data !== undefined && data !== null) node.dataset[name] = data;
     } else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : value);
   }
@@ -232,11 +250,20 @@ function reveal(node) {
 // Inline SVG, so no icon depends on an emoji font (a plain Debian desktop has none and draws boxes).
 // Drawn on a 24×24 grid with the current text colour.
 const ICONS = {
-  '🎲': { paths: ['M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'], dots: [[8, 8], [12, 12], [16, 16]] },
+  '🎲': {
+    paths: ['M5 3h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z'],
+    dots: [
+      [8, 8],
+      [12, 12],
+      [16, 16],
+    ],
+  },
   '🔉': { paths: ['M11 5 6 9H2v6h4l5 4z', 'M15.5 8.5a5 5 0 0 1 0 7'] },
   '🔊': { paths: ['M11 5 6 9H2v6h4l5 4z', 'M15.5 8.5a5 5 0 0 1 0 7', 'M19 5a10 10 0 0 1 0 14'] },
-  '🎛': { paths: ['M4 21v-7', 'M4 10V3', 'M12 21v-9', 'M12 8V3', 'M20 21v-5', 'M20 12V3', 'M1 14h6', 'M9 8h6', 'M17 16h6'] },
-  'ℹ': { paths: ['M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20z', 'M12 16v-5', 'M12 8h.01'] },
+  '🎛': {
+    paths: ['M4 21v-7', 'M4 10V3', 'M12 21v-9', 'M12 8V3', 'M20 21v-5', 'M20 12V3', 'M1 14h6', 'M9 8h6', 'M17 16h6'],
+  },
+  ℹ: { paths: ['M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20z', 'M12 16v-5', 'M12 8h.01'] },
   '↔': { paths: ['M3 12h18', 'M8 7l-5 5 5 5', 'M16 7l5 5-5 5'] },
   '✖': { paths: ['M18 6 6 18', 'M6 6l12 12'] },
   '❌': { paths: ['M18 6 6 18', 'M6 6l12 12'] },
@@ -245,7 +272,9 @@ const ICONS = {
   '🔁': { paths: ['M17 2l4 4-4 4', 'M3 11V9a3 3 0 0 1 3-3h15', 'M7 22l-4-4 4-4', 'M21 13v2a3 3 0 0 1-3 3H3'] },
   '🔍': { paths: ['M11 3a8 8 0 1 0 0 16 8 8 0 0 0 0-16z', 'M21 21l-4.3-4.3'] },
   '🎚': { paths: ['M6 3v18', 'M18 3v18', 'M3 8h6', 'M15 15h6'] },
-  '📎': { paths: ['M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5'] },
+  '📎': {
+    paths: ['M21.4 11.1l-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5'],
+  },
 };
 const SVG = 'http://www.w3.org/2000/svg';
 const REACTION_TITLES = { '🔁': 'React: another variation', '❌': 'React: cancel or delete' };
@@ -261,7 +290,19 @@ function icon(emoji) {
   const shape = emoji && ICONS[emoji.replace(/\uFE0F/g, '')];
   if (!shape) return null;
   const svg = document.createElementNS(SVG, 'svg');
-  const attributes = { class: 'icon', viewBox: '0 0 24 24', width: '16', height: '16', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round', 'stroke-linejoin': 'round', 'aria-hidden': 'true', focusable: 'false' };
+  const attributes = {
+    class: 'icon',
+    viewBox: '0 0 24 24',
+    width: '16',
+    height: '16',
+    fill: 'none',
+    stroke: 'currentColor',
+    'stroke-width': '2',
+    'stroke-linecap': 'round',
+    'stroke-linejoin': 'round',
+    'aria-hidden': 'true',
+    focusable: 'false',
+  };
   for (const [key, value] of Object.entries(attributes)) svg.setAttribute(key, value);
   for (const d of shape.paths) {
     const path = document.createElementNS(SVG, 'path');
@@ -270,7 +311,8 @@ function icon(emoji) {
   }
   for (const [cx, cy] of shape.dots ?? []) {
     const dot = document.createElementNS(SVG, 'circle');
-    for (const [key, value] of Object.entries({ cx, cy, r: '1.5', fill: 'currentColor', stroke: 'none' })) dot.setAttribute(key, String(value));
+    for (const [key, value] of Object.entries({ cx, cy, r: '1.5', fill: 'currentColor', stroke: 'none' }))
+      dot.setAttribute(key, String(value));
     svg.append(dot);
   }
   return svg;
@@ -294,16 +336,33 @@ function drawMessage(message, card, localFile, { reveal: show = true } = {}) {
     const node = element(
       'article',
       { class: 'message user', dataset: { messageId: message.messageId } },
-      element('div', { class: 'author' }, element('strong', {}, user), ' ', element('time', { datetime: new Date(message.at).toISOString() }, new Date(message.at).toLocaleTimeString())),
+      element(
+        'div',
+        { class: 'author' },
+        element('strong', {}, user),
+        ' ',
+        element('time', { datetime: new Date(message.at).toISOString() }, new Date(message.at).toLocaleTimeString()),
+      ),
       element('p', { class: 'text' }, message.text),
-      photo ? element('img', { class: 'attachment-image', src: photo, alt: `Your photo for “${card?.prompt ?? message.text}”` }) : null,
+      photo
+        ? element('img', {
+            class: 'attachment-image',
+            src: photo,
+            alt: `Your photo for “${card?.prompt ?? message.text}”`,
+          })
+        : null,
     );
     thread.before(node);
     thread.setAttribute('aria-label', `Thread: ${message.text}`);
     node.append(thread); // the thread hangs under its message
     if (show) reveal(node);
   } else if (!thread.querySelector(`.used[data-job-id="${CSS.escape(message.jobId)}"]`)) {
-    const line = element('p', { class: 'used', dataset: { jobId: message.jobId } }, `${user} used `, element('strong', {}, ...iconOrText(message.text)));
+    const line = element(
+      'p',
+      { class: 'used', dataset: { jobId: message.jobId } },
+      `${user} used `,
+      element('strong', {}, ...iconOrText(message.text)),
+    );
     const existing = cardNode(message.jobId);
     if (existing) existing.before(line);
     else thread.append(line);
@@ -330,7 +389,10 @@ function drawCard(card, { reveal: show = true } = {}) {
   if (existing) existing.replaceWith(node);
   else ensureThread(card.threadId).append(node);
   // "Stopping your edit…" has done its job once the card says how the edit ended.
-  if (FINAL_STATES.has(card.state)) channel.querySelectorAll(`.notice[data-settles-job="${CSS.escape(card.jobId)}"]`).forEach((notice) => notice.remove());
+  if (FINAL_STATES.has(card.state))
+    channel
+      .querySelectorAll(`.notice[data-settles-job="${CSS.escape(card.jobId)}"]`)
+      .forEach((notice) => notice.remove());
   updateEmpty();
   if (show && (!existing || (card.state === 'done' && previous?.state !== 'done'))) reveal(node);
 }
@@ -340,14 +402,36 @@ function renderCard(card, comparing) {
   const node = element(
     'article',
     // aria-busy while the job runs: screen readers announce the card once it settles, not every progress step.
-    { class: `card ${comparing ? 'comparing' : ''}`, dataset: { jobId: card.jobId, state: card.state }, 'aria-busy': running ? 'true' : null, 'aria-label': `rfedit: ${card.kind} of “${card.prompt}”` },
-    element('div', { class: 'author' }, element('strong', { class: 'bot' }, 'rfedit'), ' ', element('span', { class: 'kind' }, card.kind), ' ', element('q', {}, card.prompt)),
+    {
+      class: `card ${comparing ? 'comparing' : ''}`,
+      dataset: { jobId: card.jobId, state: card.state },
+      'aria-busy': running ? 'true' : null,
+      'aria-label': `rfedit: ${card.kind} of “${card.prompt}”`,
+    },
+    element(
+      'div',
+      { class: 'author' },
+      element('strong', { class: 'bot' }, 'rfedit'),
+      ' ',
+      element('span', { class: 'kind' }, card.kind),
+      ' ',
+      element('q', {}, card.prompt),
+    ),
     element('p', { class: `status ${card.code ? 'error' : ''}`, role: card.code ? 'alert' : null }, card.text),
   );
   if (running && card.progress !== undefined) {
-    node.append(element('progress', { max: '1', value: String(card.progress), 'aria-label': `Progress of “${card.prompt}”` }, `${Math.round(card.progress * 100)}%`));
+    node.append(
+      element(
+        'progress',
+        { max: '1', value: String(card.progress), 'aria-label': `Progress of “${card.prompt}”` },
+        `${Math.round(card.progress * 100)}%`,
+      ),
+    );
   }
-  if (running && card.preview) node.append(element('img', { class: 'preview', src: card.preview, alt: `Preview while editing: “${card.prompt}”` }));
+  if (running && card.preview)
+    node.append(
+      element('img', { class: 'preview', src: card.preview, alt: `Preview while editing: “${card.prompt}”` }),
+    );
   if (card.images.length > 0) {
     const figures = element('div', { class: 'images' });
     if (comparing && card.source) figures.append(figure(card.source, 'Before', 'source'));
@@ -363,7 +447,19 @@ function renderCard(card, comparing) {
     const row = element('div', { class: 'reactions', role: 'group', 'aria-label': 'Reactions' });
     for (const emoji of card.reactions) {
       const title = REACTION_TITLES[emoji] ?? `React with ${emoji}`; // words: a tooltip has no SVG
-      row.append(element('button', { type: 'button', class: 'reaction', title, 'aria-label': `React with ${emoji}`, onclick: () => react(card, emoji) }, icon(emoji) ?? emoji));
+      row.append(
+        element(
+          'button',
+          {
+            type: 'button',
+            class: 'reaction',
+            title,
+            'aria-label': `React with ${emoji}`,
+            onclick: () => react(card, emoji),
+          },
+          icon(emoji) ?? emoji,
+        ),
+      );
     }
     node.append(row);
   }
@@ -374,7 +470,14 @@ function figure(image, caption, role) {
   return element(
     'figure',
     {},
-    element('img', { class: role, src: image.url, alt: image.alt, width: image.width || null, height: image.height || null, loading: 'lazy' }),
+    element('img', {
+      class: role,
+      src: image.url,
+      alt: image.alt,
+      width: image.width || null,
+      height: image.height || null,
+      loading: 'lazy',
+    }),
     caption ? element('figcaption', {}, caption) : null,
   );
 }
@@ -382,9 +485,27 @@ function figure(image, caption, role) {
 function renderButton(card, button, comparing) {
   const content = [icon(button.emoji), element('span', {}, button.label)];
   if (button.local === 'compare') {
-    return element('button', { type: 'button', class: `button ${button.style}`, 'aria-pressed': String(comparing), onclick: () => toggleCompare(card) }, ...content);
+    return element(
+      'button',
+      {
+        type: 'button',
+        class: `button ${button.style}`,
+        'aria-pressed': String(comparing),
+        onclick: () => toggleCompare(card),
+      },
+      ...content,
+    );
   }
-  return element('button', { type: 'button', class: `button ${button.style}`, 'aria-label': button.label, onclick: (event) => press(card, button, event.currentTarget) }, ...content);
+  return element(
+    'button',
+    {
+      type: 'button',
+      class: `button ${button.style}`,
+      'aria-label': button.label,
+      onclick: (event) => press(card, button, event.currentTarget),
+    },
+    ...content,
+  );
 }
 
 function toggleCompare(card) {
@@ -425,10 +546,32 @@ function clip(text, maxChars = 80) {
 function drawNotice(reply, threadId, sentText, sentFile) {
   const notice = element(
     'div',
-    { class: `notice ${reply.code ? 'error' : ''}`, role: reply.code ? 'alert' : 'status', dataset: { code: reply.code ?? '', settlesJob: reply.settlesWithJob } },
-    sentText ? element('p', { class: 'echo' }, element('strong', {}, user), ' ', clip(sentText), sentFile ? ` (attached: ${clip(sentFile.name, 40)})` : '') : null,
+    {
+      class: `notice ${reply.code ? 'error' : ''}`,
+      role: reply.code ? 'alert' : 'status',
+      dataset: { code: reply.code ?? '', settlesJob: reply.settlesWithJob },
+    },
+    sentText
+      ? element(
+          'p',
+          { class: 'echo' },
+          element('strong', {}, user),
+          ' ',
+          clip(sentText),
+          sentFile ? ` (attached: ${clip(sentFile.name, 40)})` : '',
+        )
+      : null,
     element('p', { class: 'text' }, reply.text),
-    element('p', { class: 'only-you' }, 'Only you can see this · ', element('button', { type: 'button', class: 'link', onclick: (e) => e.currentTarget.closest('.notice').remove() }, 'Dismiss')),
+    element(
+      'p',
+      { class: 'only-you' },
+      'Only you can see this · ',
+      element(
+        'button',
+        { type: 'button', class: 'link', onclick: (e) => e.currentTarget.closest('.notice').remove() },
+        'Dismiss',
+      ),
+    ),
   );
   (threadId ? ensureThread(threadId) : channel).append(notice);
   updateEmpty();
@@ -439,20 +582,35 @@ function openRemix(request, card) {
   const thread = ensureThread(card.threadId);
   thread.querySelector('.remix-form')?.remove();
   const prompt = element('textarea', { name: 'prompt', rows: '2', required: true }, request.prompt);
-  const strength = element('input', { name: 'strength', type: 'number', min: '0', max: '1', step: '0.05', value: request.strength ?? '' });
+  const strength = element('input', {
+    name: 'strength',
+    type: 'number',
+    min: '0',
+    max: '1',
+    step: '0.05',
+    value: request.strength ?? '',
+  });
   const form = element(
     'form',
     { class: 'remix-form', 'aria-label': 'Remix' },
     element('label', {}, 'New prompt', prompt),
     element('label', {}, 'Strength (0 keeps the photo, 1 follows the prompt)', strength),
-    element('div', { class: 'buttons' }, element('button', { type: 'submit', class: 'button primary' }, 'Remix'), element('button', { type: 'button', class: 'button secondary', onclick: () => form.remove() }, 'Cancel')),
+    element(
+      'div',
+      { class: 'buttons' },
+      element('button', { type: 'submit', class: 'button primary' }, 'Remix'),
+      element('button', { type: 'button', class: 'button secondary', onclick: () => form.remove() }, 'Cancel'),
+    ),
   );
   form.addEventListener('keydown', (event) => {
     if (event.key === 'Escape') form.remove();
   });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const result = await post('/api/remix', JSON.stringify({ jobId: request.jobId, prompt: prompt.value, strength: strength.value, threadId: card.threadId }));
+    const result = await post(
+      '/api/remix',
+      JSON.stringify({ jobId: request.jobId, prompt: prompt.value, strength: strength.value, threadId: card.threadId }),
+    );
     form.remove();
     showResult(result, card);
   });
