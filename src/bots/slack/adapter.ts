@@ -32,6 +32,23 @@ export interface SlackRequest {
   readonly responseUrl?: string;
 }
 
+/** A submitted form's request: who submitted it, and where the form's metadata says it was opened. */
+export function formRequest(
+  view: { team_id: string },
+  body: { team?: { id: string } | null; user: { id: string; name: string } },
+  meta: { channelId: string; responseUrl?: string },
+  where: Pick<SlackRequest, 'threadTs' | 'messageTs'> = {},
+): SlackRequest {
+  return {
+    teamId: body.team?.id ?? view.team_id,
+    channelId: meta.channelId,
+    userId: body.user.id,
+    userName: body.user.name,
+    ...where,
+    responseUrl: meta.responseUrl,
+  };
+}
+
 /** A private note to the requester, by whichever way reaches them (see SlackMessenger.ephemeral). */
 export function tellPrivately(adapter: SlackAdapter, request: SlackRequest, mrkdwn: string): Promise<void> {
   return adapter.messenger.ephemeral(whereOf(request), request.userId, mrkdwn, request.responseUrl);

@@ -12,6 +12,7 @@ import {
   openModal,
   type SlackAdapter,
   type SlackRequest,
+  formRequest,
 } from '../adapter.ts';
 import {
   CALLBACK,
@@ -71,14 +72,7 @@ export function registerButtons(app: App, adapter: SlackAdapter): void {
     await ack();
     const meta = readMetadata<RemixModalMetadata>(view.private_metadata);
     const submitted = readSubmission(view.state.values as ViewValues);
-    const request: SlackRequest = {
-      teamId: body.team?.id ?? view.team_id,
-      channelId: meta.channelId,
-      userId: body.user.id,
-      userName: body.user.name,
-      threadTs: meta.threadTs || undefined,
-      responseUrl: meta.responseUrl,
-    };
+    const request = formRequest(view, body, meta, { threadTs: meta.threadTs || undefined });
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const command = {

@@ -16,6 +16,7 @@ import {
   tellPrivately,
   type SlackAdapter,
   type SlackRequest,
+  formRequest,
 } from '../adapter.ts';
 import { escapeMrkdwn, mention, unescapeSlackText } from '../blocks.ts';
 import { asksForHelp, slackHelp } from '../help.ts';
@@ -67,13 +68,7 @@ export function registerEditCommand(app: App, adapter: SlackAdapter): void {
     await ack();
     const meta = readMetadata<EditModalMetadata>(view.private_metadata);
     const submitted = readSubmission(view.state.values as ViewValues);
-    const request: SlackRequest = {
-      teamId: body.team?.id ?? view.team_id,
-      channelId: meta.channelId,
-      userId: body.user.id,
-      userName: body.user.name,
-      responseUrl: meta.responseUrl,
-    };
+    const request = formRequest(view, body, meta);
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, async () => {
       const file = submitted.files[0];

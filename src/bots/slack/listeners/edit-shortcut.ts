@@ -12,6 +12,7 @@ import {
   tellPrivately,
   type SlackAdapter,
   type SlackRequest,
+  formRequest,
 } from '../adapter.ts';
 import type { SlackFileRef } from '../download.ts';
 import {
@@ -68,15 +69,7 @@ export function registerEditShortcut(app: App, adapter: SlackAdapter): void {
     await ack();
     const meta = readMetadata<ShortcutModalMetadata>(view.private_metadata);
     const submitted = readSubmission(view.state.values as ViewValues);
-    const request: SlackRequest = {
-      teamId: body.team?.id ?? view.team_id,
-      channelId: meta.channelId,
-      userId: body.user.id,
-      userName: body.user.name,
-      threadTs: meta.threadTs,
-      messageTs: meta.messageTs,
-      responseUrl: meta.responseUrl,
-    };
+    const request = formRequest(view, body, meta, { threadTs: meta.threadTs, messageTs: meta.messageTs });
     if (!(await admitted(adapter, request))) return;
     await answeringErrors(adapter, request, () =>
       runEdit(adapter, request, { file: meta.file, text: submitted.prompt, strength: submitted.strength }),
