@@ -18,6 +18,7 @@ import { findVisibleJob, visibleJob } from './job-access.ts';
 import { commandForReaction, type Reaction } from './react.ts';
 import type { ActionCodec } from './action-id.ts';
 import { commandRegistry, type CommandRegistry } from './registry.ts';
+import { GRID_SIZE } from './grid-size.ts';
 import { vocabularyHelp } from './prompt-words.ts';
 import { renderJobEvent } from './render-event.ts';
 import { checkDailyQuota } from './lineage.ts';
@@ -215,8 +216,11 @@ export function createBotCore(options: BotCoreOptions): BotCore {
   function precheck(request: { prompt: string; options?: EditOptions }, ctx: CommandContext): Reply | null {
     try {
       validatePrompt(request.prompt, deps.limits);
-      validateEditOptions(request.options ?? {}, deps.limits);
-      checkDailyQuota(withAdmins(ctx), deps);
+      const options = validateEditOptions(request.options ?? {}, deps.limits);
+      const results = options.sweep || options.count === GRID_SIZE ? GRID_SIZE : 1;
+      checkDailyQuota(withAdmins(ctx), deps, results);
+      const refusal = queue.admissionRefusal?.(ctx.user, results);
+      if (refusal) throw refusal;
       return null;
     } catch (error) {
       return errorReply(error);

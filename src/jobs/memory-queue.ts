@@ -6,6 +6,7 @@
  */
 import Bottleneck from 'bottleneck';
 import type { EditEngine, EditProgress } from '../engine/types.ts';
+import type { QuotaError } from '../errors.ts';
 import { etaJob, placeInLine } from './eta.ts';
 import { FairPicker } from './fair-picker.ts';
 import { userKey } from './ids.ts';
@@ -160,14 +161,25 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
 
   /** A grid counts as its results against the user's limit (but one grid alone is always allowed). */
   private checkLimits(user: string, spec: JobSpec): void {
+    const refusal = this.refusalFor(user, spec.grid?.cells.length ?? 1);
+    if (refusal) throw refusal;
+  }
+
+  admissionRefusal(owner: JobSpec['owner'], results = 1): QuotaError | null {
+    return this.refusalFor(userKey(owner), results);
+  }
+
+  private refusalFor(user: string, results: number): QuotaError | null {
     const total = this.waiting.size + this.running.size;
-    if (total >= this.options.maxQueued) throw queueFullError(total, this.options.maxQueued);
+    if (total >= this.options.maxQueued) return queueFullError(total, this.options.maxQueued);
     const limit = this.options.perUserQueued;
-    const weight = (job: JobSpec) => Math.min(limit, job.grid?.cells.length ?? 1);
+    const weight = (cells: number) => Math.min(limit, cells);
     let mine = 0;
-    for (const job of this.waiting.values()) if (userKey(job.owner) === user) mine += weight(job);
-    for (const slot of this.running.values()) if (userKey(slot.job.owner) === user) mine += weight(slot.job);
-    if (mine > 0 && mine + weight(spec) > limit) throw userQueueFullError(mine, limit);
+    for (const job of this.waiting.values())
+      if (userKey(job.owner) === user) mine += weight(job.grid?.cells.length ?? 1);
+    for (const slot of this.running.values())
+      if (userKey(slot.job.owner) === user) mine += weight(slot.job.grid?.cells.length ?? 1);
+    return mine > 0 && mine + weight(results) > limit ? userQueueFullError(mine, limit) : null;
   }
 
   private enqueue(job: JobRecord, resumed: boolean): QueuePosition {

@@ -3,6 +3,7 @@
  * both satisfy it and both run test/jobs/queue-contract.ts.
  */
 import { CONFIG_DEFAULTS, type Config } from '../config/schema.ts';
+import type { QuotaError } from '../errors.ts';
 import type { ProgressIntervals } from './progress-throttle.ts';
 import type { JobEventListener, JobRecord, JobSpec, Platform } from './types.ts';
 
@@ -110,6 +111,12 @@ export interface JobQueue {
   connect(): Promise<void>;
   /** Stores the job and puts it in line. Throws QuotaError (queue_full, user_queue_full). Emits `queued`. */
   submit(spec: JobSpec): Promise<SubmittedJob>;
+  /**
+   * What submit would refuse for this owner now (queue_full, user_queue_full), without taking anything, so a chat
+   * can answer privately before it acknowledges publicly. Only where the queue can tell at once (in process); submit
+   * still decides.
+   */
+  admissionRefusal?(owner: JobSpec['owner'], results?: number): QuotaError | null;
   /** Cancels a queued job at once, or stops a running one at its next step. False when already finished or unknown. */
   cancel(jobId: string, options?: { byOwner?: boolean }): Promise<boolean>;
   /** Where a waiting job stands; null for jobs that are not waiting or running. */

@@ -135,14 +135,17 @@ describe('the commands layer’s refusals', () => {
     expect(world.discord.requests.filter((r) => r.path.startsWith('/files/'))).toEqual([]);
   });
 
-  it('says when the user is over their queue limit', async () => {
+  it('says privately, before deferring, when the user is over their queue limit', async () => {
     const { engine, gate } = gatedPixelEngine();
     world = await Harness.start({ engine, queue: { perUserQueued: 1 } });
     world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'one' });
     await gate.reached();
-    // The queue decides this after the download, so after the public defer: the status message says it.
+    // The in-process queue can tell at once, so the refusal is private and comes before any defer or download.
+    const downloadsBefore = world.discord.requests.filter((r) => r.path.startsWith('/files/')).length;
     const second = world.discord.slashCommand('edit', { image: await world.photo(), prompt: 'two' });
-    await world.statusMatching(second.id, /You already have 1 edits waiting or running/);
+    expect(await world.ephemeralText(second.id)).toMatch(/You already have 1 edits waiting or running/);
+    expect(world.discord.interaction(second.id)?.response?.type).toBe(4);
+    expect(world.discord.requests.filter((r) => r.path.startsWith('/files/'))).toHaveLength(downloadsBefore);
     expect(world.discord.violations).toEqual([]);
     gate.open();
   });
