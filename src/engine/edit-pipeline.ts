@@ -4,7 +4,6 @@
  * 5 edit (η window) · 6 decode → image bytes.
  * It knows the model only through the FluxModel interface and the math only through engine/flow.
  */
-import sharp from 'sharp';
 import type { InversionCache, InversionEntry, InversionKey } from './cache/inversion-cache.ts';
 import {
   edit,
@@ -37,11 +36,6 @@ export interface PipelineContext {
 
 /** What a grid's cells must share: one inversion (and one conditioning) serves them all. */
 const SHARED_BY_CELLS = ['steps', 'gamma', 'inversionSeed', 'convention', 'method', 'guidance'] as const;
-
-async function gridSize(bytes: Uint8Array): Promise<{ width: number; height: number }> {
-  const { width = 0, height = 0 } = await sharp(bytes).metadata();
-  return { width, height };
-}
 
 /** Progress in units: one per model step, one per other phase. */
 class ProgressMeter {
@@ -161,13 +155,12 @@ export class EditPipeline {
       rgbs.map((rgb, i) => ({ ...image, rgb, label: labels[i] ?? String(i + 1) })),
       this.request.maxOutputBytes,
     );
-    const size = await gridSize(grid.bytes);
     const full = [];
     for (const [i, rgb] of rgbs.entries()) {
       const cell = await encodeOutput({ ...image, rgb }, this.request.maxOutputBytes);
       full.push({ image: cell.bytes, mime: cell.mime, params: cells[i] });
     }
-    return { image: grid.bytes, mime: grid.mime, gridWidth: size.width, gridHeight: size.height, cells: full };
+    return { image: grid.bytes, mime: grid.mime, gridWidth: grid.width, gridHeight: grid.height, cells: full };
   }
 
   private startMeter(cached: boolean, cells: number): void {

@@ -19,7 +19,10 @@ export interface GridCell {
 const GAP = 4; // px of background between cells
 const BACKGROUND = { r: 24, g: 24, b: 27 };
 
-export async function composeGrid(cells: readonly GridCell[], maxOutputBytes = Infinity): Promise<EncodedImage> {
+export async function composeGrid(
+  cells: readonly GridCell[],
+  maxOutputBytes = Infinity,
+): Promise<EncodedImage & { width: number; height: number }> {
   if (cells.length !== 4) throw new RangeError(`A grid has 4 cells, not ${cells.length}.`);
   const cellWidth = Math.max(1, Math.round(cells[0].width / 2));
   const cellHeight = Math.max(1, Math.round(cells[0].height / 2));
@@ -48,7 +51,11 @@ export async function composeGrid(cells: readonly GridCell[], maxOutputBytes = I
   // Composite once, then encode from the flattened pixels (sharp applies composites only when it writes).
   const flat = await canvas().raw().toBuffer({ resolveWithObject: true });
   const { width, height, channels } = flat.info;
-  return encodeWithin(() => sharp(flat.data, { raw: { width, height, channels } }).removeAlpha(), maxOutputBytes);
+  const encoded = await encodeWithin(
+    () => sharp(flat.data, { raw: { width, height, channels } }).removeAlpha(),
+    maxOutputBytes,
+  );
+  return { ...encoded, width, height };
 }
 
 /** Segments a–g of a seven-segment digit in a 10×18 box (a top, then clockwise, g the middle). */
