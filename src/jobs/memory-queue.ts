@@ -292,15 +292,7 @@ export class MemoryJobQueue extends QueueBase implements JobQueue {
       this.deps.store.requeue(job.id);
       return;
     }
-    if (outcome.status === 'done') {
-      const { width, height } = outcome.result;
-      this.eta.record({
-        ...etaJob(job),
-        durationMs: outcome.finishedAt - outcome.startedAt,
-        pixels: width * height,
-        calls: outcome.calls,
-      });
-    }
+    this.learnPace(job, outcome);
     this.detach(slot);
     this.finish(job, outcome);
   }

@@ -2,10 +2,10 @@
  * What every JobQueue shares, whatever holds its line: resolved options, the event hub, the ETA, the idle
  * waiters, and the re-sending of outcomes an earlier process finished but no adapter confirmed.
  */
-import { EtaEstimator } from './eta.ts';
+import { EtaEstimator, etaJob } from './eta.ts';
 import { JobEventHub } from './event-hub.ts';
 import { IdleWaiters } from './idle-waiters.ts';
-import { finalEvent } from './outcome.ts';
+import { finalEvent, type JobOutcome } from './outcome.ts';
 import { resolveQueueOptions, type QueueOptions } from './queue.ts';
 import type { JobStore } from './store.ts';
 import type { JobEvent, JobEventListener, JobRecord } from './types.ts';
@@ -49,6 +49,18 @@ export abstract class QueueBase {
       const event = finalEvent(job, true);
       if (event) this.emit(event);
     }
+  }
+
+  /** A finished edit teaches the ETA this model's pace at this size (failed or cancelled runs say little). */
+  protected learnPace(job: JobRecord, outcome: JobOutcome): void {
+    if (outcome.status !== 'done') return;
+    const { width, height } = outcome.result;
+    this.eta.record({
+      ...etaJob(job),
+      durationMs: outcome.finishedAt - outcome.startedAt,
+      pixels: width * height,
+      calls: outcome.calls,
+    });
   }
 
   protected emit(event: JobEvent): void {

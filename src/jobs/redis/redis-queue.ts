@@ -432,15 +432,7 @@ export class RedisJobQueue extends QueueBase implements JobQueue {
     void this.scripts
       .release(job.id, userKey(job.owner))
       .catch((error) => this.onError(error, { jobId: job.id, where: 'release' }));
-    if (outcome.status === 'done') {
-      const { width, height } = outcome.result;
-      this.eta.record({
-        ...etaJob(job),
-        durationMs: outcome.finishedAt - outcome.startedAt,
-        pixels: width * height,
-        calls: outcome.calls,
-      });
-    }
+    this.learnPace(job, outcome);
     const event = recordOutcome(this.deps.store, job, outcome, this.options.now(), this.onError);
     if (event) this.emit(event);
     this.idle.settle();
