@@ -7,10 +7,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { gridCells } from '../src/commands/grid.ts';
-import type { NewJob } from '../src/commands/lineage.ts';
+import { gridOfRequest } from '../src/commands/grid.ts';
 import { createDemoEngine } from '../src/engine/index.ts';
-import type { EditParams, EditRequest } from '../src/engine/types.ts';
+import type { EditEngine, EditRequest } from '../src/engine/types.ts';
 import type { BenchRow } from './table.ts';
 
 const PHOTO = join(import.meta.dirname, '..', 'test', 'fixtures', 'stm32f3-discovery.jpg');
@@ -41,9 +40,7 @@ export async function benchGrid(): Promise<Array<Omit<BenchRow, 'section'>>> {
         let results = 0;
         for (let r = 0; r < ROUNDS; r++) {
           const e = engine();
-          const request = gridRequest(kind, image, (job) =>
-            e.resolveParams({ strength: job.strength, preset: job.preset, overrides: job.overrides }),
-          );
+          const request = gridRequest(kind, image, (r) => e.resolveParams(r));
           const t = performance.now();
           const result = await e.edit(request);
           ms += performance.now() - t;
@@ -78,18 +75,10 @@ export async function benchGrid(): Promise<Array<Omit<BenchRow, 'section'>>> {
 function gridRequest(
   kind: 'single' | 'candidates' | 'sweep',
   image: Uint8Array,
-  resolve: (job: NewJob) => EditParams,
+  resolve: EditEngine['resolveParams'],
 ): EditRequest {
-  const job: NewJob = {
-    kind: 'edit',
-    prompt: 'as a pencil sketch',
-    overrides: { steps: STEPS, seed: 7 },
-    sourceHash: '',
-    parentId: null,
-  };
-  const first = resolve(job);
-  if (kind === 'single') return { image, prompt: job.prompt, params: first };
+  const request = { prompt: 'as a pencil sketch', overrides: { steps: STEPS, seed: 7 } };
+  if (kind === 'single') return { image, ...request, params: resolve(request) };
   let seed = 100;
-  const grid = gridCells(kind, job, first, resolve, { randomSeed: () => seed++ });
-  return { image, prompt: job.prompt, params: grid.cells[0], cells: grid.cells, cellLabels: grid.labels };
+  return { image, ...request, ...gridOfRequest(kind, request, resolve, () => seed++) };
 }

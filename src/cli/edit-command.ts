@@ -6,9 +6,8 @@ import { parseArgs } from 'node:util';
 import { promptWordsNote } from '../commands/prompt-words.ts';
 import { UserInputError } from '../errors.ts';
 import { createEngineFromSettings } from '../engine/index.ts';
-import type { EditEngine, EditParams, EditRequest, EditResult } from '../engine/types.ts';
-import { type GridKind, gridCells } from '../commands/grid.ts';
-import type { NewJob } from '../commands/lineage.ts';
+import type { EditParams, EditRequest, EditResult } from '../engine/types.ts';
+import { type GridKind, gridOfRequest } from '../commands/grid.ts';
 import { GRID_SIZE } from '../commands/grid-size.ts';
 import { type CliIo, stderrLogger } from './io.ts';
 import { progressBar } from './progress-bar.ts';
@@ -137,27 +136,6 @@ function gridFlag(flags: Flags): GridKind | undefined {
   return flags.sweep ? 'sweep' : count === GRID_SIZE ? 'candidates' : undefined;
 }
 
-/** The cells of a grid, resolved as the bot resolves them for /edit count 4 or sweep. */
-function gridRequest(
-  kind: GridKind,
-  request: EditRequest,
-  engine: Pick<EditEngine, 'resolveParams'>,
-): Pick<EditRequest, 'params' | 'cells' | 'cellLabels'> {
-  const job: NewJob = {
-    kind: 'edit',
-    prompt: request.prompt,
-    strength: request.strength,
-    preset: request.preset,
-    overrides: request.overrides,
-    sourceHash: '',
-    parentId: null,
-  };
-  const resolveJob = (j: NewJob) =>
-    engine.resolveParams({ strength: j.strength, preset: j.preset, overrides: j.overrides });
-  const grid = gridCells(kind, job, resolveJob(job), resolveJob, { randomSeed: () => randomInt(0, 0xffff_ffff) });
-  return { params: grid.cells[0], cells: grid.cells, cellLabels: grid.labels };
-}
-
 export async function runEdit(argv: string[], io: CliIo): Promise<number> {
   const { values: flags, positionals } = parseArgs({
     args: argv,
@@ -185,7 +163,16 @@ export async function runEdit(argv: string[], io: CliIo): Promise<number> {
     ...engineSettings({ model: flags.model, dataDir: flags['data-dir'] }),
     logger: stderrLogger(io),
   });
-  if (gridKind) Object.assign(request, gridRequest(gridKind, request, engine));
+  if (gridKind)
+    Object.assign(
+      request,
+      gridOfRequest(
+        gridKind,
+        request,
+        (r) => engine.resolveParams(r),
+        () => randomInt(0, 0xffff_ffff),
+      ),
+    );
   const bar = progressBar(io.stderr, io.stderr.isTTY === true && !flags.json);
   try {
     const result = await engine.edit(request, (p) => bar.update(p));

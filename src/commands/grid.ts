@@ -4,7 +4,7 @@
  * the faithfulness/editability trade-off is seen rather than guessed. Every cell's parameters are resolved here,
  * at submit, and must share what the inversion depends on: four results cost one inversion plus four reverse passes.
  */
-import type { EditParams } from '../engine/types.ts';
+import type { EditEngine, EditParams, EditRequest } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
 import type { GridSpec, JobRecord } from '../jobs/types.ts';
 import { GRID_SIZE, SWEEP_STRENGTHS } from './grid-size.ts';
@@ -47,6 +47,20 @@ export function gridCells(
   return { kind, cells, labels: SWEEP_STRENGTHS.map(String) };
 }
 
+/** A grid for a request made outside the chats (the CLI, the bench): its cells resolved as /edit resolves them. */
+export function gridOfRequest(
+  kind: GridKind,
+  request: Pick<EditRequest, 'prompt' | 'strength' | 'preset' | 'overrides'>,
+  resolve: EditEngine['resolveParams'],
+  randomSeed: () => number,
+): Pick<EditRequest, 'params' | 'cells' | 'cellLabels'> {
+  const { prompt, strength, preset, overrides } = request;
+  const job: NewJob = { kind: 'edit', prompt, strength, preset, overrides, sourceHash: '', parentId: null };
+  const resolveJob = (j: NewJob) => resolve({ strength: j.strength, preset: j.preset, overrides: j.overrides });
+  const grid = gridCells(kind, job, resolveJob(job), resolveJob, { randomSeed });
+  return { params: grid.cells[0], cells: grid.cells, cellLabels: grid.labels };
+}
+
 /** The cell a pick or vary button names (1-based on the button, 0-based here). */
 function cellOf(job: JobRecord, cell: number | undefined): EditParams {
   const cells = job.grid?.cells;
@@ -61,7 +75,7 @@ function cellOf(job: JobRecord, cell: number | undefined): EditParams {
 
 /** The parameters a cell ran with, as overrides that make exactly it again (its seed included). */
 export function cellOverrides(params: EditParams): NonNullable<NewJob['overrides']> {
-  const { strength: _s, preset: _p, promptWords: _w, ...knobs } = params as EditParams & { promptWords?: unknown };
+  const { strength: _s, preset: _p, promptWords: _w, ...knobs } = params;
   return knobs;
 }
 
