@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
 import { RfeditError } from '../../src/errors.ts';
 import { ImageStore } from '../../src/jobs/image-store.ts';
 import { storageFailure } from '../../src/jobs/refusals.ts';
+import { inversionKey } from '../engine/helpers.ts';
 
 const MB = 1_048_576;
 
@@ -23,18 +24,7 @@ function volume(size: number, root: string, extra = { bytes: 0 }) {
   };
 }
 
-const key = (imageHash: string): InversionKey => ({
-  imageHash,
-  canvasWidth: 16,
-  canvasHeight: 16,
-  width: 16,
-  height: 16,
-  modelId: 'm',
-  gamma: 0,
-  steps: 28,
-  inversionSeed: 0,
-  convention: 'consistent',
-});
+const key = (imageHash: string): InversionKey => inversionKey(imageHash);
 /** One cache entry is about 2·4·n bytes plus a small header. */
 const entry = (n: number) => ({ y0: new Float32Array(n).fill(1), inverted: new Float32Array(n).fill(-1) });
 

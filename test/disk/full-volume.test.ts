@@ -13,6 +13,7 @@ import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
 import { ImageStore } from '../../src/jobs/image-store.ts';
 import { storageFailure } from '../../src/jobs/refusals.ts';
 import { BIN, sendEdit, startRfedit, until } from '../app/fixtures/rfedit-process.ts';
+import { inversionKey } from '../engine/helpers.ts';
 
 const MB = 1_048_576;
 
@@ -59,18 +60,7 @@ const mounted = mountTmpfs(48);
 const volume = typeof mounted === 'string' ? null : mounted;
 if (!volume) console.warn(`full-volume tests skipped: ${mounted as string}`);
 
-const key: InversionKey = {
-  imageHash: 'a',
-  canvasWidth: 16,
-  canvasHeight: 16,
-  width: 16,
-  height: 16,
-  modelId: 'm',
-  gamma: 0,
-  steps: 28,
-  inversionSeed: 0,
-  convention: 'consistent',
-};
+const key: InversionKey = inversionKey('a');
 
 describe.skipIf(!volume)('a real volume that fills up', () => {
   afterAll(() => volume?.unmount());

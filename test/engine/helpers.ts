@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll } from 'vitest';
+import type { InversionKey } from '../../src/engine/cache/inversion-cache.ts';
 import { type DemoModelVariant, generateDemoModel } from '../../src/engine/demo/generate.ts';
 
 export const PHOTO_PATH = join(import.meta.dirname, '..', 'fixtures', 'stm32f3-discovery.jpg');
@@ -14,6 +15,21 @@ export function tempDir(prefix = 'rfedit-engine-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** An inversion-cache key for a 16×16 canvas; tests change the fields they are about. */
+export function inversionKey(imageHash: string, fields: Partial<InversionKey> = {}): InversionKey {
+  const base = {
+    canvasWidth: 16,
+    canvasHeight: 16,
+    width: 16,
+    height: 16,
+    modelId: 'm',
+    gamma: 0,
+    steps: 28,
+    inversionSeed: 0,
+  };
+  return { imageHash, ...base, convention: 'consistent', ...fields };
 }
 
 export function demoModel(variant: Partial<DemoModelVariant> = {}, parent = tempDir()): string {

@@ -3,20 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InversionCache, type InversionKey } from '../../src/engine/cache/inversion-cache.ts';
 import { silentLogger } from '../../src/engine/flux/onnx-session.ts';
-import { tempDir } from './helpers.ts';
+import { inversionKey, tempDir } from './helpers.ts';
 
-const key = (imageHash: string): InversionKey => ({
-  imageHash,
-  canvasWidth: 16,
-  canvasHeight: 16,
-  width: 16,
-  height: 15,
-  modelId: 'm',
-  gamma: 0.5,
-  steps: 28,
-  inversionSeed: 0,
-  convention: 'consistent',
-});
+const key = (imageHash: string): InversionKey => inversionKey(imageHash, { height: 15, gamma: 0.5 });
 const entry = (fill: number, n = 256) => ({
   y0: new Float32Array(n).fill(fill),
   inverted: new Float32Array(n).fill(-fill),
